@@ -1,0 +1,399 @@
+//! Segment geometry, the process-wide segment region, and the per-segment header.
+//!
+//! Every segment is a `SEGMENT_SIZE`-aligned block of the region:
+//!
+//! ```text
+//!   block + SEGMENT_SIZE  ┌──────────────────────────────┐
+//!                         │ Header (HEADER_SIZE bytes)   │
+//!   Stack::base()  ─────► ├──────────────────────────────┤
+//!                         │ stack, grows downwards       │
+//!                         │ ...                          │
+//!                         ├──────────────────────────────┤ block + GUARD_SIZE + RED_ZONE
+//!                         │ red zone: reached only by    │
+//!                         │ code between two checks      │
+//!                         ├──────────────────────────────┤ block + GUARD_SIZE
+//!                         │ guard (PROT_NONE)            │
+//!   block, Stack::limit() └──────────────────────────────┘
+//! ```
+//!
+//! Because the block is aligned to its size, the header of the segment that the
+//! current code runs on is `(sp & !(SEGMENT_SIZE - 1)) + SEGMENT_SIZE - HEADER_SIZE`,
+//! and the bytes left above the red zone are `(sp & (SEGMENT_SIZE - 1)) - GUARD_SIZE -
+//! RED_ZONE`. Neither needs a thread-local, so both stay right across stack switches.
+
+use std::any::TypeId;
+use std::ptr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, OnceLock};
+
+#[cfg(not(target_pointer_width = "64"))]
+compile_error!("spindle-fiber needs a 64-bit address space for its segment region");
+
+/// Parses the optional build-time override of the segment size (in KiB).
+const fn segment_kib(value: Option<&str>, default: usize) -> usize {
+    let Some(text) = value else { return default };
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    let mut n = 0usize;
+    while i < bytes.len() {
+        let d = bytes[i];
+        assert!(
+            d.is_ascii_digit(),
+            "SPINDLE_FIBER_SEGMENT_KIB must be a decimal number"
+        );
+        n = n * 10 + (d - b'0') as usize;
+        i += 1;
+    }
+    n
+}
+
+/// Size and alignment of one stack segment, in bytes (1 MiB).
+///
+/// Chosen by measurement (see `docs/fiber.md`). For experiments it can be changed at
+/// build time with the environment variable `SPINDLE_FIBER_SEGMENT_KIB` (a power of
+/// two, at least 256).
+pub const SEGMENT_SIZE: usize = segment_kib(option_env!("SPINDLE_FIBER_SEGMENT_KIB"), 1024) * 1024;
+
+/// Size of the inaccessible guard area at the bottom of every segment, in bytes
+/// (64 KiB: one page on every Linux page size up to 64 KiB).
+pub const GUARD_SIZE: usize = 64 * 1024;
+
+/// Stack that [`grow`](crate::grow) keeps in reserve, in bytes (128 KiB).
+///
+/// `grow` runs its closure in place only while more than this much stack is left
+/// above the guard; code between two checks may use up to this much. Sized from
+/// measurements of the deepest unchecked work an evaluator does (see `docs/fiber.md`).
+pub const RED_ZONE: usize = 128 * 1024;
+
+/// Bytes at the top of every segment that hold its [`Header`].
+pub(crate) const HEADER_SIZE: usize = {
+    let size = std::mem::size_of::<Header>();
+    (size + 63) & !63
+};
+
+/// Lowest in-segment offset of the stack pointer at which `grow` still runs in place.
+pub(crate) const THRESHOLD: usize = GUARD_SIZE + RED_ZONE;
+
+const _: () = {
+    assert!(SEGMENT_SIZE.is_power_of_two());
+    assert!(SEGMENT_SIZE % (64 * 1024) == 0);
+    assert!(SEGMENT_SIZE >= 2 * (THRESHOLD + HEADER_SIZE));
+    assert!(HEADER_SIZE % 16 == 0);
+};
+
+/// `Header::magic` of a live segment ("spindle!" in ASCII).
+pub(crate) const MAGIC: usize = usize::from_be_bytes(*b"spindle!");
+
+/// Kind of stack chain a root segment starts.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[repr(usize)]
+pub(crate) enum RootKind {
+    /// Root of a [`Task`](crate::Task): may suspend.
+    Task = 1,
+    /// Root made by [`run`](crate::run).
+    Run = 2,
+    /// Root made by `grow` when called from a stack that is not a segment.
+    Implicit = 3,
+}
+
+/// A record pushed by [`with_frame`](crate::with_frame), living on the native stack.
+pub(crate) struct FrameRecord {
+    pub(crate) payload: *const dyn std::any::Any,
+    pub(crate) prev: *const FrameRecord,
+}
+
+/// Metadata at the top of each segment. All fields are accessed through raw pointers
+/// only (never through `&mut Header`), by the single thread that runs the chain.
+#[repr(C)]
+pub(crate) struct Header {
+    /// `MAGIC` while the segment is in use.
+    pub(crate) magic: usize,
+    /// Header of the segment that grew into this one; null on a root.
+    pub(crate) prev: *mut Header,
+    /// Header of the root segment of this chain (itself on a root).
+    pub(crate) root: *mut Header,
+    /// Innermost frame record pushed while running on this segment.
+    pub(crate) frames: *const FrameRecord,
+    // ---- the fields below are meaningful on root segments only ----
+    /// The task's `corosensei::Yielder<Resp, Req>`, type-erased; null if the root cannot
+    /// suspend (or has not started yet).
+    pub(crate) yielder: *const (),
+    /// Segments of this chain checked out of the pool (root included).
+    pub(crate) segments_in_use: usize,
+    /// Highest `segments_in_use` so far.
+    pub(crate) peak_segments: usize,
+    /// `segments_in_use` never exceeds this.
+    pub(crate) max_segments: usize,
+    /// The budget in bytes, as configured (for error reports).
+    pub(crate) budget: usize,
+    /// Opaque user context (see [`set_context`](crate::set_context)).
+    pub(crate) context: *mut (),
+    /// Header of the innermost segment of the chain that is in use.
+    pub(crate) deepest: *mut Header,
+    /// What kind of root this is.
+    pub(crate) kind: RootKind,
+    /// `TypeId` of `(Req, Resp)` of the task; checked by [`suspend`](crate::suspend).
+    pub(crate) suspend_type: Option<TypeId>,
+}
+
+impl Header {
+    /// Writes a fresh header for a segment that continues the chain of `prev`.
+    ///
+    /// # Safety
+    /// `this` must be the header slot of a segment checked out of the pool, and `prev`
+    /// the live header of the segment the caller runs on.
+    pub(crate) unsafe fn init_child(this: *mut Header, prev: *mut Header) {
+        // SAFETY: caller guarantees both pointers; `prev` is live so its root is too.
+        unsafe {
+            this.write(Header {
+                magic: MAGIC,
+                prev,
+                root: (*prev).root,
+                frames: ptr::null(),
+                yielder: ptr::null(),
+                segments_in_use: 0,
+                peak_segments: 0,
+                max_segments: 0,
+                budget: 0,
+                context: ptr::null_mut(),
+                deepest: ptr::null_mut(),
+                kind: RootKind::Implicit,
+                suspend_type: None,
+            })
+        }
+    }
+
+    /// Writes a fresh root header.
+    ///
+    /// # Safety
+    /// `this` must be the header slot of a segment checked out of the pool.
+    pub(crate) unsafe fn init_root(
+        this: *mut Header,
+        kind: RootKind,
+        budget: usize,
+        suspend_type: Option<TypeId>,
+    ) {
+        // SAFETY: caller guarantees the slot is ours and writable.
+        unsafe {
+            this.write(Header {
+                magic: MAGIC,
+                prev: ptr::null_mut(),
+                root: this,
+                frames: ptr::null(),
+                yielder: ptr::null(),
+                segments_in_use: 1,
+                peak_segments: 1,
+                max_segments: (budget / SEGMENT_SIZE).max(1),
+                budget,
+                context: ptr::null_mut(),
+                deepest: this,
+                kind,
+                suspend_type,
+            })
+        }
+    }
+}
+
+/// Reads the stack pointer.
+#[inline(always)]
+pub(crate) fn stack_pointer() -> usize {
+    let sp: usize;
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: reads a register; touches no memory, flags or stack.
+    unsafe {
+        std::arch::asm!("mov {}, rsp", out(reg) sp, options(nomem, nostack, preserves_flags));
+    }
+    #[cfg(target_arch = "aarch64")]
+    // SAFETY: reads a register; touches no memory, flags or stack.
+    unsafe {
+        std::arch::asm!("mov {}, sp", out(reg) sp, options(nomem, nostack, preserves_flags));
+    }
+    #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
+    {
+        let marker = 0u8;
+        sp = std::hint::black_box(&marker) as *const u8 as usize;
+    }
+    sp
+}
+
+/// Start of the region (0 until it is reserved). Aligned to `SEGMENT_SIZE`.
+static REGION_BASE: AtomicUsize = AtomicUsize::new(0);
+/// Length of the region in bytes (0 until it is reserved).
+static REGION_LEN: AtomicUsize = AtomicUsize::new(0);
+/// Number of segment slots handed out so far (slots `0..CARVED` have been carved).
+static CARVED: AtomicUsize = AtomicUsize::new(0);
+
+/// Whether `addr` lies inside the segment region.
+#[inline(always)]
+pub(crate) fn in_region(addr: usize) -> bool {
+    addr.wrapping_sub(REGION_BASE.load(Ordering::Relaxed)) < REGION_LEN.load(Ordering::Relaxed)
+}
+
+/// The fast-path test of `grow`: on a segment, with more than the red zone left.
+#[inline(always)]
+pub(crate) fn has_room(sp: usize) -> bool {
+    in_region(sp) && (sp & (SEGMENT_SIZE - 1)) >= THRESHOLD
+}
+
+/// Header of the segment containing `addr` (only meaningful if `in_region(addr)`).
+#[inline(always)]
+pub(crate) fn header_of(addr: usize) -> *mut Header {
+    ((addr & !(SEGMENT_SIZE - 1)) + SEGMENT_SIZE - HEADER_SIZE) as *mut Header
+}
+
+/// Header of the segment the caller runs on, or `None` off the region.
+#[inline(always)]
+pub(crate) fn current_header() -> Option<*mut Header> {
+    let sp = stack_pointer();
+    if in_region(sp) {
+        let h = header_of(sp);
+        // SAFETY: sp is on a segment in use (we are running on it), whose header was
+        // written before anything ran on it.
+        debug_assert_eq!(unsafe { (*h).magic }, MAGIC);
+        Some(h)
+    } else {
+        None
+    }
+}
+
+/// Whether `addr` lies in the guard area of a carved segment (used by the signal
+/// handler; async-signal-safe: atomics only).
+pub(crate) fn is_segment_guard(addr: usize) -> bool {
+    if !in_region(addr) {
+        return false;
+    }
+    let offset = addr - REGION_BASE.load(Ordering::Relaxed);
+    offset / SEGMENT_SIZE < CARVED.load(Ordering::Relaxed) && offset % SEGMENT_SIZE < GUARD_SIZE
+}
+
+/// The system page size.
+pub(crate) fn page_size() -> usize {
+    // SAFETY: sysconf has no preconditions.
+    let n = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+    if n <= 0 {
+        4096
+    } else {
+        n as usize
+    }
+}
+
+/// The process-wide reservation that all segments are carved from.
+pub(crate) struct Region {
+    base: usize,
+    slots: usize,
+    /// Segments whose thread exited, clean (madvised) and free for any thread.
+    orphans: Mutex<Vec<usize>>,
+}
+
+static REGION: OnceLock<Region> = OnceLock::new();
+
+/// Largest region tried first; halved on failure down to `MIN_REGION`.
+const MAX_REGION: usize = 64 << 30;
+const MIN_REGION: usize = 64 << 20;
+
+/// The region, reserved on first use.
+pub(crate) fn region() -> &'static Region {
+    REGION.get_or_init(|| {
+        let page = page_size();
+        assert!(
+            GUARD_SIZE % page == 0 && SEGMENT_SIZE % page == 0,
+            "spindle-fiber: page size {page} does not divide the segment geometry"
+        );
+        let mut len = MAX_REGION;
+        loop {
+            // Over-reserve by one segment so that the start can be aligned.
+            let total = len + SEGMENT_SIZE;
+            // SAFETY: anonymous PROT_NONE reservation; no existing memory is touched.
+            let p = unsafe {
+                libc::mmap(
+                    ptr::null_mut(),
+                    total,
+                    libc::PROT_NONE,
+                    libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
+                    -1,
+                    0,
+                )
+            };
+            if p != libc::MAP_FAILED {
+                let start = p as usize;
+                let base = (start + SEGMENT_SIZE - 1) & !(SEGMENT_SIZE - 1);
+                let head = base - start;
+                let tail = total - head - len;
+                // SAFETY: both ranges lie inside the mapping just made and are unused.
+                unsafe {
+                    if head > 0 {
+                        libc::munmap(p, head);
+                    }
+                    if tail > 0 {
+                        libc::munmap((base + len) as *mut libc::c_void, tail);
+                    }
+                }
+                REGION_LEN.store(len, Ordering::Relaxed);
+                REGION_BASE.store(base, Ordering::Relaxed);
+                return Region {
+                    base,
+                    slots: len / SEGMENT_SIZE,
+                    orphans: Mutex::new(Vec::new()),
+                };
+            }
+            assert!(
+                len > MIN_REGION,
+                "spindle-fiber: cannot reserve address space for fiber stacks"
+            );
+            len /= 2;
+        }
+    })
+}
+
+impl Region {
+    /// Bytes of address space reserved.
+    pub(crate) fn len(&self) -> usize {
+        self.slots * SEGMENT_SIZE
+    }
+
+    /// A segment for a thread whose pool is empty: an orphan, or a freshly carved slot.
+    pub(crate) fn take(&self) -> Option<usize> {
+        if let Some(seg) = self.orphans.lock().unwrap_or_else(|e| e.into_inner()).pop() {
+            return Some(seg);
+        }
+        let slot = CARVED
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| {
+                (n < self.slots).then_some(n + 1)
+            })
+            .ok()?;
+        let seg = self.base + slot * SEGMENT_SIZE;
+        // SAFETY: the slot lies in our reservation and was never handed out; make all
+        // of it but the guard area readable and writable.
+        let rc = unsafe {
+            libc::mprotect(
+                (seg + GUARD_SIZE) as *mut libc::c_void,
+                SEGMENT_SIZE - GUARD_SIZE,
+                libc::PROT_READ | libc::PROT_WRITE,
+            )
+        };
+        // Failure (typically the kernel's limit on mappings) leaves the slot PROT_NONE
+        // and unused; the caller reports the budget as exhausted.
+        (rc == 0).then_some(seg)
+    }
+
+    /// Takes back a clean segment from a thread that no longer has a pool.
+    pub(crate) fn adopt(&self, seg: usize) {
+        discard(seg);
+        self.orphans
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(seg);
+    }
+}
+
+/// Gives the memory of a segment's usable part back to the kernel (contents become zero).
+pub(crate) fn discard(seg: usize) {
+    // SAFETY: the range is a carved, read-write part of the region that nobody runs on.
+    unsafe {
+        libc::madvise(
+            (seg + GUARD_SIZE) as *mut libc::c_void,
+            SEGMENT_SIZE - GUARD_SIZE,
+            libc::MADV_DONTNEED,
+        );
+    }
+}
