@@ -49,8 +49,9 @@
 //!     grow(|| walk(n - 1)).unwrap()
 //! }
 //!
-//! let mut task = Task::new(TaskConfig::default(), |()| walk(10_000));
-//! assert_eq!(task.resume(()), Step::Suspended("need a value"));
+//! // Req = &str (handed out on suspend), Resp = u32 (passed in on resume).
+//! let mut task = Task::new(TaskConfig::default(), |_first: u32| walk(10_000));
+//! assert_eq!(task.resume(0), Step::Suspended("need a value"));
 //! assert_eq!(task.resume(42), Step::Finished(42));
 //! ```
 //!
