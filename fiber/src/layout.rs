@@ -58,12 +58,22 @@ pub const SEGMENT_SIZE: usize = segment_kib(option_env!("SPINDLE_FIBER_SEGMENT_K
 /// (64 KiB: one page on every Linux page size up to 64 KiB).
 pub const GUARD_SIZE: usize = 64 * 1024;
 
-/// Stack that [`grow`](crate::grow) keeps in reserve, in bytes (128 KiB).
+/// Stack that [`grow`](crate::grow) keeps in reserve, in bytes: 128 KiB in optimised
+/// builds, 256 KiB when built with debug assertions (unoptimised frames are 2-10 times
+/// larger).
 ///
 /// `grow` runs its closure in place only while more than this much stack is left
 /// above the guard; code between two checks may use up to this much. Sized from
-/// measurements of the deepest unchecked work an evaluator does (see `docs/fiber.md`).
-pub const RED_ZONE: usize = 128 * 1024;
+/// measurements of the deepest unchecked work an evaluator does (formatting, backtraces,
+/// panics, regex compilation, JSON), see `docs/fiber.md` and `tests/red_zone.rs`.
+/// Work whose stack use grows with its input (compiling a user's deeply nested regex)
+/// belongs in [`on_new_segment`](crate::on_new_segment), which gives it a whole fresh
+/// segment.
+pub const RED_ZONE: usize = if cfg!(debug_assertions) {
+    256 * 1024
+} else {
+    128 * 1024
+};
 
 /// Bytes at the top of every segment that hold its [`Header`].
 pub(crate) const HEADER_SIZE: usize = {
@@ -76,9 +86,9 @@ pub(crate) const THRESHOLD: usize = GUARD_SIZE + RED_ZONE;
 
 const _: () = {
     assert!(SEGMENT_SIZE.is_power_of_two());
-    assert!(SEGMENT_SIZE % (64 * 1024) == 0);
+    assert!(SEGMENT_SIZE.is_multiple_of(64 * 1024));
     assert!(SEGMENT_SIZE >= 2 * (THRESHOLD + HEADER_SIZE));
-    assert!(HEADER_SIZE % 16 == 0);
+    assert!(HEADER_SIZE.is_multiple_of(16));
 };
 
 /// `Header::magic` of a live segment ("spindle!" in ASCII).
@@ -296,7 +306,7 @@ pub(crate) fn region() -> &'static Region {
     REGION.get_or_init(|| {
         let page = page_size();
         assert!(
-            GUARD_SIZE % page == 0 && SEGMENT_SIZE % page == 0,
+            GUARD_SIZE.is_multiple_of(page) && SEGMENT_SIZE.is_multiple_of(page),
             "spindle-fiber: page size {page} does not divide the segment geometry"
         );
         let mut len = MAX_REGION;
