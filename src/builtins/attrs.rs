@@ -1,0 +1,269 @@
+//! Attribute-set builtins.
+
+use std::collections::HashMap;
+
+use crate::error::{Error, Result};
+use crate::symbol::{known, Symbol};
+use crate::value::{Attrs, AttrsBuilder, Builtin, Deferred, Thunk, Value};
+use crate::vm::Vm;
+
+pub(super) static BUILTINS: &[Builtin] = &[
+    Builtin {
+        name: "attrNames",
+        arity: 1,
+        func: attr_names,
+    },
+    Builtin {
+        name: "attrValues",
+        arity: 1,
+        func: attr_values,
+    },
+    Builtin {
+        name: "getAttr",
+        arity: 2,
+        func: get_attr,
+    },
+    Builtin {
+        name: "hasAttr",
+        arity: 2,
+        func: has_attr,
+    },
+    Builtin {
+        name: "removeAttrs",
+        arity: 2,
+        func: remove_attrs,
+    },
+    Builtin {
+        name: "listToAttrs",
+        arity: 1,
+        func: list_to_attrs,
+    },
+    Builtin {
+        name: "mapAttrs",
+        arity: 2,
+        func: map_attrs,
+    },
+    Builtin {
+        name: "intersectAttrs",
+        arity: 2,
+        func: intersect_attrs,
+    },
+    Builtin {
+        name: "catAttrs",
+        arity: 2,
+        func: cat_attrs,
+    },
+    Builtin {
+        name: "functionArgs",
+        arity: 1,
+        func: function_args,
+    },
+    Builtin {
+        name: "unsafeGetAttrPos",
+        arity: 2,
+        func: unsafe_get_attr_pos,
+    },
+    Builtin {
+        name: "zipAttrsWith",
+        arity: 2,
+        func: zip_attrs_with,
+    },
+    Builtin {
+        name: "groupBy",
+        arity: 2,
+        func: group_by,
+    },
+];
+
+fn attr_names(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+    let attrs = vm.force_attrs(args[0].clone())?;
+    Ok(Value::list(
+        attrs
+            .sorted_names()
+            .into_iter()
+            .map(|n| Value::string(&*n))
+            .collect(),
+    ))
+}
+
+fn attr_values(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+    let attrs = vm.force_attrs(args[0].clone())?;
+    Ok(Value::list(
+        attrs
+            .sorted_entries()
+            .into_iter()
+            .map(|(_, v)| v.clone())
+            .collect(),
+    ))
+}
+
+fn name_arg(vm: &mut Vm, v: &Value) -> Result<Symbol> {
+    Ok(Symbol::intern(vm.force_string(v.clone())?.as_str()))
+}
+
+fn get_attr(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+    let name = name_arg(vm, &args[0])?;
+    let v = vm.select(args[1].clone(), name)?;
+    vm.force(v)
+}
+
+fn has_attr(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+    let name = name_arg(vm, &args[0])?;
+    let attrs = vm.force_attrs(args[1].clone())?;
+    Ok(Value::Bool(attrs.contains(name)))
+}
+
+fn remove_attrs(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+    let attrs = vm.force_attrs(args[0].clone())?;
+    let names = vm.force_list(args[1].clone())?;
+    let mut remove = Vec::with_capacity(names.len());
+    for n in names.iter() {
+        remove.push(name_arg(vm, n)?);
+    }
+    let kept: Vec<(Symbol, Value)> = attrs
+        .entries()
+        .iter()
+        .filter(|(k, _)| !remove.contains(k))
+        .cloned()
+        .collect();
+    Ok(Value::Attrs(Attrs::from_sorted(kept, None)))
+}
+
+fn list_to_attrs(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+    let list = vm.force_list(args[0].clone())?;
+    let mut builder = AttrsBuilder::with_capacity(list.len());
+    for item in list.iter() {
+        let entry = vm.force_attrs(item.clone())?;
+        let name = match entry.get(known::name()) {
+            Some(n) => name_arg(vm, &n.clone())?,
+            None => return Err(Error::other("attribute 'name' missing")),
+        };
+        let value = match entry.get(known::value()) {
+            Some(v) => v.clone(),
+            None => return Err(Error::other("attribute 'value' missing")),
+        };
+        builder.insert(name, value);
+    }
+    Ok(Value::Attrs(builder.finish_first_wins()))
+}
+
+fn map_attrs(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+    let attrs = vm.force_attrs(args[1].clone())?;
+    let f = &args[0];
+    let entries = attrs
+        .entries()
+        .iter()
+        .map(|(k, v)| {
+            let thunk = Thunk::new(Deferred::Apply2 {
+                function: f.clone(),
+                a: Value::string(&*k.name()),
+                b: v.clone(),
+            });
+            (*k, Value::Thunk(thunk))
+        })
+        .collect();
+    Ok(Value::Attrs(Attrs::from_sorted(entries, None)))
+}
+
+fn intersect_attrs(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+    let a = vm.force_attrs(args[0].clone())?;
+    let b = vm.force_attrs(args[1].clone())?;
+    let kept = b
+        .entries()
+        .iter()
+        .filter(|(k, _)| a.contains(*k))
+        .cloned()
+        .collect();
+    Ok(Value::Attrs(Attrs::from_sorted(kept, None)))
+}
+
+fn cat_attrs(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+    let name = name_arg(vm, &args[0])?;
+    let list = vm.force_list(args[1].clone())?;
+    let mut out = Vec::new();
+    for item in list.iter() {
+        if let Some(v) = vm.force_attrs(item.clone())?.get(name) {
+            out.push(v.clone());
+        }
+    }
+    Ok(Value::list(out))
+}
+
+fn function_args(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+    match vm.force(args[0].clone())? {
+        Value::Closure(c) => {
+            let entries = c
+                .code()
+                .formals()
+                .map(|f| {
+                    f.entries
+                        .iter()
+                        .map(|(name, has_default)| (*name, Value::Bool(*has_default)))
+                        .collect()
+                })
+                .unwrap_or_default();
+            Ok(Value::Attrs(Attrs::from_unsorted(entries)))
+        }
+        Value::Builtin(_) | Value::PrimApp(_) => Ok(Value::Attrs(Attrs::empty())),
+        other => Err(Error::type_mismatch("a function", other.type_phrase())),
+    }
+}
+
+fn unsafe_get_attr_pos(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+    let name = name_arg(vm, &args[0])?;
+    let attrs = vm.force_attrs(args[1].clone())?;
+    match attrs.position(name) {
+        Some(span) if attrs.contains(name) => {
+            let loc = vm.context().location(span);
+            Ok(super::attrs_of([
+                ("file", Value::string(loc.file)),
+                ("line", Value::Int(loc.line as i64)),
+                ("column", Value::Int(loc.column as i64)),
+            ]))
+        }
+        _ => Ok(Value::Null),
+    }
+}
+
+fn zip_attrs_with(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+    let sets = vm.force_list(args[1].clone())?;
+    let mut grouped: HashMap<Symbol, Vec<Value>> = HashMap::new();
+    for set in sets.iter() {
+        for (k, v) in vm.force_attrs(set.clone())?.entries() {
+            grouped.entry(*k).or_default().push(v.clone());
+        }
+    }
+    let entries = sorted_groups(grouped)
+        .into_iter()
+        .map(|(k, values)| {
+            let thunk = Thunk::new(Deferred::Apply2 {
+                function: args[0].clone(),
+                a: Value::string(&*k.name()),
+                b: Value::list(values),
+            });
+            (k, Value::Thunk(thunk))
+        })
+        .collect();
+    Ok(Value::Attrs(Attrs::from_sorted(entries, None)))
+}
+
+fn group_by(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+    let list = vm.force_list(args[1].clone())?;
+    let mut groups: HashMap<Symbol, Vec<Value>> = HashMap::new();
+    for x in list.iter() {
+        let key = vm.call_forced(args[0].clone(), x.clone())?;
+        let key = name_arg(vm, &key)?;
+        groups.entry(key).or_default().push(x.clone());
+    }
+    let entries = sorted_groups(groups)
+        .into_iter()
+        .map(|(k, v)| (k, Value::list(v)))
+        .collect();
+    Ok(Value::Attrs(Attrs::from_sorted(entries, None)))
+}
+
+fn sorted_groups(groups: HashMap<Symbol, Vec<Value>>) -> Vec<(Symbol, Vec<Value>)> {
+    let mut groups: Vec<(Symbol, Vec<Value>)> = groups.into_iter().collect();
+    groups.sort_by_key(|g| g.0);
+    groups
+}

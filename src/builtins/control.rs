@@ -1,0 +1,102 @@
+//! Errors, strictness and tracing: `throw`, `abort`, `tryEval`, `seq`,
+//! `deepSeq`, `trace`, `addErrorContext`.
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::symbol::known;
+use crate::value::{Attrs, Builtin, Value};
+use crate::vm::{CoercionKind, Vm};
+
+pub(super) static BUILTINS: &[Builtin] = &[
+    Builtin {
+        name: "throw",
+        arity: 1,
+        func: throw,
+    },
+    Builtin {
+        name: "abort",
+        arity: 1,
+        func: abort,
+    },
+    Builtin {
+        name: "tryEval",
+        arity: 1,
+        func: try_eval,
+    },
+    Builtin {
+        name: "seq",
+        arity: 2,
+        func: seq,
+    },
+    Builtin {
+        name: "deepSeq",
+        arity: 2,
+        func: deep_seq,
+    },
+    Builtin {
+        name: "trace",
+        arity: 2,
+        func: trace,
+    },
+    Builtin {
+        name: "addErrorContext",
+        arity: 2,
+        func: add_error_context,
+    },
+];
+
+fn throw(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+    let msg = vm.coerce_to_string(args[0].clone(), CoercionKind::Interpolation)?;
+    Err(Error::new(ErrorKind::Throw(msg.as_str().to_string())))
+}
+
+fn abort(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+    let msg = vm.coerce_to_string(args[0].clone(), CoercionKind::Interpolation)?;
+    Err(Error::new(ErrorKind::Abort(msg.as_str().to_string())))
+}
+
+fn try_eval(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+    let (success, value) = match vm.force(args[0].clone()) {
+        Ok(v) => (true, v),
+        Err(e) if e.is_catchable() => (false, Value::Bool(false)),
+        Err(e) => return Err(e),
+    };
+    Ok(Value::Attrs(Attrs::from_unsorted(vec![
+        (known::success(), Value::Bool(success)),
+        (known::value(), value),
+    ])))
+}
+
+fn seq(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+    vm.force(args[0].clone())?;
+    vm.force(args[1].clone())
+}
+
+fn deep_seq(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+    vm.deep_force(args[0].clone())?;
+    vm.force(args[1].clone())
+}
+
+fn trace(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+    let msg = vm.force(args[0].clone())?;
+    let text = match &msg {
+        Value::String(s) => s.as_str().to_string(),
+        other => {
+            let forced = vm.deep_force(other.clone())?;
+            crate::print::print_value(&forced)?
+        }
+    };
+    vm.context().io.trace(&text);
+    vm.force(args[1].clone())
+}
+
+fn add_error_context(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+    match vm.force(args[1].clone()) {
+        Ok(v) => Ok(v),
+        Err(mut e) => {
+            if let Ok(msg) = vm.coerce_to_string(args[0].clone(), CoercionKind::Interpolation) {
+                e.push_trace(msg.as_str().to_string(), None);
+            }
+            Err(e)
+        }
+    }
+}

@@ -1,0 +1,181 @@
+//! Builtins that reach outside the evaluation: `import`, `scopedImport`,
+//! `readFile`, `pathExists`, `readDir`, `getEnv`, `findFile`. All go
+//! through the host's [`EvalIo`](crate::io::EvalIo).
+
+use std::path::{Path, PathBuf};
+
+use crate::context::io_message;
+use crate::error::{Error, ErrorKind, Result};
+use crate::value::{Attrs, Builtin, NixString, Value};
+use crate::vm::{CoercionKind, Vm};
+
+pub(super) static BUILTINS: &[Builtin] = &[
+    Builtin {
+        name: "import",
+        arity: 1,
+        func: import,
+    },
+    Builtin {
+        name: "scopedImport",
+        arity: 2,
+        func: scoped_import,
+    },
+    Builtin {
+        name: "readFile",
+        arity: 1,
+        func: read_file,
+    },
+    Builtin {
+        name: "pathExists",
+        arity: 1,
+        func: path_exists,
+    },
+    Builtin {
+        name: "readDir",
+        arity: 1,
+        func: read_dir,
+    },
+    Builtin {
+        name: "getEnv",
+        arity: 1,
+        func: get_env,
+    },
+    Builtin {
+        name: "findFile",
+        arity: 2,
+        func: find_file,
+    },
+];
+
+/// Coerces a path-like argument to an absolute path.
+pub(crate) fn path_arg(vm: &mut Vm, v: &Value) -> Result<PathBuf> {
+    let s = vm.coerce_to_string(v.clone(), CoercionKind::PathInterpolation)?;
+    let text = s.as_str();
+    if !text.starts_with('/') {
+        return Err(Error::other(format!(
+            "string '{text}' doesn't represent an absolute path"
+        )));
+    }
+    Ok(PathBuf::from(text))
+}
+
+fn io_error(what: &str, path: &Path, e: std::io::Error) -> Error {
+    Error::new(ErrorKind::Io(format!(
+        "{what} '{}': {}",
+        path.display(),
+        io_message(&e)
+    )))
+}
+
+fn import(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+    let path = path_arg(vm, &args[0])?;
+    vm.import_file(&path, None)
+}
+
+fn scoped_import(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+    let scope = vm.force_attrs(args[0].clone())?;
+    let path = path_arg(vm, &args[1])?;
+    vm.import_file(&path, Some(scope))
+}
+
+fn read_file(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+    let path = path_arg(vm, &args[0])?;
+    let bytes = vm
+        .context()
+        .io
+        .read_file(&path)
+        .map_err(|e| io_error("opening file", &path, e))?;
+    let text = String::from_utf8(bytes)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+    Ok(Value::String(NixString::new(text)))
+}
+
+fn path_exists(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+    let path = path_arg(vm, &args[0])?;
+    let exists = vm
+        .context()
+        .io
+        .path_exists(&path)
+        .map_err(|e| io_error("checking", &path, e))?;
+    Ok(Value::Bool(exists))
+}
+
+fn read_dir(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+    let path = path_arg(vm, &args[0])?;
+    let entries = vm
+        .context()
+        .io
+        .read_dir(&path)
+        .map_err(|e| io_error("reading directory", &path, e))?;
+    Ok(Value::Attrs(Attrs::from_unsorted(
+        entries
+            .into_iter()
+            .map(|(name, kind)| {
+                (
+                    crate::symbol::Symbol::intern(&name),
+                    Value::string(kind.as_str()),
+                )
+            })
+            .collect(),
+    )))
+}
+
+fn get_env(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+    let name = vm.force_string(args[0].clone())?;
+    let value = vm
+        .context()
+        .io
+        .get_env(name.as_str())
+        .map_err(|e| Error::new(ErrorKind::Io(io_message(&e))))?;
+    Ok(Value::string(value.unwrap_or_default()))
+}
+
+/// `findFile searchPath "name/sub"`: the first entry whose prefix matches
+/// and under which the rest exists.
+fn find_file(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+    let entries = vm.force_list(args[0].clone())?;
+    let wanted = vm.force_string(args[1].clone())?;
+    let wanted = wanted.as_str();
+    for entry in entries.iter() {
+        let entry = vm.force_attrs(entry.clone())?;
+        let prefix = match entry.get(crate::symbol::known::prefix()) {
+            Some(p) => vm.force_string(p.clone())?.as_str().to_string(),
+            None => String::new(),
+        };
+        let path = match entry.get(crate::symbol::known::path()) {
+            Some(p) => vm
+                .coerce_to_string(p.clone(), CoercionKind::PathInterpolation)?
+                .as_str()
+                .to_string(),
+            None => return Err(Error::other("attribute 'path' missing")),
+        };
+        let rest = if prefix.is_empty() {
+            Some(wanted)
+        } else if wanted == prefix {
+            Some("")
+        } else {
+            wanted
+                .strip_prefix(prefix.as_str())
+                .and_then(|r| r.strip_prefix('/'))
+        };
+        let Some(rest) = rest else { continue };
+        let base = if path.starts_with('/') {
+            PathBuf::from(&path)
+        } else {
+            vm.context().settings.working_dir.join(&path)
+        };
+        let candidate = if rest.is_empty() {
+            base
+        } else {
+            base.join(rest)
+        };
+        let exists = vm.context().io.path_exists(&candidate).unwrap_or(false);
+        if exists {
+            let text = crate::path::canonicalise(&candidate.to_string_lossy());
+            return Ok(Value::Path(NixString::new(text)));
+        }
+    }
+    Err(Error::other(format!(
+        "file '{wanted}' was not found in the Nix search path (add it using $NIX_PATH or -I)"
+    )))
+}

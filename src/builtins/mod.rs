@@ -1,0 +1,145 @@
+//! The builtins: plain Rust functions, one per Nix builtin.
+//!
+//! A builtin receives its arguments unevaluated and forces what it needs
+//! through the [`Vm`]. Where it calls back into Nix (a comparator, a mapped
+//! function) it simply calls; the fiber runtime takes care of depth.
+//!
+//! Each family lives in its own module and lists its builtins in a
+//! `BUILTINS` table; [`globals`] assembles them into the `builtins` set and
+//! the top-level names.
+
+mod attrs;
+mod control;
+mod io;
+mod lists;
+mod numbers;
+mod strings;
+mod types;
+
+use crate::context::Settings;
+use crate::error::{Error, Result};
+use crate::globals::Globals;
+use crate::symbol::Symbol;
+use crate::value::{Attrs, Builtin, Value};
+use crate::vm::Vm;
+
+/// Every builtin function, by family.
+fn families() -> [&'static [Builtin]; 7] {
+    [
+        attrs::BUILTINS,
+        control::BUILTINS,
+        io::BUILTINS,
+        lists::BUILTINS,
+        numbers::BUILTINS,
+        strings::BUILTINS,
+        types::BUILTINS,
+    ]
+}
+
+/// Names that are visible without `builtins.` (besides `__name` for every builtin).
+const TOP_LEVEL: &[&str] = &[
+    "abort",
+    "baseNameOf",
+    "break",
+    "derivation",
+    "dirOf",
+    "fetchGit",
+    "fetchMercurial",
+    "fetchTarball",
+    "fetchTree",
+    "fromTOML",
+    "import",
+    "isNull",
+    "map",
+    "placeholder",
+    "removeAttrs",
+    "scopedImport",
+    "throw",
+    "toString",
+];
+
+/// Builds the global names for an evaluation with `settings`.
+pub fn globals(settings: &Settings) -> Globals {
+    let mut entries: Vec<(Symbol, Value)> = Vec::new();
+    for family in families() {
+        for builtin in family {
+            entries.push((Symbol::intern(builtin.name), Value::Builtin(builtin)));
+        }
+    }
+    entries.extend(constants(settings));
+    let mut globals = Globals::default();
+    for (name, value) in &entries {
+        let text = name.name();
+        if !text.starts_with("__") {
+            globals.insert(&format!("__{text}"), value.clone());
+        }
+        if TOP_LEVEL.contains(&&*text) {
+            globals.insert(&text, value.clone());
+        }
+    }
+    // `builtins.builtins` is the set itself; a thunk closes the loop.
+    let thunk = crate::value::Thunk::evaluated(Value::Null);
+    entries.push((Symbol::intern("builtins"), Value::Thunk(thunk.clone())));
+    let set = Value::Attrs(Attrs::from_unsorted(entries));
+    thunk.finish(set.clone());
+    globals.insert("builtins", set);
+    for (name, value) in [
+        ("true", Value::Bool(true)),
+        ("false", Value::Bool(false)),
+        ("null", Value::Null),
+    ] {
+        globals.insert(name, value);
+    }
+    globals
+}
+
+fn constants(settings: &Settings) -> Vec<(Symbol, Value)> {
+    let search_path: Vec<Value> = settings
+        .search_path
+        .iter()
+        .map(|e| {
+            Value::Attrs(Attrs::from_unsorted(vec![
+                (Symbol::intern("path"), Value::string(e.path.as_str())),
+                (Symbol::intern("prefix"), Value::string(e.prefix.as_str())),
+            ]))
+        })
+        .collect();
+    vec![
+        (
+            Symbol::intern("currentSystem"),
+            Value::string(settings.current_system.as_str()),
+        ),
+        (
+            Symbol::intern("storeDir"),
+            Value::string(settings.store_dir.as_str()),
+        ),
+        (Symbol::intern("nixVersion"), Value::string("2.8.0")),
+        (Symbol::intern("langVersion"), Value::Int(6)),
+        (Symbol::intern("nixPath"), Value::list(search_path)),
+        (Symbol::intern("true"), Value::Bool(true)),
+        (Symbol::intern("false"), Value::Bool(false)),
+        (Symbol::intern("null"), Value::Null),
+    ]
+}
+
+// ---- helpers shared by the families --------------------------------------
+
+/// Makes a set from (name, value) pairs.
+pub(crate) fn attrs_of(pairs: impl IntoIterator<Item = (&'static str, Value)>) -> Value {
+    Value::Attrs(Attrs::from_unsorted(
+        pairs
+            .into_iter()
+            .map(|(k, v)| (Symbol::intern(k), v))
+            .collect(),
+    ))
+}
+
+/// Serialises a forced value as JSON (`--json`, `builtins.toJSON`).
+pub fn to_json_string(_vm: &mut Vm, _value: &Value) -> Result<String> {
+    Err(Error::other("JSON output is not available yet"))
+}
+
+/// Serialises a forced value as XML (`--xml`, `builtins.toXML`).
+pub fn to_xml_string(_vm: &mut Vm, _value: &Value, _location: bool) -> Result<String> {
+    Err(Error::other("XML output is not available yet"))
+}

@@ -1,0 +1,138 @@
+//! Arithmetic and bitwise builtins.
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::value::{Builtin, Value};
+use crate::vm::Vm;
+
+pub(super) static BUILTINS: &[Builtin] = &[
+    Builtin {
+        name: "add",
+        arity: 2,
+        func: add,
+    },
+    Builtin {
+        name: "sub",
+        arity: 2,
+        func: sub,
+    },
+    Builtin {
+        name: "mul",
+        arity: 2,
+        func: mul,
+    },
+    Builtin {
+        name: "div",
+        arity: 2,
+        func: div,
+    },
+    Builtin {
+        name: "lessThan",
+        arity: 2,
+        func: less_than,
+    },
+    Builtin {
+        name: "bitAnd",
+        arity: 2,
+        func: bit_and,
+    },
+    Builtin {
+        name: "bitOr",
+        arity: 2,
+        func: bit_or,
+    },
+    Builtin {
+        name: "bitXor",
+        arity: 2,
+        func: bit_xor,
+    },
+    Builtin {
+        name: "ceil",
+        arity: 1,
+        func: ceil,
+    },
+    Builtin {
+        name: "floor",
+        arity: 1,
+        func: floor,
+    },
+];
+
+fn add(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+    let (a, b) = numbers(vm, args)?;
+    vm.add(a, b)
+}
+
+fn sub(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+    let (a, b) = numbers(vm, args)?;
+    vm.sub(a, b)
+}
+
+fn mul(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+    let (a, b) = numbers(vm, args)?;
+    vm.mul(a, b)
+}
+
+fn div(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+    let (a, b) = numbers(vm, args)?;
+    vm.div(a, b)
+}
+
+/// Forces both arguments and requires numbers (the builtins, unlike `+`,
+/// do not concatenate strings or paths).
+fn numbers(vm: &mut Vm, args: &[Value]) -> Result<(Value, Value)> {
+    let a = vm.force(args[0].clone())?;
+    let b = vm.force(args[1].clone())?;
+    for v in [&a, &b] {
+        if !matches!(v, Value::Int(_) | Value::Float(_)) {
+            return Err(Error::type_mismatch("an integer", v.type_phrase()));
+        }
+    }
+    Ok((a, b))
+}
+
+fn less_than(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+    Ok(Value::Bool(vm.less_than(args[0].clone(), args[1].clone())?))
+}
+
+fn bitwise(vm: &mut Vm, args: &[Value], op: fn(i64, i64) -> i64) -> Result<Value> {
+    let a = vm.force_int(args[0].clone())?;
+    let b = vm.force_int(args[1].clone())?;
+    Ok(Value::Int(op(a, b)))
+}
+
+fn bit_and(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+    bitwise(vm, args, |a, b| a & b)
+}
+
+fn bit_or(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+    bitwise(vm, args, |a, b| a | b)
+}
+
+fn bit_xor(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+    bitwise(vm, args, |a, b| a ^ b)
+}
+
+fn round(vm: &mut Vm, args: &[Value], f: fn(f64) -> f64) -> Result<Value> {
+    match vm.force(args[0].clone())? {
+        Value::Int(i) => Ok(Value::Int(i)),
+        Value::Float(x) => {
+            let r = f(x);
+            if r.is_finite() && r >= i64::MIN as f64 && r < i64::MAX as f64 {
+                Ok(Value::Int(r as i64))
+            } else {
+                Err(Error::new(ErrorKind::Other(format!(
+                    "float {x} does not fit in an integer"
+                ))))
+            }
+        }
+        other => Err(Error::type_mismatch("a float", other.type_phrase())),
+    }
+}
+
+fn ceil(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+    round(vm, args, f64::ceil)
+}
+
+fn floor(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+    round(vm, args, f64::floor)
+}

@@ -1,0 +1,117 @@
+//! String builtins.
+
+use crate::error::{Error, Result};
+use crate::value::{Builtin, NixString, StringBuilder, Value};
+use crate::vm::{CoercionKind, Vm};
+
+pub(super) static BUILTINS: &[Builtin] = &[
+    Builtin {
+        name: "toString",
+        arity: 1,
+        func: to_string,
+    },
+    Builtin {
+        name: "stringLength",
+        arity: 1,
+        func: string_length,
+    },
+    Builtin {
+        name: "substring",
+        arity: 3,
+        func: substring,
+    },
+    Builtin {
+        name: "concatStringsSep",
+        arity: 2,
+        func: concat_strings_sep,
+    },
+    Builtin {
+        name: "baseNameOf",
+        arity: 1,
+        func: base_name_of,
+    },
+    Builtin {
+        name: "dirOf",
+        arity: 1,
+        func: dir_of,
+    },
+];
+
+fn to_string(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+    Ok(Value::String(vm.coerce_to_string(
+        args[0].clone(),
+        CoercionKind::ToString,
+    )?))
+}
+
+fn string_length(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+    let s = vm.coerce_to_string(args[0].clone(), CoercionKind::Interpolation)?;
+    Ok(Value::Int(s.as_str().len() as i64))
+}
+
+fn substring(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+    let start = vm.force_int(args[0].clone())?;
+    let len = vm.force_int(args[1].clone())?;
+    let s = vm.coerce_to_string(args[2].clone(), CoercionKind::Interpolation)?;
+    if start < 0 {
+        return Err(Error::other("negative start position in 'substring'"));
+    }
+    let text = s.as_str();
+    let start = (start as usize).min(text.len());
+    let end = if len < 0 {
+        text.len()
+    } else {
+        start.saturating_add(len as usize).min(text.len())
+    };
+    let piece = byte_slice(text, start, end);
+    Ok(Value::String(match s.context() {
+        Some(ctx) => NixString::with_context(piece, ctx.clone()),
+        None => NixString::new(piece),
+    }))
+}
+
+/// A byte range of a string; a cut inside a character keeps the whole
+/// character's bytes replaced by U+FFFD, as the text must stay UTF-8.
+fn byte_slice(text: &str, start: usize, end: usize) -> String {
+    match text.get(start..end) {
+        Some(s) => s.to_string(),
+        None => String::from_utf8_lossy(&text.as_bytes()[start..end]).into_owned(),
+    }
+}
+
+fn concat_strings_sep(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+    let sep = vm.force_string(args[0].clone())?;
+    let list = vm.force_list(args[1].clone())?;
+    let mut out = StringBuilder::default();
+    for (i, item) in list.iter().enumerate() {
+        if i > 0 {
+            out.push(&sep);
+        }
+        let s = vm.coerce_to_string(item.clone(), CoercionKind::Interpolation)?;
+        out.push(&s);
+    }
+    Ok(Value::String(out.finish()))
+}
+
+fn base_name_of(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+    let s = vm.coerce_to_string(args[0].clone(), CoercionKind::PathInterpolation)?;
+    let base = crate::path::base_name_of(s.as_str()).to_string();
+    Ok(Value::String(match s.context() {
+        Some(ctx) => NixString::with_context(base, ctx.clone()),
+        None => NixString::new(base),
+    }))
+}
+
+fn dir_of(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+    let v = vm.force(args[0].clone())?;
+    let is_path = matches!(v, Value::Path(_));
+    let s = vm.coerce_to_string(v, CoercionKind::PathInterpolation)?;
+    let dir = crate::path::dir_of(s.as_str()).to_string();
+    if is_path {
+        return Ok(Value::Path(NixString::new(dir)));
+    }
+    Ok(Value::String(match s.context() {
+        Some(ctx) => NixString::with_context(dir, ctx.clone()),
+        None => NixString::new(dir),
+    }))
+}

@@ -1,0 +1,102 @@
+//! Type predicates: `typeOf`, `isAttrs`, `isInt`, …
+
+use crate::error::Result;
+use crate::value::{Builtin, Value};
+use crate::vm::Vm;
+
+pub(super) static BUILTINS: &[Builtin] = &[
+    Builtin {
+        name: "typeOf",
+        arity: 1,
+        func: type_of,
+    },
+    Builtin {
+        name: "isAttrs",
+        arity: 1,
+        func: is_attrs,
+    },
+    Builtin {
+        name: "isBool",
+        arity: 1,
+        func: is_bool,
+    },
+    Builtin {
+        name: "isFloat",
+        arity: 1,
+        func: is_float,
+    },
+    Builtin {
+        name: "isFunction",
+        arity: 1,
+        func: is_function,
+    },
+    Builtin {
+        name: "isInt",
+        arity: 1,
+        func: is_int,
+    },
+    Builtin {
+        name: "isList",
+        arity: 1,
+        func: is_list,
+    },
+    Builtin {
+        name: "isNull",
+        arity: 1,
+        func: is_null,
+    },
+    Builtin {
+        name: "isPath",
+        arity: 1,
+        func: is_path,
+    },
+    Builtin {
+        name: "isString",
+        arity: 1,
+        func: is_string,
+    },
+];
+
+fn type_of(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+    Ok(Value::string(vm.force(args[0].clone())?.type_name()))
+}
+
+fn check(vm: &mut Vm, args: &[Value], pred: fn(&Value) -> bool) -> Result<Value> {
+    Ok(Value::Bool(pred(&vm.force(args[0].clone())?)))
+}
+
+fn is_attrs(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+    check(vm, args, |v| matches!(v, Value::Attrs(_)))
+}
+
+fn is_bool(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+    check(vm, args, |v| matches!(v, Value::Bool(_)))
+}
+
+fn is_float(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+    check(vm, args, |v| matches!(v, Value::Float(_)))
+}
+
+fn is_function(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+    check(vm, args, Value::is_function)
+}
+
+fn is_int(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+    check(vm, args, |v| matches!(v, Value::Int(_)))
+}
+
+fn is_list(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+    check(vm, args, |v| matches!(v, Value::List(_)))
+}
+
+fn is_null(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+    check(vm, args, |v| matches!(v, Value::Null))
+}
+
+fn is_path(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+    check(vm, args, |v| matches!(v, Value::Path(_)))
+}
+
+fn is_string(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+    check(vm, args, |v| matches!(v, Value::String(_)))
+}

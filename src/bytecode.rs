@@ -1,0 +1,202 @@
+//! The bytecode the compiler emits and both VMs run.
+//!
+//! Each lambda body, thunk body and file is a [`Code`] object: a flat array
+//! of [`Op`]s with a parallel array of spans, its constants, the code objects
+//! nested in it, and how a creator fills its captured values (upvalues).
+//!
+//! A frame has `locals` slots at a fixed base on the VM's value stack,
+//! followed by operands. Locals are addressed by slot number; captured values
+//! of enclosing frames by upvalue number. `with` is the only dynamic lookup.
+
+use std::rc::Rc;
+
+use crate::source::Span;
+use crate::symbol::Symbol;
+use crate::value::{PosTable, Value};
+
+/// Where a captured value comes from in the frame that creates a closure or thunk.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Capture {
+    /// A local slot of the creating frame.
+    Local(u32),
+    /// A captured value of the creating frame.
+    Upvalue(u32),
+}
+
+/// One instruction. Jump targets are absolute op indices.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Op {
+    /// Push `constants[i]`.
+    Constant(u32),
+    /// Push a local slot.
+    GetLocal(u32),
+    /// Push a captured value.
+    GetUpvalue(u32),
+    /// Pop into a local slot.
+    SetLocal(u32),
+    /// Drop the top of the stack.
+    Pop,
+    /// Force the top of the stack to weak head normal form.
+    Force,
+    /// Push a closure over `children[i]`.
+    MakeClosure(u32),
+    /// Push a thunk of `children[i]`.
+    MakeThunk(u32),
+    /// Push a closure over `children[i]` whose captures are filled by `Finalise`.
+    MakeClosureDeferred(u32),
+    /// Push a thunk of `children[i]` whose captures are filled by `Finalise`.
+    MakeThunkDeferred(u32),
+    /// Fill the captures of the deferred closure or thunk in a local slot.
+    Finalise(u32),
+    /// Pop an argument and a function; push the result of the call.
+    Call,
+    /// Pop as many values as `attr_templates[i]` has names; push the set.
+    Attrs(u32),
+    /// Pop a value, a name and a set; push the set with the name added
+    /// (a `null` name adds nothing).
+    InsertDynamic,
+    /// Pop a set; push its attribute.
+    Select(Symbol),
+    /// Pop a name and a set; push the attribute.
+    SelectDynamic,
+    /// Pop a value; when it is a set with the attribute push that, otherwise jump.
+    SelectOrJump(Symbol, u32),
+    /// Pop a name and a value; as `SelectOrJump`.
+    SelectDynamicOrJump(u32),
+    /// Pop a value; push whether it is a set with the attribute.
+    HasAttr(Symbol),
+    /// Pop a name and a value; push whether it is a set with the attribute.
+    HasAttrDynamic,
+    /// Pop `n` values; push a list of them.
+    List(u32),
+    /// Arithmetic and comparison on the two top values.
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Eq,
+    NotEq,
+    Less,
+    LessEq,
+    Greater,
+    GreaterEq,
+    /// `++`
+    Concat,
+    /// `//`
+    Update,
+    /// `!`
+    Not,
+    /// Unary `-`.
+    Negate,
+    /// Jump unconditionally.
+    Jump(u32),
+    /// Pop a Boolean; jump when false.
+    JumpIfFalse(u32),
+    /// Force the top and require a Boolean (right operand of `&&`, `||`, `->`).
+    AssertBool,
+    /// Pop a Boolean; fail the assertion whose source text is `constants[i]` when false.
+    Assert(u32),
+    /// Pop `n` parts; push their concatenation as a string.
+    Interpolate(u32),
+    /// Pop `n` parts; push their concatenation as a path.
+    InterpolatePath(u32),
+    /// Push the value of `with_lookups[i]`.
+    WithLookup(u32),
+    /// Check the call's argument (local 0) against this code's formals.
+    CheckFormals,
+    /// Push attribute of the argument set (local 0), or jump when it has none.
+    FormalOrJump(Symbol, u32),
+    /// Return the top of the stack.
+    Return,
+}
+
+/// How a dynamic (`with`) lookup finds a name: the `with` namespaces in
+/// scope, innermost first, as slots of the running frame.
+#[derive(Clone, Debug)]
+pub struct WithLookup {
+    /// The name looked up.
+    pub name: Symbol,
+    /// The namespaces, innermost first.
+    pub namespaces: Vec<Capture>,
+}
+
+/// The static names of an attribute-set literal, sorted by symbol, and
+/// their source positions.
+#[derive(Debug)]
+pub struct AttrTemplate {
+    /// Names, sorted; values are pushed in this order.
+    pub names: Vec<Symbol>,
+    /// Positions for `unsafeGetAttrPos`.
+    pub positions: Rc<PosTable>,
+}
+
+/// The formal parameters of a lambda with a `{ … }` pattern.
+#[derive(Clone, Debug)]
+pub struct Formals {
+    /// Each formal name and whether it has a default.
+    pub entries: Vec<(Symbol, bool)>,
+    /// Whether `...` allows other attributes.
+    pub ellipsis: bool,
+}
+
+impl Formals {
+    /// Whether `name` is a formal.
+    pub fn contains(&self, name: Symbol) -> bool {
+        self.entries.iter().any(|(n, _)| *n == name)
+    }
+}
+
+/// What a code object is.
+#[derive(Clone, Debug)]
+pub enum CodeKind {
+    /// A file or expression being evaluated.
+    Toplevel,
+    /// A lambda body; `formals` for `{ … }:` patterns.
+    Lambda { formals: Option<Rc<Formals>> },
+    /// A thunk body.
+    Thunk,
+}
+
+/// A compiled piece of code.
+pub struct Code {
+    /// The name a lambda was bound to, for traces.
+    pub name: Option<Symbol>,
+    /// What it is.
+    pub kind: CodeKind,
+    /// The instructions.
+    pub ops: Vec<Op>,
+    /// The span of each instruction.
+    pub spans: Vec<Span>,
+    /// Constants referenced by `Op::Constant` and friends.
+    pub constants: Vec<Value>,
+    /// Code objects nested in this one.
+    pub children: Vec<Rc<Code>>,
+    /// How the creator of this code fills its upvalues.
+    pub captures: Vec<Capture>,
+    /// Local slots this code needs.
+    pub locals: u32,
+    /// Attribute-set literals.
+    pub attr_templates: Vec<AttrTemplate>,
+    /// `with` lookups.
+    pub with_lookups: Vec<WithLookup>,
+    /// The whole expression's span.
+    pub span: Span,
+}
+
+impl Code {
+    /// The formals of a lambda with a `{ … }` pattern.
+    pub fn formals(&self) -> Option<&Rc<Formals>> {
+        match &self.kind {
+            CodeKind::Lambda { formals } => formals.as_ref(),
+            _ => None,
+        }
+    }
+
+    /// The name for traces and errors: the binding name or `anonymous lambda`.
+    pub fn display_name(&self) -> String {
+        match self.name {
+            Some(n) => n.name().to_string(),
+            None => "anonymous lambda".to_string(),
+        }
+    }
+}

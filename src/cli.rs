@@ -1,0 +1,271 @@
+//! `spindle eval`: nix-instantiate's evaluation flags on Spindle.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use clap::{Args, Parser, Subcommand};
+
+use spindle::eval::absolute;
+use spindle::value::{Attrs, Value};
+use spindle::vm::Vm;
+use spindle::{Error, ErrorKind, Evaluator};
+
+#[derive(Parser)]
+#[command(
+    name = "spindle",
+    version,
+    about = "A Nix evaluator on growable fiber stacks"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Evaluate a file, an expression (-E) or standard input (-).
+    Eval(EvalArgs),
+}
+
+#[derive(Args)]
+struct EvalArgs {
+    /// The file to evaluate (`-` for standard input), or the expression with -E.
+    input: Option<String>,
+    /// Treat the argument as an expression rather than a file.
+    #[arg(short = 'E', long = "expr")]
+    expr: bool,
+    /// Accepted for nix-instantiate compatibility; evaluation is implied.
+    #[arg(long)]
+    eval: bool,
+    /// Evaluate the result completely, not just to its outermost constructor.
+    #[arg(long)]
+    strict: bool,
+    /// Print the result as JSON.
+    #[arg(long)]
+    json: bool,
+    /// Print the result as XML.
+    #[arg(long)]
+    xml: bool,
+    /// Leave source positions out of XML output.
+    #[arg(long)]
+    no_location: bool,
+    /// Only parse (and check names); exit 1 with the errors if that fails.
+    #[arg(long)]
+    parse: bool,
+    /// Pass NAME = EXPR to the top-level function.
+    #[arg(long, num_args = 2, value_names = ["NAME", "EXPR"], action = clap::ArgAction::Append)]
+    arg: Vec<String>,
+    /// Pass NAME = "STRING" to the top-level function.
+    #[arg(long, num_args = 2, value_names = ["NAME", "STRING"], action = clap::ArgAction::Append)]
+    argstr: Vec<String>,
+    /// Add a search path entry (`prefix=path` or `path`).
+    #[arg(short = 'I', long = "include", action = clap::ArgAction::Append)]
+    include: Vec<String>,
+    /// Select an attribute path from the result.
+    #[arg(short = 'A', long = "attr", action = clap::ArgAction::Append)]
+    attr: Vec<String>,
+    /// Show the Nix-level trace of errors.
+    #[arg(long)]
+    show_trace: bool,
+    /// Do not show traces (the default).
+    #[arg(long)]
+    no_show_trace: bool,
+    /// Refuse file system, environment and clock access.
+    #[arg(long)]
+    pure_eval: bool,
+    /// Cap the fiber stack of the evaluation, in bytes (suffixes K, M, G).
+    #[arg(long, value_parser = parse_size)]
+    stack_budget: Option<usize>,
+    /// Accepted and ignored: Spindle has no store.
+    #[arg(long)]
+    read_write_mode: bool,
+    /// Accepted and ignored: Spindle has no store.
+    #[arg(long)]
+    readonly_mode: bool,
+}
+
+fn parse_size(s: &str) -> Result<usize, String> {
+    let (digits, shift) = match s.chars().last() {
+        Some('K' | 'k') => (&s[..s.len() - 1], 10),
+        Some('M' | 'm') => (&s[..s.len() - 1], 20),
+        Some('G' | 'g') => (&s[..s.len() - 1], 30),
+        _ => (s, 0),
+    };
+    digits
+        .parse::<usize>()
+        .map(|n| n << shift)
+        .map_err(|e| format!("invalid size '{s}': {e}"))
+}
+
+/// Runs the command line; returns the exit status.
+pub fn main() -> i32 {
+    spindle_fiber::install_overflow_guard();
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Eval(args) => eval(args),
+    }
+}
+
+fn eval(args: EvalArgs) -> i32 {
+    let mut search_path = args.include.clone();
+    if let Ok(nix_path) = std::env::var("NIX_PATH") {
+        search_path.extend(
+            nix_path
+                .split(':')
+                .filter(|s| !s.is_empty())
+                .map(String::from),
+        );
+    }
+    let mut builder = Evaluator::builder()
+        .pure(args.pure_eval)
+        .search_path(search_path);
+    if let Some(budget) = args.stack_budget {
+        builder = builder.stack_budget(budget);
+    }
+    let evaluator = builder.build();
+    let show_trace = args.show_trace && !args.no_show_trace;
+    match run(&evaluator, &args) {
+        Ok(output) => {
+            println!("{output}");
+            0
+        }
+        Err(e) => {
+            eprintln!("{}", evaluator.render_error(&e, show_trace));
+            1
+        }
+    }
+}
+
+/// The source to evaluate: its name, text and the directory it is relative to.
+fn read_input(evaluator: &Evaluator, args: &EvalArgs) -> Result<(String, String, PathBuf), Error> {
+    let cwd = evaluator.context().settings.working_dir.clone();
+    let io_error = |what: String| Error::new(ErrorKind::Io(what));
+    match args.input.as_deref() {
+        None if !args.expr => Err(io_error(
+            "no input given: name a file, '-' or use -E".into(),
+        )),
+        None => Err(io_error("-E needs an expression".into())),
+        Some(expr) if args.expr => Ok(("«string»".into(), expr.to_string(), cwd)),
+        Some("-") => {
+            let mut text = String::new();
+            std::io::stdin()
+                .read_to_string(&mut text)
+                .map_err(|e| io_error(format!("reading standard input: {e}")))?;
+            Ok(("«stdin»".into(), text, cwd))
+        }
+        Some(file) => {
+            let mut path = absolute(&cwd, Path::new(file));
+            if path.is_dir() {
+                path.push("default.nix");
+            }
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| io_error(format!("opening file '{}': {e}", path.display())))?;
+            let dir = path.parent().unwrap_or(Path::new("/")).to_path_buf();
+            Ok((path.display().to_string(), text, dir))
+        }
+    }
+}
+
+fn run(evaluator: &Evaluator, args: &EvalArgs) -> Result<String, Error> {
+    let (name, text, dir) = read_input(evaluator, args)?;
+    if args.parse {
+        evaluator.check_source(name, text, &dir)?;
+        return Ok(String::new()).map(|s| s.trim_end().to_string());
+    }
+    let value = evaluator.eval_source(name, text, &dir)?;
+    let auto_args = auto_args(evaluator, args)?;
+    let strict = args.strict;
+    let json = args.json;
+    let xml = args.xml;
+    let location = !args.no_location;
+    let attr_paths = args.attr.clone();
+    evaluator.with_vm(move |vm| {
+        let mut value = auto_call(vm, value, &auto_args)?;
+        for path in &attr_paths {
+            value = select_path(vm, value, path)?;
+            value = auto_call(vm, value, &auto_args)?;
+        }
+        if json {
+            let v = vm.deep_force(value)?;
+            return spindle::builtins::to_json_string(vm, &v);
+        }
+        if xml {
+            let v = vm.deep_force(value)?;
+            return spindle::builtins::to_xml_string(vm, &v, location);
+        }
+        let v = if strict {
+            vm.deep_force(value)?
+        } else {
+            vm.force(value)?
+        };
+        spindle::print::print_value(&v)
+    })
+}
+
+fn auto_args(evaluator: &Evaluator, args: &EvalArgs) -> Result<Attrs, Error> {
+    let mut pairs = Vec::new();
+    for pair in args.arg.chunks(2) {
+        let v = evaluator.eval_str(&pair[1])?;
+        pairs.push((spindle::symbol::Symbol::intern(&pair[0]), v));
+    }
+    for pair in args.argstr.chunks(2) {
+        pairs.push((
+            spindle::symbol::Symbol::intern(&pair[0]),
+            Value::string(pair[1].as_str()),
+        ));
+    }
+    Ok(Attrs::from_unsorted(pairs))
+}
+
+/// nix-instantiate's automatic call: a function with a `{ … }` pattern at the
+/// top is called with the `--arg`/`--argstr` values it names.
+fn auto_call(vm: &mut Vm, value: Value, args: &Attrs) -> Result<Value, Error> {
+    let value = vm.force(value)?;
+    let Value::Closure(closure) = &value else {
+        return Ok(value);
+    };
+    let Some(formals) = closure.code().formals().cloned() else {
+        return Ok(value);
+    };
+    let mut actual = Vec::new();
+    for (name, has_default) in &formals.entries {
+        match args.get(*name) {
+            Some(v) => actual.push((*name, v.clone())),
+            None if *has_default => {}
+            None => {
+                return Err(Error::other(format!(
+                    "cannot evaluate a function that has an argument without a value ('{name}')"
+                )))
+            }
+        }
+    }
+    if formals.ellipsis {
+        actual = args.entries().to_vec();
+    }
+    vm.call_forced(value.clone(), Value::Attrs(Attrs::from_unsorted(actual)))
+}
+
+fn select_path(vm: &mut Vm, mut value: Value, path: &str) -> Result<Value, Error> {
+    for part in path.split('.').filter(|p| !p.is_empty()) {
+        value = vm.force(value)?;
+        value = match (&value, part.parse::<usize>()) {
+            (Value::List(items), Ok(i)) => items.get(i).cloned().ok_or_else(|| {
+                Error::other(format!(
+                    "list index {i} in selection path '{path}' is out of range"
+                ))
+            })?,
+            _ => {
+                let name = spindle::symbol::Symbol::intern(part);
+                match vm.select_maybe(value.clone(), name)? {
+                    Some(v) => v,
+                    None => {
+                        return Err(Error::other(format!(
+                            "attribute '{part}' in selection path '{path}' not found"
+                        )))
+                    }
+                }
+            }
+        };
+    }
+    Ok(value)
+}

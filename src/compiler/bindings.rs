@@ -1,0 +1,425 @@
+//! Bindings: `let`, `rec { … }` and plain attribute sets.
+//!
+//! Entries are first gathered into a [`BindingSet`], which merges nested
+//! paths (`a.b = 1; a.c = 2;`) and reports duplicates, then compiled.
+
+use rnix::ast::{self, HasEntry};
+use rowan::ast::AstNode;
+
+use super::{child, AttrName, BindingTarget, Compiler};
+use crate::bytecode::{AttrTemplate, CodeKind, Op};
+use crate::error::{Error, ErrorKind, Result};
+use crate::source::Span;
+use crate::symbol::Symbol;
+use crate::value::PosTable;
+use std::rc::Rc;
+
+/// The value side of a binding.
+enum BindingValue {
+    Expr(ast::Expr),
+    /// `inherit name;`: the name from the enclosing scope.
+    Inherit(ast::Ident),
+    /// `inherit (from) name;`: an attribute of `from_exprs[from]`.
+    InheritFrom {
+        from: usize,
+        name: Symbol,
+    },
+    /// A set built from nested paths (`a.b = …; a.c = …;`).
+    Nested(BindingSet),
+}
+
+struct StaticBinding {
+    name: Symbol,
+    span: Span,
+    value: BindingValue,
+}
+
+struct DynamicBinding {
+    name: ast::Expr,
+    span: Span,
+    value: BindingValue,
+}
+
+#[derive(Default)]
+struct BindingSet {
+    statics: Vec<StaticBinding>,
+    dynamics: Vec<DynamicBinding>,
+    from_exprs: Vec<ast::Expr>,
+}
+
+impl BindingSet {
+    fn find(&mut self, name: Symbol) -> Option<&mut StaticBinding> {
+        self.statics.iter_mut().find(|b| b.name == name)
+    }
+}
+
+impl<'a, 'e> Compiler<'a, 'e> {
+    fn gather(&mut self, node: &impl HasEntry) -> Result<BindingSet> {
+        let mut set = BindingSet::default();
+        self.gather_into(&mut set, node)?;
+        Ok(set)
+    }
+
+    fn gather_into(&mut self, set: &mut BindingSet, node: &impl HasEntry) -> Result<()> {
+        for entry in node.entries() {
+            match entry {
+                ast::Entry::Inherit(inherit) => self.gather_inherit(set, &inherit)?,
+                ast::Entry::AttrpathValue(apv) => {
+                    let path = child(apv.attrpath(), apv.syntax())?;
+                    let value = child(apv.value(), apv.syntax())?;
+                    let attrs: Vec<ast::Attr> = path.attrs().collect();
+                    self.insert_path(set, &attrs, BindingValue::Expr(value))?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn gather_inherit(&mut self, set: &mut BindingSet, inherit: &ast::Inherit) -> Result<()> {
+        let from = match inherit.from() {
+            Some(from) => {
+                set.from_exprs.push(child(from.expr(), from.syntax())?);
+                Some(set.from_exprs.len() - 1)
+            }
+            None => None,
+        };
+        for attr in inherit.attrs() {
+            let span = self.span_of(attr.syntax());
+            let name = match self.attr_name(&attr)? {
+                AttrName::Static(name) => name,
+                AttrName::Dynamic(_) => {
+                    return Err(Error::at(
+                        ErrorKind::Syntax("dynamic attributes not allowed in inherit".into()),
+                        span,
+                    ))
+                }
+            };
+            let value = match (from, &attr) {
+                (Some(from), _) => BindingValue::InheritFrom { from, name },
+                (None, ast::Attr::Ident(ident)) => BindingValue::Inherit(ident.clone()),
+                (None, _) => {
+                    return Err(Error::at(
+                        ErrorKind::Syntax("dynamic attributes not allowed in inherit".into()),
+                        span,
+                    ))
+                }
+            };
+            self.insert_static(set, name, span, value)?;
+        }
+        Ok(())
+    }
+
+    fn insert_static(
+        &mut self,
+        set: &mut BindingSet,
+        name: Symbol,
+        span: Span,
+        value: BindingValue,
+    ) -> Result<()> {
+        if let Some(existing) = set.find(name) {
+            // `a = { x = 1; }; a.y = 2;` (either order) merges two literal sets.
+            let incoming = match value {
+                BindingValue::Nested(nested) => Some(nested),
+                BindingValue::Expr(ast::Expr::AttrSet(lit)) if lit.rec_token().is_none() => {
+                    Some(self.gather(&lit)?)
+                }
+                _ => None,
+            };
+            if let Some(incoming) = incoming {
+                if let Some(target) = self.as_mergeable(existing)? {
+                    return self.merge(target, incoming);
+                }
+            }
+            return Err(self.duplicate(name, span));
+        }
+        set.statics.push(StaticBinding { name, span, value });
+        Ok(())
+    }
+
+    /// Turns an existing binding into a nested set that more entries can join.
+    fn as_mergeable<'s>(
+        &mut self,
+        existing: &'s mut StaticBinding,
+    ) -> Result<Option<&'s mut BindingSet>> {
+        if let BindingValue::Expr(ast::Expr::AttrSet(lit)) = &existing.value {
+            if lit.rec_token().is_none() {
+                let lit = lit.clone();
+                existing.value = BindingValue::Nested(self.gather(&lit)?);
+            }
+        }
+        match &mut existing.value {
+            BindingValue::Nested(set) => Ok(Some(set)),
+            _ => Ok(None),
+        }
+    }
+
+    fn merge(&mut self, target: &mut BindingSet, incoming: BindingSet) -> Result<()> {
+        let offset = target.from_exprs.len();
+        target.from_exprs.extend(incoming.from_exprs);
+        for mut binding in incoming.statics {
+            shift_from(&mut binding.value, offset);
+            self.insert_static(target, binding.name, binding.span, binding.value)?;
+        }
+        for mut binding in incoming.dynamics {
+            shift_from(&mut binding.value, offset);
+            target.dynamics.push(binding);
+        }
+        Ok(())
+    }
+
+    fn insert_path(
+        &mut self,
+        set: &mut BindingSet,
+        path: &[ast::Attr],
+        value: BindingValue,
+    ) -> Result<()> {
+        let (first, rest) = path
+            .split_first()
+            .ok_or_else(|| Error::new(ErrorKind::Syntax("empty attribute path".into())))?;
+        let span = self.span_of(first.syntax());
+        let value = if rest.is_empty() {
+            value
+        } else {
+            let mut nested = BindingSet::default();
+            self.insert_path(&mut nested, rest, value)?;
+            BindingValue::Nested(nested)
+        };
+        match self.attr_name(first)? {
+            AttrName::Static(name) => self.insert_static(set, name, span, value),
+            AttrName::Dynamic(name) => {
+                set.dynamics.push(DynamicBinding { name, span, value });
+                Ok(())
+            }
+        }
+    }
+
+    fn duplicate(&self, name: Symbol, span: Span) -> Error {
+        Error::at(ErrorKind::DuplicateAttribute(name.name().to_string()), span)
+    }
+
+    // ---- compiling ---------------------------------------------------------
+
+    pub(super) fn compile_attr_set(&mut self, node: &ast::AttrSet) -> Result<()> {
+        let set = self.gather(node)?;
+        let span = self.span_of(node.syntax());
+        if node.rec_token().is_some() {
+            let mark = self.scopes().mark();
+            let slots = self.bind_group(&set, span)?;
+            let template = self.template(&set);
+            for name in &self.ctx().attr_templates[template as usize].names.clone() {
+                let slot = slots.iter().find(|(n, _)| n == name).map(|(_, s)| *s);
+                self.emit(
+                    Op::GetLocal(slot.expect("every static name has a slot")),
+                    span,
+                );
+            }
+            self.emit(Op::Attrs(template), span);
+            self.compile_dynamics(&set)?;
+            self.scopes().reset(mark);
+            Ok(())
+        } else {
+            self.compile_plain_set(&set, span)
+        }
+    }
+
+    pub(super) fn compile_let_in(&mut self, node: &ast::LetIn) -> Result<()> {
+        let set = self.gather(node)?;
+        let span = self.span_of(node.syntax());
+        if let Some(d) = set.dynamics.first() {
+            return Err(Error::at(
+                ErrorKind::Syntax("dynamic attributes not allowed in let".into()),
+                d.span,
+            ));
+        }
+        let mark = self.scopes().mark();
+        self.bind_group(&set, span)?;
+        self.compile(&child(node.body(), node.syntax())?)?;
+        self.scopes().reset(mark);
+        Ok(())
+    }
+
+    /// `let { …; body = …; }`: a recursive set's `body` attribute.
+    pub(super) fn compile_legacy_let(&mut self, node: &ast::LegacyLet) -> Result<()> {
+        let set = self.gather(node)?;
+        let span = self.span_of(node.syntax());
+        let mark = self.scopes().mark();
+        let slots = self.bind_group(&set, span)?;
+        let body = Symbol::intern("body");
+        match slots.iter().find(|(n, _)| *n == body) {
+            Some((_, slot)) => {
+                self.emit(Op::GetLocal(*slot), span);
+            }
+            None => return Err(Error::at(ErrorKind::MissingAttribute("body".into()), span)),
+        }
+        self.scopes().reset(mark);
+        Ok(())
+    }
+
+    /// Declares and fills the locals of a recursive binding group (`let`,
+    /// `rec`). Returns each static name with its slot.
+    fn bind_group(&mut self, set: &BindingSet, span: Span) -> Result<Vec<(Symbol, u32)>> {
+        // `inherit x;` names the enclosing scope's `x`, so it is read before
+        // the group's own names come into scope.
+        let mut slots = Vec::with_capacity(set.statics.len());
+        for binding in &set.statics {
+            if let BindingValue::Inherit(ident) = &binding.value {
+                self.compile_thunked(&ast::Expr::Ident(ident.clone()), None)?;
+                let slot = self.scopes().new_slot();
+                self.emit(Op::SetLocal(slot), binding.span);
+                self.scopes().set_initialised(slot);
+                slots.push((binding.name, slot));
+            }
+        }
+        let mut from_slots = Vec::with_capacity(set.from_exprs.len());
+        for _ in &set.from_exprs {
+            let slot = self.scopes().new_slot();
+            let name = self.synthetic_name("inherit-from");
+            self.scopes().bind(name, slot);
+            from_slots.push((name, slot));
+        }
+        for binding in &set.statics {
+            if !matches!(binding.value, BindingValue::Inherit(_)) {
+                let slot = self.scopes().new_slot();
+                slots.push((binding.name, slot));
+            }
+        }
+        for (name, slot) in &slots {
+            self.scopes().bind(*name, *slot);
+        }
+
+        let mut deferred = Vec::new();
+        for (expr, (_, slot)) in set.from_exprs.iter().zip(&from_slots) {
+            let target = BindingTarget {
+                slot: *slot,
+                name: None,
+                deferred: &mut deferred,
+            };
+            self.compile_thunked(expr, Some(target))?;
+            self.emit(Op::SetLocal(*slot), span);
+            self.scopes().set_initialised(*slot);
+        }
+        for binding in &set.statics {
+            if matches!(binding.value, BindingValue::Inherit(_)) {
+                continue;
+            }
+            let slot = slots
+                .iter()
+                .find(|(n, _)| *n == binding.name)
+                .map(|(_, s)| *s)
+                .unwrap_or(0);
+            let target = BindingTarget {
+                slot,
+                name: Some(binding.name),
+                deferred: &mut deferred,
+            };
+            self.compile_binding_value(&binding.value, &from_slots, binding.span, Some(target))?;
+            self.emit(Op::SetLocal(slot), binding.span);
+            self.scopes().set_initialised(slot);
+        }
+        for slot in deferred {
+            self.emit(Op::Finalise(slot), span);
+        }
+        Ok(slots)
+    }
+
+    fn compile_binding_value(
+        &mut self,
+        value: &BindingValue,
+        from_slots: &[(Symbol, u32)],
+        span: Span,
+        target: Option<BindingTarget<'_>>,
+    ) -> Result<()> {
+        match value {
+            BindingValue::Expr(expr) => self.compile_thunked(expr, target),
+            BindingValue::Inherit(ident) => {
+                self.compile_thunked(&ast::Expr::Ident(ident.clone()), target)
+            }
+            BindingValue::InheritFrom { from, name } => {
+                let (source, _) = from_slots[*from];
+                self.push_ctx(CodeKind::Thunk, None, span);
+                self.compile_variable(source, span)?;
+                self.emit(Op::Select(*name), span);
+                self.emit(Op::Return, span);
+                let code = self.pop_ctx();
+                self.emit_child(code, false, span, target);
+                Ok(())
+            }
+            BindingValue::Nested(nested) => {
+                if target.is_none() {
+                    return self.compile_plain_set(nested, span);
+                }
+                self.push_ctx(CodeKind::Thunk, None, span);
+                self.compile_plain_set(nested, span)?;
+                self.emit(Op::Return, span);
+                let code = self.pop_ctx();
+                self.emit_child(code, false, span, target);
+                Ok(())
+            }
+        }
+    }
+
+    /// A non-recursive set: values see the enclosing scope only.
+    fn compile_plain_set(&mut self, set: &BindingSet, span: Span) -> Result<()> {
+        let mark = self.scopes().mark();
+        let mut from_slots = Vec::with_capacity(set.from_exprs.len());
+        for expr in &set.from_exprs {
+            self.compile_thunked(expr, None)?;
+            let slot = self.scopes().new_slot();
+            self.emit(Op::SetLocal(slot), span);
+            self.scopes().set_initialised(slot);
+            let name = self.synthetic_name("inherit-from");
+            self.scopes().bind(name, slot);
+            from_slots.push((name, slot));
+        }
+        let template = self.template(set);
+        let names = self.ctx().attr_templates[template as usize].names.clone();
+        for name in names {
+            let binding = set
+                .statics
+                .iter()
+                .find(|b| b.name == name)
+                .expect("template names come from the set");
+            self.compile_binding_value(&binding.value, &from_slots, binding.span, None)?;
+        }
+        self.emit(Op::Attrs(template), span);
+        self.compile_dynamics_with(set, &from_slots)?;
+        self.scopes().reset(mark);
+        Ok(())
+    }
+
+    fn compile_dynamics(&mut self, set: &BindingSet) -> Result<()> {
+        self.compile_dynamics_with(set, &[])
+    }
+
+    fn compile_dynamics_with(
+        &mut self,
+        set: &BindingSet,
+        from_slots: &[(Symbol, u32)],
+    ) -> Result<()> {
+        for binding in &set.dynamics {
+            self.compile(&binding.name)?;
+            self.compile_binding_value(&binding.value, from_slots, binding.span, None)?;
+            self.emit(Op::InsertDynamic, binding.span);
+        }
+        Ok(())
+    }
+
+    /// Registers the static names of `set` as an attribute template.
+    fn template(&mut self, set: &BindingSet) -> u32 {
+        let mut names: Vec<Symbol> = set.statics.iter().map(|b| b.name).collect();
+        names.sort();
+        let positions = PosTable::new(set.statics.iter().map(|b| (b.name, b.span)).collect());
+        let ctx = self.ctx();
+        ctx.attr_templates.push(AttrTemplate {
+            names,
+            positions: Rc::new(positions),
+        });
+        (ctx.attr_templates.len() - 1) as u32
+    }
+}
+
+fn shift_from(value: &mut BindingValue, offset: usize) {
+    if let BindingValue::InheritFrom { from, .. } = value {
+        *from += offset;
+    }
+}

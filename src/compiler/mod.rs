@@ -1,0 +1,849 @@
+//! The compiler: rnix syntax trees to [`Code`] objects.
+//!
+//! Names are resolved here, once: a variable becomes a local slot, a
+//! captured value (upvalue) of an enclosing function or thunk, a global
+//! constant, or, only where no lexical binding exists and a `with` is in
+//! scope, a dynamic `with` lookup. Recursive bindings (`let`, `rec`,
+//! formals with defaults) capture slots that are not filled yet; such
+//! closures and thunks are made "deferred" and completed by `Finalise` once
+//! every binding of the group is in place.
+
+mod bindings;
+mod scope;
+
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+use std::sync::Arc;
+
+use rnix::ast::{self, AstToken, InterpolPart};
+use rowan::ast::AstNode;
+
+use crate::bytecode::{AttrTemplate, Capture, Code, CodeKind, Formals, Op, WithLookup};
+use crate::error::{Error, ErrorKind, Result};
+use crate::globals::Globals;
+use crate::source::Span;
+use crate::symbol::Symbol;
+use crate::value::{Attrs, Value};
+use scope::Scopes;
+
+/// What the compiler needs to know about the surroundings of a file.
+pub struct CompileEnv<'a> {
+    /// The global names (`builtins`, `map`, `true`, …).
+    pub globals: &'a Globals,
+    /// Extra names visible to the file, from `scopedImport`.
+    pub scope: Option<&'a Attrs>,
+    /// The directory relative path literals are resolved against.
+    pub base_dir: &'a Path,
+    /// The home directory for `~/…` paths.
+    pub home: Option<&'a str>,
+}
+
+/// Compiles a parsed file or expression.
+pub fn compile(root: &ast::Root, file: &Arc<codemap::File>, env: &CompileEnv) -> Result<Rc<Code>> {
+    let mut compiler = Compiler {
+        file: file.clone(),
+        env,
+        ctxs: Vec::new(),
+        synthetic: 0,
+    };
+    let span = compiler.span_of(root.syntax());
+    compiler.push_ctx(CodeKind::Toplevel, None, span);
+    let expr = root
+        .expr()
+        .ok_or_else(|| Error::at(ErrorKind::Syntax("empty expression".into()), span))?;
+    compiler.compile(&expr)?;
+    compiler.emit(Op::Return, span);
+    Ok(Rc::new(compiler.pop_ctx()))
+}
+
+/// The code object being built.
+struct Ctx {
+    kind: CodeKind,
+    name: Option<Symbol>,
+    span: Span,
+    ops: Vec<Op>,
+    spans: Vec<Span>,
+    constants: Vec<Value>,
+    children: Vec<Rc<Code>>,
+    attr_templates: Vec<AttrTemplate>,
+    with_lookups: Vec<WithLookup>,
+    scopes: Scopes,
+}
+
+/// How a name resolved.
+enum Resolved {
+    Local { slot: u32, initialised: bool },
+    Upvalue(u32),
+    Constant(Value),
+    With(Vec<Capture>),
+    Undefined,
+}
+
+struct Compiler<'a, 'e> {
+    file: Arc<codemap::File>,
+    env: &'e CompileEnv<'a>,
+    ctxs: Vec<Ctx>,
+    synthetic: u32,
+}
+
+/// An attribute name as written: known now, or computed at run time.
+enum AttrName {
+    Static(Symbol),
+    Dynamic(ast::Expr),
+}
+
+impl<'a, 'e> Compiler<'a, 'e> {
+    // ---- code object bookkeeping ---------------------------------------
+
+    fn push_ctx(&mut self, kind: CodeKind, name: Option<Symbol>, span: Span) {
+        self.ctxs.push(Ctx {
+            kind,
+            name,
+            span,
+            ops: Vec::new(),
+            spans: Vec::new(),
+            constants: Vec::new(),
+            children: Vec::new(),
+            attr_templates: Vec::new(),
+            with_lookups: Vec::new(),
+            scopes: Scopes::default(),
+        });
+    }
+
+    fn pop_ctx(&mut self) -> Code {
+        let ctx = self.ctxs.pop().expect("a code object is being compiled");
+        Code {
+            name: ctx.name,
+            kind: ctx.kind,
+            ops: ctx.ops,
+            spans: ctx.spans,
+            constants: ctx.constants,
+            children: ctx.children,
+            captures: ctx.scopes.captures,
+            locals: ctx.scopes.max_slots,
+            attr_templates: ctx.attr_templates,
+            with_lookups: ctx.with_lookups,
+            span: ctx.span,
+        }
+    }
+
+    fn ctx(&mut self) -> &mut Ctx {
+        self.ctxs
+            .last_mut()
+            .expect("a code object is being compiled")
+    }
+
+    fn scopes(&mut self) -> &mut Scopes {
+        &mut self.ctx().scopes
+    }
+
+    fn emit(&mut self, op: Op, span: Span) -> usize {
+        let ctx = self.ctx();
+        ctx.ops.push(op);
+        ctx.spans.push(span);
+        ctx.ops.len() - 1
+    }
+
+    fn here(&mut self) -> u32 {
+        self.ctx().ops.len() as u32
+    }
+
+    /// Points the jump at `at` to the current position.
+    fn patch_jump(&mut self, at: usize) {
+        let target = self.here();
+        match &mut self.ctx().ops[at] {
+            Op::Jump(t) | Op::JumpIfFalse(t) | Op::SelectOrJump(_, t) => *t = target,
+            Op::SelectDynamicOrJump(t) | Op::FormalOrJump(_, t) => *t = target,
+            other => unreachable!("not a jump: {other:?}"),
+        }
+    }
+
+    fn constant(&mut self, value: Value, span: Span) {
+        let ctx = self.ctx();
+        ctx.constants.push(value);
+        let i = (ctx.constants.len() - 1) as u32;
+        self.emit(Op::Constant(i), span);
+    }
+
+    fn span_of(&self, node: &rnix::SyntaxNode) -> Span {
+        let range = node.text_range();
+        self.file.span.subspan(
+            u32::from(range.start()) as u64,
+            u32::from(range.end()) as u64,
+        )
+    }
+
+    fn error(&self, kind: ErrorKind, node: &rnix::SyntaxNode) -> Error {
+        Error::at(kind, self.span_of(node))
+    }
+
+    /// A name no source text can spell, for hidden locals.
+    fn synthetic_name(&mut self, what: &str) -> Symbol {
+        self.synthetic += 1;
+        Symbol::intern(&format!("\0{what}#{}", self.synthetic))
+    }
+
+    // ---- name resolution -------------------------------------------------
+
+    fn resolve(&mut self, name: Symbol) -> Resolved {
+        let innermost = self.ctxs.len() - 1;
+        for k in (0..=innermost).rev() {
+            if let Some(slot) = self.ctxs[k].scopes.find(name) {
+                if k == innermost {
+                    let initialised = self.ctxs[k].scopes.is_initialised(slot);
+                    return Resolved::Local { slot, initialised };
+                }
+                return Resolved::Upvalue(self.capture_from(k, slot));
+            }
+        }
+        if let Some(v) = self.env.scope.and_then(|s| s.get(name)) {
+            return Resolved::Constant(v.clone());
+        }
+        if let Some(v) = self.env.globals.get(name) {
+            return Resolved::Constant(v.clone());
+        }
+        let mut namespaces = Vec::new();
+        for k in (0..=innermost).rev() {
+            let slots: Vec<u32> = self.ctxs[k].scopes.withs().collect();
+            for slot in slots {
+                if k == innermost {
+                    namespaces.push(Capture::Local(slot));
+                } else {
+                    namespaces.push(Capture::Upvalue(self.capture_from(k, slot)));
+                }
+            }
+        }
+        if namespaces.is_empty() {
+            Resolved::Undefined
+        } else {
+            Resolved::With(namespaces)
+        }
+    }
+
+    /// Captures slot `slot` of code object `origin` into the innermost one,
+    /// through every code object in between.
+    fn capture_from(&mut self, origin: usize, slot: u32) -> u32 {
+        let mut source = Capture::Local(slot);
+        let mut index = 0;
+        for k in origin + 1..self.ctxs.len() {
+            index = self.ctxs[k].scopes.capture(source);
+            source = Capture::Upvalue(index);
+        }
+        index
+    }
+
+    fn compile_variable(&mut self, name: Symbol, span: Span) -> Result<()> {
+        match self.resolve(name) {
+            Resolved::Local { slot, .. } => {
+                self.emit(Op::GetLocal(slot), span);
+            }
+            Resolved::Upvalue(i) => {
+                self.emit(Op::GetUpvalue(i), span);
+            }
+            Resolved::Constant(v) => self.constant(v, span),
+            Resolved::With(namespaces) => {
+                let ctx = self.ctx();
+                ctx.with_lookups.push(WithLookup { name, namespaces });
+                let i = (ctx.with_lookups.len() - 1) as u32;
+                self.emit(Op::WithLookup(i), span);
+            }
+            Resolved::Undefined => {
+                return Err(Error::at(
+                    ErrorKind::UndefinedVariable(name.name().to_string()),
+                    span,
+                ))
+            }
+        }
+        Ok(())
+    }
+
+    // ---- expressions -------------------------------------------------------
+
+    /// Compiles `expr`, leaving exactly one value (maybe a thunk) on the stack.
+    fn compile(&mut self, expr: &ast::Expr) -> Result<()> {
+        spindle_fiber::ensure_sufficient_stack(|| self.compile_inner(expr))
+    }
+
+    fn compile_inner(&mut self, expr: &ast::Expr) -> Result<()> {
+        let span = self.span_of(expr.syntax());
+        match expr {
+            ast::Expr::Literal(lit) => self.compile_literal(lit, span)?,
+            ast::Expr::Str(s) => self.compile_string(s, span)?,
+            ast::Expr::PathAbs(_)
+            | ast::Expr::PathRel(_)
+            | ast::Expr::PathHome(_)
+            | ast::Expr::PathSearch(_) => self.compile_path(expr, span)?,
+            ast::Expr::Ident(ident) => {
+                let name = ident_name(ident);
+                self.compile_variable(name, span)?;
+            }
+            ast::Expr::Paren(p) => self.compile(&child(p.expr(), p.syntax())?)?,
+            ast::Expr::Root(r) => self.compile(&child(r.expr(), r.syntax())?)?,
+            ast::Expr::Apply(app) => {
+                self.compile(&child(app.lambda(), app.syntax())?)?;
+                self.compile_thunked(&child(app.argument(), app.syntax())?, None)?;
+                self.emit(Op::Call, span);
+            }
+            ast::Expr::Lambda(lambda) => self.compile_lambda(lambda, None, None)?,
+            ast::Expr::List(list) => {
+                let mut n = 0;
+                for item in list.items() {
+                    self.compile_thunked(&item, None)?;
+                    n += 1;
+                }
+                self.emit(Op::List(n), span);
+            }
+            ast::Expr::AttrSet(set) => self.compile_attr_set(set)?,
+            ast::Expr::LetIn(let_in) => self.compile_let_in(let_in)?,
+            ast::Expr::LegacyLet(legacy) => self.compile_legacy_let(legacy)?,
+            ast::Expr::With(with) => self.compile_with(with)?,
+            ast::Expr::IfElse(if_else) => {
+                self.compile(&child(if_else.condition(), if_else.syntax())?)?;
+                let to_else = self.emit(Op::JumpIfFalse(0), span);
+                self.compile(&child(if_else.body(), if_else.syntax())?)?;
+                let to_end = self.emit(Op::Jump(0), span);
+                self.patch_jump(to_else);
+                self.compile(&child(if_else.else_body(), if_else.syntax())?)?;
+                self.patch_jump(to_end);
+            }
+            ast::Expr::Assert(assert) => {
+                let cond = child(assert.condition(), assert.syntax())?;
+                self.compile(&cond)?;
+                let text = cond.syntax().text().to_string();
+                let ctx = self.ctx();
+                ctx.constants.push(Value::string(text));
+                let i = (ctx.constants.len() - 1) as u32;
+                self.emit(Op::Assert(i), span);
+                self.compile(&child(assert.body(), assert.syntax())?)?;
+            }
+            ast::Expr::Select(select) => self.compile_select(select, span)?,
+            ast::Expr::HasAttr(has) => self.compile_has_attr(has, span)?,
+            ast::Expr::UnaryOp(op) => {
+                self.compile(&child(op.expr(), op.syntax())?)?;
+                match op.operator() {
+                    Some(ast::UnaryOpKind::Invert) => self.emit(Op::Not, span),
+                    Some(ast::UnaryOpKind::Negate) => self.emit(Op::Negate, span),
+                    None => return Err(self.error(syntax("missing operator"), op.syntax())),
+                };
+            }
+            ast::Expr::BinOp(op) => self.compile_bin_op(op, span)?,
+            ast::Expr::CurPos(_) => {
+                let loc = self.file.find_line_col(span.low());
+                let attrs = Attrs::from_unsorted(vec![
+                    (Symbol::intern("file"), Value::string(self.file.name())),
+                    (Symbol::intern("line"), Value::Int(loc.line as i64 + 1)),
+                    (Symbol::intern("column"), Value::Int(loc.column as i64 + 1)),
+                ]);
+                self.constant(Value::Attrs(attrs), span);
+            }
+            ast::Expr::Error(e) => return Err(self.error(syntax("invalid expression"), e.syntax())),
+        }
+        Ok(())
+    }
+
+    fn compile_literal(&mut self, lit: &ast::Literal, span: Span) -> Result<()> {
+        let value = match lit.kind() {
+            ast::LiteralKind::Integer(i) => match i.value() {
+                Ok(v) => Value::Int(v),
+                Err(_) => {
+                    return Err(self.error(
+                        ErrorKind::Other(format!("invalid integer '{}'", i.syntax().text())),
+                        lit.syntax(),
+                    ))
+                }
+            },
+            ast::LiteralKind::Float(f) => Value::Float(f.value().map_err(|_| {
+                self.error(
+                    ErrorKind::Other(format!("invalid float '{}'", f.syntax().text())),
+                    lit.syntax(),
+                )
+            })?),
+            ast::LiteralKind::Uri(u) => Value::string(u.syntax().text()),
+        };
+        self.constant(value, span);
+        Ok(())
+    }
+
+    fn compile_string(&mut self, s: &ast::Str, span: Span) -> Result<()> {
+        let parts = s.normalized_parts();
+        if let [InterpolPart::Literal(text)] = parts.as_slice() {
+            self.constant(Value::string(text.as_str()), span);
+            return Ok(());
+        }
+        if parts.is_empty() {
+            self.constant(Value::string(""), span);
+            return Ok(());
+        }
+        let mut n = 0;
+        for part in parts {
+            match part {
+                InterpolPart::Literal(text) => self.constant(Value::string(text), span),
+                InterpolPart::Interpolation(i) => {
+                    self.compile(&child(i.expr(), i.syntax())?)?;
+                }
+            }
+            n += 1;
+        }
+        self.emit(Op::Interpolate(n), span);
+        Ok(())
+    }
+
+    fn compile_path(&mut self, expr: &ast::Expr, span: Span) -> Result<()> {
+        let path = ast::Path::cast(expr.syntax().clone())
+            .ok_or_else(|| self.error(syntax("invalid path"), expr.syntax()))?;
+        if let ast::Path::PathSearch(search) = &path {
+            // `<name>` means `__findFile __nixPath "name"`, so that both can be overridden.
+            let text = search.syntax().text().to_string();
+            let name = text
+                .trim_start_matches('<')
+                .trim_end_matches('>')
+                .to_string();
+            self.compile_variable(Symbol::intern("__findFile"), span)?;
+            self.compile_variable(Symbol::intern("__nixPath"), span)?;
+            self.emit(Op::Call, span);
+            self.constant(Value::string(name), span);
+            self.emit(Op::Call, span);
+            return Ok(());
+        }
+        let parts = path.parts();
+        let mut n = 0;
+        for (i, part) in parts.into_iter().enumerate() {
+            match part {
+                InterpolPart::Literal(content) => {
+                    let text = content.text();
+                    let text = if i == 0 {
+                        self.path_prefix(text, expr)?
+                    } else {
+                        text.to_string()
+                    };
+                    self.constant(Value::string(text), span);
+                }
+                InterpolPart::Interpolation(interp) => {
+                    self.compile(&child(interp.expr(), interp.syntax())?)?;
+                }
+            }
+            n += 1;
+        }
+        self.emit(Op::InterpolatePath(n), span);
+        Ok(())
+    }
+
+    /// Makes the first literal part of a path absolute.
+    fn path_prefix(&self, text: &str, expr: &ast::Expr) -> Result<String> {
+        if let Some(rest) = text.strip_prefix('~') {
+            let home = self.env.home.ok_or_else(|| {
+                self.error(
+                    ErrorKind::Other("cannot resolve '~': HOME is not set".into()),
+                    expr.syntax(),
+                )
+            })?;
+            return Ok(format!("{home}{rest}"));
+        }
+        if text.starts_with('/') {
+            return Ok(text.to_string());
+        }
+        let mut joined: PathBuf = self.env.base_dir.to_path_buf();
+        joined.push(text);
+        let mut s = joined.to_string_lossy().into_owned();
+        if text.ends_with('/') && !s.ends_with('/') {
+            s.push('/');
+        }
+        Ok(s)
+    }
+
+    fn compile_bin_op(&mut self, op: &ast::BinOp, span: Span) -> Result<()> {
+        use ast::BinOpKind as K;
+        let kind = op
+            .operator()
+            .ok_or_else(|| self.error(syntax("missing operator"), op.syntax()))?;
+        let lhs = child(op.lhs(), op.syntax())?;
+        let rhs = child(op.rhs(), op.syntax())?;
+        match kind {
+            K::And => {
+                self.compile(&lhs)?;
+                let to_false = self.emit(Op::JumpIfFalse(0), span);
+                self.compile(&rhs)?;
+                self.emit(Op::AssertBool, span);
+                let to_end = self.emit(Op::Jump(0), span);
+                self.patch_jump(to_false);
+                self.constant(Value::Bool(false), span);
+                self.patch_jump(to_end);
+            }
+            K::Or => {
+                self.compile(&lhs)?;
+                let to_rhs = self.emit(Op::JumpIfFalse(0), span);
+                self.constant(Value::Bool(true), span);
+                let to_end = self.emit(Op::Jump(0), span);
+                self.patch_jump(to_rhs);
+                self.compile(&rhs)?;
+                self.emit(Op::AssertBool, span);
+                self.patch_jump(to_end);
+            }
+            K::Implication => {
+                self.compile(&lhs)?;
+                let to_true = self.emit(Op::JumpIfFalse(0), span);
+                self.compile(&rhs)?;
+                self.emit(Op::AssertBool, span);
+                let to_end = self.emit(Op::Jump(0), span);
+                self.patch_jump(to_true);
+                self.constant(Value::Bool(true), span);
+                self.patch_jump(to_end);
+            }
+            K::PipeRight | K::PipeLeft => {
+                return Err(self.error(
+                    ErrorKind::Other(
+                        "experimental Nix feature 'pipe-operators' is disabled".into(),
+                    ),
+                    op.syntax(),
+                ))
+            }
+            _ => {
+                self.compile(&lhs)?;
+                self.compile(&rhs)?;
+                let op = match kind {
+                    K::Concat => Op::Concat,
+                    K::Update => Op::Update,
+                    K::Add => Op::Add,
+                    K::Sub => Op::Sub,
+                    K::Mul => Op::Mul,
+                    K::Div => Op::Div,
+                    K::Equal => Op::Eq,
+                    K::NotEqual => Op::NotEq,
+                    K::Less => Op::Less,
+                    K::LessOrEq => Op::LessEq,
+                    K::More => Op::Greater,
+                    K::MoreOrEq => Op::GreaterEq,
+                    K::And | K::Or | K::Implication | K::PipeLeft | K::PipeRight => {
+                        unreachable!("handled above")
+                    }
+                };
+                self.emit(op, span);
+            }
+        }
+        Ok(())
+    }
+
+    // ---- attribute access --------------------------------------------------
+
+    fn attr_name(&mut self, attr: &ast::Attr) -> Result<AttrName> {
+        match attr {
+            ast::Attr::Ident(ident) => Ok(AttrName::Static(ident_name(ident))),
+            ast::Attr::Str(s) => {
+                let parts = s.normalized_parts();
+                match parts.as_slice() {
+                    [] => Ok(AttrName::Static(Symbol::intern(""))),
+                    [InterpolPart::Literal(text)] => Ok(AttrName::Static(Symbol::intern(text))),
+                    _ => Ok(AttrName::Dynamic(ast::Expr::Str(s.clone()))),
+                }
+            }
+            ast::Attr::Dynamic(d) => {
+                let inner = child(d.expr(), d.syntax())?;
+                // `${"literal"}` is as static as a plain name.
+                if let ast::Expr::Str(s) = &inner {
+                    if let [InterpolPart::Literal(text)] = s.normalized_parts().as_slice() {
+                        return Ok(AttrName::Static(Symbol::intern(text)));
+                    }
+                }
+                Ok(AttrName::Dynamic(inner))
+            }
+        }
+    }
+
+    fn compile_select(&mut self, select: &ast::Select, span: Span) -> Result<()> {
+        self.compile(&child(select.expr(), select.syntax())?)?;
+        let path = child(select.attrpath(), select.syntax())?;
+        let default = select.default_expr();
+        let mut to_default = Vec::new();
+        for attr in path.attrs() {
+            let attr_span = self.span_of(attr.syntax());
+            match (self.attr_name(&attr)?, default.is_some()) {
+                (AttrName::Static(name), false) => {
+                    self.emit(Op::Select(name), attr_span);
+                }
+                (AttrName::Dynamic(e), false) => {
+                    self.compile(&e)?;
+                    self.emit(Op::SelectDynamic, attr_span);
+                }
+                (AttrName::Static(name), true) => {
+                    to_default.push(self.emit(Op::SelectOrJump(name, 0), attr_span));
+                }
+                (AttrName::Dynamic(e), true) => {
+                    self.compile(&e)?;
+                    to_default.push(self.emit(Op::SelectDynamicOrJump(0), attr_span));
+                }
+            }
+        }
+        if let Some(default) = default {
+            let to_end = self.emit(Op::Jump(0), span);
+            for at in to_default {
+                self.patch_jump(at);
+            }
+            self.compile(&default)?;
+            self.patch_jump(to_end);
+        }
+        Ok(())
+    }
+
+    fn compile_has_attr(&mut self, has: &ast::HasAttr, span: Span) -> Result<()> {
+        self.compile(&child(has.expr(), has.syntax())?)?;
+        let path = child(has.attrpath(), has.syntax())?;
+        let attrs: Vec<ast::Attr> = path.attrs().collect();
+        let mut to_false = Vec::new();
+        for (i, attr) in attrs.iter().enumerate() {
+            let last = i + 1 == attrs.len();
+            let name = self.attr_name(attr)?;
+            match (name, last) {
+                (AttrName::Static(name), true) => {
+                    self.emit(Op::HasAttr(name), span);
+                }
+                (AttrName::Dynamic(e), true) => {
+                    self.compile(&e)?;
+                    self.emit(Op::HasAttrDynamic, span);
+                }
+                (AttrName::Static(name), false) => {
+                    to_false.push(self.emit(Op::SelectOrJump(name, 0), span));
+                }
+                (AttrName::Dynamic(e), false) => {
+                    self.compile(&e)?;
+                    to_false.push(self.emit(Op::SelectDynamicOrJump(0), span));
+                }
+            }
+        }
+        if !to_false.is_empty() {
+            let to_end = self.emit(Op::Jump(0), span);
+            for at in to_false {
+                self.patch_jump(at);
+            }
+            self.constant(Value::Bool(false), span);
+            self.patch_jump(to_end);
+        }
+        Ok(())
+    }
+
+    // ---- laziness ----------------------------------------------------------
+
+    /// Compiles `expr` for a position that must not evaluate it yet (an
+    /// argument, a list element, a binding). Constants, variables and
+    /// lambdas need no thunk; everything else gets one. When `slot` is given
+    /// the value goes straight into that local and may be deferred; the slot
+    /// is then recorded in `deferred`.
+    fn compile_thunked(
+        &mut self,
+        expr: &ast::Expr,
+        target: Option<BindingTarget<'_>>,
+    ) -> Result<()> {
+        let span = self.span_of(expr.syntax());
+        match expr {
+            ast::Expr::Literal(lit) => return self.compile_literal(lit, span),
+            ast::Expr::Str(s) if is_plain_string(s) => return self.compile_string(s, span),
+            ast::Expr::Paren(p) => {
+                return self.compile_thunked(&child(p.expr(), p.syntax())?, target)
+            }
+            ast::Expr::Ident(ident) => {
+                let name = ident_name(ident);
+                match self.resolve(name) {
+                    Resolved::Local {
+                        initialised: true, ..
+                    }
+                    | Resolved::Upvalue(_)
+                    | Resolved::Constant(_) => return self.compile_variable(name, span),
+                    Resolved::Undefined => return self.compile_variable(name, span),
+                    Resolved::Local {
+                        initialised: false, ..
+                    }
+                    | Resolved::With(_) => {}
+                }
+            }
+            ast::Expr::Lambda(lambda) => {
+                let name = target.as_ref().and_then(|t| t.name);
+                return self.compile_lambda(lambda, name, target);
+            }
+            _ => {}
+        }
+        self.push_ctx(CodeKind::Thunk, None, span);
+        self.compile(expr)?;
+        self.emit(Op::Return, span);
+        let code = self.pop_ctx();
+        self.emit_child(code, false, span, target);
+        Ok(())
+    }
+
+    /// Emits the op that creates a closure or thunk of `code`.
+    fn emit_child(
+        &mut self,
+        code: Code,
+        is_closure: bool,
+        span: Span,
+        target: Option<BindingTarget<'_>>,
+    ) {
+        let needs_deferral = code.captures.iter().any(|c| match c {
+            Capture::Local(slot) => !self.ctxs.last().unwrap().scopes.is_initialised(*slot),
+            Capture::Upvalue(_) => false,
+        });
+        let ctx = self.ctx();
+        ctx.children.push(Rc::new(code));
+        let i = (ctx.children.len() - 1) as u32;
+        let op = match (is_closure, needs_deferral) {
+            (true, false) => Op::MakeClosure(i),
+            (false, false) => Op::MakeThunk(i),
+            (true, true) => Op::MakeClosureDeferred(i),
+            (false, true) => Op::MakeThunkDeferred(i),
+        };
+        self.emit(op, span);
+        if needs_deferral {
+            let target = target.expect("deferred values only arise for bindings");
+            target.deferred.push(target.slot);
+        }
+    }
+
+    // ---- functions ---------------------------------------------------------
+
+    fn compile_lambda(
+        &mut self,
+        lambda: &ast::Lambda,
+        name: Option<Symbol>,
+        target: Option<BindingTarget<'_>>,
+    ) -> Result<()> {
+        let span = self.span_of(lambda.syntax());
+        let param = child(lambda.param(), lambda.syntax())?;
+        let formals = match &param {
+            ast::Param::IdentParam(_) => None,
+            ast::Param::Pattern(p) => Some(Rc::new(Formals {
+                entries: p
+                    .pat_entries()
+                    .map(|e| {
+                        (
+                            e.ident()
+                                .map(|i| ident_name(&i))
+                                .unwrap_or_else(|| Symbol::intern("")),
+                            e.default().is_some(),
+                        )
+                    })
+                    .collect(),
+                ellipsis: p.ellipsis_token().is_some(),
+            })),
+        };
+        self.push_ctx(
+            CodeKind::Lambda {
+                formals: formals.clone(),
+            },
+            name,
+            span,
+        );
+        let arg_slot = self.scopes().new_slot();
+        self.scopes().set_initialised(arg_slot);
+        match &param {
+            ast::Param::IdentParam(p) => {
+                let ident = child(p.ident(), p.syntax())?;
+                self.scopes().bind(ident_name(&ident), arg_slot);
+            }
+            ast::Param::Pattern(pattern) => {
+                if let Some(bind) = pattern.pat_bind().and_then(|b| b.ident()) {
+                    self.scopes().bind(ident_name(&bind), arg_slot);
+                }
+                self.emit(Op::CheckFormals, span);
+                self.compile_formals(pattern, arg_slot)?;
+            }
+        }
+        let body = child(lambda.body(), lambda.syntax())?;
+        self.compile(&body)?;
+        self.emit(Op::Return, span);
+        let code = self.pop_ctx();
+        self.emit_child(code, true, span, target);
+        Ok(())
+    }
+
+    /// Binds each formal to the argument's attribute or to its default.
+    /// Defaults may refer to each other, like a `rec` set.
+    fn compile_formals(&mut self, pattern: &ast::Pattern, arg_slot: u32) -> Result<()> {
+        let entries: Vec<ast::PatEntry> = pattern.pat_entries().collect();
+        let mut slots = Vec::with_capacity(entries.len());
+        for entry in &entries {
+            let ident = child(entry.ident(), entry.syntax())?;
+            let slot = self.scopes().new_slot();
+            self.scopes().bind(ident_name(&ident), slot);
+            slots.push(slot);
+        }
+        let mut deferred = Vec::new();
+        for (entry, &slot) in entries.iter().zip(&slots) {
+            let ident = child(entry.ident(), entry.syntax())?;
+            let name = ident_name(&ident);
+            let span = self.span_of(entry.syntax());
+            match entry.default() {
+                None => {
+                    self.emit(Op::GetLocal(arg_slot), span);
+                    self.emit(Op::Select(name), span);
+                }
+                Some(default) => {
+                    let to_default = self.emit(Op::FormalOrJump(name, 0), span);
+                    let to_end = self.emit(Op::Jump(0), span);
+                    self.patch_jump(to_default);
+                    self.compile_thunked(
+                        &default,
+                        Some(BindingTarget {
+                            slot,
+                            name: Some(name),
+                            deferred: &mut deferred,
+                        }),
+                    )?;
+                    self.patch_jump(to_end);
+                }
+            }
+            self.emit(Op::SetLocal(slot), span);
+            self.scopes().set_initialised(slot);
+        }
+        let span = self.span_of(pattern.syntax());
+        for slot in deferred {
+            self.emit(Op::Finalise(slot), span);
+        }
+        Ok(())
+    }
+
+    // ---- with ----------------------------------------------------------------
+
+    fn compile_with(&mut self, with: &ast::With) -> Result<()> {
+        let span = self.span_of(with.syntax());
+        let namespace = child(with.namespace(), with.syntax())?;
+        let mark = self.scopes().mark();
+        self.compile_thunked(&namespace, None)?;
+        let slot = self.scopes().new_slot();
+        self.emit(Op::SetLocal(slot), span);
+        self.scopes().set_initialised(slot);
+        self.scopes().push_with(slot);
+        self.compile(&child(with.body(), with.syntax())?)?;
+        self.scopes().reset(mark);
+        Ok(())
+    }
+}
+
+/// Where a binding's value goes: a local slot, which may hold a deferred
+/// closure or thunk until the group's `Finalise`.
+struct BindingTarget<'d> {
+    slot: u32,
+    name: Option<Symbol>,
+    deferred: &'d mut Vec<u32>,
+}
+
+fn syntax(msg: &str) -> ErrorKind {
+    ErrorKind::Syntax(msg.to_string())
+}
+
+/// Unwraps a child node that a successful parse always has.
+fn child<T>(node: Option<T>, parent: &rnix::SyntaxNode) -> Result<T> {
+    node.ok_or_else(|| {
+        Error::new(ErrorKind::Syntax(format!(
+            "incomplete expression '{parent}'"
+        )))
+    })
+}
+
+fn ident_name(ident: &ast::Ident) -> Symbol {
+    match ident.ident_token() {
+        Some(token) => Symbol::intern(token.text()),
+        None => Symbol::intern(&ident.syntax().text().to_string()),
+    }
+}
+
+fn is_plain_string(s: &ast::Str) -> bool {
+    s.parts().all(|p| matches!(p, InterpolPart::Literal(_)))
+}

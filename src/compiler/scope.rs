@@ -1,0 +1,104 @@
+//! Compile-time scopes: which names are locals of the code object being
+//! compiled, which are captured from enclosing code objects, and which
+//! `with` namespaces are in force.
+
+use crate::bytecode::Capture;
+use crate::symbol::Symbol;
+
+/// A named local slot.
+#[derive(Clone, Debug)]
+pub(super) struct Local {
+    pub name: Symbol,
+    pub slot: u32,
+}
+
+/// The scope bookkeeping of one code object.
+#[derive(Default)]
+pub(super) struct Scopes {
+    /// Named locals, innermost last.
+    locals: Vec<Local>,
+    /// Whether each slot holds its final value yet.
+    initialised: Vec<bool>,
+    /// Slots holding `with` namespaces, innermost last.
+    withs: Vec<u32>,
+    /// Captured values: where each comes from in the enclosing code object.
+    pub captures: Vec<Capture>,
+    next_slot: u32,
+    /// The high-water mark of slots.
+    pub max_slots: u32,
+}
+
+/// A mark to return to when a scope ends.
+pub(super) struct ScopeMark {
+    locals: usize,
+    withs: usize,
+    next_slot: u32,
+}
+
+impl Scopes {
+    pub fn mark(&self) -> ScopeMark {
+        ScopeMark {
+            locals: self.locals.len(),
+            withs: self.withs.len(),
+            next_slot: self.next_slot,
+        }
+    }
+
+    pub fn reset(&mut self, mark: ScopeMark) {
+        self.locals.truncate(mark.locals);
+        self.withs.truncate(mark.withs);
+        self.next_slot = mark.next_slot;
+    }
+
+    /// Reserves a fresh slot, not yet initialised.
+    pub fn new_slot(&mut self) -> u32 {
+        let slot = self.next_slot;
+        self.next_slot += 1;
+        self.max_slots = self.max_slots.max(self.next_slot);
+        if self.initialised.len() <= slot as usize {
+            self.initialised.resize(slot as usize + 1, false);
+        }
+        self.initialised[slot as usize] = false;
+        slot
+    }
+
+    /// Makes `name` refer to `slot` from now on.
+    pub fn bind(&mut self, name: Symbol, slot: u32) {
+        self.locals.push(Local { name, slot });
+    }
+
+    pub fn set_initialised(&mut self, slot: u32) {
+        self.initialised[slot as usize] = true;
+    }
+
+    pub fn is_initialised(&self, slot: u32) -> bool {
+        self.initialised[slot as usize]
+    }
+
+    /// The slot of the innermost local called `name`.
+    pub fn find(&self, name: Symbol) -> Option<u32> {
+        self.locals
+            .iter()
+            .rev()
+            .find(|l| l.name == name)
+            .map(|l| l.slot)
+    }
+
+    pub fn push_with(&mut self, slot: u32) {
+        self.withs.push(slot);
+    }
+
+    /// `with` slots, innermost first.
+    pub fn withs(&self) -> impl Iterator<Item = u32> + '_ {
+        self.withs.iter().rev().copied()
+    }
+
+    /// The index of the captured value coming from `source`, adding it.
+    pub fn capture(&mut self, source: Capture) -> u32 {
+        if let Some(i) = self.captures.iter().position(|c| *c == source) {
+            return i as u32;
+        }
+        self.captures.push(source);
+        (self.captures.len() - 1) as u32
+    }
+}

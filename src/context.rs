@@ -1,0 +1,168 @@
+//! The state shared by an evaluation: settings, sources, globals, I/O and
+//! the import cache. Both VMs read it.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+
+use crate::bytecode::Code;
+use crate::compiler::{compile, CompileEnv};
+use crate::error::{Error, ErrorKind, Result};
+use crate::globals::Globals;
+use crate::io::EvalIo;
+use crate::source::{Sources, Span};
+use crate::syntax;
+use crate::value::{Attrs, NixString, Value};
+
+/// One entry of the search path (`-I`, `NIX_PATH`): `prefix=path` or `path`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SearchPathEntry {
+    /// The prefix (empty for a bare path).
+    pub prefix: String,
+    /// The directory or URL.
+    pub path: String,
+}
+
+impl SearchPathEntry {
+    /// Parses `prefix=path` or `path`.
+    pub fn parse(s: &str) -> SearchPathEntry {
+        match s.split_once('=') {
+            Some((prefix, path)) => SearchPathEntry {
+                prefix: prefix.to_string(),
+                path: path.to_string(),
+            },
+            None => SearchPathEntry {
+                prefix: String::new(),
+                path: s.to_string(),
+            },
+        }
+    }
+}
+
+/// Settings fixed for the life of an evaluator.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// Refuse impure operations.
+    pub pure: bool,
+    /// The search path for `<…>` lookups.
+    pub search_path: Vec<SearchPathEntry>,
+    /// `builtins.currentSystem`.
+    pub current_system: String,
+    /// `builtins.storeDir`.
+    pub store_dir: String,
+    /// The home directory for `~/…` paths.
+    pub home: Option<String>,
+    /// The directory `-E` expressions are relative to.
+    pub working_dir: PathBuf,
+}
+
+/// Everything an evaluation shares.
+pub struct EvalContext {
+    /// The source map for spans.
+    pub sources: Sources,
+    /// The settings.
+    pub settings: Settings,
+    /// The host's I/O.
+    pub io: Rc<dyn EvalIo>,
+    globals: RefCell<Rc<Globals>>,
+    imports: RefCell<HashMap<PathBuf, Value>>,
+}
+
+impl EvalContext {
+    /// A context; the globals are installed afterwards with [`EvalContext::set_globals`].
+    pub fn new(settings: Settings, io: Rc<dyn EvalIo>) -> EvalContext {
+        EvalContext {
+            sources: Sources::new(),
+            settings,
+            io,
+            globals: RefCell::new(Rc::new(Globals::default())),
+            imports: RefCell::new(HashMap::new()),
+        }
+    }
+
+    /// Installs the global names.
+    pub fn set_globals(&self, globals: Globals) {
+        *self.globals.borrow_mut() = Rc::new(globals);
+    }
+
+    /// The global names.
+    pub fn globals(&self) -> Rc<Globals> {
+        self.globals.borrow().clone()
+    }
+
+    /// Parses and compiles a source text.
+    pub fn compile_source(
+        &self,
+        name: String,
+        text: String,
+        base_dir: &Path,
+        scope: Option<&Attrs>,
+    ) -> Result<Rc<Code>> {
+        let file = self.sources.add(name, text);
+        let globals = self.globals();
+        let home = self.settings.home.clone();
+        spindle_fiber::on_large_stack(PARSER_STACK, || {
+            let root = syntax::parse(&file)?;
+            let env = CompileEnv {
+                globals: &globals,
+                scope,
+                base_dir,
+                home: home.as_deref(),
+            };
+            compile(&root, &file, &env)
+        })
+    }
+
+    /// The cached value of an imported file, if it was imported before.
+    pub fn cached_import(&self, path: &Path) -> Option<Value> {
+        self.imports.borrow().get(path).cloned()
+    }
+
+    /// Remembers the value of an imported file.
+    pub fn cache_import(&self, path: PathBuf, value: Value) {
+        self.imports.borrow_mut().insert(path, value);
+    }
+
+    /// Reads a file through the host's I/O, as text.
+    pub fn read_file_text(&self, path: &Path) -> Result<String> {
+        let bytes = self.io.read_file(path).map_err(|e| {
+            Error::new(ErrorKind::Io(format!(
+                "opening file '{}': {}",
+                path.display(),
+                io_message(&e)
+            )))
+        })?;
+        Ok(String::from_utf8(bytes)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
+    }
+
+    /// The store path a local path is copied to when interpolated.
+    pub fn copy_path_to_store(&self, path: &str) -> Result<NixString> {
+        crate::store::copy_path_to_store(self, path)
+    }
+
+    /// Renders an error with its source excerpt.
+    pub fn render_error(&self, error: &Error, show_trace: bool) -> String {
+        error.render(&self.sources, show_trace)
+    }
+
+    /// The location a span stands for.
+    pub fn location(&self, span: Span) -> crate::source::Location {
+        self.sources.location(span)
+    }
+}
+
+/// The stack the parser and compiler run on: rnix recurses without a stack
+/// check (up to its own nesting limit), so it gets a roomy, lazily
+/// committed stack of its own.
+const PARSER_STACK: usize = 256 << 20;
+
+/// The OS error text without Rust's "(os error N)" suffix.
+pub fn io_message(e: &std::io::Error) -> String {
+    let s = e.to_string();
+    match s.find(" (os error") {
+        Some(i) => s[..i].to_string(),
+        None => s,
+    }
+}

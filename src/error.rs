@@ -1,0 +1,260 @@
+//! Evaluation errors.
+//!
+//! An [`Error`] is a boxed [`ErrorKind`] with the span where it arose and a
+//! Nix-level trace of the calls it went through. Boxing keeps `Result<Value>`
+//! small on the hot paths.
+
+use std::fmt::Write as _;
+
+use crate::source::{Sources, Span};
+
+/// What went wrong.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum ErrorKind {
+    /// `throw "msg"`: catchable by `tryEval`.
+    #[error("{0}")]
+    Throw(String),
+    /// `abort "msg"`: not catchable.
+    #[error("evaluation aborted with the following error message: '{0}'")]
+    Abort(String),
+    /// `assert e; …` with a false `e`: catchable.
+    #[error("assertion '{0}' failed")]
+    AssertionFailed(String),
+    /// A value had the wrong type.
+    #[error("value is {got} while {expected} was expected")]
+    TypeMismatch {
+        expected: &'static str,
+        got: &'static str,
+    },
+    /// A thunk was forced while being forced.
+    #[error("infinite recursion encountered")]
+    InfiniteRecursion,
+    /// A name bound nowhere.
+    #[error("undefined variable '{0}'")]
+    UndefinedVariable(String),
+    /// `set.name` where the set lacks `name`.
+    #[error("attribute '{0}' missing")]
+    MissingAttribute(String),
+    /// An attribute defined twice.
+    #[error("attribute '{0}' already defined")]
+    DuplicateAttribute(String),
+    /// Division by zero.
+    #[error("division by zero")]
+    DivisionByZero,
+    /// Integer overflow.
+    #[error("integer overflow in {0}")]
+    IntegerOverflow(&'static str),
+    /// A function was called without an argument it requires.
+    #[error("function '{function}' called without required argument '{name}'")]
+    MissingArgument { function: String, name: String },
+    /// A function was called with an argument it does not take.
+    #[error("function '{function}' called with unexpected argument '{name}'")]
+    UnexpectedArgument { function: String, name: String },
+    /// Something that is not a function was called.
+    #[error("attempt to call something which is not a function but {0}")]
+    NotAFunction(&'static str),
+    /// A value could not be turned into a string.
+    #[error("cannot coerce {0} to a string")]
+    NotCoercible(&'static str),
+    /// Values that cannot be compared with `<`.
+    #[error("cannot compare {0} with {1}")]
+    Incomparable(&'static str, &'static str),
+    /// The syntax was invalid.
+    #[error("{0}")]
+    Syntax(String),
+    /// The evaluation used more stack than its budget allows.
+    #[error(
+        "stack overflow: evaluation nested deeper than the stack budget of {budget} bytes allows"
+    )]
+    StackExhausted { budget: usize },
+    /// An evaluation was cancelled by its host.
+    #[error("evaluation cancelled")]
+    Cancelled,
+    /// A file could not be read, a path did not exist, and similar.
+    #[error("{0}")]
+    Io(String),
+    /// An operation needs the impure mode.
+    #[error("{0} is not allowed in pure evaluation mode")]
+    Impure(String),
+    /// An operation needs a Nix store, which Spindle does not have yet.
+    #[error("'{0}' needs a Nix store, which this evaluator does not have")]
+    NeedsStore(&'static str),
+    /// Any other error, with Nix's message.
+    #[error("{0}")]
+    Other(String),
+}
+
+/// One step of a Nix-level trace.
+#[derive(Debug, Clone)]
+pub struct TraceFrame {
+    /// What the evaluator was doing: "while calling 'f'".
+    pub message: String,
+    /// Where.
+    pub span: Option<Span>,
+}
+
+#[derive(Debug, Clone)]
+struct ErrorInner {
+    kind: ErrorKind,
+    span: Option<Span>,
+    trace: Vec<TraceFrame>,
+    elided_frames: usize,
+    related: Vec<Error>,
+}
+
+/// An evaluation error.
+#[derive(Debug, Clone)]
+pub struct Error(Box<ErrorInner>);
+
+/// The result of evaluation steps.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// An error with no position yet.
+    pub fn new(kind: ErrorKind) -> Error {
+        Error(Box::new(ErrorInner {
+            kind,
+            span: None,
+            trace: Vec::new(),
+            elided_frames: 0,
+            related: Vec::new(),
+        }))
+    }
+
+    /// An error at `span`.
+    pub fn at(kind: ErrorKind, span: Span) -> Error {
+        Error::new(kind).with_span(span)
+    }
+
+    /// A free-form error message.
+    pub fn other(msg: impl Into<String>) -> Error {
+        Error::new(ErrorKind::Other(msg.into()))
+    }
+
+    /// A type error.
+    pub fn type_mismatch(expected: &'static str, got: &'static str) -> Error {
+        Error::new(ErrorKind::TypeMismatch { expected, got })
+    }
+
+    /// What went wrong.
+    pub fn kind(&self) -> &ErrorKind {
+        &self.0.kind
+    }
+
+    /// Where, if known.
+    pub fn span(&self) -> Option<Span> {
+        self.0.span
+    }
+
+    /// Sets the span unless one is already known.
+    pub fn with_span(mut self, span: Span) -> Error {
+        if self.0.span.is_none() {
+            self.0.span = Some(span);
+        }
+        self
+    }
+
+    /// Whether `builtins.tryEval` catches this error.
+    pub fn is_catchable(&self) -> bool {
+        matches!(
+            self.0.kind,
+            ErrorKind::Throw(_) | ErrorKind::AssertionFailed(_)
+        )
+    }
+
+    /// The trace, innermost first.
+    pub fn trace(&self) -> &[TraceFrame] {
+        &self.0.trace
+    }
+
+    /// Adds a trace frame (outer frames come later).
+    pub fn push_trace(&mut self, message: String, span: Option<Span>) {
+        self.0.trace.push(TraceFrame { message, span });
+    }
+
+    /// Replaces the trace, noting how many frames were left out.
+    pub fn set_trace(&mut self, trace: Vec<TraceFrame>, elided: usize) {
+        self.0.trace = trace;
+        self.0.elided_frames = elided;
+    }
+
+    /// Attaches further errors found together with this one (all syntax
+    /// errors of a file, say).
+    pub fn set_related(&mut self, related: Vec<Error>) {
+        self.0.related = related;
+    }
+
+    /// Errors found together with this one.
+    pub fn related(&self) -> &[Error] {
+        &self.0.related
+    }
+
+    /// Renders the error the way `nix-instantiate` does: message, location,
+    /// source excerpt and, with `show_trace`, the trace.
+    pub fn render(&self, sources: &Sources, show_trace: bool) -> String {
+        let mut out = String::new();
+        if show_trace {
+            for frame in self.0.trace.iter().rev() {
+                let _ = writeln!(out, "error: {}", frame.message);
+                if let Some(span) = frame.span {
+                    render_location(&mut out, sources, span);
+                }
+                out.push('\n');
+            }
+            if self.0.elided_frames > 0 {
+                let _ = writeln!(
+                    out,
+                    "       … {} more frames elided …\n",
+                    self.0.elided_frames
+                );
+            }
+        }
+        let prefix = if show_trace && !self.0.trace.is_empty() {
+            "       error: "
+        } else {
+            "error: "
+        };
+        let _ = writeln!(out, "{prefix}{}", self.0.kind);
+        if let Some(span) = self.0.span {
+            render_location(&mut out, sources, span);
+        }
+        for other in &self.0.related {
+            out.push('\n');
+            out.push_str(&other.render(sources, false));
+        }
+        while out.ends_with("\n\n") {
+            out.pop();
+        }
+        out
+    }
+}
+
+fn render_location(out: &mut String, sources: &Sources, span: Span) {
+    let loc = sources.location(span);
+    let _ = writeln!(
+        out,
+        "\n       at {}:{}:{}:\n",
+        loc.file, loc.line, loc.column
+    );
+    out.push_str(&sources.render_excerpt(span, "           "));
+}
+
+impl From<ErrorKind> for Error {
+    fn from(kind: ErrorKind) -> Self {
+        Error::new(kind)
+    }
+}
+
+impl From<spindle_fiber::StackExhausted> for Error {
+    fn from(e: spindle_fiber::StackExhausted) -> Self {
+        Error::new(ErrorKind::StackExhausted { budget: e.budget })
+    }
+}
+
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0.kind)
+    }
+}
+
+impl std::error::Error for Error {}

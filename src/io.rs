@@ -1,0 +1,146 @@
+//! The I/O an evaluation may do, behind a trait the host can replace.
+//!
+//! Every impure builtin (`import` of a file, `readFile`, `readDir`,
+//! `pathExists`, `getEnv`, `currentTime`, `hashFile`, …) goes through
+//! [`EvalIo`]. [`StdIo`] uses the real file system and environment;
+//! [`PureIo`] refuses everything, for hermetic evaluation.
+
+use std::io;
+use std::path::Path;
+
+/// The type of a directory entry, as `readDir` reports it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum FileType {
+    Regular,
+    Directory,
+    Symlink,
+    Unknown,
+}
+
+impl FileType {
+    /// The name Nix uses (`"regular"`, `"directory"`, `"symlink"`, `"unknown"`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FileType::Regular => "regular",
+            FileType::Directory => "directory",
+            FileType::Symlink => "symlink",
+            FileType::Unknown => "unknown",
+        }
+    }
+}
+
+/// The host services an evaluation uses.
+pub trait EvalIo {
+    /// Reads a whole file.
+    fn read_file(&self, path: &Path) -> io::Result<Vec<u8>>;
+    /// The type of the file at `path`, not following a final symlink.
+    fn file_type(&self, path: &Path) -> io::Result<FileType>;
+    /// The entries of a directory, with their types.
+    fn read_dir(&self, path: &Path) -> io::Result<Vec<(String, FileType)>>;
+    /// Whether `path` exists (following symlinks).
+    fn path_exists(&self, path: &Path) -> io::Result<bool>;
+    /// An environment variable.
+    fn get_env(&self, name: &str) -> io::Result<Option<String>>;
+    /// Seconds since the epoch.
+    fn current_time(&self) -> io::Result<i64>;
+    /// Shows a `builtins.trace` message; standard error by default.
+    fn trace(&self, message: &str) {
+        eprintln!("trace: {message}");
+    }
+}
+
+/// The real file system and process environment.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct StdIo;
+
+fn file_type_of(meta: &std::fs::Metadata) -> FileType {
+    let t = meta.file_type();
+    if t.is_symlink() {
+        FileType::Symlink
+    } else if t.is_dir() {
+        FileType::Directory
+    } else if t.is_file() {
+        FileType::Regular
+    } else {
+        FileType::Unknown
+    }
+}
+
+impl EvalIo for StdIo {
+    fn read_file(&self, path: &Path) -> io::Result<Vec<u8>> {
+        std::fs::read(path)
+    }
+
+    fn file_type(&self, path: &Path) -> io::Result<FileType> {
+        std::fs::symlink_metadata(path).map(|m| file_type_of(&m))
+    }
+
+    fn read_dir(&self, path: &Path) -> io::Result<Vec<(String, FileType)>> {
+        let mut entries = Vec::new();
+        for entry in std::fs::read_dir(path)? {
+            let entry = entry?;
+            let t = entry.file_type()?;
+            let kind = if t.is_symlink() {
+                FileType::Symlink
+            } else if t.is_dir() {
+                FileType::Directory
+            } else if t.is_file() {
+                FileType::Regular
+            } else {
+                FileType::Unknown
+            };
+            entries.push((entry.file_name().to_string_lossy().into_owned(), kind));
+        }
+        entries.sort();
+        Ok(entries)
+    }
+
+    fn path_exists(&self, path: &Path) -> io::Result<bool> {
+        Ok(path.exists())
+    }
+
+    fn get_env(&self, name: &str) -> io::Result<Option<String>> {
+        Ok(std::env::var(name).ok())
+    }
+
+    fn current_time(&self) -> io::Result<i64> {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_err(io::Error::other)?;
+        Ok(now.as_secs() as i64)
+    }
+}
+
+/// Refuses all I/O: the pure evaluation mode.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct PureIo;
+
+fn refused(what: &str) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::PermissionDenied,
+        format!("{what} is not allowed in pure evaluation mode"),
+    )
+}
+
+impl EvalIo for PureIo {
+    fn read_file(&self, path: &Path) -> io::Result<Vec<u8>> {
+        Err(refused(&format!("reading '{}'", path.display())))
+    }
+    fn file_type(&self, path: &Path) -> io::Result<FileType> {
+        Err(refused(&format!("inspecting '{}'", path.display())))
+    }
+    fn read_dir(&self, path: &Path) -> io::Result<Vec<(String, FileType)>> {
+        Err(refused(&format!("listing '{}'", path.display())))
+    }
+    fn path_exists(&self, path: &Path) -> io::Result<bool> {
+        Err(refused(&format!("checking '{}'", path.display())))
+    }
+    fn get_env(&self, name: &str) -> io::Result<Option<String>> {
+        Err(refused(&format!(
+            "reading the environment variable '{name}'"
+        )))
+    }
+    fn current_time(&self) -> io::Result<i64> {
+        Err(refused("reading the current time"))
+    }
+}

@@ -1,0 +1,54 @@
+//! Iterative release of deep value graphs.
+//!
+//! Rust's drop glue recurses: dropping the head of a long list of nested
+//! attribute sets or a chain of thunks would recurse once per link and could
+//! overflow any native stack. Instead, containers hand the children they
+//! own alone to a per-thread queue; the outermost drop drains it in a loop.
+
+use std::cell::{Cell, RefCell};
+
+use super::Value;
+
+thread_local! {
+    static QUEUE: RefCell<Vec<Value>> = const { RefCell::new(Vec::new()) };
+    static DRAINING: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Whether dropping `v` now would release a container (and so maybe recurse).
+fn owns_container(v: &Value) -> bool {
+    match v {
+        Value::Attrs(a) => a.is_unique(),
+        Value::List(l) => l.is_unique(),
+        Value::Thunk(t) => t.is_unique(),
+        Value::Closure(c) => c.is_unique(),
+        Value::PrimApp(p) => p.is_unique(),
+        _ => false,
+    }
+}
+
+/// Releases `children` without recursing deeper than one level.
+pub(super) fn release(children: impl IntoIterator<Item = Value>) {
+    let queued = QUEUE.try_with(|queue| {
+        let mut queue = queue.borrow_mut();
+        for child in children {
+            if owns_container(&child) {
+                queue.push(child);
+            }
+        }
+    });
+    if queued.is_err() {
+        // Thread teardown: the queue is gone; plain drops are the only option.
+        return;
+    }
+    if DRAINING.with(|d| d.replace(true)) {
+        return;
+    }
+    loop {
+        let next = QUEUE.with(|queue| queue.borrow_mut().pop());
+        match next {
+            Some(value) => drop(value),
+            None => break,
+        }
+    }
+    DRAINING.with(|d| d.set(false));
+}

@@ -1,0 +1,80 @@
+//! Lists: immutable, shared arrays of values.
+
+use std::rc::Rc;
+
+use super::{drop::release, Value};
+
+/// A Nix list. Cloning shares the elements.
+#[derive(Clone)]
+pub struct List(Rc<Vec<Value>>);
+
+impl List {
+    /// The empty list.
+    pub fn empty() -> List {
+        thread_local! { static EMPTY: List = List(Rc::new(Vec::new())); }
+        EMPTY.with(|e| e.clone())
+    }
+
+    /// Makes a list from a vector.
+    pub fn from_vec(items: Vec<Value>) -> List {
+        if items.is_empty() {
+            return List::empty();
+        }
+        List(Rc::new(items))
+    }
+
+    /// The elements.
+    pub fn as_slice(&self) -> &[Value] {
+        &self.0
+    }
+
+    /// The number of elements.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether the list has no elements.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The element at `i`.
+    pub fn get(&self, i: usize) -> Option<&Value> {
+        self.0.get(i)
+    }
+
+    /// Iterates over the elements.
+    pub fn iter(&self) -> std::slice::Iter<'_, Value> {
+        self.0.iter()
+    }
+
+    /// Whether both are the same allocation.
+    pub fn ptr_eq(&self, other: &List) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+
+    /// An address identifying this list while it is alive.
+    pub fn addr(&self) -> usize {
+        Rc::as_ptr(&self.0) as usize
+    }
+
+    pub(super) fn is_unique(&self) -> bool {
+        Rc::strong_count(&self.0) == 1 && !self.0.is_empty()
+    }
+}
+
+impl Drop for List {
+    fn drop(&mut self) {
+        if let Some(items) = Rc::get_mut(&mut self.0) {
+            release(items.drain(..));
+        }
+    }
+}
+
+impl<'a> IntoIterator for &'a List {
+    type Item = &'a Value;
+    type IntoIter = std::slice::Iter<'a, Value>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}

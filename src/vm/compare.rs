@@ -1,0 +1,136 @@
+//! Equality and ordering, with Nix's rules.
+
+use std::cmp::Ordering;
+
+use spindle_fiber::ensure_sufficient_stack;
+
+use super::Vm;
+use crate::error::{Error, ErrorKind, Result};
+use crate::symbol::known;
+use crate::value::Value;
+
+impl Vm {
+    /// `a == b`.
+    pub fn equal(&mut self, a: Value, b: Value) -> Result<bool> {
+        let a = self.force(a)?;
+        let b = self.force(b)?;
+        self.equal_forced(&a, &b)
+    }
+
+    /// Equality of elements inside lists and sets: the same object is equal
+    /// to itself without being forced (so `[f] == [f]` holds for a function).
+    fn equal_nested(&mut self, a: &Value, b: &Value) -> Result<bool> {
+        let same = match (a, b) {
+            (Value::Thunk(x), Value::Thunk(y)) => x.ptr_eq(y),
+            (Value::Closure(x), Value::Closure(y)) => x.ptr_eq(y),
+            (Value::Attrs(x), Value::Attrs(y)) => x.ptr_eq(y),
+            (Value::List(x), Value::List(y)) => x.ptr_eq(y),
+            _ => false,
+        };
+        if same {
+            return Ok(true);
+        }
+        ensure_sufficient_stack(|| self.equal(a.clone(), b.clone()))
+    }
+
+    fn equal_forced(&mut self, a: &Value, b: &Value) -> Result<bool> {
+        Ok(match (a, b) {
+            (Value::Null, Value::Null) => true,
+            (Value::Bool(x), Value::Bool(y)) => x == y,
+            (Value::Int(x), Value::Int(y)) => x == y,
+            (Value::Float(x), Value::Float(y)) => x == y,
+            (Value::Int(x), Value::Float(y)) => (*x as f64) == *y,
+            (Value::Float(x), Value::Int(y)) => *x == (*y as f64),
+            (Value::String(x), Value::String(y)) => x.as_str() == y.as_str(),
+            (Value::Path(x), Value::Path(y)) => x.as_str() == y.as_str(),
+            (Value::List(x), Value::List(y)) => {
+                if x.ptr_eq(y) {
+                    return Ok(true);
+                }
+                if x.len() != y.len() {
+                    return Ok(false);
+                }
+                for (p, q) in x.iter().zip(y.iter()) {
+                    if !self.equal_nested(p, q)? {
+                        return Ok(false);
+                    }
+                }
+                true
+            }
+            (Value::Attrs(x), Value::Attrs(y)) => {
+                if x.ptr_eq(y) {
+                    return Ok(true);
+                }
+                if self.is_derivation(x)? && self.is_derivation(y)? {
+                    if let (Some(p), Some(q)) = (x.get(known::out_path()), y.get(known::out_path()))
+                    {
+                        return self.equal_nested(&p.clone(), &q.clone());
+                    }
+                }
+                if x.len() != y.len() {
+                    return Ok(false);
+                }
+                for ((kx, vx), (ky, vy)) in x.entries().iter().zip(y.entries()) {
+                    if kx != ky {
+                        return Ok(false);
+                    }
+                    if !self.equal_nested(vx, vy)? {
+                        return Ok(false);
+                    }
+                }
+                true
+            }
+            _ => false,
+        })
+    }
+
+    /// Whether a set is a derivation (`type = "derivation"`).
+    pub fn is_derivation(&mut self, attrs: &crate::value::Attrs) -> Result<bool> {
+        match attrs.get(known::type_()) {
+            Some(t) => match self.force_ref(t)? {
+                Value::String(s) => Ok(s.as_str() == "derivation"),
+                _ => Ok(false),
+            },
+            None => Ok(false),
+        }
+    }
+
+    /// `a < b`.
+    pub fn less_than(&mut self, a: Value, b: Value) -> Result<bool> {
+        Ok(self.compare(a, b)? == Ordering::Less)
+    }
+
+    /// Nix's ordering: numbers, strings, paths, and lists lexicographically.
+    pub fn compare(&mut self, a: Value, b: Value) -> Result<Ordering> {
+        let a = self.force(a)?;
+        let b = self.force(b)?;
+        match (&a, &b) {
+            (Value::Int(x), Value::Int(y)) => Ok(x.cmp(y)),
+            (Value::Float(x), Value::Float(y)) => Ok(float_order(*x, *y)),
+            (Value::Int(x), Value::Float(y)) => Ok(float_order(*x as f64, *y)),
+            (Value::Float(x), Value::Int(y)) => Ok(float_order(*x, *y as f64)),
+            (Value::String(x), Value::String(y)) => Ok(x.as_str().cmp(y.as_str())),
+            (Value::Path(x), Value::Path(y)) => Ok(x.as_str().cmp(y.as_str())),
+            (Value::List(x), Value::List(y)) => {
+                for (p, q) in x.iter().zip(y.iter()) {
+                    // Nix compares elements with `==` first, then `<`.
+                    if self.equal_nested(p, q)? {
+                        continue;
+                    }
+                    let (p, q) = (p.clone(), q.clone());
+                    return ensure_sufficient_stack(|| self.compare(p, q));
+                }
+                Ok(x.len().cmp(&y.len()))
+            }
+            _ => Err(Error::new(ErrorKind::Incomparable(
+                a.type_phrase(),
+                b.type_phrase(),
+            ))),
+        }
+    }
+}
+
+/// NaN compares as neither less nor greater, which `<` reads as "not less".
+fn float_order(x: f64, y: f64) -> Ordering {
+    x.partial_cmp(&y).unwrap_or(Ordering::Equal)
+}

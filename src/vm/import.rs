@@ -1,0 +1,45 @@
+//! `import`: files evaluated once and cached.
+
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+
+use super::Vm;
+use crate::error::Result;
+use crate::io::FileType;
+use crate::value::{Attrs, Deferred, Thunk, Value};
+
+impl Vm {
+    /// Imports a file (a directory means its `default.nix`). Plain imports
+    /// are cached per file; `scopedImport`s are not.
+    pub fn import_file(&mut self, path: &Path, scope: Option<Attrs>) -> Result<Value> {
+        let ctx = self.context().clone();
+        let path = resolve_import_path(&ctx, path);
+        if scope.is_none() {
+            if let Some(cached) = ctx.cached_import(&path) {
+                return self.force(cached);
+            }
+        }
+        let text = ctx.read_file_text(&path)?;
+        let dir = path.parent().unwrap_or(Path::new("/")).to_path_buf();
+        let code = ctx.compile_source(path.display().to_string(), text, &dir, scope.as_ref())?;
+        let thunk = Value::Thunk(Thunk::new(Deferred::Code {
+            code,
+            upvalues: Box::new([]),
+        }));
+        if scope.is_none() {
+            ctx.cache_import(path, thunk.clone());
+        }
+        self.force(thunk)
+    }
+}
+
+fn resolve_import_path(ctx: &Rc<crate::context::EvalContext>, path: &Path) -> PathBuf {
+    let is_file = matches!(ctx.io.file_type(path), Ok(FileType::Regular));
+    if !is_file {
+        let candidate = path.join("default.nix");
+        if ctx.io.path_exists(&candidate).unwrap_or(false) {
+            return candidate;
+        }
+    }
+    path.to_path_buf()
+}

@@ -1,0 +1,604 @@
+//! The fiber VM: a plain, recursive bytecode interpreter.
+//!
+//! Forcing a thunk, calling a closure and every builtin that calls back
+//! into Nix simply recurse in Rust. Each such step goes through
+//! [`spindle_fiber::ensure_sufficient_stack`], which continues on a fresh
+//! stack segment when the current one runs low, so nesting depth is bounded
+//! by the stack budget, not by the thread's stack.
+
+mod coerce;
+mod compare;
+mod deep;
+mod import;
+mod ops;
+
+use std::rc::Rc;
+
+use spindle_fiber::ensure_sufficient_stack;
+
+pub use coerce::CoercionKind;
+
+use crate::bytecode::{Capture, Code, Op};
+use crate::context::EvalContext;
+use crate::error::{Error, ErrorKind, Result};
+use crate::source::Span;
+use crate::symbol::{known, Symbol};
+use crate::value::{Attrs, Begin, Closure, Deferred, List, PrimApp, Thunk, Value};
+
+/// What a frame record on the native stack says about a call, for traces.
+#[derive(Clone, Copy, Debug)]
+pub struct CallFrame {
+    /// The called lambda's name, if it was bound to one.
+    pub name: Option<Symbol>,
+    /// Where the call happened.
+    pub span: Span,
+}
+
+/// The evaluator state shared by every frame of one evaluation.
+pub struct Vm {
+    stack: Vec<Value>,
+    ctx: Rc<EvalContext>,
+}
+
+impl Vm {
+    /// A VM for the given evaluation context.
+    pub fn new(ctx: Rc<EvalContext>) -> Vm {
+        Vm {
+            stack: Vec::with_capacity(1024),
+            ctx,
+        }
+    }
+
+    /// The evaluation context (settings, sources, I/O, import cache).
+    pub fn context(&self) -> &Rc<EvalContext> {
+        &self.ctx
+    }
+
+    // ---- forcing -------------------------------------------------------------
+
+    /// Evaluates `value` to weak head normal form.
+    #[inline]
+    pub fn force(&mut self, value: Value) -> Result<Value> {
+        match value {
+            Value::Thunk(t) => self.force_thunk(&t),
+            v => Ok(v),
+        }
+    }
+
+    /// Evaluates a borrowed value to weak head normal form.
+    #[inline]
+    pub fn force_ref(&mut self, value: &Value) -> Result<Value> {
+        match value {
+            Value::Thunk(t) => self.force_thunk(t),
+            v => Ok(v.clone()),
+        }
+    }
+
+    /// Forces a thunk, running its deferred work at most once.
+    pub fn force_thunk(&mut self, thunk: &Thunk) -> Result<Value> {
+        match thunk.begin() {
+            Begin::Ready(v) => Ok(v),
+            Begin::Blackhole => Err(Error::new(ErrorKind::InfiniteRecursion)),
+            Begin::Run(deferred) => {
+                let result = ensure_sufficient_stack(|| self.run_deferred(&deferred));
+                match result {
+                    Ok(v) => {
+                        thunk.finish(v.clone());
+                        Ok(v)
+                    }
+                    Err(e) => {
+                        thunk.abandon(deferred);
+                        Err(e)
+                    }
+                }
+            }
+        }
+    }
+
+    fn run_deferred(&mut self, deferred: &Deferred) -> Result<Value> {
+        let value = match deferred {
+            Deferred::Code { code, upvalues } => self.execute(code, upvalues, None)?,
+            Deferred::Apply { function, arg } => self.call(function.clone(), arg.clone())?,
+            Deferred::Apply2 { function, a, b } => {
+                let partial = self.call(function.clone(), a.clone())?;
+                self.call(partial, b.clone())?
+            }
+        };
+        self.force(value)
+    }
+
+    // ---- calling -------------------------------------------------------------
+
+    /// Applies `function` to `arg`. The result may be a thunk.
+    pub fn call(&mut self, function: Value, arg: Value) -> Result<Value> {
+        match self.force(function)? {
+            Value::Closure(closure) => {
+                ensure_sufficient_stack(|| self.call_closure(&closure, arg, None))
+            }
+            Value::Builtin(builtin) => {
+                if builtin.arity == 1 {
+                    ensure_sufficient_stack(|| (builtin.func)(self, &[arg]))
+                        .map_err(|e| builtin_context(e, builtin.name))
+                } else {
+                    Ok(Value::PrimApp(PrimApp::new(builtin, vec![arg])))
+                }
+            }
+            Value::PrimApp(app) => {
+                let builtin = app.builtin();
+                let mut args = Vec::with_capacity(app.args().len() + 1);
+                args.extend_from_slice(app.args());
+                args.push(arg);
+                if args.len() == builtin.arity {
+                    ensure_sufficient_stack(|| (builtin.func)(self, &args))
+                        .map_err(|e| builtin_context(e, builtin.name))
+                } else {
+                    Ok(Value::PrimApp(PrimApp::new(builtin, args)))
+                }
+            }
+            Value::Attrs(attrs) => match attrs.get(known::functor()) {
+                Some(functor) => {
+                    let functor = functor.clone();
+                    let partial = self.call(functor, Value::Attrs(attrs.clone()))?;
+                    self.call(partial, arg)
+                }
+                None => Err(Error::new(ErrorKind::NotAFunction("a set"))),
+            },
+            other => Err(Error::new(ErrorKind::NotAFunction(other.type_phrase()))),
+        }
+    }
+
+    /// Applies `function` to `arg` and forces the result.
+    pub fn call_forced(&mut self, function: Value, arg: Value) -> Result<Value> {
+        let v = self.call(function, arg)?;
+        self.force(v)
+    }
+
+    /// Applies `function` to two arguments and forces the result.
+    pub fn call2_forced(&mut self, function: Value, a: Value, b: Value) -> Result<Value> {
+        let partial = self.call(function, a)?;
+        self.call_forced(partial, b)
+    }
+
+    fn call_closure(&mut self, closure: &Closure, arg: Value, site: Option<Span>) -> Result<Value> {
+        let code = closure.code();
+        let frame = CallFrame {
+            name: code.name,
+            span: site.unwrap_or(code.span),
+        };
+        spindle_fiber::with_frame(&frame, || {
+            self.execute(code, closure.upvalues(), Some(arg))
+                .map_err(crate::trace::attach)
+        })
+    }
+
+    // ---- running code --------------------------------------------------------
+
+    /// Runs `code` with the given captured values and, for lambdas, argument.
+    pub fn execute(
+        &mut self,
+        code: &Code,
+        upvalues: &[Value],
+        arg: Option<Value>,
+    ) -> Result<Value> {
+        let base = self.stack.len();
+        self.stack.resize(base + code.locals as usize, Value::Null);
+        if let Some(arg) = arg {
+            self.stack[base] = arg;
+        }
+        let result = self.dispatch(code, upvalues, base);
+        self.stack.truncate(base);
+        result
+    }
+
+    #[inline]
+    fn pop(&mut self) -> Value {
+        self.stack.pop().expect("the compiler balances the stack")
+    }
+
+    fn dispatch(&mut self, code: &Code, upvalues: &[Value], base: usize) -> Result<Value> {
+        let mut ip = 0;
+        loop {
+            let op = code.ops[ip];
+            ip += 1;
+            let step = match op {
+                Op::Constant(i) => {
+                    self.stack.push(code.constants[i as usize].clone());
+                    Ok(())
+                }
+                Op::GetLocal(slot) => {
+                    let v = self.stack[base + slot as usize].clone();
+                    self.stack.push(v);
+                    Ok(())
+                }
+                Op::GetUpvalue(i) => {
+                    self.stack.push(upvalues[i as usize].clone());
+                    Ok(())
+                }
+                Op::SetLocal(slot) => {
+                    let v = self.pop();
+                    self.stack[base + slot as usize] = v;
+                    Ok(())
+                }
+                Op::Pop => {
+                    self.pop();
+                    Ok(())
+                }
+                Op::Force => {
+                    let v = self.pop();
+                    self.force(v).map(|v| self.stack.push(v))
+                }
+                Op::MakeClosure(i) => {
+                    let child = &code.children[i as usize];
+                    let captured = self.capture(&child.captures, upvalues, base);
+                    self.stack
+                        .push(Value::Closure(Closure::new(child.clone(), captured)));
+                    Ok(())
+                }
+                Op::MakeThunk(i) => {
+                    let child = &code.children[i as usize];
+                    let captured = self.capture(&child.captures, upvalues, base);
+                    self.stack.push(Value::Thunk(Thunk::new(Deferred::Code {
+                        code: child.clone(),
+                        upvalues: captured,
+                    })));
+                    Ok(())
+                }
+                Op::MakeClosureDeferred(i) => {
+                    let child = code.children[i as usize].clone();
+                    self.stack.push(Value::Closure(Closure::deferred(child)));
+                    Ok(())
+                }
+                Op::MakeThunkDeferred(i) => {
+                    let child = code.children[i as usize].clone();
+                    let placeholders = vec![Value::Null; child.captures.len()].into_boxed_slice();
+                    self.stack.push(Value::Thunk(Thunk::new(Deferred::Code {
+                        code: child,
+                        upvalues: placeholders,
+                    })));
+                    Ok(())
+                }
+                Op::Finalise(slot) => {
+                    self.finalise(code, upvalues, base, slot);
+                    Ok(())
+                }
+                Op::Call => {
+                    let arg = self.pop();
+                    let function = self.pop();
+                    self.call_at(function, arg, code.spans[ip - 1])
+                        .map(|v| self.stack.push(v))
+                }
+                Op::Attrs(i) => {
+                    self.make_attrs(code, i);
+                    Ok(())
+                }
+                Op::InsertDynamic => self.insert_dynamic(),
+                Op::Select(name) => {
+                    let set = self.pop();
+                    self.select(set, name).map(|v| self.stack.push(v))
+                }
+                Op::SelectDynamic => {
+                    let name = self.pop();
+                    let set = self.pop();
+                    self.attr_name(name)
+                        .and_then(|name| self.select(set, name))
+                        .map(|v| self.stack.push(v))
+                }
+                Op::SelectOrJump(name, target) => {
+                    let set = self.pop();
+                    match self.select_maybe(set, name) {
+                        Ok(Some(v)) => {
+                            self.stack.push(v);
+                            Ok(())
+                        }
+                        Ok(None) => {
+                            ip = target as usize;
+                            Ok(())
+                        }
+                        Err(e) => Err(e),
+                    }
+                }
+                Op::SelectDynamicOrJump(target) => {
+                    let name = self.pop();
+                    let set = self.pop();
+                    match self
+                        .attr_name(name)
+                        .and_then(|name| self.select_maybe(set, name))
+                    {
+                        Ok(Some(v)) => {
+                            self.stack.push(v);
+                            Ok(())
+                        }
+                        Ok(None) => {
+                            ip = target as usize;
+                            Ok(())
+                        }
+                        Err(e) => Err(e),
+                    }
+                }
+                Op::HasAttr(name) => {
+                    let set = self.pop();
+                    self.select_maybe(set, name)
+                        .map(|v| self.stack.push(Value::Bool(v.is_some())))
+                }
+                Op::HasAttrDynamic => {
+                    let name = self.pop();
+                    let set = self.pop();
+                    self.attr_name(name)
+                        .and_then(|name| self.select_maybe(set, name))
+                        .map(|v| self.stack.push(Value::Bool(v.is_some())))
+                }
+                Op::List(n) => {
+                    let items = self.stack.split_off(self.stack.len() - n as usize);
+                    self.stack.push(Value::List(List::from_vec(items)));
+                    Ok(())
+                }
+                Op::Add => self.binary(Self::add),
+                Op::Sub => self.binary(Self::sub),
+                Op::Mul => self.binary(Self::mul),
+                Op::Div => self.binary(Self::div),
+                Op::Eq => self.binary(|vm, a, b| vm.equal(a, b).map(Value::Bool)),
+                Op::NotEq => self.binary(|vm, a, b| vm.equal(a, b).map(|e| Value::Bool(!e))),
+                Op::Less => self.binary(|vm, a, b| vm.less_than(a, b).map(Value::Bool)),
+                Op::LessEq => self.binary(|vm, a, b| vm.less_than(b, a).map(|l| Value::Bool(!l))),
+                Op::Greater => self.binary(|vm, a, b| vm.less_than(b, a).map(Value::Bool)),
+                Op::GreaterEq => {
+                    self.binary(|vm, a, b| vm.less_than(a, b).map(|l| Value::Bool(!l)))
+                }
+                Op::Concat => self.binary(Self::concat),
+                Op::Update => self.binary(Self::update),
+                Op::Not => {
+                    let v = self.pop();
+                    self.force_bool(v).map(|b| self.stack.push(Value::Bool(!b)))
+                }
+                Op::Negate => {
+                    let v = self.pop();
+                    self.negate(v).map(|v| self.stack.push(v))
+                }
+                Op::Jump(target) => {
+                    ip = target as usize;
+                    Ok(())
+                }
+                Op::JumpIfFalse(target) => {
+                    let v = self.pop();
+                    match self.force_bool(v) {
+                        Ok(true) => Ok(()),
+                        Ok(false) => {
+                            ip = target as usize;
+                            Ok(())
+                        }
+                        Err(e) => Err(e),
+                    }
+                }
+                Op::AssertBool => {
+                    let v = self.pop();
+                    self.force_bool(v).map(|b| self.stack.push(Value::Bool(b)))
+                }
+                Op::Assert(text) => {
+                    let v = self.pop();
+                    match self.force_bool(v) {
+                        Ok(true) => Ok(()),
+                        Ok(false) => Err(assertion_failed(&code.constants[text as usize])),
+                        Err(e) => Err(e),
+                    }
+                }
+                Op::Interpolate(n) => self.interpolate(n as usize),
+                Op::InterpolatePath(n) => self.interpolate_path(n as usize),
+                Op::WithLookup(i) => self.with_lookup(code, i, upvalues, base),
+                Op::CheckFormals => self.check_formals(code, base),
+                Op::FormalOrJump(name, target) => {
+                    let arg = self.stack[base].clone();
+                    match self.select_maybe(arg, name) {
+                        Ok(Some(v)) => {
+                            self.stack.push(v);
+                            Ok(())
+                        }
+                        Ok(None) => {
+                            ip = target as usize;
+                            Ok(())
+                        }
+                        Err(e) => Err(e),
+                    }
+                }
+                Op::Return => return Ok(self.pop()),
+            };
+            if let Err(e) = step {
+                return Err(e.with_span(code.spans[ip - 1]));
+            }
+        }
+    }
+
+    #[inline]
+    fn binary(&mut self, f: impl FnOnce(&mut Vm, Value, Value) -> Result<Value>) -> Result<()> {
+        let b = self.pop();
+        let a = self.pop();
+        let v = f(self, a, b)?;
+        self.stack.push(v);
+        Ok(())
+    }
+
+    fn call_at(&mut self, function: Value, arg: Value, site: Span) -> Result<Value> {
+        match function {
+            Value::Closure(closure) => {
+                ensure_sufficient_stack(|| self.call_closure(&closure, arg, Some(site)))
+            }
+            other => self.call(other, arg),
+        }
+    }
+
+    fn capture(&self, captures: &[Capture], upvalues: &[Value], base: usize) -> Box<[Value]> {
+        captures
+            .iter()
+            .map(|c| match *c {
+                Capture::Local(slot) => self.stack[base + slot as usize].clone(),
+                Capture::Upvalue(i) => upvalues[i as usize].clone(),
+            })
+            .collect()
+    }
+
+    #[inline(never)]
+    fn finalise(&mut self, code: &Code, upvalues: &[Value], base: usize, slot: u32) {
+        let _ = code;
+        match self.stack[base + slot as usize].clone() {
+            Value::Closure(closure) => {
+                let captured = self.capture(&closure.code().captures, upvalues, base);
+                closure.set_upvalues(captured);
+            }
+            Value::Thunk(thunk) => {
+                let Some(child) = thunk.pending_code() else {
+                    return;
+                };
+                for (i, c) in child.captures.iter().enumerate() {
+                    let v = match *c {
+                        Capture::Local(s) => self.stack[base + s as usize].clone(),
+                        Capture::Upvalue(u) => upvalues[u as usize].clone(),
+                    };
+                    thunk.set_upvalue(i, v);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    #[inline(never)]
+    fn make_attrs(&mut self, code: &Code, template: u32) {
+        let template = &code.attr_templates[template as usize];
+        let n = template.names.len();
+        let values = self.stack.split_off(self.stack.len() - n);
+        let entries = template.names.iter().copied().zip(values).collect();
+        self.stack.push(Value::Attrs(Attrs::from_sorted(
+            entries,
+            Some(template.positions.clone()),
+        )));
+    }
+
+    #[inline(never)]
+    fn insert_dynamic(&mut self) -> Result<()> {
+        let value = self.pop();
+        let name = self.pop();
+        let set = self.pop();
+        let name = self.force(name)?;
+        if matches!(name, Value::Null) {
+            self.stack.push(set);
+            return Ok(());
+        }
+        let name = self.attr_name(name)?;
+        let Value::Attrs(set) = set else {
+            unreachable!("InsertDynamic follows Attrs")
+        };
+        if set.contains(name) {
+            return Err(Error::new(ErrorKind::DuplicateAttribute(
+                name.name().to_string(),
+            )));
+        }
+        let single = Attrs::from_sorted(vec![(name, value)], None);
+        self.stack.push(Value::Attrs(set.update(&single)));
+        Ok(())
+    }
+
+    /// Turns a computed attribute name into a symbol.
+    pub fn attr_name(&mut self, name: Value) -> Result<Symbol> {
+        match self.force(name)? {
+            Value::String(s) => Ok(Symbol::intern(s.as_str())),
+            other => Err(Error::type_mismatch("a string", other.type_phrase())),
+        }
+    }
+
+    /// `set.name`, failing when it is missing.
+    pub fn select(&mut self, set: Value, name: Symbol) -> Result<Value> {
+        match self.force(set)? {
+            Value::Attrs(attrs) => match attrs.get(name) {
+                Some(v) => Ok(v.clone()),
+                None => Err(missing_attribute(name, &attrs)),
+            },
+            other => Err(Error::type_mismatch("a set", other.type_phrase())),
+        }
+    }
+
+    /// `set.name`, or `None` when `set` is not a set or lacks `name`.
+    pub fn select_maybe(&mut self, set: Value, name: Symbol) -> Result<Option<Value>> {
+        match self.force(set)? {
+            Value::Attrs(attrs) => Ok(attrs.get(name).cloned()),
+            _ => Ok(None),
+        }
+    }
+
+    #[inline(never)]
+    fn with_lookup(&mut self, code: &Code, i: u32, upvalues: &[Value], base: usize) -> Result<()> {
+        let lookup = &code.with_lookups[i as usize];
+        for ns in &lookup.namespaces {
+            let namespace = match *ns {
+                Capture::Local(s) => self.stack[base + s as usize].clone(),
+                Capture::Upvalue(u) => upvalues[u as usize].clone(),
+            };
+            match self.force(namespace)? {
+                Value::Attrs(attrs) => {
+                    if let Some(v) = attrs.get(lookup.name) {
+                        self.stack.push(v.clone());
+                        return Ok(());
+                    }
+                }
+                other => return Err(Error::type_mismatch("a set", other.type_phrase())),
+            }
+        }
+        Err(Error::new(ErrorKind::UndefinedVariable(
+            lookup.name.name().to_string(),
+        )))
+    }
+
+    #[inline(never)]
+    fn check_formals(&mut self, code: &Code, base: usize) -> Result<()> {
+        let arg = self.stack[base].clone();
+        let attrs = match self.force(arg)? {
+            Value::Attrs(a) => a,
+            other => return Err(Error::type_mismatch("a set", other.type_phrase())),
+        };
+        self.stack[base] = Value::Attrs(attrs.clone());
+        let formals = code
+            .formals()
+            .expect("CheckFormals is emitted for patterns");
+        for (name, has_default) in &formals.entries {
+            if !has_default && !attrs.contains(*name) {
+                return Err(Error::new(ErrorKind::MissingArgument {
+                    function: code.display_name(),
+                    name: name.name().to_string(),
+                }));
+            }
+        }
+        if !formals.ellipsis {
+            if let Some((name, _)) = attrs.entries().iter().find(|(n, _)| !formals.contains(*n)) {
+                return Err(Error::new(ErrorKind::UnexpectedArgument {
+                    function: code.display_name(),
+                    name: name.name().to_string(),
+                }));
+            }
+        }
+        Ok(())
+    }
+
+    /// Forces `value` and requires a Boolean.
+    pub fn force_bool(&mut self, value: Value) -> Result<bool> {
+        match self.force(value)? {
+            Value::Bool(b) => Ok(b),
+            other => Err(Error::type_mismatch("a Boolean", other.type_phrase())),
+        }
+    }
+}
+
+#[cold]
+fn assertion_failed(text: &Value) -> Error {
+    let text = match text {
+        Value::String(s) => s.as_str().to_string(),
+        _ => String::new(),
+    };
+    Error::new(ErrorKind::AssertionFailed(text))
+}
+
+#[cold]
+fn missing_attribute(name: Symbol, _attrs: &Attrs) -> Error {
+    Error::new(ErrorKind::MissingAttribute(name.name().to_string()))
+}
+
+#[cold]
+fn builtin_context(error: Error, _name: &str) -> Error {
+    error
+}

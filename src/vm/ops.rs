@@ -1,0 +1,198 @@
+//! Arithmetic, list and set operators, and string interpolation.
+
+use super::{CoercionKind, Vm};
+use crate::error::{Error, ErrorKind, Result};
+use crate::value::{List, NixString, StringBuilder, Value};
+
+impl Vm {
+    /// `a + b`.
+    pub fn add(&mut self, a: Value, b: Value) -> Result<Value> {
+        let a = self.force(a)?;
+        let b = self.force(b)?;
+        match (&a, &b) {
+            (Value::Int(x), Value::Int(y)) => x
+                .checked_add(*y)
+                .map(Value::Int)
+                .ok_or_else(|| overflow("addition")),
+            (Value::Float(x), Value::Float(y)) => Ok(Value::Float(x + y)),
+            (Value::Int(x), Value::Float(y)) => Ok(Value::Float(*x as f64 + y)),
+            (Value::Float(x), Value::Int(y)) => Ok(Value::Float(x + *y as f64)),
+            (Value::Path(p), _) => {
+                let suffix = self.coerce_to_string(b, CoercionKind::Interpolation)?;
+                if suffix.has_context() {
+                    return Err(Error::other(format!(
+                        "a string that refers to a store path cannot be appended to a path ('{}')",
+                        suffix.as_str()
+                    )));
+                }
+                Ok(Value::Path(NixString::new(crate::path::canonicalise(
+                    &format!("{}{}", p.as_str(), suffix.as_str()),
+                ))))
+            }
+            (Value::String(s), _) => {
+                let mut out = StringBuilder::default();
+                out.push(s);
+                let rhs = self.coerce_to_string(b, CoercionKind::Interpolation)?;
+                out.push(&rhs);
+                Ok(Value::String(out.finish()))
+            }
+            _ => Err(Error::other(format!(
+                "cannot add {} to {}",
+                b.type_phrase(),
+                a.type_phrase()
+            ))),
+        }
+    }
+
+    /// `a - b`.
+    pub fn sub(&mut self, a: Value, b: Value) -> Result<Value> {
+        self.arith(a, b, "subtraction", i64::checked_sub, |x, y| x - y)
+    }
+
+    /// `a * b`.
+    pub fn mul(&mut self, a: Value, b: Value) -> Result<Value> {
+        self.arith(a, b, "multiplication", i64::checked_mul, |x, y| x * y)
+    }
+
+    /// `a / b`.
+    pub fn div(&mut self, a: Value, b: Value) -> Result<Value> {
+        let a = self.force(a)?;
+        let b = self.force(b)?;
+        match (&b, &a) {
+            (Value::Int(0), _) => return Err(Error::new(ErrorKind::DivisionByZero)),
+            (Value::Float(f), _) if *f == 0.0 => return Err(Error::new(ErrorKind::DivisionByZero)),
+            _ => {}
+        }
+        self.arith(a, b, "division", i64::checked_div, |x, y| x / y)
+    }
+
+    fn arith(
+        &mut self,
+        a: Value,
+        b: Value,
+        what: &'static str,
+        int_op: fn(i64, i64) -> Option<i64>,
+        float_op: fn(f64, f64) -> f64,
+    ) -> Result<Value> {
+        let a = self.force(a)?;
+        let b = self.force(b)?;
+        match (&a, &b) {
+            (Value::Int(x), Value::Int(y)) => {
+                int_op(*x, *y).map(Value::Int).ok_or_else(|| overflow(what))
+            }
+            (Value::Float(x), Value::Float(y)) => Ok(Value::Float(float_op(*x, *y))),
+            (Value::Int(x), Value::Float(y)) => Ok(Value::Float(float_op(*x as f64, *y))),
+            (Value::Float(x), Value::Int(y)) => Ok(Value::Float(float_op(*x, *y as f64))),
+            (Value::Int(_) | Value::Float(_), _) => {
+                Err(Error::type_mismatch("an integer", b.type_phrase()))
+            }
+            _ => Err(Error::type_mismatch("an integer", a.type_phrase())),
+        }
+    }
+
+    pub(super) fn negate(&mut self, v: Value) -> Result<Value> {
+        match self.force(v)? {
+            Value::Int(i) => i
+                .checked_neg()
+                .map(Value::Int)
+                .ok_or_else(|| overflow("negation")),
+            Value::Float(f) => Ok(Value::Float(-f)),
+            other => Err(Error::type_mismatch("an integer", other.type_phrase())),
+        }
+    }
+
+    pub(super) fn concat(&mut self, a: Value, b: Value) -> Result<Value> {
+        let a = self.force_list(a)?;
+        let b = self.force_list(b)?;
+        if a.is_empty() {
+            return Ok(Value::List(b));
+        }
+        if b.is_empty() {
+            return Ok(Value::List(a));
+        }
+        let mut items = Vec::with_capacity(a.len() + b.len());
+        items.extend_from_slice(a.as_slice());
+        items.extend_from_slice(b.as_slice());
+        Ok(Value::List(List::from_vec(items)))
+    }
+
+    pub(super) fn update(&mut self, a: Value, b: Value) -> Result<Value> {
+        let a = self.force_attrs(a)?;
+        let b = self.force_attrs(b)?;
+        Ok(Value::Attrs(a.update(&b)))
+    }
+
+    /// Forces `v` and requires a list.
+    pub fn force_list(&mut self, v: Value) -> Result<List> {
+        match self.force(v)? {
+            Value::List(l) => Ok(l),
+            other => Err(Error::type_mismatch("a list", other.type_phrase())),
+        }
+    }
+
+    /// Forces `v` and requires a set.
+    pub fn force_attrs(&mut self, v: Value) -> Result<crate::value::Attrs> {
+        match self.force(v)? {
+            Value::Attrs(a) => Ok(a),
+            other => Err(Error::type_mismatch("a set", other.type_phrase())),
+        }
+    }
+
+    /// Forces `v` and requires an integer.
+    pub fn force_int(&mut self, v: Value) -> Result<i64> {
+        match self.force(v)? {
+            Value::Int(i) => Ok(i),
+            other => Err(Error::type_mismatch("an integer", other.type_phrase())),
+        }
+    }
+
+    /// Forces `v` and requires a string (with its context).
+    pub fn force_string(&mut self, v: Value) -> Result<NixString> {
+        match self.force(v)? {
+            Value::String(s) => Ok(s),
+            other => Err(Error::type_mismatch("a string", other.type_phrase())),
+        }
+    }
+
+    /// Forces `v` and requires a function.
+    pub fn force_function(&mut self, v: Value) -> Result<Value> {
+        let v = self.force(v)?;
+        if v.is_function() {
+            Ok(v)
+        } else {
+            Err(Error::type_mismatch("a function", v.type_phrase()))
+        }
+    }
+
+    #[inline(never)]
+    pub(super) fn interpolate(&mut self, n: usize) -> Result<()> {
+        let parts = self.stack.split_off(self.stack.len() - n);
+        let mut out = StringBuilder::default();
+        for part in parts {
+            let s = self.coerce_to_string(part, CoercionKind::Interpolation)?;
+            out.push(&s);
+        }
+        self.stack.push(Value::String(out.finish()));
+        Ok(())
+    }
+
+    #[inline(never)]
+    pub(super) fn interpolate_path(&mut self, n: usize) -> Result<()> {
+        let parts = self.stack.split_off(self.stack.len() - n);
+        let mut text = String::new();
+        for part in parts {
+            let s = self.coerce_to_string(part, CoercionKind::PathInterpolation)?;
+            text.push_str(s.as_str());
+        }
+        self.stack
+            .push(Value::Path(NixString::new(crate::path::canonicalise(
+                &text,
+            ))));
+        Ok(())
+    }
+}
+
+#[cold]
+fn overflow(what: &'static str) -> Error {
+    Error::new(ErrorKind::IntegerOverflow(what))
+}
