@@ -79,6 +79,24 @@ struct EvalArgs {
     /// Accepted and ignored: Spindle has no store.
     #[arg(long)]
     read_write_mode: bool,
+    /// Accepted for compatibility: evaluation is impure unless --pure-eval.
+    #[arg(long)]
+    impure: bool,
+    /// Fail after this many nested function calls.
+    #[arg(long)]
+    max_call_depth: Option<usize>,
+    /// Accepted and ignored: newer Nix's experimental features.
+    #[arg(long, value_name = "FEATURES", action = clap::ArgAction::Append)]
+    extra_experimental_features: Vec<String>,
+    /// Accepted and ignored: newer Nix's lint for absolute path literals.
+    #[arg(long, value_name = "LEVEL")]
+    lint_absolute_path_literals: Option<String>,
+    /// Accepted and ignored: newer Nix's lint for `./`-less path literals.
+    #[arg(long, value_name = "LEVEL")]
+    lint_short_path_literals: Option<String>,
+    /// Accepted and ignored: newer Nix's lint for URL literals.
+    #[arg(long, value_name = "LEVEL")]
+    lint_url_literals: Option<String>,
     /// Accepted and ignored: Spindle has no store.
     #[arg(long)]
     readonly_mode: bool,
@@ -100,7 +118,14 @@ fn parse_size(s: &str) -> Result<usize, String> {
 /// Runs the command line; returns the exit status.
 pub fn main() -> i32 {
     spindle_fiber::install_overflow_guard();
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { 1 } else { 0 };
+            let _ = e.print();
+            return code;
+        }
+    };
     match cli.command {
         Command::Eval(args) => eval(args),
     }
@@ -121,6 +146,9 @@ fn eval(args: EvalArgs) -> i32 {
         .search_path(search_path);
     if let Some(budget) = args.stack_budget {
         builder = builder.stack_budget(budget);
+    }
+    if let Some(depth) = args.max_call_depth {
+        builder = builder.max_call_depth(depth);
     }
     let evaluator = builder.build();
     let show_trace = args.show_trace && !args.no_show_trace;

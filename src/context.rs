@@ -55,6 +55,8 @@ pub struct Settings {
     pub home: Option<String>,
     /// The directory `-E` expressions are relative to.
     pub working_dir: PathBuf,
+    /// The most nested function calls allowed.
+    pub max_call_depth: usize,
 }
 
 /// Everything an evaluation shares.

@@ -23,6 +23,7 @@ pub struct EvaluatorBuilder {
     current_system: String,
     home: Option<String>,
     working_dir: Option<PathBuf>,
+    max_call_depth: Option<usize>,
 }
 
 impl Default for EvaluatorBuilder {
@@ -35,6 +36,7 @@ impl Default for EvaluatorBuilder {
             current_system: default_system(),
             home: std::env::var("HOME").ok(),
             working_dir: None,
+            max_call_depth: None,
         }
     }
 }
@@ -93,6 +95,13 @@ impl EvaluatorBuilder {
         self
     }
 
+    /// Fails evaluations that nest more than `depth` function calls (by
+    /// default only the stack budget limits nesting).
+    pub fn max_call_depth(mut self, depth: usize) -> Self {
+        self.max_call_depth = Some(depth);
+        self
+    }
+
     /// Builds the evaluator.
     pub fn build(self) -> Evaluator {
         let io: Rc<dyn EvalIo> = match (self.io, self.pure) {
@@ -111,6 +120,7 @@ impl EvaluatorBuilder {
             store_dir: "/nix/store".to_string(),
             home: self.home,
             working_dir,
+            max_call_depth: self.max_call_depth.unwrap_or(usize::MAX),
         };
         let ctx = Rc::new(EvalContext::new(settings, io));
         ctx.set_globals(crate::builtins::globals(&ctx.settings));

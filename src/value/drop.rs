@@ -28,27 +28,21 @@ fn owns_container(v: &Value) -> bool {
 
 /// Releases `children` without recursing deeper than one level.
 pub(super) fn release(children: impl IntoIterator<Item = Value>) {
-    let queued = QUEUE.try_with(|queue| {
-        let mut queue = queue.borrow_mut();
-        for child in children {
-            if owns_container(&child) {
-                queue.push(child);
-            }
+    for child in children {
+        if owns_container(&child) {
+            // Dropping here could recurse; queue it instead. During thread
+            // teardown the queue is gone and a plain drop is all there is.
+            let _ = QUEUE.try_with(|queue| queue.borrow_mut().push(child));
         }
-    });
-    if queued.is_err() {
-        // Thread teardown: the queue is gone; plain drops are the only option.
+    }
+    let Ok(was_draining) = DRAINING.try_with(|d| d.replace(true)) else {
+        return;
+    };
+    if was_draining {
         return;
     }
-    if DRAINING.with(|d| d.replace(true)) {
-        return;
-    }
-    loop {
-        let next = QUEUE.with(|queue| queue.borrow_mut().pop());
-        match next {
-            Some(value) => drop(value),
-            None => break,
-        }
+    while let Some(value) = QUEUE.with(|queue| queue.borrow_mut().pop()) {
+        drop(value);
     }
     DRAINING.with(|d| d.set(false));
 }

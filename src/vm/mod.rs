@@ -38,14 +38,19 @@ pub struct CallFrame {
 pub struct Vm {
     stack: Vec<Value>,
     ctx: Rc<EvalContext>,
+    call_depth: usize,
+    max_call_depth: usize,
 }
 
 impl Vm {
     /// A VM for the given evaluation context.
     pub fn new(ctx: Rc<EvalContext>) -> Vm {
+        let max_call_depth = ctx.settings.max_call_depth;
         Vm {
             stack: Vec::with_capacity(1024),
             ctx,
+            call_depth: 0,
+            max_call_depth,
         }
     }
 
@@ -165,10 +170,16 @@ impl Vm {
             name: code.name,
             span: site.unwrap_or(code.span),
         };
-        spindle_fiber::with_frame(&frame, || {
+        if self.call_depth >= self.max_call_depth {
+            return Err(call_depth_exceeded(self.max_call_depth));
+        }
+        self.call_depth += 1;
+        let result = spindle_fiber::with_frame(&frame, || {
             self.execute(code, closure.upvalues(), Some(arg))
                 .map_err(crate::trace::attach)
-        })
+        });
+        self.call_depth -= 1;
+        result
     }
 
     // ---- running code --------------------------------------------------------
@@ -582,6 +593,13 @@ impl Vm {
             other => Err(Error::type_mismatch("a Boolean", other.type_phrase())),
         }
     }
+}
+
+#[cold]
+fn call_depth_exceeded(limit: usize) -> Error {
+    Error::other(format!(
+        "stack overflow: more than {limit} nested function calls (max-call-depth)"
+    ))
 }
 
 #[cold]
