@@ -25,7 +25,9 @@ fn suite_dir() -> Option<PathBuf> {
         Some(d) => PathBuf::from(d),
         None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/nix-lang-tests"),
     };
-    dir.join("lang").is_dir().then(|| dir.canonicalize().expect("suite path"))
+    dir.join("lang")
+        .is_dir()
+        .then(|| dir.canonicalize().expect("suite path"))
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -50,8 +52,14 @@ struct Outcome {
 fn discover(lang: &Path) -> Vec<Case> {
     let mut cases = Vec::new();
     for entry in std::fs::read_dir(lang).expect("read suite") {
-        let file = entry.expect("entry").file_name().to_string_lossy().into_owned();
-        let Some(name) = file.strip_suffix(".nix") else { continue };
+        let file = entry
+            .expect("entry")
+            .file_name()
+            .to_string_lossy()
+            .into_owned();
+        let Some(name) = file.strip_suffix(".nix") else {
+            continue;
+        };
         let kind = if name.starts_with("parse-okay-") {
             Kind::ParseOkay
         } else if name.starts_with("parse-fail-") {
@@ -70,7 +78,10 @@ fn discover(lang: &Path) -> Vec<Case> {
         } else {
             continue;
         };
-        cases.push(Case { name: name.to_string(), kind });
+        cases.push(Case {
+            name: name.to_string(),
+            kind,
+        });
     }
     cases.sort_by(|a, b| a.name.cmp(&b.name));
     cases
@@ -84,7 +95,13 @@ fn flags_for(lang: &Path, case: &Case) -> Option<Vec<String>> {
     let text = std::fs::read_to_string(lang.join(format!("{}.flags", case.name))).ok()?;
     Some(match case.kind {
         // eval-okay: the first line, split on whitespace.
-        Kind::EvalOkay => text.lines().next().unwrap_or("").split_whitespace().map(String::from).collect(),
+        Kind::EvalOkay => text
+            .lines()
+            .next()
+            .unwrap_or("")
+            .split_whitespace()
+            .map(String::from)
+            .collect(),
         // eval-fail: every line, comments removed.
         _ => text
             .lines()
@@ -115,10 +132,13 @@ fn run_case(root: &Path, home: &Path, case: &Case) -> Outcome {
     match case.kind {
         Kind::ParseOkay | Kind::ParseFail => {
             cmd.args(["--parse", "-"]);
-            cmd.stdin(Stdio::from(std::fs::File::open(root.join(&file)).expect("open test")));
+            cmd.stdin(Stdio::from(
+                std::fs::File::open(root.join(&file)).expect("open test"),
+            ));
         }
         Kind::EvalOkay => {
-            cmd.env("NIX_PATH", "lang/dir3:lang/dir4").env("HOME", "/fake-home");
+            cmd.env("NIX_PATH", "lang/dir3:lang/dir4")
+                .env("HOME", "/fake-home");
             cmd.args(flags_for(&lang, case).unwrap_or_default());
             cmd.args(["--eval", "--strict", &file]);
         }
@@ -141,7 +161,10 @@ fn run_case(root: &Path, home: &Path, case: &Case) -> Outcome {
         None => {
             let _ = child.kill();
             let _ = child.wait();
-            return Outcome { passed: false, detail: "timed out".into() };
+            return Outcome {
+                passed: false,
+                detail: "timed out".into(),
+            };
         }
     };
     let pwd = root.to_string_lossy().into_owned();
@@ -151,18 +174,31 @@ fn run_case(root: &Path, home: &Path, case: &Case) -> Outcome {
     let code = match status.code() {
         Some(c) => c,
         None => {
-            return Outcome { passed: false, detail: format!("killed by a signal: {status}; stderr: {}", first_line(&stderr)) };
+            return Outcome {
+                passed: false,
+                detail: format!(
+                    "killed by a signal: {status}; stderr: {}",
+                    first_line(&stderr)
+                ),
+            };
         }
     };
     let expect = |ext: &str| read_or_empty(&lang.join(format!("{}.{ext}", case.name)));
     match case.kind {
-        Kind::ParseOkay => outcome(code == 0, || format!("exit {code}: {}", first_line(&stderr))),
-        Kind::ParseFail | Kind::EvalFail => {
-            outcome(code == 1, || format!("exit {code}, expected 1: {}", first_line(&(stdout.clone() + &stderr))))
-        }
+        Kind::ParseOkay => outcome(code == 0, || {
+            format!("exit {code}: {}", first_line(&stderr))
+        }),
+        Kind::ParseFail | Kind::EvalFail => outcome(code == 1, || {
+            format!(
+                "exit {code}, expected 1: {}",
+                first_line(&(stdout.clone() + &stderr))
+            )
+        }),
         Kind::EvalOkayXml => {
             let expected = expect("exp.xml");
-            outcome(code == 0 && stdout == expected, || diff_detail(code, &stdout, &expected, &stderr))
+            outcome(code == 0 && stdout == expected, || {
+                diff_detail(code, &stdout, &expected, &stderr)
+            })
         }
         Kind::EvalOkay => {
             let expected = expect("exp");
@@ -170,10 +206,15 @@ fn run_case(root: &Path, home: &Path, case: &Case) -> Outcome {
             if code == 0 && stdout == expected && stderr != expected_err {
                 return Outcome {
                     passed: false,
-                    detail: format!("stdout matches; stderr differs: {:?}", stderr.chars().take(200).collect::<String>()),
+                    detail: format!(
+                        "stdout matches; stderr differs: {:?}",
+                        stderr.chars().take(200).collect::<String>()
+                    ),
                 };
             }
-            outcome(code == 0 && stdout == expected, || diff_detail(code, &stdout, &expected, &stderr))
+            outcome(code == 0 && stdout == expected, || {
+                diff_detail(code, &stdout, &expected, &stderr)
+            })
         }
     }
 }
@@ -185,11 +226,19 @@ fn read_all(mut r: impl std::io::Read) -> String {
 }
 
 fn first_line(s: &str) -> String {
-    s.lines().find(|l| !l.trim().is_empty()).unwrap_or("").chars().take(160).collect()
+    s.lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("")
+        .chars()
+        .take(160)
+        .collect()
 }
 
 fn outcome(passed: bool, detail: impl FnOnce() -> String) -> Outcome {
-    Outcome { passed, detail: if passed { String::new() } else { detail() } }
+    Outcome {
+        passed,
+        detail: if passed { String::new() } else { detail() },
+    }
 }
 
 fn diff_detail(code: i32, got: &str, expected: &str, stderr: &str) -> String {
@@ -222,7 +271,8 @@ fn passing_on_nix_2_8(root: &Path) -> Vec<String> {
         .skip(1)
         .filter_map(|l| {
             let cols: Vec<&str> = l.split('\t').collect();
-            (cols.len() >= 3 && cols[1] == "eval-okay" && cols[2] == "pass").then(|| cols[0].to_string())
+            (cols.len() >= 3 && cols[1] == "eval-okay" && cols[2] == "pass")
+                .then(|| cols[0].to_string())
         })
         .collect()
 }
@@ -239,14 +289,20 @@ fn nix_language_suite() {
     let home = tempdir();
     let results: Mutex<BTreeMap<String, (Kind, Outcome)>> = Mutex::new(BTreeMap::new());
     let next = AtomicUsize::new(0);
-    let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2).min(4);
+    let workers = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2)
+        .min(4);
     std::thread::scope(|s| {
         for _ in 0..workers {
             s.spawn(|| loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(case) = cases.get(i) else { break };
                 let outcome = run_case(&root, &home, case);
-                results.lock().unwrap().insert(case.name.clone(), (case.kind, outcome));
+                results
+                    .lock()
+                    .unwrap()
+                    .insert(case.name.clone(), (case.kind, outcome));
             });
         }
     });
@@ -269,7 +325,10 @@ fn nix_language_suite() {
         }
     }
     for name in known.keys() {
-        assert!(results.contains_key(name), "known-failures list names a test that does not exist: {name}");
+        assert!(
+            results.contains_key(name),
+            "known-failures list names a test that does not exist: {name}"
+        );
     }
     let reference = passing_on_nix_2_8(&root);
     let okay_of_reference = reference

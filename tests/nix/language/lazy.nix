@@ -1,0 +1,1 @@
+let x = throw "never"; in [ (builtins.length [ x x ]) ({ inherit x; } ? x) ]

@@ -1,0 +1,84 @@
+//! Spindle's own Nix test cases: every `tests/nix/**/NAME.nix` is evaluated
+//! with `spindle eval --strict`.
+//!
+//! - With `NAME.exp`: the evaluation must succeed and print exactly that
+//!   (the expected outputs were produced by `nix-instantiate --eval --strict`).
+//! - With `NAME.err`: the evaluation must fail with exit status 1, and every
+//!   non-empty line of `NAME.err` must appear in the error output.
+//! - With `NAME.flags`: extra command-line flags, one line.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).expect("read tests/nix") {
+        let path = entry.expect("entry").path();
+        if path.is_dir() {
+            collect(&path, out);
+        } else if path.extension().is_some_and(|e| e == "nix")
+            && (path.with_extension("exp").exists() || path.with_extension("err").exists())
+        {
+            out.push(path);
+        }
+    }
+}
+
+fn check(case: &Path) -> Result<(), String> {
+    let dir = case.parent().expect("case dir");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_spindle"));
+    cmd.current_dir(dir)
+        .env("SPINDLE_TEST_VAR", "hello")
+        .arg("eval")
+        .arg("--strict");
+    if let Ok(flags) = std::fs::read_to_string(case.with_extension("flags")) {
+        cmd.args(flags.split_whitespace());
+    }
+    cmd.arg(case.file_name().expect("name"));
+    let output = cmd.output().map_err(|e| format!("spawn: {e}"))?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let code = output.status.code();
+    if let Ok(expected) = std::fs::read_to_string(case.with_extension("exp")) {
+        if code != Some(0) {
+            return Err(format!("exit {code:?}, expected success\n{stderr}"));
+        }
+        if stdout != expected {
+            return Err(format!("printed\n  {stdout}expected\n  {expected}"));
+        }
+    } else {
+        let expected = std::fs::read_to_string(case.with_extension("err")).expect("NAME.err");
+        if code != Some(1) {
+            return Err(format!(
+                "exit {code:?}, expected 1\nstdout: {stdout}\nstderr: {stderr}"
+            ));
+        }
+        for line in expected.lines().map(str::trim).filter(|l| !l.is_empty()) {
+            if !stderr.contains(line) {
+                return Err(format!("error output lacks {line:?}:\n{stderr}"));
+            }
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn nix_cases() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/nix");
+    let mut cases = Vec::new();
+    collect(&root, &mut cases);
+    cases.sort();
+    assert!(!cases.is_empty(), "no cases under tests/nix");
+    let failures: Vec<String> = cases
+        .iter()
+        .filter_map(|case| {
+            check(case).err().map(|e| {
+                format!(
+                    "{}: {e}",
+                    case.strip_prefix(&root).unwrap_or(case).display()
+                )
+            })
+        })
+        .collect();
+    eprintln!("{} cases, {} failed", cases.len(), failures.len());
+    assert!(failures.is_empty(), "\n{}", failures.join("\n\n"));
+}
