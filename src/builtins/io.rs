@@ -175,7 +175,8 @@ fn find_file(vm: &mut Vm, args: &[Value]) -> Result<Value> {
             return Ok(Value::Path(NixString::new(text)));
         }
     }
-    Err(Error::other(format!(
+    // Nix raises this as a catchable error: `tryEval <missing>` is false.
+    Err(Error::new(ErrorKind::Throw(format!(
         "file '{wanted}' was not found in the Nix search path (add it using $NIX_PATH or -I)"
-    )))
+    ))))
 }

@@ -84,6 +84,7 @@ impl Vm {
         match thunk.begin() {
             Begin::Ready(v) => Ok(v),
             Begin::Blackhole => Err(Error::new(ErrorKind::InfiniteRecursion)),
+            Begin::Failed(e) => Err(e),
             Begin::Run(deferred) => {
                 let result = ensure_sufficient_stack(|| self.run_deferred(&deferred));
                 match result {
@@ -91,8 +92,12 @@ impl Vm {
                         thunk.finish(v.clone());
                         Ok(v)
                     }
-                    Err(e) => {
+                    Err(e) if e.is_resource_limit() => {
                         thunk.abandon(deferred);
+                        Err(e)
+                    }
+                    Err(e) => {
+                        thunk.fail(e.clone());
                         Err(e)
                     }
                 }
@@ -597,9 +602,7 @@ impl Vm {
 
 #[cold]
 fn call_depth_exceeded(limit: usize) -> Error {
-    Error::other(format!(
-        "stack overflow: more than {limit} nested function calls (max-call-depth)"
-    ))
+    Error::new(ErrorKind::CallDepthExceeded(limit))
 }
 
 #[cold]
