@@ -1,5 +1,6 @@
 //! Growing onto new segments, and roots of stack chains.
 
+use std::any::TypeId;
 use std::fmt;
 
 use corosensei::on_stack;
@@ -165,7 +166,7 @@ pub(crate) fn run_root(
     let outermost = !layout::in_region(stack_pointer());
     let mut segment = Segment::take().ok_or(StackExhausted { budget })?;
     // SAFETY: the slot belongs to the segment we just checked out.
-    unsafe { Header::init_root(segment.header(), kind, budget, None) };
+    unsafe { Header::init_root(segment.header(), kind, budget, TypeId::of::<()>()) };
     let trim = TrimOnExit { outermost };
     on_stack(&mut segment, f);
     drop(segment);

@@ -124,10 +124,14 @@ pub(crate) struct Header {
     pub(crate) root: *mut Header,
     /// Innermost frame record pushed while running on this segment.
     pub(crate) frames: *const FrameRecord,
-    // ---- the fields below are meaningful on root segments only ----
-    /// The task's `corosensei::Yielder<Resp, Req>`, type-erased; null if the root cannot
-    /// suspend (or has not started yet).
+    /// The task's `corosensei::Yielder<Resp, Req>`, type-erased; null if the chain
+    /// cannot suspend (or its task has not started yet). Copied into every segment of
+    /// the chain so that `suspend` reads one header, not two.
     pub(crate) yielder: *const (),
+    /// `TypeId` of the task's `(Req, Resp)`, checked by [`suspend`](crate::suspend)
+    /// (meaningful only when `yielder` is set). Copied like `yielder`.
+    pub(crate) suspend_type: TypeId,
+    // ---- the fields below are meaningful on root segments only ----
     /// Segments of this chain checked out of the pool (root included).
     pub(crate) segments_in_use: usize,
     /// Highest `segments_in_use` so far.
@@ -142,8 +146,6 @@ pub(crate) struct Header {
     pub(crate) deepest: *mut Header,
     /// What kind of root this is.
     pub(crate) kind: RootKind,
-    /// `TypeId` of `(Req, Resp)` of the task; checked by [`suspend`](crate::suspend).
-    pub(crate) suspend_type: Option<TypeId>,
 }
 
 impl Header {
@@ -160,7 +162,8 @@ impl Header {
                 prev,
                 root: (*prev).root,
                 frames: ptr::null(),
-                yielder: ptr::null(),
+                yielder: (*prev).yielder,
+                suspend_type: (*prev).suspend_type,
                 segments_in_use: 0,
                 peak_segments: 0,
                 max_segments: 0,
@@ -168,7 +171,6 @@ impl Header {
                 context: ptr::null_mut(),
                 deepest: ptr::null_mut(),
                 kind: RootKind::Implicit,
-                suspend_type: None,
             })
         }
     }
@@ -181,7 +183,7 @@ impl Header {
         this: *mut Header,
         kind: RootKind,
         budget: usize,
-        suspend_type: Option<TypeId>,
+        suspend_type: TypeId,
     ) {
         // SAFETY: caller guarantees the slot is ours and writable.
         unsafe {
@@ -191,6 +193,7 @@ impl Header {
                 root: this,
                 frames: ptr::null(),
                 yielder: ptr::null(),
+                suspend_type,
                 segments_in_use: 1,
                 peak_segments: 1,
                 max_segments: (budget / SEGMENT_SIZE).max(1),
@@ -198,7 +201,6 @@ impl Header {
                 context: ptr::null_mut(),
                 deepest: this,
                 kind,
-                suspend_type,
             })
         }
     }
@@ -226,17 +228,27 @@ pub(crate) fn stack_pointer() -> usize {
     sp
 }
 
-/// Start of the region (0 until it is reserved). Aligned to `SEGMENT_SIZE`.
-static REGION_BASE: AtomicUsize = AtomicUsize::new(0);
-/// Length of the region in bytes (0 until it is reserved).
-static REGION_LEN: AtomicUsize = AtomicUsize::new(0);
+/// Bounds of the region, read by every `grow` check: kept together so that the check
+/// touches one cache line (and one GOT entry in position-independent code).
+#[repr(C, align(64))]
+struct Bounds {
+    /// Start of the region (0 until it is reserved). Aligned to `SEGMENT_SIZE`.
+    base: AtomicUsize,
+    /// Length of the region in bytes (0 until it is reserved).
+    len: AtomicUsize,
+}
+
+static BOUNDS: Bounds = Bounds {
+    base: AtomicUsize::new(0),
+    len: AtomicUsize::new(0),
+};
 /// Number of segment slots handed out so far (slots `0..CARVED` have been carved).
 static CARVED: AtomicUsize = AtomicUsize::new(0);
 
 /// Whether `addr` lies inside the segment region.
 #[inline(always)]
 pub(crate) fn in_region(addr: usize) -> bool {
-    addr.wrapping_sub(REGION_BASE.load(Ordering::Relaxed)) < REGION_LEN.load(Ordering::Relaxed)
+    addr.wrapping_sub(BOUNDS.base.load(Ordering::Relaxed)) < BOUNDS.len.load(Ordering::Relaxed)
 }
 
 /// The fast-path test of `grow`: on a segment, with more than the red zone left.
@@ -272,7 +284,7 @@ pub(crate) fn is_segment_guard(addr: usize) -> bool {
     if !in_region(addr) {
         return false;
     }
-    let offset = addr - REGION_BASE.load(Ordering::Relaxed);
+    let offset = addr - BOUNDS.base.load(Ordering::Relaxed);
     offset / SEGMENT_SIZE < CARVED.load(Ordering::Relaxed) && offset % SEGMENT_SIZE < GUARD_SIZE
 }
 
@@ -338,8 +350,8 @@ pub(crate) fn region() -> &'static Region {
                         libc::munmap((base + len) as *mut libc::c_void, tail);
                     }
                 }
-                REGION_LEN.store(len, Ordering::Relaxed);
-                REGION_BASE.store(base, Ordering::Relaxed);
+                BOUNDS.len.store(len, Ordering::Relaxed);
+                BOUNDS.base.store(base, Ordering::Relaxed);
                 return Region {
                     base,
                     slots: len / SEGMENT_SIZE,
