@@ -419,3 +419,62 @@ pub(crate) fn discard(seg: usize) {
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::mem::offset_of;
+
+    /// The layout drawn in docs/fiber.md.
+    #[test]
+    fn header_layout_matches_the_documentation() {
+        assert_eq!(HEADER_SIZE, 128);
+        assert_eq!(offset_of!(Header, magic), 0);
+        assert_eq!(offset_of!(Header, prev), 8);
+        assert_eq!(offset_of!(Header, root), 16);
+        assert_eq!(offset_of!(Header, frames), 24);
+        assert_eq!(offset_of!(Header, yielder), 32);
+        assert_eq!(offset_of!(Header, suspend_type), 40);
+        assert_eq!(offset_of!(Header, segments_in_use), 56);
+        assert_eq!(offset_of!(Header, peak_segments), 64);
+        assert_eq!(offset_of!(Header, max_segments), 72);
+        assert_eq!(offset_of!(Header, budget), 80);
+        assert_eq!(offset_of!(Header, context), 88);
+        assert_eq!(offset_of!(Header, deepest), 96);
+        assert_eq!(offset_of!(Header, kind), 104);
+    }
+
+    #[test]
+    fn header_is_found_from_any_address_in_the_segment() {
+        let block = 7 * SEGMENT_SIZE;
+        let header = block + SEGMENT_SIZE - HEADER_SIZE;
+        for addr in [
+            block,
+            block + GUARD_SIZE,
+            block + SEGMENT_SIZE / 2,
+            header - 1,
+        ] {
+            assert_eq!(header_of(addr) as usize, header);
+        }
+    }
+
+    #[test]
+    fn region_is_aligned_and_segments_carve_in_order() {
+        let region = region();
+        assert!(region.len() >= MIN_REGION);
+        let base = BOUNDS.base.load(Ordering::Relaxed);
+        assert_eq!(base % SEGMENT_SIZE, 0);
+        assert!(in_region(base) && in_region(base + region.len() - 1));
+        assert!(!in_region(base - 1) && !in_region(base + region.len()));
+        assert!(
+            !has_room(stack_pointer()),
+            "test threads run on plain stacks"
+        );
+    }
+
+    #[test]
+    fn size_override_parses() {
+        assert_eq!(segment_kib(None, 1024), 1024);
+        assert_eq!(segment_kib(Some("4096"), 1024), 4096);
+    }
+}
