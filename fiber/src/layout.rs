@@ -22,6 +22,7 @@
 //! RED_ZONE`. Neither needs a thread-local, so both stay right across stack switches.
 
 use std::any::TypeId;
+use std::cell::RefCell;
 use std::ptr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
@@ -263,7 +264,8 @@ pub(crate) fn header_of(addr: usize) -> *mut Header {
     ((addr & !(SEGMENT_SIZE - 1)) + SEGMENT_SIZE - HEADER_SIZE) as *mut Header
 }
 
-/// Header of the segment the caller runs on, or `None` off the region.
+/// Header of the segment the caller runs on, or `None` off the region. On a linked
+/// large stack (see [`LargeStackLink`]), the header of the segment that entered it.
 #[inline(always)]
 pub(crate) fn current_header() -> Option<*mut Header> {
     let sp = stack_pointer();
@@ -274,8 +276,67 @@ pub(crate) fn current_header() -> Option<*mut Header> {
         debug_assert_eq!(unsafe { (*h).magic }, MAGIC);
         Some(h)
     } else {
-        None
+        linked_header(sp)
     }
+}
+
+/// A large stack (`on_large_stack`) entered from a segment: code on it belongs to the
+/// chain of that segment. Kept in a per-thread list, looked up by address range, so a
+/// stale entry (a task suspended on the large stack while others run) is harmless.
+struct Link {
+    low: usize,
+    high: usize,
+    header: *mut Header,
+}
+
+thread_local! {
+    static LINKS: RefCell<Vec<Link>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Registration of a large stack `[low, high)` entered from the segment of `header`;
+/// removed on drop (also when unwinding).
+pub(crate) struct LargeStackLink {
+    low: usize,
+}
+
+impl LargeStackLink {
+    /// Links the large stack `[low, high)` to the chain the caller runs on, if any.
+    pub(crate) fn enter(low: usize, high: usize) -> Option<LargeStackLink> {
+        let header = current_header()?;
+        LINKS
+            .try_with(|links| links.borrow_mut().push(Link { low, high, header }))
+            .ok()?;
+        Some(LargeStackLink { low })
+    }
+}
+
+impl Drop for LargeStackLink {
+    fn drop(&mut self) {
+        let low = self.low;
+        let _ = LINKS.try_with(|links| {
+            let mut links = links.borrow_mut();
+            if let Some(i) = links.iter().rposition(|l| l.low == low) {
+                links.remove(i);
+            }
+        });
+    }
+}
+
+/// The header that code running at `sp` on a linked large stack belongs to.
+#[cold]
+#[inline(never)]
+pub(crate) fn linked_header(sp: usize) -> Option<*mut Header> {
+    LINKS
+        .try_with(|links| {
+            links
+                .borrow()
+                .iter()
+                .rev()
+                .find(|l| l.low <= sp && sp < l.high)
+                .map(|l| l.header)
+        })
+        .ok()
+        .flatten()
 }
 
 /// Whether `addr` lies in the guard area of a carved segment (used by the signal

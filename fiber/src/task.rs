@@ -245,7 +245,8 @@ impl<Req, Resp, Out> Drop for FinishOnUnwind<'_, '_, Req, Resp, Out> {
 /// # Errors
 ///
 /// [`SuspendError::NotInTask`] when the caller runs on no task (a plain thread stack, a
-/// [`run`](crate::run) root or implicit root, or [`on_large_stack`](crate::on_large_stack));
+/// [`run`](crate::run) root or implicit root, or an
+/// [`on_large_stack`](crate::on_large_stack) stack not entered from a task);
 /// [`SuspendError::TypeMismatch`] when the task's `Req`/`Resp` differ from these.
 ///
 /// # Panics
