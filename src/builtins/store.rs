@@ -210,7 +210,13 @@ fn path(vm: &mut Vm, args: &[Value]) -> Result<Value> {
 /// `builtins.filterSource filter path`.
 fn filter_source(vm: &mut Vm, args: &[Value]) -> Result<Value> {
     let path = coerce_to_path(vm, &args[1])?;
-    let filter = vm.force_function(args[0].clone())?;
+    let filter = vm.force(args[0].clone())?;
+    if !filter.is_function() {
+        return Err(Error::other(format!(
+            "first argument in call to 'filterSource' is not a function but {}",
+            filter.type_phrase()
+        )));
+    }
     let name = crate::path::base_name_of(path.as_str()).to_string();
     add_path(
         vm,
