@@ -74,7 +74,7 @@ pub fn globals(settings: &Settings) -> Globals {
         }
     }
     entries.extend(constants(settings));
-    entries.extend(store::constants());
+    entries.extend(store::constants(settings));
     entries.extend(corepkgs::constants());
     let mut globals = Globals::default();
     for (name, value) in &entries {

@@ -74,8 +74,12 @@ pub(super) static BUILTINS: &[Builtin] = &[
     },
 ];
 
-/// Constants of this family: `currentTime`, read from the host when first used.
-pub(super) fn constants() -> Vec<(Symbol, Value)> {
+/// Constants of this family: `currentTime`, read from the host when first
+/// used, and absent in pure mode, as in Nix.
+pub(super) fn constants(settings: &crate::context::Settings) -> Vec<(Symbol, Value)> {
+    if settings.pure {
+        return Vec::new();
+    }
     static CURRENT_TIME: Builtin = Builtin {
         name: "currentTime",
         arity: 1,
@@ -356,4 +360,35 @@ fn fetch_mercurial(_vm: &mut Vm, _args: &[Value]) -> Result<Value> {
 
 fn fetch_tree(_vm: &mut Vm, _args: &[Value]) -> Result<Value> {
     needs_store("builtins.fetchTree")
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::Evaluator;
+
+    fn eval(pure: bool, source: &str) -> String {
+        let evaluator = Evaluator::builder().pure(pure).build();
+        let value = evaluator.eval_str(source).expect("evaluates");
+        evaluator.print(&value, true).expect("prints")
+    }
+
+    #[test]
+    fn current_time_is_absent_in_pure_mode() {
+        assert_eq!(eval(true, "builtins ? currentTime"), "false");
+        assert_eq!(
+            eval(false, "builtins.typeOf builtins.currentTime"),
+            "\"int\""
+        );
+    }
+
+    #[test]
+    fn derivations_need_no_file_access() {
+        assert_eq!(
+            eval(
+                true,
+                r#"(derivation { name = "x"; system = "x"; builder = "/bin/sh"; }).drvPath"#
+            ),
+            "\"/nix/store/safnr1ywsblyl5qfbca0178m104hzxaw-x.drv\""
+        );
+    }
 }
