@@ -60,6 +60,11 @@ pub trait EvalIo {
     fn trace(&self, message: &str) {
         eprintln!("trace: {message}");
     }
+    /// Shows a warning, already rendered (it starts with `warning:`);
+    /// standard error by default.
+    fn warn(&self, rendered: &str) {
+        eprintln!("{rendered}");
+    }
 }
 
 /// The real file system and process environment.

@@ -75,6 +75,9 @@ fn build(vm: &mut Vm, attrs: &Attrs, name: String) -> Result<Value> {
             continue;
         }
         let span = attrs.position(crate::symbol::Symbol::intern(&key));
+        if structured && LEGACY_CHECKS.contains(&&*key) {
+            warn_legacy_check(vm, &name, &key, span);
+        }
         add_attribute(
             vm,
             &key,
@@ -132,6 +135,40 @@ fn build(vm: &mut Vm, attrs: &Attrs, name: String) -> Result<Value> {
         ));
     }
     Ok(Value::Attrs(Attrs::from_unsorted(result)))
+}
+
+/// Output checks that only work as top-level attributes without
+/// `__structuredAttrs`.
+const LEGACY_CHECKS: &[&str] = &[
+    "allowedReferences",
+    "allowedRequisites",
+    "disallowedReferences",
+    "disallowedRequisites",
+    "maxClosureSize",
+    "maxSize",
+];
+
+/// Warns, as current Nix does, that a legacy output check is ignored under
+/// `__structuredAttrs`.
+fn warn_legacy_check(vm: &Vm, name: &str, key: &str, span: Option<crate::source::Span>) {
+    let ctx = vm.context();
+    let mut text = format!(
+        "warning:\n         … while evaluating derivation '{name}'\n\n         warning: 'structuredAttrs' disables the effect of the derivation attribute '{key}'; use 'outputChecks.<output>.{key}' instead"
+    );
+    if let Some(span) = span {
+        // Nix points at the start of the attribute with a single caret.
+        let point = span.subspan(0, 0);
+        let loc = ctx.location(point);
+        text.push_str(&format!(
+            "\n         at {}:{}:{}:\n",
+            loc.file, loc.line, loc.column
+        ));
+        // Line numbers sit in a two-column field after a 13-space margin.
+        let digits = (loc.line + 1).to_string().len();
+        let indent = " ".repeat(13 + 2usize.saturating_sub(digits));
+        text.push_str(ctx.sources.render_excerpt(point, &indent).trim_end());
+    }
+    ctx.io.warn(&text);
 }
 
 fn experimental(feature: &str) -> Error {
