@@ -120,13 +120,22 @@ fn build(vm: &mut Vm, attrs: &Attrs, name: String) -> Result<Value> {
         .unwrap_or_else(|| vec!["out".to_string()]);
     let fixed = fixed_output(&special, &outputs)?;
     let drv_path = drv.instantiate(store::store_dir(&ctx), &ctx.store, &outputs, fixed)?;
+    Ok(result_attrs(&drv_path, &drv))
+}
+
+/// `{ drvPath = …; <output> = …; }`, each string depending on the
+/// derivation as a whole or on its one output.
+fn result_attrs(drv_path: &str, drv: &Derivation) -> Value {
     let mut result = vec![(
         known::drv_path(),
-        string_with(drv_path.clone(), ContextElem::AllOutputs(drv_path.clone())),
+        string_with(
+            drv_path.to_string(),
+            ContextElem::AllOutputs(drv_path.to_string()),
+        ),
     )];
     for (output, path) in drv.output_paths() {
         let elem = ContextElem::Output {
-            drv: drv_path.clone(),
+            drv: drv_path.to_string(),
             output: output.clone(),
         };
         result.push((
@@ -134,7 +143,7 @@ fn build(vm: &mut Vm, attrs: &Attrs, name: String) -> Result<Value> {
             string_with(path.to_string(), elem),
         ));
     }
-    Ok(Value::Attrs(Attrs::from_unsorted(result)))
+    Value::Attrs(Attrs::from_unsorted(result))
 }
 
 /// Output checks that only work as top-level attributes without
@@ -474,8 +483,9 @@ fn write_json(vm: &mut Vm, value: &Value, context: &mut Context, out: &mut Strin
         }
         Value::Attrs(attrs) => {
             if let Some(f) = attrs.get(known::to_string()).cloned() {
+                // What `__toString` returns is not copied to the store.
                 let result = vm.call(f, value.clone())?;
-                let s = vm.coerce_to_string(result, CoercionKind::Interpolation)?;
+                let s = vm.coerce_to_string(result, CoercionKind::PathInterpolation)?;
                 collect_context(context, &s);
                 write_json_string(out, s.as_str());
                 return Ok(());
