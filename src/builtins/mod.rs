@@ -9,10 +9,14 @@
 //! the top-level names.
 
 mod attrs;
+mod closure;
 mod control;
+mod corepkgs;
+mod derivation;
 mod io;
 mod lists;
 mod numbers;
+mod store;
 mod strings;
 mod types;
 
@@ -24,13 +28,16 @@ use crate::value::{Attrs, Builtin, Value};
 use crate::vm::Vm;
 
 /// Every builtin function, by family.
-fn families() -> [&'static [Builtin]; 7] {
+fn families() -> [&'static [Builtin]; 10] {
     [
         attrs::BUILTINS,
+        closure::BUILTINS,
         control::BUILTINS,
+        derivation::BUILTINS,
         io::BUILTINS,
         lists::BUILTINS,
         numbers::BUILTINS,
+        store::BUILTINS,
         strings::BUILTINS,
         types::BUILTINS,
     ]
@@ -67,6 +74,8 @@ pub fn globals(settings: &Settings) -> Globals {
         }
     }
     entries.extend(constants(settings));
+    entries.extend(store::constants(settings));
+    entries.extend(corepkgs::constants());
     let mut globals = Globals::default();
     for (name, value) in &entries {
         let text = name.name();
