@@ -204,53 +204,64 @@ impl Error {
     }
 
     /// Renders the error the way `nix-instantiate` does: message, location,
-    /// source excerpt and, with `show_trace`, the trace.
+    /// source excerpt and, with `show_trace`, the trace from the outermost
+    /// frame in.
     pub fn render(&self, sources: &Sources, show_trace: bool) -> String {
         let mut out = String::new();
-        if show_trace {
+        let traced = show_trace && !self.0.trace.is_empty();
+        if traced {
+            out.push_str("error:\n");
             for frame in self.0.trace.iter().rev() {
-                let _ = writeln!(out, "error: {}", frame.message);
+                let _ = writeln!(out, "       … {}", frame.message);
                 if let Some(span) = frame.span {
-                    render_location(&mut out, sources, span);
+                    render_location(&mut out, sources, span, 9);
                 }
                 out.push('\n');
             }
             if self.0.elided_frames > 0 {
                 let _ = writeln!(
                     out,
-                    "       … {} more frames elided …\n",
+                    "       … ({} more frames elided)\n",
                     self.0.elided_frames
                 );
             }
-        }
-        let prefix = if show_trace && !self.0.trace.is_empty() {
-            "       error: "
+            let _ = writeln!(out, "       error: {}", self.0.kind);
         } else {
-            "error: "
-        };
-        let _ = writeln!(out, "{prefix}{}", self.0.kind);
+            let _ = writeln!(out, "error: {}", self.0.kind);
+        }
         if let Some(span) = self.0.span {
-            render_location(&mut out, sources, span);
+            render_location(&mut out, sources, span, 7);
         }
         for other in &self.0.related {
             out.push('\n');
             out.push_str(&other.render(sources, false));
         }
-        while out.ends_with("\n\n") {
+        while out.ends_with('\n') {
+            out.pop();
+        }
+        out
+    }
+
+    /// Renders the error as a warning (`warning: …`), as Nix shows lints.
+    pub fn render_warning(&self, sources: &Sources) -> String {
+        let mut out = format!("warning: {}\n", self.0.kind);
+        if let Some(span) = self.0.span {
+            render_location(&mut out, sources, span, 9);
+        }
+        while out.ends_with('\n') {
             out.pop();
         }
         out
     }
 }
 
-fn render_location(out: &mut String, sources: &Sources, span: Span) {
+/// `at FILE:LINE:COLUMN:` indented by `indent` spaces, then the excerpt
+/// indented five more.
+fn render_location(out: &mut String, sources: &Sources, span: Span, indent: usize) {
     let loc = sources.location(span);
-    let _ = writeln!(
-        out,
-        "\n       at {}:{}:{}:\n",
-        loc.file, loc.line, loc.column
-    );
-    out.push_str(&sources.render_excerpt(span, "           "));
+    let pad = " ".repeat(indent);
+    let _ = writeln!(out, "{pad}at {}:{}:{}:", loc.file, loc.line, loc.column);
+    out.push_str(&sources.render_excerpt(span, &" ".repeat(indent + 5)));
 }
 
 impl From<ErrorKind> for Error {

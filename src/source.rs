@@ -54,36 +54,33 @@ impl Sources {
         map.find_file(span.low()).source_slice(span).to_string()
     }
 
-    /// Renders the source lines around `span` with the span underlined, in the
-    /// layout Nix uses for its error messages.
+    /// Renders the source lines around `span` (the line before, the line,
+    /// a caret under the column, the line after) in the layout Nix uses for
+    /// its error messages, each line starting with `indent`.
     pub fn render_excerpt(&self, span: Span, indent: &str) -> String {
         let map = self.0.borrow();
         let loc = map.look_up_span(span);
         let file = &loc.file;
         let line = loc.begin.line;
-        let mut out = String::new();
+        let lines = file.num_lines();
         let first = line.saturating_sub(1);
-        let last = (line + 1).min(file.num_lines().saturating_sub(1));
+        let last = (line + 1).min(lines.saturating_sub(1));
         let width = (last + 1).to_string().len();
+        let mut out = String::new();
         for l in first..=last {
             let text = file.source_line(l).trim_end_matches(['\n', '\r']);
-            out.push_str(&format!("{indent}{:>width$}| {text}\n", l + 1));
+            if text.is_empty() {
+                out.push_str(&format!("{indent}{:>width$}|\n", l + 1));
+            } else {
+                out.push_str(&format!("{indent}{:>width$}| {text}\n", l + 1));
+            }
             if l == line {
-                let end_col = if loc.end.line == line {
-                    loc.end.column.max(loc.begin.column + 1)
-                } else {
-                    text.len().max(loc.begin.column + 1)
-                };
                 let lead: String = text
                     .chars()
                     .take(loc.begin.column)
                     .map(|c| if c == '\t' { '\t' } else { ' ' })
                     .collect();
-                out.push_str(&format!(
-                    "{indent}{:>width$}| {lead}{}\n",
-                    "",
-                    "^".repeat(end_col - loc.begin.column)
-                ));
+                out.push_str(&format!("{indent}{:>width$}| {lead}^\n", ""));
             }
         }
         out
