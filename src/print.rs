@@ -147,7 +147,7 @@ pub fn format_float(f: f64) -> String {
         .split_once('e')
         .expect("scientific format has an exponent");
     let exponent: i32 = exponent.parse().expect("exponent is an integer");
-    if !(-5..6).contains(&exponent) {
+    if !(-4..6).contains(&exponent) {
         let mantissa = strip_zeros(mantissa);
         let sign = if exponent < 0 { '-' } else { '+' };
         format!("{mantissa}e{sign}{:02}", exponent.abs())
