@@ -3,20 +3,18 @@
 //! Serialising follows Nix 2.8: strings are escaped only as far as JSON
 //! requires, floats print like C++ streams (`%g`), set attributes are sorted
 //! by name, and a set with `__toString` or `outPath` stands for that string
-//! or value. Parsing streams serde_json's events straight into Nix values;
-//! every nesting level goes through the fiber stack check, so neither
-//! direction has a depth limit beyond the stack budget.
+//! or value. Neither writing nor parsing (in `json_parser`) recurses over
+//! the data, so nesting depth costs heap memory only.
 
-use std::cell::Cell;
-use std::fmt::{self, Write as _};
+use std::fmt::Write as _;
+use std::rc::Rc;
 
-use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
-use spindle_fiber::ensure_sufficient_stack;
+use super::json_parser::parse_json;
 
 use crate::error::{Error, Result};
 use crate::print::format_float;
-use crate::symbol::{known, Symbol};
-use crate::value::{Attrs, Builtin, Context, List, NixString, Value};
+use crate::symbol::known;
+use crate::value::{Builtin, Context, List, NixString, Value};
 use crate::vm::{CoercionKind, Vm};
 
 pub(super) static BUILTINS: &[Builtin] = &[
@@ -50,15 +48,100 @@ pub fn to_json_string(vm: &mut Vm, value: &Value) -> Result<String> {
 }
 
 /// Builds JSON text and collects the context of every string that went in.
+///
+/// The arrays and objects being written are kept on a heap stack, so deep
+/// data costs no native stack; only forcing an element may recurse (into
+/// evaluation, which checks its own depth).
 #[derive(Default)]
 struct JsonWriter {
     out: String,
     context: Context,
 }
 
+/// An array or object whose elements are being written.
+enum Open {
+    List {
+        items: List,
+        next: usize,
+    },
+    Object {
+        entries: std::vec::IntoIter<(Rc<str>, Value)>,
+        first: bool,
+    },
+}
+
+/// What writing one value left to do.
+enum Step {
+    /// The value is written completely.
+    Done,
+    /// An array or object was begun; its elements come next.
+    Open(Open),
+    /// The value stands for another one (a set's `outPath`).
+    Replace(Value),
+}
+
 impl JsonWriter {
-    fn value(&mut self, vm: &mut Vm, value: &Value) -> Result<()> {
-        match vm.force_ref(value)? {
+    fn value(&mut self, vm: &mut Vm, root: &Value) -> Result<()> {
+        let mut open: Vec<Open> = Vec::new();
+        let mut next = Some(root.clone());
+        loop {
+            if let Some(value) = next.take() {
+                match self.begin(vm, value)? {
+                    Step::Done => {}
+                    Step::Open(container) => open.push(container),
+                    Step::Replace(value) => {
+                        next = Some(value);
+                        continue;
+                    }
+                }
+            }
+            let Some(innermost) = open.last_mut() else {
+                return Ok(());
+            };
+            next = self.next_element(innermost);
+            if next.is_none() {
+                open.pop();
+            }
+        }
+    }
+
+    /// Writes the separator and key before the next element of a container
+    /// and returns that element, or closes the container.
+    fn next_element(&mut self, container: &mut Open) -> Option<Value> {
+        match container {
+            Open::List { items, next } => match items.get(*next) {
+                Some(item) => {
+                    if *next > 0 {
+                        self.out.push(',');
+                    }
+                    *next += 1;
+                    Some(item.clone())
+                }
+                None => {
+                    self.out.push(']');
+                    None
+                }
+            },
+            Open::Object { entries, first } => match entries.next() {
+                Some((name, item)) => {
+                    if !std::mem::take(first) {
+                        self.out.push(',');
+                    }
+                    write_json_string(&mut self.out, &name);
+                    self.out.push(':');
+                    Some(item)
+                }
+                None => {
+                    self.out.push('}');
+                    None
+                }
+            },
+        }
+    }
+
+    /// Writes a scalar, or the start of an array or object.
+    fn begin(&mut self, vm: &mut Vm, value: Value) -> Result<Step> {
+        match vm.force(value)? {
             Value::Null => self.out.push_str("null"),
             Value::Bool(b) => self.out.push_str(if b { "true" } else { "false" }),
             Value::Int(i) => {
@@ -70,8 +153,11 @@ impl JsonWriter {
                 let stored = vm.copy_path_to_store(p.as_str())?;
                 self.string(&stored);
             }
-            Value::List(items) => self.list(vm, &items)?,
-            whole @ Value::Attrs(_) => self.attrs(vm, whole)?,
+            Value::List(items) => {
+                self.out.push('[');
+                return Ok(Step::Open(Open::List { items, next: 0 }));
+            }
+            whole @ Value::Attrs(_) => return self.attrs(vm, whole),
             Value::Closure(closure) => {
                 return Err(Error::other("cannot convert a function to JSON")
                     .with_span(closure.code().span))
@@ -90,7 +176,7 @@ impl JsonWriter {
             }
             Value::Thunk(_) => return Err(Error::other("cannot convert a thunk to JSON")),
         }
-        Ok(())
+        Ok(Step::Done)
     }
 
     fn string(&mut self, s: &NixString) {
@@ -100,44 +186,31 @@ impl JsonWriter {
         write_json_string(&mut self.out, s.as_str());
     }
 
-    fn list(&mut self, vm: &mut Vm, items: &List) -> Result<()> {
-        self.out.push('[');
-        for (i, item) in items.iter().enumerate() {
-            if i > 0 {
-                self.out.push(',');
-            }
-            ensure_sufficient_stack(|| self.value(vm, item))?;
-        }
-        self.out.push(']');
-        Ok(())
-    }
-
     /// A set is an object, unless it knows how to be a string
     /// (`__toString`, whose result is coerced without copying paths) or
     /// stands for its `outPath` (which is serialised whatever it is).
-    fn attrs(&mut self, vm: &mut Vm, whole: Value) -> Result<()> {
+    fn attrs(&mut self, vm: &mut Vm, whole: Value) -> Result<Step> {
         let Value::Attrs(attrs) = &whole else {
             unreachable!("JsonWriter::attrs is called with sets")
         };
         if attrs.contains(known::to_string()) {
             let s = vm.coerce_to_string(whole.clone(), CoercionKind::PathInterpolation)?;
             self.string(&s);
-            return Ok(());
+            return Ok(Step::Done);
         }
         if let Some(out_path) = attrs.get(known::out_path()) {
-            return ensure_sufficient_stack(|| self.value(vm, out_path));
+            return Ok(Step::Replace(out_path.clone()));
         }
+        let entries: Vec<(Rc<str>, Value)> = attrs
+            .sorted_entries()
+            .into_iter()
+            .map(|(name, item)| (name, item.clone()))
+            .collect();
         self.out.push('{');
-        for (i, (name, item)) in attrs.sorted_entries().into_iter().enumerate() {
-            if i > 0 {
-                self.out.push(',');
-            }
-            write_json_string(&mut self.out, &name);
-            self.out.push(':');
-            ensure_sufficient_stack(|| self.value(vm, item))?;
-        }
-        self.out.push('}');
-        Ok(())
+        Ok(Step::Open(Open::Object {
+            entries: entries.into_iter(),
+            first: true,
+        }))
     }
 }
 
@@ -184,133 +257,60 @@ pub(super) fn string_without_context(vm: &mut Vm, value: Value) -> Result<NixStr
     }
 }
 
-/// Parses JSON text into a Nix value: integers that fit become ints, other
-/// numbers floats; objects become sets (a repeated key keeps its last value).
-pub fn parse_json(text: &str) -> Result<Value> {
-    let failure = Cell::new(None);
-    let mut de = serde_json::Deserializer::from_str(text);
-    // The depth limit guards serde_json's own recursion; here every level
-    // passes through `ensure_sufficient_stack`, which bounds it instead.
-    de.disable_recursion_limit();
-    let parsed = JsonSeed { failure: &failure }
-        .deserialize(&mut de)
-        .and_then(|value| de.end().map(|()| value));
-    parsed.map_err(|e| failure.take().unwrap_or_else(|| syntax_error(&e)))
-}
-
-fn syntax_error(e: &serde_json::Error) -> Error {
-    Error::other(format!("while parsing JSON: {e}"))
-}
-
-/// A Nix string cannot hold NUL bytes that came from elsewhere; the message
-/// shows them as U+2400, as Nix does.
-pub(super) fn check_no_nul(s: &str) -> Result<()> {
-    if !s.contains('\0') {
-        return Ok(());
-    }
-    Err(Error::other(format!(
-        "input string '{}' cannot be represented as Nix string because it contains null bytes",
-        s.replace('\0', "\u{2400}")
-    )))
-}
-
-/// Builds one JSON value. Errors of our own (NUL bytes, numbers out of
-/// range, the stack budget) are kept in `failure`, since serde's error type
-/// can only carry a message.
-#[derive(Clone, Copy)]
-struct JsonSeed<'a> {
-    failure: &'a Cell<Option<Error>>,
-}
-
-impl JsonSeed<'_> {
-    fn fail<E: de::Error>(self, error: Error) -> E {
-        let message = error.to_string();
-        self.failure.set(Some(error));
-        E::custom(message)
-    }
-
-    fn check<T, E: de::Error>(self, result: Result<T>) -> Result<T, E> {
-        result.map_err(|e| self.fail(e))
-    }
-}
-
-impl<'de> DeserializeSeed<'de> for JsonSeed<'_> {
-    type Value = Value;
-
-    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
-        match spindle_fiber::grow(|| deserializer.deserialize_any(self)) {
-            Ok(result) => result,
-            Err(exhausted) => Err(self.fail(exhausted.into())),
-        }
-    }
-}
-
-impl<'de> Visitor<'de> for JsonSeed<'_> {
-    type Value = Value;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a JSON value")
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<Value, E> {
-        Ok(Value::Null)
-    }
-
-    fn visit_bool<E: de::Error>(self, b: bool) -> Result<Value, E> {
-        Ok(Value::Bool(b))
-    }
-
-    fn visit_i64<E: de::Error>(self, i: i64) -> Result<Value, E> {
-        Ok(Value::Int(i))
-    }
-
-    fn visit_u64<E: de::Error>(self, u: u64) -> Result<Value, E> {
-        let int = i64::try_from(u).map_err(|_| {
-            Error::other(format!(
-                "unsigned json number {u} outside of Nix integer range"
-            ))
-        });
-        self.check(int).map(Value::Int)
-    }
-
-    fn visit_f64<E: de::Error>(self, f: f64) -> Result<Value, E> {
-        Ok(Value::Float(f))
-    }
-
-    fn visit_str<E: de::Error>(self, s: &str) -> Result<Value, E> {
-        self.check(check_no_nul(s))?;
-        Ok(Value::string(s))
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
-        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
-        while let Some(item) = seq.next_element_seed(self)? {
-            items.push(item);
-        }
-        Ok(Value::list(items))
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
-        let mut entries = Vec::new();
-        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
-            self.check(check_no_nul(&key))?;
-            let value = map.next_value_seed(self)?;
-            entries.push((Symbol::intern(&key), value));
-        }
-        Ok(Value::Attrs(Attrs::from_unsorted(entries)))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::value::ContextElem;
+    use crate::Evaluator;
 
-    fn json(value: &Value) -> String {
-        let mut out = String::new();
-        crate::print::print_value(value)
-            .map(|s| out.push_str(&s))
+    /// A budget far too small for recursing once per nesting level.
+    const SMALL_STACK: usize = 4 << 20;
+
+    fn to_json_of(value: Value) -> NixString {
+        let evaluator = Evaluator::builder().stack_budget(SMALL_STACK).build();
+        let result = evaluator
+            .with_vm(|vm| vm.call_forced(Value::Builtin(&BUILTINS[0]), value))
             .unwrap();
-        out
+        match result {
+            Value::String(s) => s,
+            _ => panic!("toJSON returns a string"),
+        }
+    }
+
+    #[test]
+    fn deep_values_serialise_and_parse() {
+        let depth = 200_000;
+        let mut deep = Value::list(Vec::new());
+        for _ in 0..depth {
+            deep = crate::builtins::attrs_of([("a", Value::list(vec![deep]))]);
+        }
+        let text = to_json_of(deep);
+        assert_eq!(text.as_str().len(), depth * "{\"a\":[]}".len() + 2);
+        let parsed = parse_json(text.as_str()).unwrap();
+        let again = Evaluator::builder()
+            .stack_budget(SMALL_STACK)
+            .build()
+            .with_vm(|vm| to_json_string(vm, &parsed))
+            .unwrap();
+        assert!(again == text.as_str());
+    }
+
+    #[test]
+    fn the_result_keeps_the_context_of_its_strings() {
+        let elem = |p: &str| ContextElem::Plain(format!("/nix/store/{p}"));
+        let with_context = |text: &str, p: &str| {
+            Value::String(NixString::with_context(text, Context::from([elem(p)])))
+        };
+        let value = Value::list(vec![
+            with_context("a", "aaa-a"),
+            crate::builtins::attrs_of([("k", with_context("b", "bbb-b"))]),
+        ]);
+        let s = to_json_of(value);
+        assert_eq!(s.as_str(), r#"["a",{"k":"b"}]"#);
+        assert_eq!(
+            s.context().cloned().unwrap_or_default(),
+            Context::from([elem("aaa-a"), elem("bbb-b")])
+        );
     }
 
     #[test]
@@ -318,41 +318,5 @@ mod tests {
         let mut out = String::new();
         write_json_string(&mut out, "a\"\\\n\r\t\u{1}\u{1f}\u{7f}é/");
         assert_eq!(out, "\"a\\\"\\\\\\n\\r\\t\\u0001\\u001f\u{7f}é/\"");
-    }
-
-    #[test]
-    fn numbers_parse_as_nix_does() {
-        let v = parse_json("[1, -5, 1.0, 1e2, 9223372036854775807, -9223372036854775809]").unwrap();
-        assert_eq!(json(&v), "[ 1 -5 1 100 9223372036854775807 -9.22337e+18 ]");
-        let err = parse_json("18446744073709551615").unwrap_err();
-        assert!(err.to_string().contains("outside of Nix integer range"));
-    }
-
-    #[test]
-    fn escaped_surrogate_pairs_decode() {
-        let v = parse_json(r#""\ud83d\ude00 \u00e9""#).unwrap();
-        assert_eq!(json(&v), "\"😀 é\"");
-        assert!(parse_json(r#""\ud800""#).is_err());
-    }
-
-    #[test]
-    fn later_duplicate_keys_win() {
-        let v = parse_json(r#"{"a": 1, "b": 2, "a": 3}"#).unwrap();
-        assert_eq!(json(&v), "{ a = 3; b = 2; }");
-    }
-
-    #[test]
-    fn nul_bytes_are_rejected() {
-        let err = parse_json(r#"{"a\u0000b": 1}"#).unwrap_err();
-        assert!(err.to_string().contains("'a\u{2400}b'"), "{err}");
-        assert!(parse_json(r#"["\u0000"]"#).is_err());
-    }
-
-    #[test]
-    fn trailing_input_is_rejected() {
-        assert!(parse_json("1 2").is_err());
-        assert!(parse_json("").is_err());
-        assert!(parse_json("[1,]").is_err());
-        assert_eq!(json(&parse_json(" true ").unwrap()), "true");
     }
 }

@@ -12,6 +12,7 @@ mod attrs;
 mod control;
 mod io;
 mod json;
+mod json_parser;
 mod lists;
 mod numbers;
 mod strings;
@@ -20,7 +21,8 @@ mod types;
 mod xml;
 
 pub use self::toml::parse_toml;
-pub use json::{parse_json, to_json_string};
+pub use json::to_json_string;
+pub use json_parser::parse_json;
 pub use xml::to_xml_string;
 
 use crate::context::Settings;

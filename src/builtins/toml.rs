@@ -11,7 +11,8 @@ use toml::value::Datetime;
 use toml::Spanned;
 
 use super::attrs_of;
-use super::json::{check_no_nul, string_without_context};
+use super::json::string_without_context;
+use super::json_parser::check_no_nul;
 use crate::error::{Error, Result};
 use crate::symbol::Symbol;
 use crate::value::{Attrs, Builtin, Value};
