@@ -319,4 +319,22 @@ mod tests {
         write_json_string(&mut out, "a\"\\\n\r\t\u{1}\u{1f}\u{7f}é/");
         assert_eq!(out, "\"a\\\"\\\\\\n\\r\\t\\u0001\\u001f\u{7f}é/\"");
     }
+
+    #[test]
+    fn parsers_refuse_strings_with_context() {
+        let evaluator = Evaluator::builder().build();
+        let text = NixString::with_context(
+            "1",
+            Context::from([ContextElem::Plain("/nix/store/aaa-x".into())]),
+        );
+        for builtin in [&BUILTINS[1], &super::super::toml::BUILTINS[0]] {
+            let err = evaluator
+                .with_vm(|vm| vm.call_forced(Value::Builtin(builtin), Value::String(text.clone())))
+                .unwrap_err();
+            assert_eq!(
+                err.to_string(),
+                "the string '1' is not allowed to refer to a store path (such as '/nix/store/aaa-x')"
+            );
+        }
+    }
 }

@@ -295,6 +295,26 @@ fn escape_into(out: &mut String, s: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::value::ContextElem;
+    use crate::Evaluator;
+
+    #[test]
+    fn the_result_keeps_the_context_of_its_strings() {
+        let elem = ContextElem::Plain("/nix/store/aaa-x".into());
+        let value = Value::list(vec![Value::String(NixString::with_context(
+            "s",
+            Context::from([elem.clone()]),
+        ))]);
+        let result = Evaluator::builder()
+            .build()
+            .with_vm(|vm| vm.call_forced(Value::Builtin(&BUILTINS[0]), value))
+            .unwrap();
+        let Value::String(s) = result else {
+            panic!("toXML returns a string")
+        };
+        assert!(s.as_str().contains("<string value=\"s\" />"));
+        assert_eq!(s.context().cloned(), Some(Context::from([elem])));
+    }
 
     #[test]
     fn escaping_covers_markup_and_newlines() {
