@@ -436,4 +436,38 @@ mod tests {
         }
         assert!(matches!(value, Value::List(l) if l.is_empty()));
     }
+
+    #[test]
+    fn mangled_input_never_panics() {
+        let seed = r#"{"a": [1, -2.5e3, "x\u00e9\ud83d\ude00", true, null, {"b": []}], "é": "\n"}"#;
+        let pieces = [
+            "\"", "\\", "[", "]", "{", "}", ",", ":", "-", "e", ".", "0", "\\u", "é", " ",
+        ];
+        let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state as usize
+        };
+        for _ in 0..20_000 {
+            let mut text: Vec<char> = seed.chars().collect();
+            for _ in 0..1 + next() % 4 {
+                let at = next() % (text.len() + 1);
+                match next() % 3 {
+                    0 if at < text.len() => {
+                        text.remove(at);
+                    }
+                    _ => {
+                        let piece = pieces[next() % pieces.len()];
+                        for (i, c) in piece.chars().enumerate() {
+                            text.insert(at + i, c);
+                        }
+                    }
+                }
+            }
+            let text: String = text.into_iter().collect();
+            let _ = parse_json(&text);
+        }
+    }
 }

@@ -78,7 +78,9 @@ impl TomlReader<'_> {
             },
             DeValue::Float(f) => Value::Float(float(f.as_str())?),
             DeValue::Boolean(b) => Value::Bool(*b),
-            DeValue::Datetime(dt) => self.timestamp(dt, &self.text[value.span()])?,
+            DeValue::Datetime(dt) => {
+                self.timestamp(dt, self.text.get(value.span()).unwrap_or_default())?
+            }
             DeValue::Array(items) => {
                 let mut list = Vec::with_capacity(items.len());
                 for item in items.iter() {
