@@ -137,6 +137,8 @@ pub struct Formals {
     pub entries: Vec<(Symbol, bool)>,
     /// Whether `...` allows other attributes.
     pub ellipsis: bool,
+    /// Where each formal is written, for `unsafeGetAttrPos` on `functionArgs`.
+    pub positions: Rc<PosTable>,
 }
 
 impl Formals {

@@ -76,6 +76,8 @@ pub struct EvalContext {
     pub settings: Settings,
     /// The host's I/O.
     pub io: Rc<dyn EvalIo>,
+    /// What the evaluation has put in its (imaginary) store.
+    pub store: crate::store::StoreState,
     globals: RefCell<Rc<Globals>>,
     imports: RefCell<HashMap<PathBuf, Value>>,
 }
@@ -87,6 +89,7 @@ impl EvalContext {
             sources: Sources::new(),
             settings,
             io,
+            store: Default::default(),
             globals: RefCell::new(Rc::new(Globals::default())),
             imports: RefCell::new(HashMap::new()),
         }

@@ -67,6 +67,9 @@ pub enum ErrorKind {
         "stack overflow: evaluation nested deeper than the stack budget of {budget} bytes allows"
     )]
     StackExhausted { budget: usize },
+    /// More nested calls than `--max-call-depth` allows.
+    #[error("stack overflow: more than {0} nested function calls (max-call-depth)")]
+    CallDepthExceeded(usize),
     /// An evaluation was cancelled by its host.
     #[error("evaluation cancelled")]
     Cancelled,
@@ -159,6 +162,17 @@ impl Error {
         matches!(
             self.0.kind,
             ErrorKind::Throw(_) | ErrorKind::AssertionFailed(_)
+        )
+    }
+
+    /// Whether the error says a resource ran out (stack, call depth, fuel)
+    /// rather than that the program is wrong.
+    pub fn is_resource_limit(&self) -> bool {
+        matches!(
+            self.0.kind,
+            ErrorKind::StackExhausted { .. }
+                | ErrorKind::CallDepthExceeded(_)
+                | ErrorKind::Cancelled
         )
     }
 

@@ -43,9 +43,27 @@ pub trait EvalIo {
     fn get_env(&self, name: &str) -> io::Result<Option<String>>;
     /// Seconds since the epoch.
     fn current_time(&self) -> io::Result<i64>;
+    /// The target of the symbolic link at `path`, as raw bytes. Hosts
+    /// without symbolic links need not provide it.
+    fn read_link(&self, path: &Path) -> io::Result<Vec<u8>> {
+        Err(io::Error::new(
+            io::ErrorKind::Unsupported,
+            format!("cannot read the link '{}'", path.display()),
+        ))
+    }
+    /// Whether the regular file at `path` is executable (the only mode bit
+    /// a store path keeps). Hosts without the notion say no.
+    fn is_executable(&self, _path: &Path) -> io::Result<bool> {
+        Ok(false)
+    }
     /// Shows a `builtins.trace` message; standard error by default.
     fn trace(&self, message: &str) {
         eprintln!("trace: {message}");
+    }
+    /// Shows a warning, already rendered (it starts with `warning:`);
+    /// standard error by default.
+    fn warn(&self, rendered: &str) {
+        eprintln!("{rendered}");
     }
 }
 
@@ -109,6 +127,27 @@ impl EvalIo for StdIo {
             .map_err(io::Error::other)?;
         Ok(now.as_secs() as i64)
     }
+
+    fn read_link(&self, path: &Path) -> io::Result<Vec<u8>> {
+        let target = std::fs::read_link(path)?;
+        Ok(target.into_os_string().into_encoded_bytes())
+    }
+
+    fn is_executable(&self, path: &Path) -> io::Result<bool> {
+        is_executable_file(path)
+    }
+}
+
+#[cfg(unix)]
+fn is_executable_file(path: &Path) -> io::Result<bool> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::symlink_metadata(path)?.permissions().mode();
+    Ok(mode & 0o100 != 0)
+}
+
+#[cfg(not(unix))]
+fn is_executable_file(path: &Path) -> io::Result<bool> {
+    std::fs::symlink_metadata(path).map(|_| false)
 }
 
 /// Refuses all I/O: the pure evaluation mode.

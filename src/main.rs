@@ -2,6 +2,12 @@
 
 mod cli;
 
+// Evaluation allocates many small, short-lived objects (thunks, captured
+// values, attribute arrays); mimalloc serves them markedly faster than the
+// system allocator. The library leaves the choice to its embedder.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     std::process::exit(cli::main());
 }

@@ -12,10 +12,92 @@ use crate::value::Value;
 /// print as `<CODE>`; a non-empty set or list met a second time prints as
 /// `«repeated»`.
 pub fn print_value(value: &Value) -> Result<String> {
-    let mut out = String::new();
-    let mut seen = HashSet::new();
-    print_into(&mut out, value, &mut seen)?;
-    Ok(out)
+    Printer::new("<CODE>").print(value)
+}
+
+/// Prints a value for `builtins.trace`, where newer Nix shows unevaluated
+/// thunks as `«thunk»`.
+pub fn print_traced(value: &Value) -> Result<String> {
+    Printer::new("«thunk»").print(value)
+}
+
+/// What makes a set or list "the same" for `«repeated»`, as C++ Nix decides
+/// it: a set by its attribute array, a list of more than two elements by its
+/// element array, and a shorter list (which Nix stores inside the value
+/// cell) by the cell, which here is the thunk it was reached through.
+#[derive(Hash, PartialEq, Eq)]
+enum Identity {
+    Container(usize),
+    Cell(usize),
+}
+
+struct Printer {
+    seen: HashSet<Identity>,
+    unevaluated: &'static str,
+    out: String,
+}
+
+impl Printer {
+    fn new(unevaluated: &'static str) -> Printer {
+        Printer {
+            seen: HashSet::new(),
+            unevaluated,
+            out: String::new(),
+        }
+    }
+
+    fn print(mut self, value: &Value) -> Result<String> {
+        self.value(value, None)?;
+        Ok(self.out)
+    }
+
+    /// Whether this container was printed already; records it otherwise.
+    fn repeated(&mut self, value: &Value, cell: Option<usize>) -> bool {
+        let identity = match value {
+            Value::Attrs(a) if !a.is_empty() => Identity::Container(a.addr()),
+            Value::List(l) if l.len() > 2 => Identity::Container(l.addr()),
+            Value::List(l) if !l.is_empty() => match cell {
+                Some(c) => Identity::Cell(c),
+                None => return false,
+            },
+            _ => return false,
+        };
+        !self.seen.insert(identity)
+    }
+
+    fn value(&mut self, value: &Value, cell: Option<usize>) -> Result<()> {
+        if self.repeated(value, cell) {
+            self.out.push_str("«repeated»");
+            return Ok(());
+        }
+        match value {
+            Value::Attrs(attrs) => {
+                self.out.push('{');
+                for (name, v) in attrs.sorted_entries() {
+                    self.out.push(' ');
+                    print_attr_name(&mut self.out, &name);
+                    self.out.push_str(" = ");
+                    ensure_sufficient_stack(|| self.value(v, None))?;
+                    self.out.push(';');
+                }
+                self.out.push_str(" }");
+            }
+            Value::List(items) => {
+                self.out.push('[');
+                for v in items.iter() {
+                    self.out.push(' ');
+                    ensure_sufficient_stack(|| self.value(v, None))?;
+                }
+                self.out.push_str(" ]");
+            }
+            Value::Thunk(t) => match t.value() {
+                Some(v) => self.value(&v, Some(t.addr()))?,
+                None => self.out.push_str(self.unevaluated),
+            },
+            scalar => print_scalar(&mut self.out, scalar),
+        }
+        Ok(())
+    }
 }
 
 /// A one-level rendering for debugging output; never recurses deeply.
@@ -29,13 +111,13 @@ pub fn print_shallow(value: &Value) -> String {
         },
         other => {
             let mut out = String::new();
-            let _ = print_into(&mut out, other, &mut HashSet::new());
+            print_scalar(&mut out, other);
             out
         }
     }
 }
 
-fn print_into(out: &mut String, value: &Value, seen: &mut HashSet<usize>) -> Result<()> {
+fn print_scalar(out: &mut String, value: &Value) {
     match value {
         Value::Null => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
@@ -45,42 +127,11 @@ fn print_into(out: &mut String, value: &Value, seen: &mut HashSet<usize>) -> Res
         Value::Float(f) => out.push_str(&format_float(*f)),
         Value::String(s) => escape_string_into(out, s.as_str()),
         Value::Path(p) => out.push_str(p.as_str()),
-        Value::Attrs(attrs) => {
-            if !attrs.is_empty() && !seen.insert(attrs.addr()) {
-                out.push_str("«repeated»");
-                return Ok(());
-            }
-            out.push('{');
-            for (name, v) in attrs.sorted_entries() {
-                out.push(' ');
-                print_attr_name(out, &name);
-                out.push_str(" = ");
-                ensure_sufficient_stack(|| print_into(out, v, seen))?;
-                out.push(';');
-            }
-            out.push_str(" }");
-        }
-        Value::List(items) => {
-            if !items.is_empty() && !seen.insert(items.addr()) {
-                out.push_str("«repeated»");
-                return Ok(());
-            }
-            out.push('[');
-            for v in items.iter() {
-                out.push(' ');
-                ensure_sufficient_stack(|| print_into(out, v, seen))?;
-            }
-            out.push_str(" ]");
-        }
         Value::Closure(_) => out.push_str("<LAMBDA>"),
         Value::Builtin(_) => out.push_str("<PRIMOP>"),
         Value::PrimApp(_) => out.push_str("<PRIMOP-APP>"),
-        Value::Thunk(t) => match t.value() {
-            Some(v) => print_into(out, &v, seen)?,
-            None => out.push_str("<CODE>"),
-        },
+        Value::Attrs(_) | Value::List(_) | Value::Thunk(_) => out.push_str("<CODE>"),
     }
-    Ok(())
 }
 
 /// Writes `s` as a Nix string literal.

@@ -8,7 +8,8 @@ use crate::error::{Error, ErrorKind, Result};
 
 /// Parses a source file, reporting every syntax error rnix finds.
 pub fn parse(file: &Arc<codemap::File>) -> Result<rnix::ast::Root> {
-    let parsed = rnix::Root::parse(file.source());
+    let source = end_comments_at_carriage_returns(file.source());
+    let parsed = rnix::Root::parse(&source);
     let errors = parsed.errors();
     if errors.is_empty() {
         return Ok(parsed.tree());
@@ -17,6 +18,24 @@ pub fn parse(file: &Arc<codemap::File>) -> Result<rnix::ast::Root> {
     let mut first = all.remove(0);
     first.set_related(all);
     Err(first)
+}
+
+/// Nix ends a `#` comment at a carriage return as well as at a line feed;
+/// rnix only at a line feed. Turning carriage returns inside line comments
+/// into line feeds keeps every byte offset, so spans stay right.
+fn end_comments_at_carriage_returns(source: &str) -> std::borrow::Cow<'_, str> {
+    if !source.contains('\r') {
+        return std::borrow::Cow::Borrowed(source);
+    }
+    let mut out = String::with_capacity(source.len());
+    for (kind, text) in rnix::tokenize(source) {
+        if kind == SyntaxKind::TOKEN_COMMENT && text.starts_with('#') {
+            out.push_str(&text.replace('\r', "\n"));
+        } else {
+            out.push_str(text);
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 fn convert(file: &Arc<codemap::File>, error: &ParseError) -> Error {

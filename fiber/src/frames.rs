@@ -15,13 +15,17 @@ use crate::layout::{self, FrameRecord, Header};
 /// while `f` runs. The record lives in this call's native frame; pushing and popping
 /// costs a few stores.
 ///
-/// When the caller does not run on a segment, no record is kept and `f` just runs.
+/// When the caller runs on no chain (a plain thread stack, or an
+/// [`on_large_stack`](crate::on_large_stack) stack entered from one), no record is kept
+/// and `f` just runs. On a large stack entered from a segment, the record joins that
+/// segment's list.
 #[inline]
 pub fn with_frame<P: Any, R>(payload: &P, f: impl FnOnce() -> R) -> R {
     let Some(header) = layout::current_header() else {
         return f();
     };
-    // SAFETY: `header` is the live header of the segment we run on.
+    // SAFETY: `header` is the live header of the segment we run on (or that entered the
+    // large stack we run on); that segment outlives this call.
     let prev = unsafe { (*header).frames };
     let record = FrameRecord {
         payload: payload as &dyn Any as *const dyn Any,
@@ -50,7 +54,8 @@ impl Drop for PopFrame {
 
 /// Visits the frame records of the current stack chain, innermost first, across
 /// segments, until `visit` returns `Break`. The walk ends at the root of the innermost
-/// task (or [`run`](crate::run) root); it visits nothing off the segments.
+/// task (or [`run`](crate::run) root); it visits nothing when the caller runs on no
+/// chain.
 pub fn walk_frames(visit: impl FnMut(&dyn Any) -> ControlFlow<()>) {
     if let Some(header) = layout::current_header() {
         // SAFETY: every segment below the one we run on is live and its records are

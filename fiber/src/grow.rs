@@ -1,5 +1,6 @@
 //! Growing onto new segments, and roots of stack chains.
 
+use std::any::TypeId;
 use std::fmt;
 
 use corosensei::on_stack;
@@ -97,14 +98,19 @@ fn grow_cold<R, F: FnOnce() -> R>(f: F, force: bool) -> Result<R, StackExhausted
 #[inline(never)]
 fn grow_slow(f: &mut dyn FnMut(), force: bool) -> Result<(), StackExhausted> {
     let sp = stack_pointer();
-    if !layout::in_region(sp) {
+    let current = if layout::in_region(sp) {
+        // Reaching here without `force` means the red zone was entered.
+        debug_assert!(force || !layout::has_room(sp));
+        layout::header_of(sp)
+    } else if let Some(header) = layout::linked_header(sp) {
+        // On a large stack entered from a segment: continue that chain.
+        header
+    } else {
         return run_root(RootKind::Implicit, TaskConfig::default().stack_budget, f);
-    }
-    // Reaching here without `force` means the red zone was entered.
-    debug_assert!(force || !layout::has_room(sp));
-    let current = layout::header_of(sp);
-    // SAFETY: sp lies on a segment we run on, whose header (and thus root header) was
-    // written before we started running on it and stays valid while we do.
+    };
+    // SAFETY: `current` is the header of the segment we run on (or that entered the
+    // large stack we run on), written before we started running there and valid while
+    // we do; so is its root.
     let root = unsafe { (*current).root };
     // SAFETY: as above.
     let (in_use, max, budget) = unsafe {
@@ -165,7 +171,7 @@ pub(crate) fn run_root(
     let outermost = !layout::in_region(stack_pointer());
     let mut segment = Segment::take().ok_or(StackExhausted { budget })?;
     // SAFETY: the slot belongs to the segment we just checked out.
-    unsafe { Header::init_root(segment.header(), kind, budget, None) };
+    unsafe { Header::init_root(segment.header(), kind, budget, TypeId::of::<()>()) };
     let trim = TrimOnExit { outermost };
     on_stack(&mut segment, f);
     drop(segment);

@@ -9,7 +9,7 @@ use std::sync::Once;
 
 use corosensei::stack::{Stack, StackPointer};
 
-use crate::layout::{self, GUARD_SIZE};
+use crate::layout::{self, LargeStackLink, GUARD_SIZE};
 
 /// Exit status of a process whose fiber stack overflowed into a guard page while the
 /// guard of [`install_overflow_guard`] was installed (134 is taken by `abort`, 139 by an
@@ -310,9 +310,12 @@ unsafe impl Stack for LargeStack {
 /// overflow of this stack is reported like a segment overflow (for up to 64 large
 /// stacks alive at once; further ones overflow into a plain SIGSEGV).
 ///
-/// The stack is not a segment: [`grow`](crate::grow) called inside starts an implicit
-/// root, [`suspend`](crate::suspend) fails and [`with_frame`](crate::with_frame) keeps
-/// no record.
+/// Called from a segment, the large stack joins that segment's chain: code on it sees
+/// the same task ([`suspend`](crate::suspend), [`context`](crate::context),
+/// [`current_stats`](crate::current_stats)), its [`with_frame`](crate::with_frame)
+/// records are walked together with the caller's, and [`grow`](crate::grow) inside
+/// continues the chain under the task's budget. Called from a plain thread stack, it
+/// belongs to no chain: `grow` inside starts an implicit root and `suspend` fails.
 ///
 /// # Panics
 ///
@@ -320,6 +323,7 @@ unsafe impl Stack for LargeStack {
 pub fn on_large_stack<R>(size: usize, f: impl FnOnce() -> R) -> R {
     prepare_thread();
     let mut stack = LargeStack::new(size);
+    let _link = LargeStackLink::enter(stack.mapping, stack.mapping + stack.len);
     corosensei::on_stack(&mut stack, f)
 }
 

@@ -22,6 +22,7 @@
 //! RED_ZONE`. Neither needs a thread-local, so both stay right across stack switches.
 
 use std::any::TypeId;
+use std::cell::RefCell;
 use std::ptr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
@@ -124,10 +125,14 @@ pub(crate) struct Header {
     pub(crate) root: *mut Header,
     /// Innermost frame record pushed while running on this segment.
     pub(crate) frames: *const FrameRecord,
-    // ---- the fields below are meaningful on root segments only ----
-    /// The task's `corosensei::Yielder<Resp, Req>`, type-erased; null if the root cannot
-    /// suspend (or has not started yet).
+    /// The task's `corosensei::Yielder<Resp, Req>`, type-erased; null if the chain
+    /// cannot suspend (or its task has not started yet). Copied into every segment of
+    /// the chain so that `suspend` reads one header, not two.
     pub(crate) yielder: *const (),
+    /// `TypeId` of the task's `(Req, Resp)`, checked by [`suspend`](crate::suspend)
+    /// (meaningful only when `yielder` is set). Copied like `yielder`.
+    pub(crate) suspend_type: TypeId,
+    // ---- the fields below are meaningful on root segments only ----
     /// Segments of this chain checked out of the pool (root included).
     pub(crate) segments_in_use: usize,
     /// Highest `segments_in_use` so far.
@@ -142,8 +147,6 @@ pub(crate) struct Header {
     pub(crate) deepest: *mut Header,
     /// What kind of root this is.
     pub(crate) kind: RootKind,
-    /// `TypeId` of `(Req, Resp)` of the task; checked by [`suspend`](crate::suspend).
-    pub(crate) suspend_type: Option<TypeId>,
 }
 
 impl Header {
@@ -160,7 +163,8 @@ impl Header {
                 prev,
                 root: (*prev).root,
                 frames: ptr::null(),
-                yielder: ptr::null(),
+                yielder: (*prev).yielder,
+                suspend_type: (*prev).suspend_type,
                 segments_in_use: 0,
                 peak_segments: 0,
                 max_segments: 0,
@@ -168,7 +172,6 @@ impl Header {
                 context: ptr::null_mut(),
                 deepest: ptr::null_mut(),
                 kind: RootKind::Implicit,
-                suspend_type: None,
             })
         }
     }
@@ -181,7 +184,7 @@ impl Header {
         this: *mut Header,
         kind: RootKind,
         budget: usize,
-        suspend_type: Option<TypeId>,
+        suspend_type: TypeId,
     ) {
         // SAFETY: caller guarantees the slot is ours and writable.
         unsafe {
@@ -191,6 +194,7 @@ impl Header {
                 root: this,
                 frames: ptr::null(),
                 yielder: ptr::null(),
+                suspend_type,
                 segments_in_use: 1,
                 peak_segments: 1,
                 max_segments: (budget / SEGMENT_SIZE).max(1),
@@ -198,7 +202,6 @@ impl Header {
                 context: ptr::null_mut(),
                 deepest: this,
                 kind,
-                suspend_type,
             })
         }
     }
@@ -226,17 +229,27 @@ pub(crate) fn stack_pointer() -> usize {
     sp
 }
 
-/// Start of the region (0 until it is reserved). Aligned to `SEGMENT_SIZE`.
-static REGION_BASE: AtomicUsize = AtomicUsize::new(0);
-/// Length of the region in bytes (0 until it is reserved).
-static REGION_LEN: AtomicUsize = AtomicUsize::new(0);
+/// Bounds of the region, read by every `grow` check: kept together so that the check
+/// touches one cache line (and one GOT entry in position-independent code).
+#[repr(C, align(64))]
+struct Bounds {
+    /// Start of the region (0 until it is reserved). Aligned to `SEGMENT_SIZE`.
+    base: AtomicUsize,
+    /// Length of the region in bytes (0 until it is reserved).
+    len: AtomicUsize,
+}
+
+static BOUNDS: Bounds = Bounds {
+    base: AtomicUsize::new(0),
+    len: AtomicUsize::new(0),
+};
 /// Number of segment slots handed out so far (slots `0..CARVED` have been carved).
 static CARVED: AtomicUsize = AtomicUsize::new(0);
 
 /// Whether `addr` lies inside the segment region.
 #[inline(always)]
 pub(crate) fn in_region(addr: usize) -> bool {
-    addr.wrapping_sub(REGION_BASE.load(Ordering::Relaxed)) < REGION_LEN.load(Ordering::Relaxed)
+    addr.wrapping_sub(BOUNDS.base.load(Ordering::Relaxed)) < BOUNDS.len.load(Ordering::Relaxed)
 }
 
 /// The fast-path test of `grow`: on a segment, with more than the red zone left.
@@ -251,7 +264,8 @@ pub(crate) fn header_of(addr: usize) -> *mut Header {
     ((addr & !(SEGMENT_SIZE - 1)) + SEGMENT_SIZE - HEADER_SIZE) as *mut Header
 }
 
-/// Header of the segment the caller runs on, or `None` off the region.
+/// Header of the segment the caller runs on, or `None` off the region. On a linked
+/// large stack (see [`LargeStackLink`]), the header of the segment that entered it.
 #[inline(always)]
 pub(crate) fn current_header() -> Option<*mut Header> {
     let sp = stack_pointer();
@@ -262,8 +276,67 @@ pub(crate) fn current_header() -> Option<*mut Header> {
         debug_assert_eq!(unsafe { (*h).magic }, MAGIC);
         Some(h)
     } else {
-        None
+        linked_header(sp)
     }
+}
+
+/// A large stack (`on_large_stack`) entered from a segment: code on it belongs to the
+/// chain of that segment. Kept in a per-thread list, looked up by address range, so a
+/// stale entry (a task suspended on the large stack while others run) is harmless.
+struct Link {
+    low: usize,
+    high: usize,
+    header: *mut Header,
+}
+
+thread_local! {
+    static LINKS: RefCell<Vec<Link>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Registration of a large stack `[low, high)` entered from the segment of `header`;
+/// removed on drop (also when unwinding).
+pub(crate) struct LargeStackLink {
+    low: usize,
+}
+
+impl LargeStackLink {
+    /// Links the large stack `[low, high)` to the chain the caller runs on, if any.
+    pub(crate) fn enter(low: usize, high: usize) -> Option<LargeStackLink> {
+        let header = current_header()?;
+        LINKS
+            .try_with(|links| links.borrow_mut().push(Link { low, high, header }))
+            .ok()?;
+        Some(LargeStackLink { low })
+    }
+}
+
+impl Drop for LargeStackLink {
+    fn drop(&mut self) {
+        let low = self.low;
+        let _ = LINKS.try_with(|links| {
+            let mut links = links.borrow_mut();
+            if let Some(i) = links.iter().rposition(|l| l.low == low) {
+                links.remove(i);
+            }
+        });
+    }
+}
+
+/// The header that code running at `sp` on a linked large stack belongs to.
+#[cold]
+#[inline(never)]
+pub(crate) fn linked_header(sp: usize) -> Option<*mut Header> {
+    LINKS
+        .try_with(|links| {
+            links
+                .borrow()
+                .iter()
+                .rev()
+                .find(|l| l.low <= sp && sp < l.high)
+                .map(|l| l.header)
+        })
+        .ok()
+        .flatten()
 }
 
 /// Whether `addr` lies in the guard area of a carved segment (used by the signal
@@ -272,7 +345,7 @@ pub(crate) fn is_segment_guard(addr: usize) -> bool {
     if !in_region(addr) {
         return false;
     }
-    let offset = addr - REGION_BASE.load(Ordering::Relaxed);
+    let offset = addr - BOUNDS.base.load(Ordering::Relaxed);
     offset / SEGMENT_SIZE < CARVED.load(Ordering::Relaxed) && offset % SEGMENT_SIZE < GUARD_SIZE
 }
 
@@ -338,8 +411,8 @@ pub(crate) fn region() -> &'static Region {
                         libc::munmap((base + len) as *mut libc::c_void, tail);
                     }
                 }
-                REGION_LEN.store(len, Ordering::Relaxed);
-                REGION_BASE.store(base, Ordering::Relaxed);
+                BOUNDS.len.store(len, Ordering::Relaxed);
+                BOUNDS.base.store(base, Ordering::Relaxed);
                 return Region {
                     base,
                     slots: len / SEGMENT_SIZE,
@@ -405,5 +478,64 @@ pub(crate) fn discard(seg: usize) {
             SEGMENT_SIZE - GUARD_SIZE,
             libc::MADV_DONTNEED,
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::mem::offset_of;
+
+    /// The layout drawn in docs/fiber.md.
+    #[test]
+    fn header_layout_matches_the_documentation() {
+        assert_eq!(HEADER_SIZE, 128);
+        assert_eq!(offset_of!(Header, magic), 0);
+        assert_eq!(offset_of!(Header, prev), 8);
+        assert_eq!(offset_of!(Header, root), 16);
+        assert_eq!(offset_of!(Header, frames), 24);
+        assert_eq!(offset_of!(Header, yielder), 32);
+        assert_eq!(offset_of!(Header, suspend_type), 40);
+        assert_eq!(offset_of!(Header, segments_in_use), 56);
+        assert_eq!(offset_of!(Header, peak_segments), 64);
+        assert_eq!(offset_of!(Header, max_segments), 72);
+        assert_eq!(offset_of!(Header, budget), 80);
+        assert_eq!(offset_of!(Header, context), 88);
+        assert_eq!(offset_of!(Header, deepest), 96);
+        assert_eq!(offset_of!(Header, kind), 104);
+    }
+
+    #[test]
+    fn header_is_found_from_any_address_in_the_segment() {
+        let block = 7 * SEGMENT_SIZE;
+        let header = block + SEGMENT_SIZE - HEADER_SIZE;
+        for addr in [
+            block,
+            block + GUARD_SIZE,
+            block + SEGMENT_SIZE / 2,
+            header - 1,
+        ] {
+            assert_eq!(header_of(addr) as usize, header);
+        }
+    }
+
+    #[test]
+    fn region_is_aligned_and_segments_carve_in_order() {
+        let region = region();
+        assert!(region.len() >= MIN_REGION);
+        let base = BOUNDS.base.load(Ordering::Relaxed);
+        assert_eq!(base % SEGMENT_SIZE, 0);
+        assert!(in_region(base) && in_region(base + region.len() - 1));
+        assert!(!in_region(base - 1) && !in_region(base + region.len()));
+        assert!(
+            !has_room(stack_pointer()),
+            "test threads run on plain stacks"
+        );
+    }
+
+    #[test]
+    fn size_override_parses() {
+        assert_eq!(segment_kib(None, 1024), 1024);
+        assert_eq!(segment_kib(Some("4096"), 1024), 4096);
     }
 }

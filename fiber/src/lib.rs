@@ -21,6 +21,9 @@
 //!   work without thread-locals.
 //! * [`install_overflow_guard`] turns an overflow of a segment by code that skipped
 //!   the check into a clear one-line report and exit status [`OVERFLOW_EXIT_CODE`].
+//! * [`on_large_stack`] runs third-party recursive code that cannot call `grow` on a
+//!   big one-off stack; [`on_new_segment`] gives stack-hungry calls a whole fresh
+//!   segment; [`measure_stack_usage`] measures how much stack a closure uses.
 //!
 //! ```
 //! use spindle_fiber::{grow, run, TaskConfig};

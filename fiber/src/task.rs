@@ -102,7 +102,7 @@ impl<'a, Req: 'static, Resp: 'static, Out> Task<'a, Req, Resp, Out> {
                 root,
                 RootKind::Task,
                 config.stack_budget,
-                Some(TypeId::of::<(Req, Resp)>()),
+                TypeId::of::<(Req, Resp)>(),
             )
         };
         let body = move |yielder: &Yielder<Resp, Req>, input: Resp| {
@@ -135,6 +135,7 @@ impl<'a, Req: 'static, Resp: 'static, Out> Task<'a, Req, Resp, Out> {
     /// If the task has already finished (returned or panicked). A panic inside the
     /// task propagates out of `resume`; the task is finished afterwards and its
     /// segments are back in the pool.
+    #[inline]
     pub fn resume(&mut self, input: Resp) -> Step<Req, Out> {
         if self.coroutine.is_none() {
             panic!("spindle_fiber::Task::resume: the task has already finished");
@@ -244,7 +245,8 @@ impl<Req, Resp, Out> Drop for FinishOnUnwind<'_, '_, Req, Resp, Out> {
 /// # Errors
 ///
 /// [`SuspendError::NotInTask`] when the caller runs on no task (a plain thread stack, a
-/// [`run`](crate::run) root or implicit root, or [`on_large_stack`](crate::on_large_stack));
+/// [`run`](crate::run) root or implicit root, or an
+/// [`on_large_stack`](crate::on_large_stack) stack not entered from a task);
 /// [`SuspendError::TypeMismatch`] when the task's `Req`/`Resp` differ from these.
 ///
 /// # Panics
@@ -252,17 +254,16 @@ impl<Req, Resp, Out> Drop for FinishOnUnwind<'_, '_, Req, Resp, Out> {
 /// When the task is dropped while suspended here, this function unwinds (with
 /// corosensei's private payload) so that the task's stack is cleaned up. Never catch
 /// that unwind (`catch_unwind` around code that may suspend must resume it).
+#[inline]
 pub fn suspend<Req: 'static, Resp: 'static>(request: Req) -> Result<Resp, SuspendError> {
     let header = layout::current_header().ok_or(SuspendError::NotInTask)?;
-    // SAFETY: the header of the segment we run on is live, and so is its root.
-    let (yielder, suspend_type) = unsafe {
-        let root = (*header).root;
-        ((*root).yielder, (*root).suspend_type)
-    };
+    // SAFETY: the header of the segment we run on is live; it carries a copy of its
+    // root's suspend channel.
+    let (yielder, suspend_type) = unsafe { ((*header).yielder, (*header).suspend_type) };
     if yielder.is_null() {
         return Err(SuspendError::NotInTask);
     }
-    if suspend_type != Some(TypeId::of::<(Req, Resp)>()) {
+    if suspend_type != TypeId::of::<(Req, Resp)>() {
         return Err(SuspendError::TypeMismatch);
     }
     // SAFETY: the root is a task root whose `(Req, Resp)` TypeId matches, so `yielder`
@@ -274,8 +275,8 @@ pub fn suspend<Req: 'static, Resp: 'static>(request: Req) -> Result<Resp, Suspen
 /// Whether the caller runs inside a [`Task`] that it can [`suspend`].
 pub fn in_task() -> bool {
     match layout::current_header() {
-        // SAFETY: the header of the segment we run on is live, and so is its root.
-        Some(h) => unsafe { !(*(*h).root).yielder.is_null() },
+        // SAFETY: the header of the segment we run on is live.
+        Some(h) => unsafe { !(*h).yielder.is_null() },
         None => false,
     }
 }

@@ -209,3 +209,45 @@ fn many_threads_run_concurrently() {
         assert_eq!(t.join().unwrap(), 3 * (100_000 + i as u64));
     }
 }
+
+#[test]
+fn pool_reuses_segments_and_trims_to_the_hot_few() {
+    // A fresh thread has a fresh pool.
+    std::thread::spawn(|| {
+        let fresh = pool::stats();
+        assert_eq!(fresh.mapped_segments(), 0);
+        assert_eq!(fresh.segment_size, SEGMENT_SIZE);
+        let peak = run(TaskConfig::default(), || {
+            depth(300_000);
+            current_stats().unwrap().peak_segments
+        });
+        assert!(
+            peak > pool::KEEP_HOT,
+            "need more segments than are kept hot"
+        );
+        let after = pool::stats();
+        assert_eq!(after.in_use_segments, 0);
+        assert_eq!(after.free_segments, peak);
+        assert_eq!(after.hot_segments, pool::KEEP_HOT);
+        assert!(after.resident_bound_bytes() <= pool::KEEP_HOT * SEGMENT_SIZE);
+        assert!(after.region_bytes >= 64 << 20);
+
+        // The same recursion again reuses the same segments: none is carved anew.
+        run(TaskConfig::default(), || depth(300_000));
+        assert_eq!(pool::stats().free_segments, peak);
+
+        // Segments held by a suspended task are counted as in use.
+        let mut task: Task<(), (), ()> = Task::new(TaskConfig::default(), |()| {
+            on_new_segment(|| spindle_fiber::suspend::<(), ()>(()).unwrap()).unwrap()
+        });
+        task.resume(());
+        assert_eq!(pool::stats().in_use_segments, 2);
+        assert_eq!(task.stats().segments_in_use, 2);
+        task.resume(());
+        assert_eq!(pool::stats().in_use_segments, 0);
+        pool::trim();
+        assert!(pool::stats().hot_segments <= pool::KEEP_HOT);
+    })
+    .join()
+    .unwrap();
+}

@@ -30,8 +30,8 @@ enum Op {
 
 fn cmd() -> impl Strategy<Value = Cmd> {
     prop_oneof![
-        6 => (0..30_000u32, any::<u32>()).prop_map(|(d, v)| Cmd::Dive(d, v as u64)),
-        1 => (0..30_000u32).prop_map(Cmd::Panic),
+        6 => (0..20_000u32, any::<u32>()).prop_map(|(d, v)| Cmd::Dive(d, v as u64)),
+        1 => (0..20_000u32).prop_map(Cmd::Panic),
         1 => Just(Cmd::Finish),
     ]
 }

@@ -367,3 +367,74 @@ fn records_are_popped_on_unwind() {
 fn with_frame_off_segment_just_runs() {
     assert_eq!(with_frame(&5u32, collect_frames), Vec::<u32>::new());
 }
+
+#[test]
+fn a_large_stack_entered_from_a_task_joins_its_chain() {
+    use spindle_fiber::{on_large_stack, StackExhausted};
+    let budget = 40 * spindle_fiber::SEGMENT_SIZE;
+    let mut task: Task<u32, u32, (u32, Result<(), StackExhausted>)> = Task::new(
+        TaskConfig {
+            stack_budget: budget,
+        },
+        |first| {
+            set_context(8 as *mut ());
+            with_frame(&100u32, || {
+                on_large_stack(4 << 20, || {
+                    assert!(in_task());
+                    assert_eq!(context(), 8 as *mut ());
+                    assert_eq!(current_stats().unwrap().budget, budget);
+                    with_frame(&101u32, || {
+                        // Deep recursion from the large stack grows into the task's chain.
+                        framed(30_000, &mut || {
+                            assert!(current_stats().unwrap().segments_in_use > 2);
+                        });
+                        // Suspend straight from the large stack.
+                        let answer = suspend::<u32, u32>(first + 1).unwrap();
+                        // Exhausting the task's budget from the large stack is an error.
+                        #[inline(never)]
+                        fn endless() -> Result<(), StackExhausted> {
+                            spindle_fiber::ensure_sufficient_stack(endless)
+                        }
+                        (answer, endless())
+                    })
+                })
+            })
+        },
+    );
+    assert_eq!(task.resume(1), Step::Suspended(2));
+    let mut seen = Vec::new();
+    task.walk_frames(|p| {
+        seen.push(*p.downcast_ref::<u32>().unwrap());
+        ControlFlow::Continue(())
+    });
+    assert_eq!(seen, [101, 100]);
+    let Step::Finished((answer, exhausted)) = task.resume(7) else {
+        panic!("task suspended again")
+    };
+    assert_eq!(answer, 7);
+    assert_eq!(exhausted, Err(StackExhausted { budget }));
+    drop(task);
+    assert_pool_clean();
+
+    // From a plain thread stack a large stack belongs to no chain.
+    on_large_stack(1 << 20, || {
+        assert!(!in_task());
+        assert_eq!(current_stats(), None);
+        assert_eq!(suspend::<(), ()>(()), Err(SuspendError::NotInTask));
+        assert_eq!(with_frame(&1u32, collect_frames), Vec::<u32>::new());
+    });
+}
+
+#[test]
+fn dropping_a_task_suspended_on_a_large_stack() {
+    let mut task: Task<(), (), ()> = Task::new(TaskConfig::default(), |()| {
+        spindle_fiber::on_large_stack(1 << 20, || {
+            framed(10_000, &mut || suspend::<(), ()>(()).unwrap());
+        })
+    });
+    task.resume(());
+    drop(task);
+    assert_pool_clean();
+    // The link is gone: a large stack here is unrelated to the dropped task.
+    spindle_fiber::on_large_stack(1 << 20, || assert!(!in_task()));
+}

@@ -192,17 +192,19 @@ fn cat_attrs(vm: &mut Vm, args: &[Value]) -> Result<Value> {
 fn function_args(vm: &mut Vm, args: &[Value]) -> Result<Value> {
     match vm.force(args[0].clone())? {
         Value::Closure(c) => {
-            let entries = c
-                .code()
-                .formals()
-                .map(|f| {
-                    f.entries
-                        .iter()
-                        .map(|(name, has_default)| (*name, Value::Bool(*has_default)))
-                        .collect()
-                })
-                .unwrap_or_default();
-            Ok(Value::Attrs(Attrs::from_unsorted(entries)))
+            let Some(formals) = c.code().formals() else {
+                return Ok(Value::Attrs(Attrs::empty()));
+            };
+            let mut entries: Vec<(Symbol, Value)> = formals
+                .entries
+                .iter()
+                .map(|(name, has_default)| (*name, Value::Bool(*has_default)))
+                .collect();
+            entries.sort_by_key(|e| e.0);
+            Ok(Value::Attrs(Attrs::from_sorted(
+                entries,
+                Some(formals.positions.clone()),
+            )))
         }
         Value::Builtin(_) | Value::PrimApp(_) => Ok(Value::Attrs(Attrs::empty())),
         other => Err(Error::type_mismatch("a function", other.type_phrase())),

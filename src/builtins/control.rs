@@ -80,10 +80,7 @@ fn trace(vm: &mut Vm, args: &[Value]) -> Result<Value> {
     let msg = vm.force(args[0].clone())?;
     let text = match &msg {
         Value::String(s) => s.as_str().to_string(),
-        other => {
-            let forced = vm.deep_force(other.clone())?;
-            crate::print::print_value(&forced)?
-        }
+        other => crate::print::print_traced(other)?,
     };
     vm.context().io.trace(&text);
     vm.force(args[1].clone())

@@ -69,6 +69,9 @@ fn io_error(what: &str, path: &Path, e: std::io::Error) -> Error {
 
 fn import(vm: &mut Vm, args: &[Value]) -> Result<Value> {
     let path = path_arg(vm, &args[0])?;
+    if let Some(builtin) = super::corepkgs::import(vm, &path)? {
+        return Ok(builtin);
+    }
     vm.import_file(&path, None)
 }
 
@@ -175,7 +178,13 @@ fn find_file(vm: &mut Vm, args: &[Value]) -> Result<Value> {
             return Ok(Value::Path(NixString::new(text)));
         }
     }
-    Err(Error::other(format!(
+    // Like C++ Nix, `<nix/…>` falls back to the built-in files.
+    if let Some(rest) = wanted.strip_prefix("nix/") {
+        let path = format!("{}/{rest}", super::corepkgs::COREPKGS_DIR);
+        return Ok(Value::Path(NixString::new(path)));
+    }
+    // Nix raises this as a catchable error: `tryEval <missing>` is false.
+    Err(Error::new(ErrorKind::Throw(format!(
         "file '{wanted}' was not found in the Nix search path (add it using $NIX_PATH or -I)"
-    )))
+    ))))
 }

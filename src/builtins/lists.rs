@@ -224,7 +224,7 @@ fn all(vm: &mut Vm, args: &[Value]) -> Result<Value> {
 /// stops further calls and is returned after the sort.
 fn sort(vm: &mut Vm, args: &[Value]) -> Result<Value> {
     let list = vm.force_list(args[1].clone())?;
-    let less = vm.force(args[0].clone())?;
+    let less = vm.force_function(args[0].clone())?;
     let mut items: Vec<Value> = list.as_slice().to_vec();
     let mut failure: Option<Error> = None;
     let sorted = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {

@@ -9,12 +9,16 @@
 //! the top-level names.
 
 mod attrs;
+mod closure;
 mod control;
+mod corepkgs;
+mod derivation;
 mod io;
 mod json;
 mod json_parser;
 mod lists;
 mod numbers;
+mod store;
 mod strings;
 mod toml;
 mod types;
@@ -31,14 +35,17 @@ use crate::symbol::Symbol;
 use crate::value::{Attrs, Builtin, Value};
 
 /// Every builtin function, by family.
-fn families() -> [&'static [Builtin]; 10] {
+fn families() -> [&'static [Builtin]; 13] {
     [
         attrs::BUILTINS,
+        closure::BUILTINS,
         control::BUILTINS,
+        derivation::BUILTINS,
         io::BUILTINS,
         json::BUILTINS,
         lists::BUILTINS,
         numbers::BUILTINS,
+        store::BUILTINS,
         strings::BUILTINS,
         toml::BUILTINS,
         types::BUILTINS,
@@ -77,6 +84,8 @@ pub fn globals(settings: &Settings) -> Globals {
         }
     }
     entries.extend(constants(settings));
+    entries.extend(store::constants(settings));
+    entries.extend(corepkgs::constants());
     let mut globals = Globals::default();
     for (name, value) in &entries {
         let text = name.name();

@@ -3,6 +3,8 @@
 //! Entries are first gathered into a [`BindingSet`], which merges nested
 //! paths (`a.b = 1; a.c = 2;`) and reports duplicates, then compiled.
 
+use std::rc::Rc;
+
 use rnix::ast::{self, HasEntry};
 use rowan::ast::AstNode;
 
@@ -12,19 +14,19 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::source::Span;
 use crate::symbol::Symbol;
 use crate::value::PosTable;
-use std::rc::Rc;
 
 /// The value side of a binding.
 enum BindingValue {
     Expr(ast::Expr),
     /// `inherit name;`: the name from the enclosing scope.
-    Inherit(ast::Ident),
+    Inherit(Symbol),
     /// `inherit (from) name;`: an attribute of `from_exprs[from]`.
     InheritFrom {
         from: usize,
         name: Symbol,
     },
-    /// A set built from nested paths (`a.b = …; a.c = …;`).
+    /// A set built from nested paths (`a.b = …; a.c = …;`), possibly merged
+    /// into a set literal written out in full.
     Nested(BindingSet),
 }
 
@@ -42,6 +44,8 @@ struct DynamicBinding {
 
 #[derive(Default)]
 struct BindingSet {
+    /// Whether the set is `rec`: its values see its own names.
+    rec: bool,
     statics: Vec<StaticBinding>,
     dynamics: Vec<DynamicBinding>,
     from_exprs: Vec<ast::Expr>,
@@ -51,28 +55,35 @@ impl BindingSet {
     fn find(&mut self, name: Symbol) -> Option<&mut StaticBinding> {
         self.statics.iter_mut().find(|b| b.name == name)
     }
+
+    fn has(&self, name: Symbol) -> bool {
+        self.statics.iter().any(|b| b.name == name)
+    }
+}
+
+/// The legacy `__overrides` attribute of recursive sets.
+fn overrides_name() -> Symbol {
+    Symbol::intern("__overrides")
 }
 
 impl<'a, 'e> Compiler<'a, 'e> {
-    fn gather(&mut self, node: &impl HasEntry) -> Result<BindingSet> {
-        let mut set = BindingSet::default();
-        self.gather_into(&mut set, node)?;
-        Ok(set)
-    }
-
-    fn gather_into(&mut self, set: &mut BindingSet, node: &impl HasEntry) -> Result<()> {
+    fn gather(&mut self, node: &impl HasEntry, rec: bool) -> Result<BindingSet> {
+        let mut set = BindingSet {
+            rec,
+            ..BindingSet::default()
+        };
         for entry in node.entries() {
             match entry {
-                ast::Entry::Inherit(inherit) => self.gather_inherit(set, &inherit)?,
+                ast::Entry::Inherit(inherit) => self.gather_inherit(&mut set, &inherit)?,
                 ast::Entry::AttrpathValue(apv) => {
                     let path = child(apv.attrpath(), apv.syntax())?;
                     let value = child(apv.value(), apv.syntax())?;
                     let attrs: Vec<ast::Attr> = path.attrs().collect();
-                    self.insert_path(set, &attrs, BindingValue::Expr(value))?;
+                    self.insert_path(&mut set, &attrs, BindingValue::Expr(value))?;
                 }
             }
         }
-        Ok(())
+        Ok(set)
     }
 
     fn gather_inherit(&mut self, set: &mut BindingSet, inherit: &ast::Inherit) -> Result<()> {
@@ -94,15 +105,9 @@ impl<'a, 'e> Compiler<'a, 'e> {
                     ))
                 }
             };
-            let value = match (from, &attr) {
-                (Some(from), _) => BindingValue::InheritFrom { from, name },
-                (None, ast::Attr::Ident(ident)) => BindingValue::Inherit(ident.clone()),
-                (None, _) => {
-                    return Err(Error::at(
-                        ErrorKind::Syntax("dynamic attributes not allowed in inherit".into()),
-                        span,
-                    ))
-                }
+            let value = match from {
+                Some(from) => BindingValue::InheritFrom { from, name },
+                None => BindingValue::Inherit(name),
             };
             self.insert_static(set, name, span, value)?;
         }
@@ -117,11 +122,11 @@ impl<'a, 'e> Compiler<'a, 'e> {
         value: BindingValue,
     ) -> Result<()> {
         if let Some(existing) = set.find(name) {
-            // `a = { x = 1; }; a.y = 2;` (either order) merges two literal sets.
+            // `a = { x = 1; }; a.y = 2;` (in either order) merges the two.
             let incoming = match value {
                 BindingValue::Nested(nested) => Some(nested),
-                BindingValue::Expr(ast::Expr::AttrSet(lit)) if lit.rec_token().is_none() => {
-                    Some(self.gather(&lit)?)
+                BindingValue::Expr(ast::Expr::AttrSet(lit)) => {
+                    Some(self.gather(&lit, lit.rec_token().is_some())?)
                 }
                 _ => None,
             };
@@ -142,10 +147,8 @@ impl<'a, 'e> Compiler<'a, 'e> {
         existing: &'s mut StaticBinding,
     ) -> Result<Option<&'s mut BindingSet>> {
         if let BindingValue::Expr(ast::Expr::AttrSet(lit)) = &existing.value {
-            if lit.rec_token().is_none() {
-                let lit = lit.clone();
-                existing.value = BindingValue::Nested(self.gather(&lit)?);
-            }
+            let lit = lit.clone();
+            existing.value = BindingValue::Nested(self.gather(&lit, lit.rec_token().is_some())?);
         }
         match &mut existing.value {
             BindingValue::Nested(set) => Ok(Some(set)),
@@ -200,30 +203,40 @@ impl<'a, 'e> Compiler<'a, 'e> {
     // ---- compiling ---------------------------------------------------------
 
     pub(super) fn compile_attr_set(&mut self, node: &ast::AttrSet) -> Result<()> {
-        let set = self.gather(node)?;
+        let set = self.gather(node, node.rec_token().is_some())?;
         let span = self.span_of(node.syntax());
-        if node.rec_token().is_some() {
-            let mark = self.scopes().mark();
-            let slots = self.bind_group(&set, span)?;
-            let template = self.template(&set);
-            for name in &self.ctx().attr_templates[template as usize].names.clone() {
-                let slot = slots.iter().find(|(n, _)| n == name).map(|(_, s)| *s);
-                self.emit(
-                    Op::GetLocal(slot.expect("every static name has a slot")),
-                    span,
-                );
-            }
-            self.emit(Op::Attrs(template), span);
-            self.compile_dynamics(&set)?;
-            self.scopes().reset(mark);
-            Ok(())
+        self.compile_set(&set, span)
+    }
+
+    fn compile_set(&mut self, set: &BindingSet, span: Span) -> Result<()> {
+        if set.rec {
+            self.compile_rec_set(set, span)
         } else {
-            self.compile_plain_set(&set, span)
+            self.compile_plain_set(set, span)
         }
     }
 
+    fn compile_rec_set(&mut self, set: &BindingSet, span: Span) -> Result<()> {
+        let mark = self.scopes().mark();
+        let slots = self.bind_group(set, span)?;
+        let template = self.template(set);
+        let names = self.ctx().attr_templates[template as usize].names.clone();
+        for name in &names {
+            self.emit(Op::GetLocal(slot_of(&slots, *name)), span);
+        }
+        self.emit(Op::Attrs(template), span);
+        if set.has(overrides_name()) {
+            // `rec { __overrides = o; … }` is the set updated with `o`.
+            self.emit(Op::GetLocal(slot_of(&slots, overrides_name())), span);
+            self.emit(Op::Update, span);
+        }
+        self.compile_dynamics(set, &[])?;
+        self.scopes().reset(mark);
+        Ok(())
+    }
+
     pub(super) fn compile_let_in(&mut self, node: &ast::LetIn) -> Result<()> {
-        let set = self.gather(node)?;
+        let set = self.gather(node, true)?;
         let span = self.span_of(node.syntax());
         if let Some(d) = set.dynamics.first() {
             return Err(Error::at(
@@ -240,17 +253,15 @@ impl<'a, 'e> Compiler<'a, 'e> {
 
     /// `let { …; body = …; }`: a recursive set's `body` attribute.
     pub(super) fn compile_legacy_let(&mut self, node: &ast::LegacyLet) -> Result<()> {
-        let set = self.gather(node)?;
+        let set = self.gather(node, true)?;
         let span = self.span_of(node.syntax());
+        let body = Symbol::intern("body");
+        if !set.has(body) {
+            return Err(Error::at(ErrorKind::MissingAttribute("body".into()), span));
+        }
         let mark = self.scopes().mark();
         let slots = self.bind_group(&set, span)?;
-        let body = Symbol::intern("body");
-        match slots.iter().find(|(n, _)| *n == body) {
-            Some((_, slot)) => {
-                self.emit(Op::GetLocal(*slot), span);
-            }
-            None => return Err(Error::at(ErrorKind::MissingAttribute("body".into()), span)),
-        }
+        self.emit(Op::GetLocal(slot_of(&slots, body)), span);
         self.scopes().reset(mark);
         Ok(())
     }
@@ -262,8 +273,8 @@ impl<'a, 'e> Compiler<'a, 'e> {
         // the group's own names come into scope.
         let mut slots = Vec::with_capacity(set.statics.len());
         for binding in &set.statics {
-            if let BindingValue::Inherit(ident) = &binding.value {
-                self.compile_thunked(&ast::Expr::Ident(ident.clone()), None)?;
+            if let BindingValue::Inherit(name) = &binding.value {
+                self.compile_thunked_variable(*name, binding.span, None)?;
                 let slot = self.scopes().new_slot();
                 self.emit(Op::SetLocal(slot), binding.span);
                 self.scopes().set_initialised(slot);
@@ -287,6 +298,7 @@ impl<'a, 'e> Compiler<'a, 'e> {
             self.scopes().bind(*name, *slot);
         }
 
+        let overridable = set.rec && set.has(overrides_name());
         let mut deferred = Vec::new();
         for (expr, (_, slot)) in set.from_exprs.iter().zip(&from_slots) {
             let target = BindingTarget {
@@ -302,17 +314,22 @@ impl<'a, 'e> Compiler<'a, 'e> {
             if matches!(binding.value, BindingValue::Inherit(_)) {
                 continue;
             }
-            let slot = slots
-                .iter()
-                .find(|(n, _)| *n == binding.name)
-                .map(|(_, s)| *s)
-                .unwrap_or(0);
+            let slot = slot_of(&slots, binding.name);
             let target = BindingTarget {
                 slot,
                 name: Some(binding.name),
                 deferred: &mut deferred,
             };
-            self.compile_binding_value(&binding.value, &from_slots, binding.span, Some(target))?;
+            if overridable && binding.name != overrides_name() {
+                self.compile_overridable(binding, &from_slots, target)?;
+            } else {
+                self.compile_binding_value(
+                    &binding.value,
+                    &from_slots,
+                    binding.span,
+                    Some(target),
+                )?;
+            }
             self.emit(Op::SetLocal(slot), binding.span);
             self.scopes().set_initialised(slot);
         }
@@ -320,6 +337,28 @@ impl<'a, 'e> Compiler<'a, 'e> {
             self.emit(Op::Finalise(slot), span);
         }
         Ok(slots)
+    }
+
+    /// In a `rec` set with `__overrides`, a binding's value is the override
+    /// when there is one.
+    fn compile_overridable(
+        &mut self,
+        binding: &StaticBinding,
+        from_slots: &[(Symbol, u32)],
+        target: BindingTarget<'_>,
+    ) -> Result<()> {
+        let span = binding.span;
+        self.push_ctx(CodeKind::Thunk, None, span);
+        self.compile_variable(overrides_name(), span)?;
+        let to_own = self.emit(Op::SelectOrJump(binding.name, 0), span);
+        let to_end = self.emit(Op::Jump(0), span);
+        self.patch_jump(to_own);
+        self.compile_binding_value(&binding.value, from_slots, span, None)?;
+        self.patch_jump(to_end);
+        self.emit(Op::Return, span);
+        let code = self.pop_ctx();
+        self.emit_child(code, false, span, Some(target));
+        Ok(())
     }
 
     fn compile_binding_value(
@@ -331,9 +370,7 @@ impl<'a, 'e> Compiler<'a, 'e> {
     ) -> Result<()> {
         match value {
             BindingValue::Expr(expr) => self.compile_thunked(expr, target),
-            BindingValue::Inherit(ident) => {
-                self.compile_thunked(&ast::Expr::Ident(ident.clone()), target)
-            }
+            BindingValue::Inherit(name) => self.compile_thunked_variable(*name, span, target),
             BindingValue::InheritFrom { from, name } => {
                 let (source, _) = from_slots[*from];
                 self.push_ctx(CodeKind::Thunk, None, span);
@@ -345,11 +382,11 @@ impl<'a, 'e> Compiler<'a, 'e> {
                 Ok(())
             }
             BindingValue::Nested(nested) => {
-                if target.is_none() {
+                if target.is_none() && !nested.rec {
                     return self.compile_plain_set(nested, span);
                 }
                 self.push_ctx(CodeKind::Thunk, None, span);
-                self.compile_plain_set(nested, span)?;
+                self.compile_set(nested, span)?;
                 self.emit(Op::Return, span);
                 let code = self.pop_ctx();
                 self.emit_child(code, false, span, target);
@@ -382,20 +419,12 @@ impl<'a, 'e> Compiler<'a, 'e> {
             self.compile_binding_value(&binding.value, &from_slots, binding.span, None)?;
         }
         self.emit(Op::Attrs(template), span);
-        self.compile_dynamics_with(set, &from_slots)?;
+        self.compile_dynamics(set, &from_slots)?;
         self.scopes().reset(mark);
         Ok(())
     }
 
-    fn compile_dynamics(&mut self, set: &BindingSet) -> Result<()> {
-        self.compile_dynamics_with(set, &[])
-    }
-
-    fn compile_dynamics_with(
-        &mut self,
-        set: &BindingSet,
-        from_slots: &[(Symbol, u32)],
-    ) -> Result<()> {
+    fn compile_dynamics(&mut self, set: &BindingSet, from_slots: &[(Symbol, u32)]) -> Result<()> {
         for binding in &set.dynamics {
             self.compile(&binding.name)?;
             self.compile_binding_value(&binding.value, from_slots, binding.span, None)?;
@@ -416,6 +445,14 @@ impl<'a, 'e> Compiler<'a, 'e> {
         });
         (ctx.attr_templates.len() - 1) as u32
     }
+}
+
+fn slot_of(slots: &[(Symbol, u32)], name: Symbol) -> u32 {
+    slots
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, s)| *s)
+        .expect("every static name of a group has a slot")
 }
 
 fn shift_from(value: &mut BindingValue, offset: usize) {

@@ -23,7 +23,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::globals::Globals;
 use crate::source::Span;
 use crate::symbol::Symbol;
-use crate::value::{Attrs, Value};
+use crate::value::{Attrs, PosTable, Value};
 use scope::Scopes;
 
 /// What the compiler needs to know about the surroundings of a file.
@@ -366,6 +366,15 @@ impl<'a, 'e> Compiler<'a, 'e> {
 
     fn compile_string(&mut self, s: &ast::Str, span: Span) -> Result<()> {
         let parts = s.normalized_parts();
+        if parts
+            .iter()
+            .any(|p| matches!(p, InterpolPart::Literal(text) if text.contains('\0')))
+        {
+            return Err(Error::at(
+                ErrorKind::Syntax("a string literal contains a NUL byte".into()),
+                span,
+            ));
+        }
         if let [InterpolPart::Literal(text)] = parts.as_slice() {
             self.constant(Value::string(text.as_str()), span);
             return Ok(());
@@ -640,19 +649,7 @@ impl<'a, 'e> Compiler<'a, 'e> {
                 return self.compile_thunked(&child(p.expr(), p.syntax())?, target)
             }
             ast::Expr::Ident(ident) => {
-                let name = ident_name(ident);
-                match self.resolve(name) {
-                    Resolved::Local {
-                        initialised: true, ..
-                    }
-                    | Resolved::Upvalue(_)
-                    | Resolved::Constant(_) => return self.compile_variable(name, span),
-                    Resolved::Undefined => return self.compile_variable(name, span),
-                    Resolved::Local {
-                        initialised: false, ..
-                    }
-                    | Resolved::With(_) => {}
-                }
+                return self.compile_thunked_variable(ident_name(ident), span, target);
             }
             ast::Expr::Lambda(lambda) => {
                 let name = target.as_ref().and_then(|t| t.name);
@@ -666,6 +663,30 @@ impl<'a, 'e> Compiler<'a, 'e> {
         let code = self.pop_ctx();
         self.emit_child(code, false, span, target);
         Ok(())
+    }
+
+    /// A variable in a lazy position: a plain copy when its value exists
+    /// already, a thunk when it comes from a `with` or a binding not made yet.
+    fn compile_thunked_variable(
+        &mut self,
+        name: Symbol,
+        span: Span,
+        target: Option<BindingTarget<'_>>,
+    ) -> Result<()> {
+        match self.resolve(name) {
+            Resolved::Local {
+                initialised: false, ..
+            }
+            | Resolved::With(_) => {
+                self.push_ctx(CodeKind::Thunk, None, span);
+                self.compile_variable(name, span)?;
+                self.emit(Op::Return, span);
+                let code = self.pop_ctx();
+                self.emit_child(code, false, span, target);
+                Ok(())
+            }
+            _ => self.compile_variable(name, span),
+        }
     }
 
     /// Emits the op that creates a closure or thunk of `code`.
@@ -708,20 +729,7 @@ impl<'a, 'e> Compiler<'a, 'e> {
         let param = child(lambda.param(), lambda.syntax())?;
         let formals = match &param {
             ast::Param::IdentParam(_) => None,
-            ast::Param::Pattern(p) => Some(Rc::new(Formals {
-                entries: p
-                    .pat_entries()
-                    .map(|e| {
-                        (
-                            e.ident()
-                                .map(|i| ident_name(&i))
-                                .unwrap_or_else(|| Symbol::intern("")),
-                            e.default().is_some(),
-                        )
-                    })
-                    .collect(),
-                ellipsis: p.ellipsis_token().is_some(),
-            })),
+            ast::Param::Pattern(p) => Some(Rc::new(self.formals(p)?)),
         };
         let bound_name = match &param {
             ast::Param::IdentParam(p) => p.ident().map(|i| ident_name(&i)),
@@ -756,6 +764,34 @@ impl<'a, 'e> Compiler<'a, 'e> {
         let code = self.pop_ctx();
         self.emit_child(code, true, span, target);
         Ok(())
+    }
+
+    /// The formals of a pattern, rejecting names bound twice.
+    fn formals(&self, pattern: &ast::Pattern) -> Result<Formals> {
+        let mut entries: Vec<(Symbol, bool)> = Vec::new();
+        let mut positions = Vec::new();
+        let bind = pattern
+            .pat_bind()
+            .and_then(|b| b.ident())
+            .map(|i| ident_name(&i));
+        for entry in pattern.pat_entries() {
+            let ident = child(entry.ident(), entry.syntax())?;
+            let name = ident_name(&ident);
+            let span = self.span_of(ident.syntax());
+            if entries.iter().any(|(n, _)| *n == name) || bind == Some(name) {
+                return Err(Error::at(
+                    ErrorKind::Syntax(format!("duplicate formal function argument '{name}'")),
+                    span,
+                ));
+            }
+            entries.push((name, entry.default().is_some()));
+            positions.push((name, span));
+        }
+        Ok(Formals {
+            entries,
+            ellipsis: pattern.ellipsis_token().is_some(),
+            positions: Rc::new(PosTable::new(positions)),
+        })
     }
 
     /// Binds each formal to the argument's attribute or to its default.

@@ -41,8 +41,8 @@ pub(super) fn release(children: impl IntoIterator<Item = Value>) {
     if was_draining {
         return;
     }
-    // During thread teardown the queue may be gone while a set held by
-    // another thread-local is still being dropped.
+    // The shared empty list and set are thread-locals too, and may be
+    // dropped after the queue during thread teardown.
     while let Some(value) = QUEUE
         .try_with(|queue| queue.borrow_mut().pop())
         .ok()
@@ -50,5 +50,5 @@ pub(super) fn release(children: impl IntoIterator<Item = Value>) {
     {
         drop(value);
     }
-    DRAINING.with(|d| d.set(false));
+    let _ = DRAINING.try_with(|d| d.set(false));
 }

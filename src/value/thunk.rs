@@ -5,6 +5,7 @@ use std::rc::Rc;
 
 use super::{drop::release, Value};
 use crate::bytecode::Code;
+use crate::error::Error;
 
 /// The work a pending thunk will do when forced.
 pub enum Deferred {
@@ -27,6 +28,9 @@ pub enum ThunkState {
     Blackhole,
     /// Forced; holds a value that is never itself a thunk.
     Done(Value),
+    /// Forcing failed; forcing again fails the same way without redoing
+    /// the work (as Nix does since 2.34).
+    Failed(Error),
 }
 
 /// A shared, lazily evaluated value.
@@ -41,6 +45,8 @@ pub enum Begin {
     Run(Deferred),
     /// The thunk is being evaluated further up: infinite recursion.
     Blackhole,
+    /// Forcing failed before, with this error.
+    Failed(Error),
 }
 
 impl Thunk {
@@ -75,6 +81,7 @@ impl Thunk {
         match &*state {
             ThunkState::Done(v) => Begin::Ready(v.clone()),
             ThunkState::Blackhole => Begin::Blackhole,
+            ThunkState::Failed(e) => Begin::Failed(e.clone()),
             ThunkState::Pending(_) => match std::mem::replace(&mut *state, ThunkState::Blackhole) {
                 ThunkState::Pending(d) => Begin::Run(d),
                 _ => unreachable!("matched Pending above"),
@@ -87,8 +94,13 @@ impl Thunk {
         *self.0.borrow_mut() = ThunkState::Done(value);
     }
 
-    /// Puts the work back after a failed evaluation, so that forcing again
-    /// fails again (as Nix does) instead of reporting infinite recursion.
+    /// Records the error of a failed evaluation.
+    pub fn fail(&self, error: Error) {
+        *self.0.borrow_mut() = ThunkState::Failed(error);
+    }
+
+    /// Puts the work back after an evaluation that ran out of a resource
+    /// (stack, fuel), which may succeed when forced again from elsewhere.
     pub fn abandon(&self, deferred: Deferred) {
         *self.0.borrow_mut() = ThunkState::Pending(deferred);
     }
@@ -107,6 +119,11 @@ impl Thunk {
             ThunkState::Pending(Deferred::Code { code, .. }) => Some(code.clone()),
             _ => None,
         }
+    }
+
+    /// An address identifying this thunk while it is alive.
+    pub fn addr(&self) -> usize {
+        Rc::as_ptr(&self.0) as usize
     }
 
     /// Whether both are the same thunk.
@@ -131,7 +148,7 @@ impl Drop for Thunk {
                 ThunkState::Pending(Deferred::Apply2 { function, a, b }) => {
                     release([function, a, b])
                 }
-                ThunkState::Blackhole => {}
+                ThunkState::Blackhole | ThunkState::Failed(_) => {}
             }
         }
     }

@@ -84,6 +84,7 @@ impl Vm {
         match thunk.begin() {
             Begin::Ready(v) => Ok(v),
             Begin::Blackhole => Err(Error::new(ErrorKind::InfiniteRecursion)),
+            Begin::Failed(e) => Err(e),
             Begin::Run(deferred) => {
                 let result = ensure_sufficient_stack(|| self.run_deferred(&deferred));
                 match result {
@@ -91,8 +92,12 @@ impl Vm {
                         thunk.finish(v.clone());
                         Ok(v)
                     }
-                    Err(e) => {
+                    Err(e) if e.is_resource_limit() => {
                         thunk.abandon(deferred);
+                        Err(e)
+                    }
+                    Err(e) => {
+                        thunk.fail(e.clone());
                         Err(e)
                     }
                 }
@@ -206,215 +211,230 @@ impl Vm {
         self.stack.pop().expect("the compiler balances the stack")
     }
 
+    /// The interpreter loop. Its own native frame is what one level of Nix
+    /// recursion costs in stack, so only the most frequent, simplest ops are
+    /// handled inline; everything else is in [`Vm::slow_op`], out of line.
     fn dispatch(&mut self, code: &Code, upvalues: &[Value], base: usize) -> Result<Value> {
         let mut ip = 0;
         loop {
             let op = code.ops[ip];
             ip += 1;
-            let step = match op {
-                Op::Constant(i) => {
-                    self.stack.push(code.constants[i as usize].clone());
-                    Ok(())
-                }
+            match op {
+                Op::Constant(i) => self.stack.push(code.constants[i as usize].clone()),
                 Op::GetLocal(slot) => {
                     let v = self.stack[base + slot as usize].clone();
                     self.stack.push(v);
-                    Ok(())
                 }
-                Op::GetUpvalue(i) => {
-                    self.stack.push(upvalues[i as usize].clone());
-                    Ok(())
-                }
+                Op::GetUpvalue(i) => self.stack.push(upvalues[i as usize].clone()),
                 Op::SetLocal(slot) => {
                     let v = self.pop();
                     self.stack[base + slot as usize] = v;
-                    Ok(())
                 }
-                Op::Pop => {
-                    self.pop();
-                    Ok(())
-                }
-                Op::Force => {
-                    let v = self.pop();
-                    self.force(v).map(|v| self.stack.push(v))
-                }
-                Op::MakeClosure(i) => {
-                    let child = &code.children[i as usize];
-                    let captured = self.capture(&child.captures, upvalues, base);
-                    self.stack
-                        .push(Value::Closure(Closure::new(child.clone(), captured)));
-                    Ok(())
-                }
-                Op::MakeThunk(i) => {
-                    let child = &code.children[i as usize];
-                    let captured = self.capture(&child.captures, upvalues, base);
-                    self.stack.push(Value::Thunk(Thunk::new(Deferred::Code {
-                        code: child.clone(),
-                        upvalues: captured,
-                    })));
-                    Ok(())
-                }
-                Op::MakeClosureDeferred(i) => {
-                    let child = code.children[i as usize].clone();
-                    self.stack.push(Value::Closure(Closure::deferred(child)));
-                    Ok(())
-                }
-                Op::MakeThunkDeferred(i) => {
-                    let child = code.children[i as usize].clone();
-                    let placeholders = vec![Value::Null; child.captures.len()].into_boxed_slice();
-                    self.stack.push(Value::Thunk(Thunk::new(Deferred::Code {
-                        code: child,
-                        upvalues: placeholders,
-                    })));
-                    Ok(())
-                }
-                Op::Finalise(slot) => {
-                    self.finalise(code, upvalues, base, slot);
-                    Ok(())
-                }
-                Op::Call => {
-                    let arg = self.pop();
-                    let function = self.pop();
-                    self.call_at(function, arg, code.spans[ip - 1])
-                        .map(|v| self.stack.push(v))
-                }
-                Op::Attrs(i) => {
-                    self.make_attrs(code, i);
-                    Ok(())
-                }
-                Op::InsertDynamic => self.insert_dynamic(),
-                Op::Select(name) => {
-                    let set = self.pop();
-                    self.select(set, name).map(|v| self.stack.push(v))
-                }
-                Op::SelectDynamic => {
-                    let name = self.pop();
-                    let set = self.pop();
-                    self.attr_name(name)
-                        .and_then(|name| self.select(set, name))
-                        .map(|v| self.stack.push(v))
-                }
-                Op::SelectOrJump(name, target) => {
-                    let set = self.pop();
-                    match self.select_maybe(set, name) {
-                        Ok(Some(v)) => {
-                            self.stack.push(v);
-                            Ok(())
-                        }
-                        Ok(None) => {
+                Op::Jump(target) => ip = target as usize,
+                Op::JumpIfFalse(target) => match self.pop() {
+                    Value::Bool(true) => {}
+                    Value::Bool(false) => ip = target as usize,
+                    other => {
+                        if !self.force_bool(other).map_err(|e| at_op(e, code, ip))? {
                             ip = target as usize;
-                            Ok(())
                         }
-                        Err(e) => Err(e),
                     }
-                }
-                Op::SelectDynamicOrJump(target) => {
-                    let name = self.pop();
-                    let set = self.pop();
-                    match self
-                        .attr_name(name)
-                        .and_then(|name| self.select_maybe(set, name))
-                    {
-                        Ok(Some(v)) => {
-                            self.stack.push(v);
-                            Ok(())
-                        }
-                        Ok(None) => {
-                            ip = target as usize;
-                            Ok(())
-                        }
-                        Err(e) => Err(e),
-                    }
-                }
-                Op::HasAttr(name) => {
-                    let set = self.pop();
-                    self.select_maybe(set, name)
-                        .map(|v| self.stack.push(Value::Bool(v.is_some())))
-                }
-                Op::HasAttrDynamic => {
-                    let name = self.pop();
-                    let set = self.pop();
-                    self.attr_name(name)
-                        .and_then(|name| self.select_maybe(set, name))
-                        .map(|v| self.stack.push(Value::Bool(v.is_some())))
-                }
-                Op::List(n) => {
-                    let items = self.stack.split_off(self.stack.len() - n as usize);
-                    self.stack.push(Value::List(List::from_vec(items)));
-                    Ok(())
-                }
-                Op::Add => self.binary(Self::add),
-                Op::Sub => self.binary(Self::sub),
-                Op::Mul => self.binary(Self::mul),
-                Op::Div => self.binary(Self::div),
-                Op::Eq => self.binary(|vm, a, b| vm.equal(a, b).map(Value::Bool)),
-                Op::NotEq => self.binary(|vm, a, b| vm.equal(a, b).map(|e| Value::Bool(!e))),
-                Op::Less => self.binary(|vm, a, b| vm.less_than(a, b).map(Value::Bool)),
-                Op::LessEq => self.binary(|vm, a, b| vm.less_than(b, a).map(|l| Value::Bool(!l))),
-                Op::Greater => self.binary(|vm, a, b| vm.less_than(b, a).map(Value::Bool)),
-                Op::GreaterEq => {
-                    self.binary(|vm, a, b| vm.less_than(a, b).map(|l| Value::Bool(!l)))
-                }
-                Op::Concat => self.binary(Self::concat),
-                Op::Update => self.binary(Self::update),
-                Op::Not => {
-                    let v = self.pop();
-                    self.force_bool(v).map(|b| self.stack.push(Value::Bool(!b)))
-                }
-                Op::Negate => {
-                    let v = self.pop();
-                    self.negate(v).map(|v| self.stack.push(v))
-                }
-                Op::Jump(target) => {
-                    ip = target as usize;
-                    Ok(())
-                }
-                Op::JumpIfFalse(target) => {
-                    let v = self.pop();
-                    match self.force_bool(v) {
-                        Ok(true) => Ok(()),
-                        Ok(false) => {
-                            ip = target as usize;
-                            Ok(())
-                        }
-                        Err(e) => Err(e),
-                    }
-                }
-                Op::AssertBool => {
-                    let v = self.pop();
-                    self.force_bool(v).map(|b| self.stack.push(Value::Bool(b)))
-                }
-                Op::Assert(text) => {
-                    let v = self.pop();
-                    match self.force_bool(v) {
-                        Ok(true) => Ok(()),
-                        Ok(false) => Err(assertion_failed(&code.constants[text as usize])),
-                        Err(e) => Err(e),
-                    }
-                }
-                Op::Interpolate(n) => self.interpolate(n as usize),
-                Op::InterpolatePath(n) => self.interpolate_path(n as usize),
-                Op::WithLookup(i) => self.with_lookup(code, i, upvalues, base),
-                Op::CheckFormals => self.check_formals(code, base),
-                Op::FormalOrJump(name, target) => {
-                    let arg = self.stack[base].clone();
-                    match self.select_maybe(arg, name) {
-                        Ok(Some(v)) => {
-                            self.stack.push(v);
-                            Ok(())
-                        }
-                        Ok(None) => {
-                            ip = target as usize;
-                            Ok(())
-                        }
-                        Err(e) => Err(e),
-                    }
-                }
+                },
+                Op::Call => self.op_call(code, ip)?,
                 Op::Return => return Ok(self.pop()),
-            };
-            if let Err(e) = step {
-                return Err(e.with_span(code.spans[ip - 1]));
+                other => self
+                    .slow_op(other, code, upvalues, base, &mut ip)
+                    .map_err(|e| at_op(e, code, ip))?,
             }
+        }
+    }
+
+    #[inline(never)]
+    fn op_call(&mut self, code: &Code, ip: usize) -> Result<()> {
+        let arg = self.pop();
+        let function = self.pop();
+        let result = self
+            .call_at(function, arg, code.spans[ip - 1])
+            .map_err(|e| at_op(e, code, ip))?;
+        self.stack.push(result);
+        Ok(())
+    }
+
+    #[inline(never)]
+    fn slow_op(
+        &mut self,
+        op: Op,
+        code: &Code,
+        upvalues: &[Value],
+        base: usize,
+        ip: &mut usize,
+    ) -> Result<()> {
+        match op {
+            Op::Pop => {
+                self.pop();
+                Ok(())
+            }
+            Op::Force => {
+                let v = self.pop();
+                self.force(v).map(|v| self.stack.push(v))
+            }
+            Op::MakeClosure(i) => {
+                let child = &code.children[i as usize];
+                let captured = self.capture(&child.captures, upvalues, base);
+                self.stack
+                    .push(Value::Closure(Closure::new(child.clone(), captured)));
+                Ok(())
+            }
+            Op::MakeThunk(i) => {
+                let child = &code.children[i as usize];
+                let captured = self.capture(&child.captures, upvalues, base);
+                self.stack.push(Value::Thunk(Thunk::new(Deferred::Code {
+                    code: child.clone(),
+                    upvalues: captured,
+                })));
+                Ok(())
+            }
+            Op::MakeClosureDeferred(i) => {
+                let child = code.children[i as usize].clone();
+                self.stack.push(Value::Closure(Closure::deferred(child)));
+                Ok(())
+            }
+            Op::MakeThunkDeferred(i) => {
+                let child = code.children[i as usize].clone();
+                let placeholders = vec![Value::Null; child.captures.len()].into_boxed_slice();
+                self.stack.push(Value::Thunk(Thunk::new(Deferred::Code {
+                    code: child,
+                    upvalues: placeholders,
+                })));
+                Ok(())
+            }
+            Op::Finalise(slot) => {
+                self.finalise(code, upvalues, base, slot);
+                Ok(())
+            }
+            Op::Attrs(i) => {
+                self.make_attrs(code, i);
+                Ok(())
+            }
+            Op::InsertDynamic => self.insert_dynamic(),
+            Op::Select(name) => {
+                let set = self.pop();
+                self.select(set, name).map(|v| self.stack.push(v))
+            }
+            Op::SelectDynamic => {
+                let name = self.pop();
+                let set = self.pop();
+                self.attr_name(name)
+                    .and_then(|name| self.select(set, name))
+                    .map(|v| self.stack.push(v))
+            }
+            Op::SelectOrJump(name, target) => {
+                let set = self.pop();
+                match self.select_maybe(set, name) {
+                    Ok(Some(v)) => {
+                        self.stack.push(v);
+                        Ok(())
+                    }
+                    Ok(None) => {
+                        *ip = target as usize;
+                        Ok(())
+                    }
+                    Err(e) => Err(e),
+                }
+            }
+            Op::SelectDynamicOrJump(target) => {
+                let name = self.pop();
+                let set = self.pop();
+                match self
+                    .attr_name(name)
+                    .and_then(|name| self.select_maybe(set, name))
+                {
+                    Ok(Some(v)) => {
+                        self.stack.push(v);
+                        Ok(())
+                    }
+                    Ok(None) => {
+                        *ip = target as usize;
+                        Ok(())
+                    }
+                    Err(e) => Err(e),
+                }
+            }
+            Op::HasAttr(name) => {
+                let set = self.pop();
+                self.select_maybe(set, name)
+                    .map(|v| self.stack.push(Value::Bool(v.is_some())))
+            }
+            Op::HasAttrDynamic => {
+                let name = self.pop();
+                let set = self.pop();
+                self.attr_name(name)
+                    .and_then(|name| self.select_maybe(set, name))
+                    .map(|v| self.stack.push(Value::Bool(v.is_some())))
+            }
+            Op::List(n) => {
+                let items = self.stack.split_off(self.stack.len() - n as usize);
+                self.stack.push(Value::List(List::from_vec(items)));
+                Ok(())
+            }
+            Op::Add => self.binary(Self::add),
+            Op::Sub => self.binary(Self::sub),
+            Op::Mul => self.binary(Self::mul),
+            Op::Div => self.binary(Self::div),
+            Op::Eq => self.binary(|vm, a, b| vm.equal(a, b).map(Value::Bool)),
+            Op::NotEq => self.binary(|vm, a, b| vm.equal(a, b).map(|e| Value::Bool(!e))),
+            Op::Less => self.binary(|vm, a, b| vm.less_than(a, b).map(Value::Bool)),
+            Op::LessEq => self.binary(|vm, a, b| vm.less_than(b, a).map(|l| Value::Bool(!l))),
+            Op::Greater => self.binary(|vm, a, b| vm.less_than(b, a).map(Value::Bool)),
+            Op::GreaterEq => self.binary(|vm, a, b| vm.less_than(a, b).map(|l| Value::Bool(!l))),
+            Op::Concat => self.binary(Self::concat),
+            Op::Update => self.binary(Self::update),
+            Op::Not => {
+                let v = self.pop();
+                self.force_bool(v).map(|b| self.stack.push(Value::Bool(!b)))
+            }
+            Op::Negate => {
+                let v = self.pop();
+                self.negate(v).map(|v| self.stack.push(v))
+            }
+            Op::AssertBool => {
+                let v = self.pop();
+                self.force_bool(v).map(|b| self.stack.push(Value::Bool(b)))
+            }
+            Op::Assert(text) => {
+                let v = self.pop();
+                match self.force_bool(v) {
+                    Ok(true) => Ok(()),
+                    Ok(false) => Err(assertion_failed(&code.constants[text as usize])),
+                    Err(e) => Err(e),
+                }
+            }
+            Op::Interpolate(n) => self.interpolate(n as usize),
+            Op::InterpolatePath(n) => self.interpolate_path(n as usize),
+            Op::WithLookup(i) => self.with_lookup(code, i, upvalues, base),
+            Op::CheckFormals => self.check_formals(code, base),
+            Op::FormalOrJump(name, target) => {
+                let arg = self.stack[base].clone();
+                match self.select_maybe(arg, name) {
+                    Ok(Some(v)) => {
+                        self.stack.push(v);
+                        Ok(())
+                    }
+                    Ok(None) => {
+                        *ip = target as usize;
+                        Ok(())
+                    }
+                    Err(e) => Err(e),
+                }
+            }
+            Op::Return
+            | Op::Constant(_)
+            | Op::GetLocal(_)
+            | Op::GetUpvalue(_)
+            | Op::SetLocal(_)
+            | Op::Jump(_)
+            | Op::JumpIfFalse(_)
+            | Op::Call => unreachable!("handled in dispatch"),
         }
     }
 
@@ -595,11 +615,16 @@ impl Vm {
     }
 }
 
+/// Gives an error from op `ip - 1` that op's span, unless it has one.
+#[cold]
+#[inline(never)]
+fn at_op(error: Error, code: &Code, ip: usize) -> Error {
+    error.with_span(code.spans[ip - 1])
+}
+
 #[cold]
 fn call_depth_exceeded(limit: usize) -> Error {
-    Error::other(format!(
-        "stack overflow: more than {limit} nested function calls (max-call-depth)"
-    ))
+    Error::new(ErrorKind::CallDepthExceeded(limit))
 }
 
 #[cold]

@@ -18,7 +18,8 @@ impl Vm {
             (Value::Int(x), Value::Float(y)) => Ok(Value::Float(*x as f64 + y)),
             (Value::Float(x), Value::Int(y)) => Ok(Value::Float(x + *y as f64)),
             (Value::Path(p), _) => {
-                let suffix = self.coerce_to_string(b, CoercionKind::Interpolation)?;
+                // Appended paths stay paths: nothing is copied to the store.
+                let suffix = self.coerce_to_string(b, CoercionKind::PathInterpolation)?;
                 if suffix.has_context() {
                     return Err(Error::other(format!(
                         "a string that refers to a store path cannot be appended to a path ('{}')",

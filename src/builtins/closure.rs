@@ -1,0 +1,81 @@
+//! `genericClosure`: the transitive closure of a start set under an
+//! operator, with elements told apart by their `key`.
+
+use std::cmp::Ordering;
+use std::collections::VecDeque;
+
+use crate::error::{Error, Result};
+use crate::symbol::known;
+use crate::value::{Attrs, Builtin, Value};
+use crate::vm::Vm;
+
+pub(super) static BUILTINS: &[Builtin] = &[Builtin {
+    name: "genericClosure",
+    arity: 1,
+    func: generic_closure,
+}];
+
+/// The attribute `name` of the argument set, or Nix's error for its absence.
+fn required(attrs: &Attrs, name: crate::symbol::Symbol) -> Result<Value> {
+    attrs.get(name).cloned().ok_or_else(|| {
+        Error::other(format!(
+            "attribute '{name}' missing for call to 'genericClosure'"
+        ))
+    })
+}
+
+/// Keys seen so far, sorted by Nix's ordering (which may fail, as for two
+/// sets, so no ordinary ordered container can hold them).
+struct SeenKeys(Vec<Value>);
+
+impl SeenKeys {
+    /// Adds `key`; false when an equal key was there already.
+    fn insert(&mut self, vm: &mut Vm, key: Value) -> Result<bool> {
+        let (mut low, mut high) = (0, self.0.len());
+        while low < high {
+            let mid = (low + high) / 2;
+            // The new key goes first, as in Nix's set insertion, which
+            // decides the wording of a failed comparison.
+            match vm.compare(key.clone(), self.0[mid].clone())? {
+                Ordering::Less => high = mid,
+                Ordering::Greater => low = mid + 1,
+                Ordering::Equal => return Ok(false),
+            }
+        }
+        self.0.insert(low, key);
+        Ok(true)
+    }
+}
+
+/// Breadth-first from `startSet`: each element whose `key` is new is kept
+/// and `operator` applied to it; what it returns joins the queue.
+fn generic_closure(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+    let attrs = vm.force_attrs(args[0].clone())?;
+    let start = required(&attrs, known::start_set())?;
+    let mut queue: VecDeque<Value> = vm.force_list(start)?.iter().cloned().collect();
+    let operator = required(&attrs, known::operator())?;
+    let operator = vm.force(operator)?;
+    let mut seen = SeenKeys(Vec::new());
+    let mut result = Vec::new();
+    while let Some(element) = queue.pop_front() {
+        let element = vm.force(element)?;
+        let key = match &element {
+            Value::Attrs(a) => a.get(known::key()).cloned(),
+            other => return Err(Error::type_mismatch("a set", other.type_phrase())),
+        };
+        let Some(key) = key else {
+            return Err(Error::other("attribute 'key' required"));
+        };
+        let key = vm.force(key)?;
+        if !seen.insert(vm, key)? {
+            continue;
+        }
+        result.push(element.clone());
+        let next = vm.call_forced(operator.clone(), element)?;
+        match next {
+            Value::List(items) => queue.extend(items.iter().cloned()),
+            other => return Err(Error::type_mismatch("a list", other.type_phrase())),
+        }
+    }
+    Ok(Value::list(result))
+}

@@ -1,0 +1,394 @@
+//! Builtins that name store paths: `path`, `filterSource`, `toFile`,
+//! `placeholder`, `storePath`, `toPath`, the `currentTime` constant, and the
+//! fetchers, which need a real store and the network and so always fail.
+//!
+//! Nothing is written anywhere: like `nix-instantiate --eval` in read-only
+//! mode, these compute the paths that adding to the store would give.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::io::FileType;
+use crate::store::hash::{Hash, HashAlgo};
+use crate::store::{self, Ingestion};
+use crate::symbol::Symbol;
+use crate::value::{Builtin, Context, ContextElem, Deferred, NixString, Thunk, Value};
+use crate::vm::{CoercionKind, Vm};
+
+pub(super) static BUILTINS: &[Builtin] = &[
+    Builtin {
+        name: "path",
+        arity: 1,
+        func: path,
+    },
+    Builtin {
+        name: "filterSource",
+        arity: 2,
+        func: filter_source,
+    },
+    Builtin {
+        name: "toFile",
+        arity: 2,
+        func: to_file,
+    },
+    Builtin {
+        name: "placeholder",
+        arity: 1,
+        func: placeholder,
+    },
+    Builtin {
+        name: "storePath",
+        arity: 1,
+        func: store_path,
+    },
+    Builtin {
+        name: "toPath",
+        arity: 1,
+        func: to_path,
+    },
+    Builtin {
+        name: "fetchurl",
+        arity: 1,
+        func: fetchurl,
+    },
+    Builtin {
+        name: "fetchTarball",
+        arity: 1,
+        func: fetch_tarball,
+    },
+    Builtin {
+        name: "fetchGit",
+        arity: 1,
+        func: fetch_git,
+    },
+    Builtin {
+        name: "fetchMercurial",
+        arity: 1,
+        func: fetch_mercurial,
+    },
+    Builtin {
+        name: "fetchTree",
+        arity: 1,
+        func: fetch_tree,
+    },
+];
+
+/// Constants of this family: `currentTime`, read from the host when first
+/// used, and absent in pure mode, as in Nix.
+pub(super) fn constants(settings: &crate::context::Settings) -> Vec<(Symbol, Value)> {
+    if settings.pure {
+        return Vec::new();
+    }
+    static CURRENT_TIME: Builtin = Builtin {
+        name: "currentTime",
+        arity: 1,
+        func: current_time,
+    };
+    let lazy = Thunk::new(Deferred::Apply {
+        function: Value::Builtin(&CURRENT_TIME),
+        arg: Value::Null,
+    });
+    vec![(Symbol::intern("currentTime"), Value::Thunk(lazy))]
+}
+
+fn current_time(vm: &mut Vm, _args: &[Value]) -> Result<Value> {
+    let now = vm
+        .context()
+        .io
+        .current_time()
+        .map_err(|e| Error::new(ErrorKind::Io(crate::context::io_message(&e))))?;
+    Ok(Value::Int(now))
+}
+
+// ---- helpers --------------------------------------------------------------
+
+/// Forces a string that must not refer to store paths (names, hashes, systems).
+pub(crate) fn force_string_no_context(vm: &mut Vm, v: &Value) -> Result<String> {
+    let s = vm.force_string(v.clone())?;
+    match s.context().and_then(|c| c.iter().next()) {
+        Some(elem) => Err(Error::other(format!(
+            "the string '{}' is not allowed to refer to a store path (such as '{}')",
+            s.as_str(),
+            elem.encode()
+        ))),
+        None => Ok(s.as_str().to_string()),
+    }
+}
+
+/// Coerces to an absolute path string (paths stay paths), keeping the context.
+fn coerce_to_path(vm: &mut Vm, v: &Value) -> Result<NixString> {
+    let s = vm.coerce_to_string(v.clone(), CoercionKind::PathInterpolation)?;
+    if !s.as_str().starts_with('/') {
+        return Err(Error::other(format!(
+            "string '{}' doesn't represent an absolute path",
+            s.as_str()
+        )));
+    }
+    Ok(s)
+}
+
+/// A string naming a store path, with that path as its context.
+fn store_path_string(path: String) -> Value {
+    let mut context = Context::new();
+    context.insert(ContextElem::Plain(path.clone()));
+    Value::String(NixString::with_context(path, context))
+}
+
+// ---- adding paths ---------------------------------------------------------
+
+/// The common part of `path` and `filterSource`: the store path of `path`
+/// as filtered, checked against `expected` when given.
+fn add_path(
+    vm: &mut Vm,
+    name: &str,
+    path: &str,
+    filter: Option<Value>,
+    method: Ingestion,
+    expected: Option<Hash>,
+) -> Result<Value> {
+    let ctx = vm.context().clone();
+    let mut call_filter = |p: &Path, kind: FileType| -> Result<bool> {
+        let Some(f) = &filter else { return Ok(true) };
+        let p = Value::string(p.to_string_lossy().into_owned());
+        let result = vm.call2_forced(f.clone(), p, Value::string(kind.as_str()))?;
+        match result {
+            Value::Bool(b) => Ok(b),
+            other => Err(Error::type_mismatch("a Boolean", other.type_phrase())),
+        }
+    };
+    let dir = store::store_dir(&ctx);
+    let computed =
+        store::compute_path_for_path(&ctx, name, Path::new(path), method, &mut call_filter)?;
+    if let Some(hash) = expected {
+        let wanted = store::make_fixed_output_path(dir, method, &hash, name)?;
+        if wanted != computed {
+            return Err(Error::other(format!(
+                "store path mismatch in (possibly filtered) path added from '{path}'"
+            )));
+        }
+    }
+    Ok(store_path_string(computed))
+}
+
+/// `builtins.path { path; name ? baseNameOf path; filter ? …; recursive ? true; sha256 ? … }`.
+fn path(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+    let attrs = vm.force_attrs(args[0].clone())?;
+    let mut path = None;
+    let mut name = String::new();
+    let mut filter = None;
+    let mut method = Ingestion::Recursive;
+    let mut expected = None;
+    for (key, value) in attrs.sorted_entries() {
+        match &*key {
+            "path" => path = Some(coerce_to_path(vm, value)?),
+            "name" => name = force_string_no_context(vm, value)?,
+            "filter" => filter = Some(vm.force(value.clone())?),
+            "recursive" => {
+                method = if vm.force_bool(value.clone())? {
+                    Ingestion::Recursive
+                } else {
+                    Ingestion::Flat
+                }
+            }
+            "sha256" => {
+                let text = force_string_no_context(vm, value)?;
+                expected = Some(Hash::parse_allow_empty(&text, Some(HashAlgo::Sha256))?);
+            }
+            other => {
+                return Err(Error::other(format!(
+                    "unsupported argument '{other}' to 'addPath'"
+                )))
+            }
+        }
+    }
+    let Some(path) = path else {
+        return Err(Error::other("'path' required"));
+    };
+    if name.is_empty() {
+        name = crate::path::base_name_of(path.as_str()).to_string();
+    }
+    add_path(vm, &name, path.as_str(), filter, method, expected)
+}
+
+/// `builtins.filterSource filter path`.
+fn filter_source(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+    let path = coerce_to_path(vm, &args[1])?;
+    let filter = vm.force(args[0].clone())?;
+    if !filter.is_function() {
+        return Err(Error::other(format!(
+            "first argument in call to 'filterSource' is not a function but {}",
+            filter.type_phrase()
+        )));
+    }
+    let name = crate::path::base_name_of(path.as_str()).to_string();
+    add_path(
+        vm,
+        &name,
+        path.as_str(),
+        Some(filter),
+        Ingestion::Recursive,
+        None,
+    )
+}
+
+/// `builtins.toFile name contents`: a text file whose references are the
+/// store paths in the contents' context.
+fn to_file(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+    let name = force_string_no_context(vm, &args[0])?;
+    let contents = vm.force_string(args[1].clone())?;
+    let mut references = BTreeSet::new();
+    for elem in contents.context().into_iter().flatten() {
+        match elem {
+            ContextElem::Plain(p) => {
+                references.insert(p.clone());
+            }
+            other => {
+                return Err(Error::other(format!(
+                    "in 'toFile': the file named '{name}' must not contain a reference to a derivation but contains ({})",
+                    other.encode()
+                )))
+            }
+        }
+    }
+    let ctx = vm.context().clone();
+    let path = store::make_text_path(
+        store::store_dir(&ctx),
+        &name,
+        contents.as_str().as_bytes(),
+        &references,
+    )?;
+    ctx.store.add_references(&path, references);
+    Ok(store_path_string(path))
+}
+
+/// `builtins.placeholder output`.
+fn placeholder(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+    let output = force_string_no_context(vm, &args[0])?;
+    Ok(Value::string(store::placeholder(&output)))
+}
+
+/// `builtins.storePath path`: a path in the store, with its store path as
+/// context. Without a store only its form and existence can be checked.
+fn store_path(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+    if vm.context().settings.pure {
+        return Err(Error::new(ErrorKind::Impure(
+            "'builtins.storePath'".to_string(),
+        )));
+    }
+    let path = coerce_to_path(vm, &args[0])?;
+    let text = crate::path::canonicalise(path.as_str());
+    let ctx = vm.context().clone();
+    let dir = store::store_dir(&ctx);
+    let inside = store::split_store_path(dir, &text);
+    let direct = matches!(inside, Some((p, "")) if is_store_path(dir, p));
+    if !direct {
+        let exists = ctx
+            .io
+            .path_exists(Path::new(&text))
+            .map_err(|e| store::nar::status_error(Path::new(&text), &e))?;
+        if !exists {
+            let missing = inside.map(|(p, _)| p).unwrap_or(&text);
+            return Err(Error::new(ErrorKind::Io(format!(
+                "getting status of '{missing}': No such file or directory"
+            ))));
+        }
+    }
+    let Some((store_path, _)) = inside.filter(|(p, _)| is_store_path(dir, p)) else {
+        return Err(Error::other(format!(
+            "path '{text}' is not in the Nix store"
+        )));
+    };
+    let mut context = path.context().cloned().unwrap_or_default();
+    context.insert(ContextElem::Plain(store_path.to_string()));
+    Ok(Value::String(NixString::with_context(
+        text.clone(),
+        context,
+    )))
+}
+
+/// Whether `path` is `store_dir/<32 base-32 characters>-<valid name>`.
+fn is_store_path(store_dir: &str, path: &str) -> bool {
+    let Some(base) = path
+        .strip_prefix(store_dir)
+        .and_then(|r| r.strip_prefix('/'))
+    else {
+        return false;
+    };
+    let Some((hash, name)) = base.split_once('-') else {
+        return false;
+    };
+    hash.len() == 32
+        && store::hash::decode_base32(hash).is_some()
+        && !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "+-._?=".contains(c))
+}
+
+/// `builtins.toPath s`: the canonical absolute path, as a string.
+fn to_path(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+    let path = coerce_to_path(vm, &args[0])?;
+    let text = crate::path::canonicalise(path.as_str());
+    Ok(Value::String(match path.context() {
+        Some(c) => NixString::with_context(text, c.clone()),
+        None => NixString::new(text),
+    }))
+}
+
+// ---- fetchers -------------------------------------------------------------
+
+fn needs_store(what: &'static str) -> Result<Value> {
+    Err(Error::new(ErrorKind::NeedsStore(what)))
+}
+
+fn fetchurl(_vm: &mut Vm, _args: &[Value]) -> Result<Value> {
+    needs_store("builtins.fetchurl")
+}
+
+fn fetch_tarball(_vm: &mut Vm, _args: &[Value]) -> Result<Value> {
+    needs_store("builtins.fetchTarball")
+}
+
+fn fetch_git(_vm: &mut Vm, _args: &[Value]) -> Result<Value> {
+    needs_store("builtins.fetchGit")
+}
+
+fn fetch_mercurial(_vm: &mut Vm, _args: &[Value]) -> Result<Value> {
+    needs_store("builtins.fetchMercurial")
+}
+
+fn fetch_tree(_vm: &mut Vm, _args: &[Value]) -> Result<Value> {
+    needs_store("builtins.fetchTree")
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::Evaluator;
+
+    fn eval(pure: bool, source: &str) -> String {
+        let evaluator = Evaluator::builder().pure(pure).build();
+        let value = evaluator.eval_str(source).expect("evaluates");
+        evaluator.print(&value, true).expect("prints")
+    }
+
+    #[test]
+    fn current_time_is_absent_in_pure_mode() {
+        assert_eq!(eval(true, "builtins ? currentTime"), "false");
+        assert_eq!(
+            eval(false, "builtins.typeOf builtins.currentTime"),
+            "\"int\""
+        );
+    }
+
+    #[test]
+    fn derivations_need_no_file_access() {
+        assert_eq!(
+            eval(
+                true,
+                r#"(derivation { name = "x"; system = "x"; builder = "/bin/sh"; }).drvPath"#
+            ),
+            "\"/nix/store/safnr1ywsblyl5qfbca0178m104hzxaw-x.drv\""
+        );
+    }
+}

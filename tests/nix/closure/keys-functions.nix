@@ -1,0 +1,1 @@
+builtins.genericClosure { startSet = [ { key = x: x; } { key = y: y; } ]; operator = x: [ ]; }

@@ -1,0 +1,1 @@
+builtins.genericClosure { startSet = "x"; operator = x: [ ]; }

@@ -1,0 +1,1 @@
+(derivation { name = "foo"; system = "x"; builder = "/bin/sh"; }).dev

@@ -1,0 +1,5 @@
+derivation {
+  name = "x";
+  system = "x";
+  builder = "/bin/sh";
+}

@@ -1,0 +1,1 @@
+derivation { name = "~jiggle~"; system = "x"; builder = "/bin/sh"; }

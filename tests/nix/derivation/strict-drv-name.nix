@@ -1,0 +1,1 @@
+builtins.derivationStrict { name = "foo.drv"; system = "x"; builder = "/bin/sh"; }

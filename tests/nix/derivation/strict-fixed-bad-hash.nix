@@ -1,0 +1,1 @@
+builtins.derivationStrict { name = "foo"; system = "x"; builder = "/bin/sh"; outputHash = "abc"; outputHashAlgo = "sha256"; }

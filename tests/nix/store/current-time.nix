@@ -1,0 +1,5 @@
+[
+  (builtins.typeOf builtins.currentTime)
+  (builtins.currentTime > 1600000000)
+  (builtins.currentTime == builtins.currentTime)
+]

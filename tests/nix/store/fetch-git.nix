@@ -1,0 +1,1 @@
+builtins.fetchGit { url = "https://example.com/repo.git"; }

@@ -1,0 +1,1 @@
+fetchMercurial "https://example.com/repo"

@@ -1,0 +1,1 @@
+builtins.fetchTree { type = "file"; url = "https://example.com/x"; }

@@ -1,0 +1,1 @@
+builtins.path { path = ./data; sha256 = "abc"; }

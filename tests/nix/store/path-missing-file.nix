@@ -1,0 +1,1 @@
+builtins.path { path = ./no-such-file; }

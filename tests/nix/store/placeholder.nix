@@ -1,0 +1,6 @@
+[
+  (builtins.placeholder "out")
+  (builtins.placeholder "dev")
+  (builtins.placeholder "")
+  (placeholder "bin")
+]

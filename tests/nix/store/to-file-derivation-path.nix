@@ -1,0 +1,1 @@
+builtins.toFile "f" (derivation { name = "d"; system = "x"; builder = "/bin/sh"; }).drvPath

@@ -1,0 +1,1 @@
+builtins.toFile "${builtins.toFile "n" "m"}" "x"
