@@ -153,8 +153,13 @@ impl Formals {
 pub enum CodeKind {
     /// A file or expression being evaluated.
     Toplevel,
-    /// A lambda body; `formals` for `{ … }:` patterns.
-    Lambda { formals: Option<Rc<Formals>> },
+    /// A lambda body; `formals` for `{ … }:` patterns, `param` for the name
+    /// the whole argument is bound to (`x:` or `args@{ … }:`), which
+    /// `toXML` shows.
+    Lambda {
+        formals: Option<Rc<Formals>>,
+        param: Option<Symbol>,
+    },
     /// A thunk body.
     Thunk,
 }
@@ -189,7 +194,15 @@ impl Code {
     /// The formals of a lambda with a `{ … }` pattern.
     pub fn formals(&self) -> Option<&Rc<Formals>> {
         match &self.kind {
-            CodeKind::Lambda { formals } => formals.as_ref(),
+            CodeKind::Lambda { formals, .. } => formals.as_ref(),
+            _ => None,
+        }
+    }
+
+    /// The name the whole argument of a lambda is bound to, if any.
+    pub fn param(&self) -> Option<Symbol> {
+        match &self.kind {
+            CodeKind::Lambda { param, .. } => *param,
             _ => None,
         }
     }

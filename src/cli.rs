@@ -85,7 +85,8 @@ struct EvalArgs {
     /// Fail after this many nested function calls.
     #[arg(long)]
     max_call_depth: Option<usize>,
-    /// Accepted and ignored: newer Nix's experimental features.
+    /// Enables experimental features (space-separated names); only
+    /// `parse-toml-timestamps` changes anything.
     #[arg(long, value_name = "FEATURES", action = clap::ArgAction::Append)]
     extra_experimental_features: Vec<String>,
     /// Accepted and ignored: newer Nix's lint for absolute path literals.
@@ -150,6 +151,11 @@ fn eval(args: EvalArgs) -> i32 {
     if let Some(depth) = args.max_call_depth {
         builder = builder.max_call_depth(depth);
     }
+    builder = builder.experimental_features(
+        args.extra_experimental_features
+            .iter()
+            .flat_map(|f| f.split_whitespace()),
+    );
     let evaluator = builder.build();
     let show_trace = args.show_trace && !args.no_show_trace;
     match run(&evaluator, &args) {
@@ -218,7 +224,12 @@ fn run(evaluator: &Evaluator, args: &EvalArgs) -> Result<String, Error> {
             return spindle::builtins::to_json_string(vm, &v);
         }
         if xml {
-            let v = vm.deep_force(value)?;
+            // Without --strict, XML shows what is still unevaluated as such.
+            let v = if strict {
+                vm.deep_force(value)?
+            } else {
+                vm.force(value)?
+            };
             return spindle::builtins::to_xml_string(vm, &v, location);
         }
         let v = if strict {

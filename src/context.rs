@@ -57,6 +57,15 @@ pub struct Settings {
     pub working_dir: PathBuf,
     /// The most nested function calls allowed.
     pub max_call_depth: usize,
+    /// Enabled experimental features (`--extra-experimental-features`).
+    pub experimental_features: Vec<String>,
+}
+
+impl Settings {
+    /// Whether the experimental feature `name` was enabled.
+    pub fn has_feature(&self, name: &str) -> bool {
+        self.experimental_features.iter().any(|f| f == name)
+    }
 }
 
 /// Everything an evaluation shares.

@@ -24,6 +24,7 @@ pub struct EvaluatorBuilder {
     home: Option<String>,
     working_dir: Option<PathBuf>,
     max_call_depth: Option<usize>,
+    experimental_features: Vec<String>,
 }
 
 impl Default for EvaluatorBuilder {
@@ -37,6 +38,7 @@ impl Default for EvaluatorBuilder {
             home: std::env::var("HOME").ok(),
             working_dir: None,
             max_call_depth: None,
+            experimental_features: Vec::new(),
         }
     }
 }
@@ -102,6 +104,16 @@ impl EvaluatorBuilder {
         self
     }
 
+    /// Enables experimental features by name (`parse-toml-timestamps`, …).
+    pub fn experimental_features<S: AsRef<str>>(
+        mut self,
+        features: impl IntoIterator<Item = S>,
+    ) -> Self {
+        self.experimental_features
+            .extend(features.into_iter().map(|f| f.as_ref().to_string()));
+        self
+    }
+
     /// Builds the evaluator.
     pub fn build(self) -> Evaluator {
         let io: Rc<dyn EvalIo> = match (self.io, self.pure) {
@@ -121,6 +133,7 @@ impl EvaluatorBuilder {
             home: self.home,
             working_dir,
             max_call_depth: self.max_call_depth.unwrap_or(usize::MAX),
+            experimental_features: self.experimental_features,
         };
         let ctx = Rc::new(EvalContext::new(settings, io));
         ctx.set_globals(crate::builtins::globals(&ctx.settings));

@@ -14,32 +14,42 @@ mod control;
 mod corepkgs;
 mod derivation;
 mod io;
+mod json;
+mod json_parser;
 mod lists;
 mod numbers;
 mod store;
 mod strings;
+mod toml;
 mod types;
+mod xml;
+
+pub use self::toml::parse_toml;
+pub use json::to_json_string;
+pub use json_parser::parse_json;
+pub use xml::to_xml_string;
 
 use crate::context::Settings;
-use crate::error::{Error, Result};
 use crate::globals::Globals;
 use crate::symbol::Symbol;
 use crate::value::{Attrs, Builtin, Value};
-use crate::vm::Vm;
 
 /// Every builtin function, by family.
-fn families() -> [&'static [Builtin]; 10] {
+fn families() -> [&'static [Builtin]; 13] {
     [
         attrs::BUILTINS,
         closure::BUILTINS,
         control::BUILTINS,
         derivation::BUILTINS,
         io::BUILTINS,
+        json::BUILTINS,
         lists::BUILTINS,
         numbers::BUILTINS,
         store::BUILTINS,
         strings::BUILTINS,
+        toml::BUILTINS,
         types::BUILTINS,
+        xml::BUILTINS,
     ]
 }
 
@@ -141,14 +151,4 @@ pub(crate) fn attrs_of(pairs: impl IntoIterator<Item = (&'static str, Value)>) -
             .map(|(k, v)| (Symbol::intern(k), v))
             .collect(),
     ))
-}
-
-/// Serialises a forced value as JSON (`--json`, `builtins.toJSON`).
-pub fn to_json_string(_vm: &mut Vm, _value: &Value) -> Result<String> {
-    Err(Error::other("JSON output is not available yet"))
-}
-
-/// Serialises a forced value as XML (`--xml`, `builtins.toXML`).
-pub fn to_xml_string(_vm: &mut Vm, _value: &Value, _location: bool) -> Result<String> {
-    Err(Error::other("XML output is not available yet"))
 }

@@ -731,9 +731,14 @@ impl<'a, 'e> Compiler<'a, 'e> {
             ast::Param::IdentParam(_) => None,
             ast::Param::Pattern(p) => Some(Rc::new(self.formals(p)?)),
         };
+        let bound_name = match &param {
+            ast::Param::IdentParam(p) => p.ident().map(|i| ident_name(&i)),
+            ast::Param::Pattern(p) => p.pat_bind().and_then(|b| b.ident()).map(|i| ident_name(&i)),
+        };
         self.push_ctx(
             CodeKind::Lambda {
                 formals: formals.clone(),
+                param: bound_name,
             },
             name,
             span,

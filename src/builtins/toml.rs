@@ -1,0 +1,221 @@
+//! `builtins.fromTOML`.
+//!
+//! The document is parsed by the `toml` crate into its spanned tree, which
+//! keeps each value's source text: timestamps (with the experimental
+//! feature `parse-toml-timestamps`) print their fraction of a second with
+//! the precision it was written in, as Nix does.
+
+use spindle_fiber::ensure_sufficient_stack;
+use toml::de::{DeTable, DeValue};
+use toml::value::Datetime;
+use toml::Spanned;
+
+use super::attrs_of;
+use super::json::string_without_context;
+use super::json_parser::check_no_nul;
+use crate::error::{Error, Result};
+use crate::symbol::Symbol;
+use crate::value::{Attrs, Builtin, Value};
+use crate::vm::Vm;
+
+pub(super) static BUILTINS: &[Builtin] = &[Builtin {
+    name: "fromTOML",
+    arity: 1,
+    func: from_toml,
+}];
+
+/// The experimental feature that turns timestamps into values.
+const TIMESTAMPS_FEATURE: &str = "parse-toml-timestamps";
+
+fn from_toml(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+    let text = string_without_context(vm, args[0].clone())?;
+    let timestamps = vm.context().settings.has_feature(TIMESTAMPS_FEATURE);
+    parse_toml(text.as_str(), timestamps).map_err(|e| toml_error(&e))
+}
+
+fn toml_error(e: &Error) -> Error {
+    Error::other(format!("while parsing a TOML string: {e}"))
+}
+
+/// Parses a TOML document into a set. Without `timestamps`, dates and times
+/// are an error (Nix has no value for them); with it, each becomes
+/// `{ _type = "timestamp"; value = "…"; }` in RFC 3339 form.
+pub fn parse_toml(text: &str, timestamps: bool) -> Result<Value> {
+    let doc = DeTable::parse(text).map_err(|e| Error::other(e.to_string().trim_end()))?;
+    let reader = TomlReader { text, timestamps };
+    reader.table(doc.get_ref())
+}
+
+struct TomlReader<'a> {
+    text: &'a str,
+    timestamps: bool,
+}
+
+impl TomlReader<'_> {
+    fn table(&self, table: &DeTable<'_>) -> Result<Value> {
+        let mut entries = Vec::with_capacity(table.len());
+        for (key, value) in table.iter() {
+            check_no_nul(key.get_ref())?;
+            let value = ensure_sufficient_stack(|| self.value(value))?;
+            entries.push((Symbol::intern(key.get_ref()), value));
+        }
+        Ok(Value::Attrs(Attrs::from_unsorted(entries)))
+    }
+
+    fn value(&self, value: &Spanned<DeValue<'_>>) -> Result<Value> {
+        Ok(match value.get_ref() {
+            DeValue::String(s) => {
+                check_no_nul(s)?;
+                Value::string(s.as_ref())
+            }
+            DeValue::Integer(i) => match i64::from_str_radix(i.as_str(), i.radix()) {
+                Ok(n) => Value::Int(n),
+                Err(_) => {
+                    return Err(Error::other(format!(
+                        "integer {i} is outside of Nix integer range"
+                    )))
+                }
+            },
+            DeValue::Float(f) => Value::Float(float(f.as_str())?),
+            DeValue::Boolean(b) => Value::Bool(*b),
+            DeValue::Datetime(dt) => {
+                self.timestamp(dt, self.text.get(value.span()).unwrap_or_default())?
+            }
+            DeValue::Array(items) => {
+                let mut list = Vec::with_capacity(items.len());
+                for item in items.iter() {
+                    list.push(ensure_sufficient_stack(|| self.value(item))?);
+                }
+                Value::list(list)
+            }
+            DeValue::Table(table) => self.table(table)?,
+        })
+    }
+
+    fn timestamp(&self, dt: &Datetime, source: &str) -> Result<Value> {
+        if !self.timestamps {
+            return Err(Error::other("Dates and times are not supported"));
+        }
+        Ok(attrs_of([
+            ("_type", Value::string("timestamp")),
+            ("value", Value::string(format_timestamp(dt, source))),
+        ]))
+    }
+}
+
+/// A float's text (`as_str` has no underscores); a finite literal too large
+/// for a double is an error rather than infinity.
+fn float(text: &str) -> Result<f64> {
+    match text.parse::<f64>() {
+        Ok(f) if f.is_finite() || text.contains("inf") || text.contains("nan") => Ok(f),
+        _ => Err(Error::other(format!(
+            "float {text} cannot be represented as a double"
+        ))),
+    }
+}
+
+/// RFC 3339 text of a TOML date, time or date-time: a `T` between date and
+/// time, seconds always present, the offset as `Z` or `±hh:mm`, and the
+/// fraction of a second in milli-, micro- or nanoseconds, whichever is the
+/// least that holds the digits written in `source`.
+fn format_timestamp(dt: &Datetime, source: &str) -> String {
+    let mut out = String::new();
+    if let Some(date) = &dt.date {
+        out.push_str(&format!(
+            "{:04}-{:02}-{:02}",
+            date.year, date.month, date.day
+        ));
+    }
+    if let Some(time) = &dt.time {
+        if dt.date.is_some() {
+            out.push('T');
+        }
+        out.push_str(&format!(
+            "{:02}:{:02}:{:02}",
+            time.hour,
+            time.minute,
+            time.second.unwrap_or(0)
+        ));
+        if let Some(nanos) = time.nanosecond {
+            let digits = fraction_digits(source);
+            let precision = match digits {
+                0..=3 => 3,
+                4..=6 => 6,
+                _ => 9,
+            };
+            let all = format!("{nanos:09}");
+            out.push('.');
+            out.push_str(&all[..precision]);
+        }
+    }
+    if let Some(offset) = &dt.offset {
+        out.push_str(&offset.to_string());
+    }
+    out
+}
+
+/// How many digits follow the decimal point of a time's seconds.
+fn fraction_digits(source: &str) -> usize {
+    match source.split_once('.') {
+        Some((_, rest)) => rest.chars().take_while(char::is_ascii_digit).count(),
+        None => 0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn toml(text: &str) -> String {
+        crate::print::print_value(&parse_toml(text, true).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn timestamps_keep_their_precision_class() {
+        assert_eq!(
+            toml("a = 1979-05-27 07:32:00.1Z"),
+            "{ a = { _type = \"timestamp\"; value = \"1979-05-27T07:32:00.100Z\"; }; }"
+        );
+        assert_eq!(
+            toml("a = 00:32:00.1234"),
+            "{ a = { _type = \"timestamp\"; value = \"00:32:00.123400\"; }; }"
+        );
+        assert_eq!(
+            toml("a = 1979-05-27t00:32:00.1234567891-07:00"),
+            "{ a = { _type = \"timestamp\"; value = \"1979-05-27T00:32:00.123456789-07:00\"; }; }"
+        );
+        assert_eq!(
+            toml("a = 1979-05-27"),
+            "{ a = { _type = \"timestamp\"; value = \"1979-05-27\"; }; }"
+        );
+    }
+
+    #[test]
+    fn timestamps_need_the_feature() {
+        let err = parse_toml("a = 1979-05-27", false).unwrap_err();
+        assert_eq!(err.to_string(), "Dates and times are not supported");
+    }
+
+    #[test]
+    fn integers_are_checked_for_range() {
+        assert_eq!(
+            toml("a = 0x7fffffffffffffff"),
+            "{ a = 9223372036854775807; }"
+        );
+        assert_eq!(
+            toml("a = -9223372036854775808"),
+            "{ a = -9223372036854775808; }"
+        );
+        assert!(parse_toml("a = 9223372036854775808", false).is_err());
+        assert!(parse_toml("a = 0xffffffffffffffff", false).is_err());
+    }
+
+    #[test]
+    fn special_floats() {
+        assert_eq!(
+            toml("a = inf\nb = -inf\nc = nan\nd = 1e300"),
+            "{ a = inf; b = -inf; c = nan; d = 1e+300; }"
+        );
+        assert!(parse_toml("a = 1e400", false).is_err());
+    }
+}

@@ -1,0 +1,325 @@
+//! XML: `builtins.toXML` and the `--xml` output, in Nix's own schema
+//! (`<expr>`, `<attrs>`, `<attr name=…>`, `<string value=…/>`, …).
+
+use std::collections::HashSet;
+
+use spindle_fiber::ensure_sufficient_stack;
+
+use crate::error::Result;
+use crate::print::format_float;
+use crate::source::Span;
+use crate::symbol::known;
+use crate::value::{Attrs, Builtin, Closure, Context, NixString, Value};
+use crate::vm::Vm;
+
+pub(super) static BUILTINS: &[Builtin] = &[Builtin {
+    name: "toXML",
+    arity: 1,
+    func: to_xml,
+}];
+
+fn to_xml(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+    let mut writer = XmlWriter::new(true, false);
+    writer.document(vm, &args[0])?;
+    Ok(Value::String(NixString::with_context(
+        writer.out,
+        writer.context,
+    )))
+}
+
+/// Serialises a value as an XML document (`--xml`), without the final
+/// newline (the caller ends the line). Nothing is forced but a set's
+/// `type`, to recognise derivations: what is still unevaluated shows as
+/// `<unevaluated />`. With `location`, attributes and lambdas carry the
+/// file, line and column they were defined at.
+pub fn to_xml_string(vm: &mut Vm, value: &Value, location: bool) -> Result<String> {
+    let mut writer = XmlWriter::new(false, location);
+    writer.document(vm, value)?;
+    let mut out = writer.out;
+    if out.ends_with('\n') {
+        out.pop();
+    }
+    Ok(out)
+}
+
+/// One XML attribute: its name and unescaped value.
+type XmlAttr = (&'static str, String);
+
+struct XmlWriter {
+    out: String,
+    depth: usize,
+    context: Context,
+    /// Force values while walking (`toXML`), or print thunks as they are.
+    strict: bool,
+    location: bool,
+    /// Derivations already shown in full, by `drvPath`.
+    drvs_seen: HashSet<String>,
+}
+
+impl XmlWriter {
+    fn new(strict: bool, location: bool) -> XmlWriter {
+        XmlWriter {
+            out: String::new(),
+            depth: 0,
+            context: Context::new(),
+            strict,
+            location,
+            drvs_seen: HashSet::new(),
+        }
+    }
+
+    fn document(&mut self, vm: &mut Vm, value: &Value) -> Result<()> {
+        self.out
+            .push_str("<?xml version='1.0' encoding='utf-8'?>\n");
+        self.open("expr", Vec::new());
+        self.value(vm, value)?;
+        self.close("expr");
+        Ok(())
+    }
+
+    // ---- elements ----------------------------------------------------------
+
+    fn indent(&mut self) {
+        for _ in 0..self.depth {
+            self.out.push_str("  ");
+        }
+    }
+
+    fn tag(&mut self, name: &str, mut attrs: Vec<XmlAttr>) {
+        self.indent();
+        self.out.push('<');
+        self.out.push_str(name);
+        attrs.sort_by_key(|a| a.0);
+        for (key, value) in &attrs {
+            self.out.push(' ');
+            self.out.push_str(key);
+            self.out.push_str("=\"");
+            escape_into(&mut self.out, value);
+            self.out.push('"');
+        }
+    }
+
+    fn open(&mut self, name: &str, attrs: Vec<XmlAttr>) {
+        self.tag(name, attrs);
+        self.out.push_str(">\n");
+        self.depth += 1;
+    }
+
+    fn close(&mut self, name: &str) {
+        self.depth -= 1;
+        self.indent();
+        self.out.push_str("</");
+        self.out.push_str(name);
+        self.out.push_str(">\n");
+    }
+
+    fn empty(&mut self, name: &str, attrs: Vec<XmlAttr>) {
+        self.tag(name, attrs);
+        self.out.push_str(" />\n");
+    }
+
+    fn empty_with_value(&mut self, name: &str, value: impl Into<String>) {
+        self.empty(name, vec![("value", value.into())]);
+    }
+
+    // ---- values ------------------------------------------------------------
+
+    fn value(&mut self, vm: &mut Vm, value: &Value) -> Result<()> {
+        let value = if self.strict {
+            vm.force_ref(value)?
+        } else {
+            value.shallow_resolved()
+        };
+        match value {
+            Value::Int(i) => self.empty_with_value("int", i.to_string()),
+            Value::Bool(b) => self.empty_with_value("bool", if b { "true" } else { "false" }),
+            Value::String(s) => {
+                if let Some(ctx) = s.context() {
+                    self.context.extend(ctx.iter().cloned());
+                }
+                self.empty_with_value("string", s.as_str());
+            }
+            Value::Path(p) => self.empty_with_value("path", p.as_str()),
+            Value::Null => self.empty("null", Vec::new()),
+            Value::Float(f) => self.empty_with_value("float", format_float(f)),
+            Value::Attrs(attrs) => {
+                if is_derivation(vm, &attrs)? {
+                    self.derivation(vm, &attrs)?;
+                } else {
+                    self.open("attrs", Vec::new());
+                    self.attrs(vm, &attrs)?;
+                    self.close("attrs");
+                }
+            }
+            Value::List(items) => {
+                self.open("list", Vec::new());
+                for item in items.iter() {
+                    ensure_sufficient_stack(|| self.value(vm, item))?;
+                }
+                self.close("list");
+            }
+            Value::Closure(closure) => self.function(vm, &closure),
+            Value::Builtin(_) | Value::PrimApp(_) | Value::Thunk(_) => {
+                self.empty("unevaluated", Vec::new())
+            }
+        }
+        Ok(())
+    }
+
+    /// The attributes of a set, in name order.
+    fn attrs(&mut self, vm: &mut Vm, attrs: &Attrs) -> Result<()> {
+        let mut entries: Vec<_> = attrs.entries().iter().collect();
+        entries.sort_by_cached_key(|(name, _)| name.name());
+        for (name, item) in entries {
+            let mut xml_attrs = vec![("name", name.name().to_string())];
+            if let Some(span) = attrs.position(*name) {
+                self.position(vm, span, &mut xml_attrs);
+            }
+            self.open("attr", xml_attrs);
+            ensure_sufficient_stack(|| self.value(vm, item))?;
+            self.close("attr");
+        }
+        Ok(())
+    }
+
+    /// A derivation names its `drvPath` and `outPath`; its attributes are
+    /// shown the first time only (derivations refer to each other a lot).
+    fn derivation(&mut self, vm: &mut Vm, attrs: &Attrs) -> Result<()> {
+        let drv_path = self.string_attr(vm, attrs, known::drv_path())?;
+        let out_path = self.string_attr(vm, attrs, known::out_path())?;
+        let mut xml_attrs = Vec::new();
+        if let Some(p) = &drv_path {
+            xml_attrs.push(("drvPath", p.clone()));
+        }
+        if let Some(p) = out_path {
+            xml_attrs.push(("outPath", p));
+        }
+        self.open("derivation", xml_attrs);
+        let first_time = drv_path.is_some_and(|p| !p.is_empty() && self.drvs_seen.insert(p));
+        if first_time {
+            self.attrs(vm, attrs)?;
+        } else {
+            self.empty("repeated", Vec::new());
+        }
+        self.close("derivation");
+        Ok(())
+    }
+
+    /// The text of a string attribute (forced when strict), if it is one.
+    fn string_attr(
+        &mut self,
+        vm: &mut Vm,
+        attrs: &Attrs,
+        name: crate::symbol::Symbol,
+    ) -> Result<Option<String>> {
+        let Some(value) = attrs.get(name) else {
+            return Ok(None);
+        };
+        let value = if self.strict {
+            vm.force_ref(value)?
+        } else {
+            value.shallow_resolved()
+        };
+        Ok(match value {
+            Value::String(s) => Some(s.as_str().to_string()),
+            _ => None,
+        })
+    }
+
+    /// A lambda shows its parameter: a name, or the pattern's formals in
+    /// name order (with the `@` name and `...` if present).
+    fn function(&mut self, vm: &mut Vm, closure: &Closure) {
+        let code = closure.code();
+        let mut xml_attrs = Vec::new();
+        self.position(vm, code.span, &mut xml_attrs);
+        self.open("function", xml_attrs);
+        match code.formals() {
+            Some(formals) => {
+                let mut pattern_attrs = Vec::new();
+                if let Some(name) = code.param() {
+                    pattern_attrs.push(("name", name.name().to_string()));
+                }
+                if formals.ellipsis {
+                    pattern_attrs.push(("ellipsis", "1".to_string()));
+                }
+                self.open("attrspat", pattern_attrs);
+                let mut names: Vec<_> = formals.entries.iter().map(|(n, _)| n.name()).collect();
+                names.sort();
+                for name in names {
+                    self.empty("attr", vec![("name", name.to_string())]);
+                }
+                self.close("attrspat");
+            }
+            None => {
+                let name = code.param().map(|n| n.name().to_string());
+                self.empty("varpat", vec![("name", name.unwrap_or_default())]);
+            }
+        }
+        self.close("function");
+    }
+
+    fn position(&self, vm: &Vm, span: Span, attrs: &mut Vec<XmlAttr>) {
+        if !self.location {
+            return;
+        }
+        let loc = vm.context().location(span);
+        attrs.push(("path", loc.file));
+        attrs.push(("line", loc.line.to_string()));
+        attrs.push(("column", loc.column.to_string()));
+    }
+}
+
+/// Whether a set is a derivation: its `type` (forced) is `"derivation"`.
+fn is_derivation(vm: &mut Vm, attrs: &Attrs) -> Result<bool> {
+    let Some(ty) = attrs.get(known::type_()) else {
+        return Ok(false);
+    };
+    Ok(matches!(vm.force_ref(ty)?, Value::String(s) if s.as_str() == "derivation"))
+}
+
+/// Escapes an attribute value as Nix 2.8 does: markup characters and
+/// newlines only (tabs and carriage returns stay as they are).
+fn escape_into(out: &mut String, s: &str) {
+    for c in s.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            '\n' => out.push_str("&#xA;"),
+            c => out.push(c),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::value::ContextElem;
+    use crate::Evaluator;
+
+    #[test]
+    fn the_result_keeps_the_context_of_its_strings() {
+        let elem = ContextElem::Plain("/nix/store/aaa-x".into());
+        let value = Value::list(vec![Value::String(NixString::with_context(
+            "s",
+            Context::from([elem.clone()]),
+        ))]);
+        let result = Evaluator::builder()
+            .build()
+            .with_vm(|vm| vm.call_forced(Value::Builtin(&BUILTINS[0]), value))
+            .unwrap();
+        let Value::String(s) = result else {
+            panic!("toXML returns a string")
+        };
+        assert!(s.as_str().contains("<string value=\"s\" />"));
+        assert_eq!(s.context().cloned(), Some(Context::from([elem])));
+    }
+
+    #[test]
+    fn escaping_covers_markup_and_newlines() {
+        let mut out = String::new();
+        escape_into(&mut out, "a<b>&\"c'\n\t\r");
+        assert_eq!(out, "a&lt;b&gt;&amp;&quot;c'&#xA;\t\r");
+    }
+}

@@ -1,0 +1,1 @@
+builtins.toJSON { f = builtins.map (x: x); }
