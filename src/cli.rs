@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, Parser, Subcommand};
 
+use spindle::compiler::{LintLevel, Lints};
 use spindle::eval::absolute;
 use spindle::value::{Attrs, Value};
 use spindle::vm::Vm;
@@ -89,18 +90,23 @@ struct EvalArgs {
     /// `parse-toml-timestamps` changes anything.
     #[arg(long, value_name = "FEATURES", action = clap::ArgAction::Append)]
     extra_experimental_features: Vec<String>,
-    /// Accepted and ignored: newer Nix's lint for absolute path literals.
-    #[arg(long, value_name = "LEVEL")]
-    lint_absolute_path_literals: Option<String>,
-    /// Accepted and ignored: newer Nix's lint for `./`-less path literals.
-    #[arg(long, value_name = "LEVEL")]
-    lint_short_path_literals: Option<String>,
-    /// Accepted and ignored: newer Nix's lint for URL literals.
-    #[arg(long, value_name = "LEVEL")]
-    lint_url_literals: Option<String>,
+    /// Lint absolute and home path literals: ignore, warn or fatal.
+    #[arg(long, value_name = "LEVEL", value_parser = parse_lint_level)]
+    lint_absolute_path_literals: Option<LintLevel>,
+    /// Lint relative path literals without `./`: ignore, warn or fatal.
+    #[arg(long, value_name = "LEVEL", value_parser = parse_lint_level)]
+    lint_short_path_literals: Option<LintLevel>,
+    /// Lint unquoted URL literals: ignore, warn or fatal.
+    #[arg(long, value_name = "LEVEL", value_parser = parse_lint_level)]
+    lint_url_literals: Option<LintLevel>,
     /// Accepted and ignored: Spindle has no store.
     #[arg(long)]
     readonly_mode: bool,
+}
+
+fn parse_lint_level(s: &str) -> Result<LintLevel, String> {
+    LintLevel::parse(s)
+        .ok_or_else(|| format!("invalid lint level '{s}': expected ignore, warn or fatal"))
 }
 
 fn parse_size(s: &str) -> Result<usize, String> {
@@ -156,6 +162,11 @@ fn eval(args: EvalArgs) -> i32 {
             .iter()
             .flat_map(|f| f.split_whitespace()),
     );
+    builder = builder.lints(Lints {
+        absolute_paths: args.lint_absolute_path_literals.unwrap_or_default(),
+        short_paths: args.lint_short_path_literals.unwrap_or_default(),
+        urls: args.lint_url_literals.unwrap_or_default(),
+    });
     let evaluator = builder.build();
     let show_trace = args.show_trace && !args.no_show_trace;
     match run(&evaluator, &args) {

@@ -59,6 +59,8 @@ pub struct Settings {
     pub max_call_depth: usize,
     /// Enabled experimental features (`--extra-experimental-features`).
     pub experimental_features: Vec<String>,
+    /// Which literal lints are on.
+    pub lints: crate::compiler::Lints,
 }
 
 impl Settings {
@@ -116,16 +118,21 @@ impl EvalContext {
         let file = self.sources.add(name, text);
         let globals = self.globals();
         let home = self.settings.home.clone();
-        spindle_fiber::on_large_stack(PARSER_STACK, || {
+        let compiled = spindle_fiber::on_large_stack(PARSER_STACK, || {
             let root = syntax::parse(&file)?;
             let env = CompileEnv {
                 globals: &globals,
                 scope,
                 base_dir,
                 home: home.as_deref(),
+                lints: self.settings.lints,
             };
             compile(&root, &file, &env)
-        })
+        })?;
+        for warning in &compiled.warnings {
+            self.io.warn(&warning.render_warning(&self.sources));
+        }
+        Ok(compiled.code)
     }
 
     /// The cached value of an imported file, if it was imported before.

@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
+use crate::compiler::Lints;
 use crate::context::{EvalContext, SearchPathEntry, Settings};
 use crate::error::{Error, Result};
 use crate::io::{EvalIo, PureIo, StdIo};
@@ -25,6 +26,7 @@ pub struct EvaluatorBuilder {
     working_dir: Option<PathBuf>,
     max_call_depth: Option<usize>,
     experimental_features: Vec<String>,
+    lints: Lints,
 }
 
 impl Default for EvaluatorBuilder {
@@ -39,6 +41,7 @@ impl Default for EvaluatorBuilder {
             working_dir: None,
             max_call_depth: None,
             experimental_features: Vec::new(),
+            lints: Lints::default(),
         }
     }
 }
@@ -114,6 +117,13 @@ impl EvaluatorBuilder {
         self
     }
 
+    /// Turns on lints for literals (absolute and home paths, `./`-less
+    /// relative paths, unquoted URLs).
+    pub fn lints(mut self, lints: Lints) -> Self {
+        self.lints = lints;
+        self
+    }
+
     /// Builds the evaluator.
     pub fn build(self) -> Evaluator {
         let io: Rc<dyn EvalIo> = match (self.io, self.pure) {
@@ -134,6 +144,7 @@ impl EvaluatorBuilder {
             working_dir,
             max_call_depth: self.max_call_depth.unwrap_or(usize::MAX),
             experimental_features: self.experimental_features,
+            lints: self.lints,
         };
         let ctx = Rc::new(EvalContext::new(settings, io));
         ctx.set_globals(crate::builtins::globals(&ctx.settings));

@@ -9,7 +9,10 @@
 //! every binding of the group is in place.
 
 mod bindings;
+mod lints;
 mod scope;
+
+pub use lints::{LintLevel, Lints};
 
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
@@ -36,15 +39,26 @@ pub struct CompileEnv<'a> {
     pub base_dir: &'a Path,
     /// The home directory for `~/…` paths.
     pub home: Option<&'a str>,
+    /// Which literal lints are on.
+    pub lints: Lints,
+}
+
+/// A compiled file and the lint warnings compiling it produced.
+pub struct Compiled {
+    /// The code of the whole file.
+    pub code: Rc<Code>,
+    /// Warnings to show.
+    pub warnings: Vec<Error>,
 }
 
 /// Compiles a parsed file or expression.
-pub fn compile(root: &ast::Root, file: &Arc<codemap::File>, env: &CompileEnv) -> Result<Rc<Code>> {
+pub fn compile(root: &ast::Root, file: &Arc<codemap::File>, env: &CompileEnv) -> Result<Compiled> {
     let mut compiler = Compiler {
         file: file.clone(),
         env,
         ctxs: Vec::new(),
         synthetic: 0,
+        warnings: Vec::new(),
     };
     let span = compiler.span_of(root.syntax());
     compiler.push_ctx(CodeKind::Toplevel, None, span);
@@ -53,7 +67,10 @@ pub fn compile(root: &ast::Root, file: &Arc<codemap::File>, env: &CompileEnv) ->
         .ok_or_else(|| Error::at(ErrorKind::Syntax("empty expression".into()), span))?;
     compiler.compile(&expr)?;
     compiler.emit(Op::Return, span);
-    Ok(Rc::new(compiler.pop_ctx()))
+    Ok(Compiled {
+        code: Rc::new(compiler.pop_ctx()),
+        warnings: compiler.warnings,
+    })
 }
 
 /// The code object being built.
@@ -84,6 +101,7 @@ struct Compiler<'a, 'e> {
     env: &'e CompileEnv<'a>,
     ctxs: Vec<Ctx>,
     synthetic: u32,
+    warnings: Vec<Error>,
 }
 
 /// An attribute name as written: known now, or computed at run time.
@@ -358,7 +376,11 @@ impl<'a, 'e> Compiler<'a, 'e> {
                     lit.syntax(),
                 )
             })?),
-            ast::LiteralKind::Uri(u) => Value::string(u.syntax().text()),
+            ast::LiteralKind::Uri(u) => {
+                let text = u.syntax().text().to_string();
+                self.lint(lints::check_url(&self.env.lints, &text, span))?;
+                Value::string(text)
+            }
         };
         self.constant(value, span);
         Ok(())
@@ -397,7 +419,21 @@ impl<'a, 'e> Compiler<'a, 'e> {
         Ok(())
     }
 
+    /// Applies a lint's finding: a warning is kept, a fatal one fails.
+    fn lint(&mut self, finding: Option<lints::Finding>) -> Result<()> {
+        match finding {
+            None => Ok(()),
+            Some(lints::Finding::Warning(w)) => {
+                self.warnings.push(w);
+                Ok(())
+            }
+            Some(lints::Finding::Fatal(e)) => Err(e),
+        }
+    }
+
     fn compile_path(&mut self, expr: &ast::Expr, span: Span) -> Result<()> {
+        let text = expr.syntax().text().to_string();
+        self.lint(lints::check_path(&self.env.lints, &text, span))?;
         let path = ast::Path::cast(expr.syntax().clone())
             .ok_or_else(|| self.error(syntax("invalid path"), expr.syntax()))?;
         if let ast::Path::PathSearch(search) = &path {
