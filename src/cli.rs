@@ -80,6 +80,9 @@ struct EvalArgs {
     /// Accepted and ignored: Spindle has no store.
     #[arg(long)]
     read_write_mode: bool,
+    /// Print the evaluation's time and peak fiber stack on standard error.
+    #[arg(long)]
+    stats: bool,
     /// Accepted for compatibility: evaluation is impure unless --pure-eval.
     #[arg(long)]
     impure: bool,
@@ -169,7 +172,16 @@ fn eval(args: EvalArgs) -> i32 {
     });
     let evaluator = builder.build();
     let show_trace = args.show_trace && !args.no_show_trace;
-    match run(&evaluator, &args) {
+    let started = std::time::Instant::now();
+    let outcome = run(&evaluator, &args);
+    if args.stats {
+        eprintln!(
+            "stats: time {:.3} s, peak fiber stack {} bytes",
+            started.elapsed().as_secs_f64(),
+            evaluator.peak_stack_bytes()
+        );
+    }
+    match outcome {
         Ok(output) => {
             println!("{output}");
             0

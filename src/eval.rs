@@ -151,6 +151,7 @@ impl EvaluatorBuilder {
         Evaluator {
             ctx,
             stack_budget: self.stack_budget,
+            peak_stack: std::cell::Cell::new(0),
         }
     }
 }
@@ -165,6 +166,7 @@ impl EvaluatorBuilder {
 pub struct Evaluator {
     ctx: Rc<EvalContext>,
     stack_budget: usize,
+    peak_stack: std::cell::Cell<usize>,
 }
 
 impl Evaluator {
@@ -186,10 +188,22 @@ impl Evaluator {
             ..Default::default()
         };
         let ctx = self.ctx.clone();
-        spindle_fiber::run(config, move || {
+        let (result, peak) = spindle_fiber::run(config, move || {
             let mut vm = Vm::new(ctx);
-            f(&mut vm)
-        })
+            let result = f(&mut vm);
+            let peak = spindle_fiber::current_stats()
+                .map(|s| s.peak_segments * s.segment_size)
+                .unwrap_or(0);
+            (result, peak)
+        });
+        self.peak_stack.set(self.peak_stack.get().max(peak));
+        result
+    }
+
+    /// The most fiber stack any evaluation of this evaluator has used so
+    /// far, in bytes (whole segments).
+    pub fn peak_stack_bytes(&self) -> usize {
+        self.peak_stack.get()
     }
 
     /// Evaluates an expression to weak head normal form. Relative paths in

@@ -120,6 +120,7 @@ impl Vm {
     // ---- calling -------------------------------------------------------------
 
     /// Applies `function` to `arg`. The result may be a thunk.
+    #[inline(never)]
     pub fn call(&mut self, function: Value, arg: Value) -> Result<Value> {
         match self.force(function)? {
             Value::Closure(closure) => {
@@ -169,6 +170,7 @@ impl Vm {
         self.call_forced(partial, b)
     }
 
+    #[inline(always)]
     fn call_closure(&mut self, closure: &Closure, arg: Value, site: Option<Span>) -> Result<Value> {
         let code = closure.code();
         let frame = CallFrame {
@@ -249,15 +251,26 @@ impl Vm {
         }
     }
 
+    /// `Op::Call`. A closure call is the common case and the one deep
+    /// recursion is made of, so it is handled here with as little native
+    /// stack as possible; everything else goes through [`Vm::call`].
     #[inline(never)]
     fn op_call(&mut self, code: &Code, ip: usize) -> Result<()> {
         let arg = self.pop();
-        let function = self.pop();
-        let result = self
-            .call_at(function, arg, code.spans[ip - 1])
-            .map_err(|e| at_op(e, code, ip))?;
-        self.stack.push(result);
-        Ok(())
+        let result = match self.pop() {
+            Value::Closure(closure) => {
+                let site = code.spans[ip - 1];
+                ensure_sufficient_stack(|| self.call_closure(&closure, arg, Some(site)))
+            }
+            other => self.call(other, arg),
+        };
+        match result {
+            Ok(v) => {
+                self.stack.push(v);
+                Ok(())
+            }
+            Err(e) => Err(at_op(e, code, ip)),
+        }
     }
 
     #[inline(never)]
@@ -445,15 +458,6 @@ impl Vm {
         let v = f(self, a, b)?;
         self.stack.push(v);
         Ok(())
-    }
-
-    fn call_at(&mut self, function: Value, arg: Value, site: Span) -> Result<Value> {
-        match function {
-            Value::Closure(closure) => {
-                ensure_sufficient_stack(|| self.call_closure(&closure, arg, Some(site)))
-            }
-            other => self.call(other, arg),
-        }
     }
 
     fn capture(&self, captures: &[Capture], upvalues: &[Value], base: usize) -> Box<[Value]> {
