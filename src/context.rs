@@ -57,6 +57,8 @@ pub struct Settings {
     pub working_dir: PathBuf,
     /// The most nested function calls allowed.
     pub max_call_depth: usize,
+    /// The most stack (native and saved calls) an evaluation may use, in bytes.
+    pub stack_budget: usize,
     /// Enabled experimental features (`--extra-experimental-features`).
     pub experimental_features: Vec<String>,
     /// Which literal lints are on.

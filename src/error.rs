@@ -186,6 +186,11 @@ impl Error {
         self.0.trace.push(TraceFrame { message, span });
     }
 
+    /// Counts one more frame left out of the trace.
+    pub fn note_elided_frame(&mut self) {
+        self.0.elided_frames += 1;
+    }
+
     /// Replaces the trace, noting how many frames were left out.
     pub fn set_trace(&mut self, trace: Vec<TraceFrame>, elided: usize) {
         self.0.trace = trace;

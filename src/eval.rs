@@ -143,6 +143,7 @@ impl EvaluatorBuilder {
             home: self.home,
             working_dir,
             max_call_depth: self.max_call_depth.unwrap_or(usize::MAX),
+            stack_budget: self.stack_budget,
             experimental_features: self.experimental_features,
             lints: self.lints,
         };

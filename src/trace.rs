@@ -52,3 +52,17 @@ pub fn with_context(mut error: Error, message: String) -> Error {
     error.push_trace(message, None);
     error
 }
+
+/// Adds "while calling" for one call to the error's trace, keeping the
+/// innermost [`SHOWN_FRAMES`] and counting the rest.
+pub fn add_call(error: &mut Error, frame: &CallFrame) {
+    if error.trace().len() < SHOWN_FRAMES {
+        let name = frame
+            .name
+            .map(|n| format!("'{n}'"))
+            .unwrap_or_else(|| "anonymous lambda".to_string());
+        error.push_trace(format!("while calling {name}"), Some(frame.span));
+    } else {
+        error.note_elided_frame();
+    }
+}

@@ -38,17 +38,39 @@ pub struct CallFrame {
 pub struct Vm {
     stack: Vec<Value>,
     ctx: Rc<EvalContext>,
+    /// Bytecode calls in progress, saved by the dispatch loop.
+    calls: Vec<SavedCall>,
+    /// The most entries `calls` may have: the call depth limit or what the
+    /// stack budget buys, whichever is smaller.
+    max_calls: usize,
+    /// Closure calls in progress that were made from native code.
     call_depth: usize,
     max_call_depth: usize,
+}
+
+/// A caller suspended in the dispatch loop while its callee runs.
+struct SavedCall {
+    /// The caller's closure (`None` for the code the loop was started with).
+    closure: Option<Closure>,
+    ip: usize,
+    base: usize,
+    /// The call that was made, for traces.
+    frame: CallFrame,
 }
 
 impl Vm {
     /// A VM for the given evaluation context.
     pub fn new(ctx: Rc<EvalContext>) -> Vm {
         let max_call_depth = ctx.settings.max_call_depth;
+        // A saved call and its callee's locals and operands cost heap
+        // instead of native stack; they count against the stack budget.
+        let per_call = std::mem::size_of::<SavedCall>() + 4 * std::mem::size_of::<Value>();
+        let max_calls = (ctx.settings.stack_budget / per_call).min(max_call_depth);
         Vm {
             stack: Vec::with_capacity(1024),
             ctx,
+            calls: Vec::new(),
+            max_calls,
             call_depth: 0,
             max_call_depth,
         }
@@ -170,20 +192,22 @@ impl Vm {
         self.call_forced(partial, b)
     }
 
-    #[inline(always)]
+    /// Calls a closure from native code (a builtin, `__functor`, a thunk
+    /// of `f x`): a new run of the dispatch loop, on a fresh segment if the
+    /// stack runs low. Calls from bytecode to bytecode do not come here;
+    /// the loop handles them with frames of its own.
     fn call_closure(&mut self, closure: &Closure, arg: Value, site: Option<Span>) -> Result<Value> {
         let code = closure.code();
         let frame = CallFrame {
             name: code.name,
             span: site.unwrap_or(code.span),
         };
-        if self.call_depth >= self.max_call_depth {
+        if self.call_depth + self.calls.len() >= self.max_call_depth {
             return Err(call_depth_exceeded(self.max_call_depth));
         }
         self.call_depth += 1;
         let result = spindle_fiber::with_frame(&frame, || {
-            self.execute(code, closure.upvalues(), Some(arg))
-                .map_err(crate::trace::attach)
+            self.execute_as(code, closure.upvalues(), Some(arg), Some(frame))
         });
         self.call_depth -= 1;
         result
@@ -198,14 +222,44 @@ impl Vm {
         upvalues: &[Value],
         arg: Option<Value>,
     ) -> Result<Value> {
+        self.execute_as(code, upvalues, arg, None)
+    }
+
+    /// [`Vm::execute`] for the body of a call described by `frame`, which
+    /// traces name.
+    fn execute_as(
+        &mut self,
+        code: &Code,
+        upvalues: &[Value],
+        arg: Option<Value>,
+        frame: Option<CallFrame>,
+    ) -> Result<Value> {
         let base = self.stack.len();
         self.stack.resize(base + code.locals as usize, Value::Null);
         if let Some(arg) = arg {
             self.stack[base] = arg;
         }
+        let floor = self.calls.len();
         let result = self.dispatch(code, upvalues, base);
+        if let Err(e) = result {
+            let e = self.unwind_calls(e, floor, frame);
+            self.stack.truncate(base);
+            return Err(e);
+        }
         self.stack.truncate(base);
         result
+    }
+
+    /// After an error in a run of the dispatch loop: records the calls it
+    /// had in progress in the error's trace, innermost first, and drops them.
+    #[cold]
+    #[inline(never)]
+    fn unwind_calls(&mut self, mut error: Error, floor: usize, root: Option<CallFrame>) -> Error {
+        let frames: Vec<CallFrame> = self.calls.drain(floor..).map(|c| c.frame).collect();
+        for frame in frames.iter().rev().chain(root.as_ref()) {
+            crate::trace::add_call(&mut error, frame);
+        }
+        error
     }
 
     #[inline]
@@ -213,12 +267,30 @@ impl Vm {
         self.stack.pop().expect("the compiler balances the stack")
     }
 
-    /// The interpreter loop. Its own native frame is what one level of Nix
-    /// recursion costs in stack, so only the most frequent, simplest ops are
-    /// handled inline; everything else is in [`Vm::slow_op`], out of line.
-    fn dispatch(&mut self, code: &Code, upvalues: &[Value], base: usize) -> Result<Value> {
+    /// The interpreter loop.
+    ///
+    /// A call from bytecode to a closure does not recurse natively: the
+    /// caller's position is saved in `self.calls` and the loop continues in
+    /// the callee, so plain Nix recursion costs heap, not native stack.
+    /// Native recursion happens where evaluation must nest: forcing a thunk,
+    /// a builtin calling back into Nix. Only the most frequent, simplest ops
+    /// are handled inline; everything else is in [`Vm::slow_op`], out of
+    /// line, to keep this function's own frame small.
+    fn dispatch(
+        &mut self,
+        root_code: &Code,
+        root_upvalues: &[Value],
+        root_base: usize,
+    ) -> Result<Value> {
+        let floor = self.calls.len();
+        let mut current: Option<Closure> = None;
         let mut ip = 0;
+        let mut base = root_base;
         loop {
+            let code: &Code = match &current {
+                Some(c) => c.code(),
+                None => root_code,
+            };
             let op = code.ops[ip];
             ip += 1;
             match op {
@@ -227,7 +299,13 @@ impl Vm {
                     let v = self.stack[base + slot as usize].clone();
                     self.stack.push(v);
                 }
-                Op::GetUpvalue(i) => self.stack.push(upvalues[i as usize].clone()),
+                Op::GetUpvalue(i) => {
+                    let upvalues = match &current {
+                        Some(c) => c.upvalues(),
+                        None => root_upvalues,
+                    };
+                    self.stack.push(upvalues[i as usize].clone());
+                }
                 Op::SetLocal(slot) => {
                     let v = self.pop();
                     self.stack[base + slot as usize] = v;
@@ -242,35 +320,101 @@ impl Vm {
                         }
                     }
                 },
-                Op::Call => self.op_call(code, ip)?,
-                Op::Return => return Ok(self.pop()),
-                other => self
-                    .slow_op(other, code, upvalues, base, &mut ip)
-                    .map_err(|e| at_op(e, code, ip))?,
+                Op::Call => {
+                    let arg = self.pop();
+                    match self.pop() {
+                        Value::Closure(callee) => {
+                            let site = code.spans[ip - 1];
+                            let caller = current.take();
+                            self.enter_call(&callee, arg, site, caller, ip, base)
+                                .map_err(|e| e.with_span(site))?;
+                            base = self.stack.len() - callee.code().locals as usize;
+                            current = Some(callee);
+                            ip = 0;
+                        }
+                        other => self.op_call_native(other, arg, code, ip)?,
+                    }
+                }
+                Op::Return => {
+                    let value = self.pop();
+                    if self.calls.len() == floor {
+                        return Ok(value);
+                    }
+                    self.stack.truncate(base);
+                    let caller = self.calls.pop().expect("a call is in progress");
+                    current = caller.closure;
+                    ip = caller.ip;
+                    base = caller.base;
+                    self.stack.push(value);
+                }
+                other => {
+                    let upvalues = match &current {
+                        Some(c) => c.upvalues(),
+                        None => root_upvalues,
+                    };
+                    self.slow_op(other, code, upvalues, base, &mut ip)
+                        .map_err(|e| at_op(e, code, ip))?
+                }
             }
         }
     }
 
-    /// `Op::Call`. A closure call is the common case and the one deep
-    /// recursion is made of, so it is handled here with as little native
-    /// stack as possible; everything else goes through [`Vm::call`].
+    /// Saves the caller and sets up the callee's locals on the value stack.
     #[inline(never)]
-    fn op_call(&mut self, code: &Code, ip: usize) -> Result<()> {
-        let arg = self.pop();
-        let result = match self.pop() {
-            Value::Closure(closure) => {
-                let site = code.spans[ip - 1];
-                ensure_sufficient_stack(|| self.call_closure(&closure, arg, Some(site)))
-            }
-            other => self.call(other, arg),
-        };
-        match result {
-            Ok(v) => {
-                self.stack.push(v);
-                Ok(())
-            }
-            Err(e) => Err(at_op(e, code, ip)),
+    fn enter_call(
+        &mut self,
+        callee: &Closure,
+        arg: Value,
+        site: Span,
+        caller: Option<Closure>,
+        ip: usize,
+        base: usize,
+    ) -> Result<()> {
+        if self.calls.len() >= self.max_calls {
+            return Err(self.call_limit_error());
         }
+        let code = callee.code();
+        self.calls.push(SavedCall {
+            closure: caller,
+            ip,
+            base,
+            frame: CallFrame {
+                name: code.name,
+                span: site,
+            },
+        });
+        let callee_base = self.stack.len();
+        self.stack
+            .resize(callee_base + code.locals as usize, Value::Null);
+        self.stack[callee_base] = arg;
+        Ok(())
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn call_limit_error(&self) -> Error {
+        if self.calls.len() + self.call_depth >= self.max_call_depth {
+            call_depth_exceeded(self.max_call_depth)
+        } else {
+            Error::new(ErrorKind::StackExhausted {
+                budget: self.ctx.settings.stack_budget,
+            })
+        }
+    }
+
+    /// `Op::Call` of something other than a closure: a builtin, a partial
+    /// application, a set with `__functor`.
+    #[inline(never)]
+    fn op_call_native(
+        &mut self,
+        function: Value,
+        arg: Value,
+        code: &Code,
+        ip: usize,
+    ) -> Result<()> {
+        let v = self.call(function, arg).map_err(|e| at_op(e, code, ip))?;
+        self.stack.push(v);
+        Ok(())
     }
 
     #[inline(never)]
