@@ -41,8 +41,14 @@ pub(super) fn release(children: impl IntoIterator<Item = Value>) {
     if was_draining {
         return;
     }
-    while let Some(value) = QUEUE.with(|queue| queue.borrow_mut().pop()) {
+    // The shared empty list and set are thread-locals too, and may be
+    // dropped after the queue during thread teardown.
+    while let Some(value) = QUEUE
+        .try_with(|queue| queue.borrow_mut().pop())
+        .ok()
+        .flatten()
+    {
         drop(value);
     }
-    DRAINING.with(|d| d.set(false));
+    let _ = DRAINING.try_with(|d| d.set(false));
 }
