@@ -1,5 +1,5 @@
 //! Errors, strictness and tracing: `throw`, `abort`, `tryEval`, `seq`,
-//! `deepSeq`, `trace`, `addErrorContext`.
+//! `deepSeq`, `trace`, `warn`, `break`, `addErrorContext`.
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::symbol::known;
@@ -36,6 +36,16 @@ pub(super) static BUILTINS: &[Builtin] = &[
         name: "trace",
         arity: 2,
         func: trace,
+    },
+    Builtin {
+        name: "warn",
+        arity: 2,
+        func: warn,
+    },
+    Builtin {
+        name: "break",
+        arity: 1,
+        func: break_,
     },
     Builtin {
         name: "addErrorContext",
@@ -87,6 +97,19 @@ fn trace(vm: &mut Vm, args: &[Value]) -> Result<Value> {
     };
     vm.context().io.trace(&text);
     vm.force(args[1].clone())
+}
+
+/// `warn msg v`: shows the message, then returns `v`. Only strings are
+/// accepted, leaving room for richer messages later (as in Nix).
+fn warn(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+    let msg = vm.force_string(args[0].clone())?;
+    vm.context().io.eval_warning(msg.as_str());
+    vm.force(args[1].clone())
+}
+
+/// `break v`: a breakpoint for a debugger; without one it returns `v`.
+fn break_(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+    vm.force(args[0].clone())
 }
 
 fn add_error_context(vm: &mut Vm, args: &[Value]) -> Result<Value> {

@@ -9,12 +9,16 @@
 //! the top-level names.
 
 mod attrs;
+mod context;
 mod control;
+mod hash;
 mod io;
 mod lists;
 mod numbers;
+mod regex;
 mod strings;
 mod types;
+mod versions;
 
 use crate::context::Settings;
 use crate::error::{Error, Result};
@@ -24,15 +28,19 @@ use crate::value::{Attrs, Builtin, Value};
 use crate::vm::Vm;
 
 /// Every builtin function, by family.
-fn families() -> [&'static [Builtin]; 7] {
+fn families() -> [&'static [Builtin]; 11] {
     [
         attrs::BUILTINS,
+        context::BUILTINS,
         control::BUILTINS,
+        hash::BUILTINS,
         io::BUILTINS,
         lists::BUILTINS,
         numbers::BUILTINS,
+        regex::BUILTINS,
         strings::BUILTINS,
         types::BUILTINS,
+        versions::BUILTINS,
     ]
 }
 
