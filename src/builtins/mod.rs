@@ -11,6 +11,7 @@
 mod attrs;
 mod context;
 mod control;
+mod flake;
 mod hash;
 mod io;
 mod lists;
@@ -28,11 +29,12 @@ use crate::value::{Attrs, Builtin, Value};
 use crate::vm::Vm;
 
 /// Every builtin function, by family.
-fn families() -> [&'static [Builtin]; 11] {
+fn families() -> [&'static [Builtin]; 12] {
     [
         attrs::BUILTINS,
         context::BUILTINS,
         control::BUILTINS,
+        flake::BUILTINS,
         hash::BUILTINS,
         io::BUILTINS,
         lists::BUILTINS,

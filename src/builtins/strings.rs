@@ -88,6 +88,10 @@ fn concat_strings_sep(vm: &mut Vm, args: &[Value]) -> Result<Value> {
     let sep = vm.force_string(args[0].clone())?;
     let list = vm.force_list(args[1].clone())?;
     let mut out = StringBuilder::default();
+    // The separator's context counts even when it is never used.
+    if let Some(ctx) = sep.context() {
+        out.add_context(ctx);
+    }
     for (i, item) in list.iter().enumerate() {
         if i > 0 {
             out.push(&sep);
