@@ -47,6 +47,12 @@ enum State {
         body: u32,
         exit: u32,
     },
+    /// A greedy loop over one byte set (`.*`, `[^/]*`): the same search
+    /// as a `Repeat` of a `Byte`, without a task per byte.
+    Star {
+        set: u32,
+        exit: u32,
+    },
     Accept,
 }
 
@@ -122,6 +128,28 @@ impl Program {
     }
 
     fn compile_repeat(&mut self, body: &Node, quant: Quant, next: u32) -> Result<u32, TooBig> {
+        if let Node::Set(set) = body {
+            // Each round consumes a byte, so the round counter never
+            // interferes and the loop can run without per-byte tasks.
+            let unbounded_from = match quant {
+                Quant::Star => Some(0),
+                Quant::Plus => Some(1),
+                Quant::Range(min, None) => Some(min),
+                _ => None,
+            };
+            if let Some(min) = unbounded_from {
+                self.sets.push(**set);
+                let index = (self.sets.len() - 1) as u32;
+                let mut entry = self.push(State::Star {
+                    set: index,
+                    exit: next,
+                })?;
+                for _ in 0..min {
+                    entry = self.push(State::Byte(index, entry))?;
+                }
+                return Ok(entry);
+            }
+        }
         match quant {
             Quant::Star => self.compile_loop(body, next),
             Quant::Plus => {
@@ -226,6 +254,13 @@ enum Task {
     AltSecond(u32),
     AltJoin(bool),
     RestoreCounter(u32, (usize, u8)),
+    /// Tries the exit of a byte-set loop at `at`, then (unless that found a
+    /// match) at each shorter length down to `low`.
+    StarExit {
+        exit: u32,
+        low: usize,
+        at: usize,
+    },
     DecCounter(u32),
     ExitUnlessSolved(u32),
 }
@@ -303,6 +338,19 @@ impl Machine<'_> {
                     tasks.push(Task::Visit(exit));
                 }
             }
+            Task::StarExit { exit, low, at } => {
+                if !self.has_sol {
+                    if at > low {
+                        tasks.push(Task::StarExit {
+                            exit,
+                            low,
+                            at: at - 1,
+                        });
+                    }
+                    self.pos = at;
+                    tasks.push(Task::Visit(exit));
+                }
+            }
         }
         false
     }
@@ -355,6 +403,25 @@ impl Machine<'_> {
                     self.counters[s as usize].1 += 1;
                     tasks.push(Task::DecCounter(s));
                     tasks.push(Task::Visit(body));
+                }
+            }
+            State::Star { set, exit } => {
+                // Once a match was found, a loop only repeats without ever
+                // trying its exit, which changes nothing.
+                if !self.has_sol {
+                    let set = &self.program.sets[set as usize];
+                    let start = self.pos;
+                    let end = start
+                        + self.hay[start..]
+                            .iter()
+                            .take_while(|&&b| set[b as usize])
+                            .count();
+                    tasks.push(Task::SetPos(start));
+                    tasks.push(Task::StarExit {
+                        exit,
+                        low: start,
+                        at: end,
+                    });
                 }
             }
             State::Accept => return self.accept(),

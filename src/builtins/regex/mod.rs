@@ -101,7 +101,7 @@ fn text_of(bytes: &[u8]) -> NixString {
 type Groups = backtrack::Spans;
 
 /// How many steps the backtracker may take for one match.
-const STEP_BUDGET: usize = 5_000_000;
+const STEP_BUDGET: usize = 2_000_000;
 
 /// A pattern compiled for every engine.
 struct Compiled {
