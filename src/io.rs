@@ -47,40 +47,11 @@ pub trait EvalIo {
     fn trace(&self, message: &str) {
         eprintln!("trace: {message}");
     }
-    /// Shows a warning of the evaluator's own (a deprecated option, say):
-    /// `warning: MSG` on standard error by default.
-    fn warn(&self, message: &str) {
-        eprintln!("warning: {message}");
+    /// Shows a warning, already rendered (it starts with `warning:`);
+    /// standard error by default.
+    fn warn(&self, rendered: &str) {
+        eprintln!("{rendered}");
     }
-    /// Shows a warning raised by the Nix code (`builtins.warn`), laid out
-    /// by [`format_eval_warning`]; standard error by default.
-    fn eval_warning(&self, message: &str) {
-        eprintln!("{}", format_eval_warning(message));
-    }
-}
-
-/// Lays out a `builtins.warn` message as Nix does: after the
-/// `evaluation warning:` label, with further lines indented under the
-/// first — unless the message starts on a new line, in which case it is
-/// left as it is.
-pub fn format_eval_warning(message: &str) -> String {
-    const LABEL: &str = "evaluation warning:";
-    let message = message.trim_end_matches('\n');
-    if message.starts_with('\n') {
-        return format!("{LABEL}{message}");
-    }
-    let indent = " ".repeat(LABEL.len() + 1);
-    let mut out = format!("{LABEL} ");
-    for (i, line) in message.split('\n').enumerate() {
-        if i > 0 {
-            out.push('\n');
-            if !line.is_empty() {
-                out.push_str(&indent);
-            }
-        }
-        out.push_str(line);
-    }
-    out
 }
 
 /// The real file system and process environment.

@@ -132,7 +132,7 @@ fn convert_hash(vm: &mut Vm, args: &[Value]) -> Result<Value> {
         "base32" => {
             vm.context()
                 .io
-                .warn("\"base32\" is a deprecated alias for hash format \"nix32\".");
+                .warn("warning: \"base32\" is a deprecated alias for hash format \"nix32\".");
             Format::Nix32
         }
         "base64" => Format::Base64,
