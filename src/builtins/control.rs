@@ -1,5 +1,5 @@
 //! Errors, strictness and tracing: `throw`, `abort`, `tryEval`, `seq`,
-//! `deepSeq`, `trace`, `addErrorContext`.
+//! `deepSeq`, `trace`, `warn`, `break`, `addErrorContext`.
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::symbol::known;
@@ -36,6 +36,16 @@ pub(super) static BUILTINS: &[Builtin] = &[
         name: "trace",
         arity: 2,
         func: trace,
+    },
+    Builtin {
+        name: "warn",
+        arity: 2,
+        func: warn,
+    },
+    Builtin {
+        name: "break",
+        arity: 1,
+        func: break_,
     },
     Builtin {
         name: "addErrorContext",
@@ -84,6 +94,43 @@ fn trace(vm: &mut Vm, args: &[Value]) -> Result<Value> {
     };
     vm.context().io.trace(&text);
     vm.force(args[1].clone())
+}
+
+/// `warn msg v`: shows the message, then returns `v`. Only strings are
+/// accepted, leaving room for richer messages later (as in Nix).
+fn warn(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+    let msg = vm.force_string(args[0].clone())?;
+    vm.context().io.warn(&format_eval_warning(msg.as_str()));
+    vm.force(args[1].clone())
+}
+
+/// Lays out a `builtins.warn` message as Nix does: after the
+/// `evaluation warning:` label, with further lines indented under the
+/// first — unless the message starts on a new line, which leaves the
+/// layout to the message.
+fn format_eval_warning(message: &str) -> String {
+    const LABEL: &str = "evaluation warning:";
+    let message = message.trim_end_matches('\n');
+    if message.starts_with('\n') {
+        return format!("{LABEL}{message}");
+    }
+    let indent = " ".repeat(LABEL.len() + 1);
+    let mut out = format!("{LABEL} ");
+    for (i, line) in message.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+            if !line.is_empty() {
+                out.push_str(&indent);
+            }
+        }
+        out.push_str(line);
+    }
+    out
+}
+
+/// `break v`: a breakpoint for a debugger; without one it returns `v`.
+fn break_(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+    vm.force(args[0].clone())
 }
 
 fn add_error_context(vm: &mut Vm, args: &[Value]) -> Result<Value> {

@@ -1,5 +1,5 @@
 //! Builtins that reach outside the evaluation: `import`, `scopedImport`,
-//! `readFile`, `pathExists`, `readDir`, `getEnv`, `findFile`. All go
+//! `readFile`, `readFileType`, `pathExists`, `readDir`, `getEnv`, `findFile`. All go
 //! through the host's [`EvalIo`](crate::io::EvalIo).
 
 use std::path::{Path, PathBuf};
@@ -24,6 +24,11 @@ pub(super) static BUILTINS: &[Builtin] = &[
         name: "readFile",
         arity: 1,
         func: read_file,
+    },
+    Builtin {
+        name: "readFileType",
+        arity: 1,
+        func: read_file_type,
     },
     Builtin {
         name: "pathExists",
@@ -91,6 +96,18 @@ fn read_file(vm: &mut Vm, args: &[Value]) -> Result<Value> {
     let text = String::from_utf8(bytes)
         .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
     Ok(Value::String(NixString::new(text)))
+}
+
+/// The type of a file, not following a final symlink: `"regular"`,
+/// `"directory"`, `"symlink"` or `"unknown"`.
+fn read_file_type(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+    let path = path_arg(vm, &args[0])?;
+    let kind = vm
+        .context()
+        .io
+        .file_type(&path)
+        .map_err(|e| io_error("getting status of", &path, e))?;
+    Ok(Value::string(kind.as_str()))
 }
 
 fn path_exists(vm: &mut Vm, args: &[Value]) -> Result<Value> {

@@ -10,18 +10,23 @@
 
 mod attrs;
 mod closure;
+mod context;
 mod control;
 mod corepkgs;
 mod derivation;
+mod flake;
+mod hash;
 mod io;
 mod json;
 mod json_parser;
 mod lists;
 mod numbers;
+mod regex;
 mod store;
 mod strings;
 mod toml;
 mod types;
+mod versions;
 mod xml;
 
 pub use self::toml::parse_toml;
@@ -35,20 +40,25 @@ use crate::symbol::Symbol;
 use crate::value::{Attrs, Builtin, Value};
 
 /// Every builtin function, by family.
-fn families() -> [&'static [Builtin]; 13] {
+fn families() -> [&'static [Builtin]; 18] {
     [
         attrs::BUILTINS,
         closure::BUILTINS,
+        context::BUILTINS,
         control::BUILTINS,
         derivation::BUILTINS,
+        flake::BUILTINS,
+        hash::BUILTINS,
         io::BUILTINS,
         json::BUILTINS,
         lists::BUILTINS,
         numbers::BUILTINS,
+        regex::BUILTINS,
         store::BUILTINS,
         strings::BUILTINS,
         toml::BUILTINS,
         types::BUILTINS,
+        versions::BUILTINS,
         xml::BUILTINS,
     ]
 }

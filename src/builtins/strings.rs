@@ -26,6 +26,11 @@ pub(super) static BUILTINS: &[Builtin] = &[
         func: concat_strings_sep,
     },
     Builtin {
+        name: "replaceStrings",
+        arity: 3,
+        func: replace_strings,
+    },
+    Builtin {
         name: "baseNameOf",
         arity: 1,
         func: base_name_of,
@@ -83,6 +88,10 @@ fn concat_strings_sep(vm: &mut Vm, args: &[Value]) -> Result<Value> {
     let sep = vm.force_string(args[0].clone())?;
     let list = vm.force_list(args[1].clone())?;
     let mut out = StringBuilder::default();
+    // The separator's context counts even when it is never used.
+    if let Some(ctx) = sep.context() {
+        out.add_context(ctx);
+    }
     for (i, item) in list.iter().enumerate() {
         if i > 0 {
             out.push(&sep);
@@ -91,6 +100,59 @@ fn concat_strings_sep(vm: &mut Vm, args: &[Value]) -> Result<Value> {
         out.push(&s);
     }
     Ok(Value::String(out.finish()))
+}
+
+/// `replaceStrings from to s`: scanning `s` from the left, replaces the
+/// first of `from` that occurs at each position by the matching `to`. An
+/// empty `from` matches between every two bytes (and at both ends). Each
+/// replacement is forced only when used, and brings its context along.
+fn replace_strings(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+    let from = vm.force_list(args[0].clone())?;
+    let to = vm.force_list(args[1].clone())?;
+    if from.len() != to.len() {
+        return Err(Error::other(
+            "'from' and 'to' arguments passed to builtins.replaceStrings have different lengths",
+        ));
+    }
+    let patterns = from
+        .iter()
+        .map(|v| vm.force_string(v.clone()))
+        .collect::<Result<Vec<NixString>>>()?;
+    let s = vm.force_string(args[2].clone())?;
+    let mut replacements: Vec<Option<NixString>> = vec![None; to.len()];
+    let mut context = s.context().cloned().unwrap_or_default();
+    let text = s.as_str().as_bytes();
+    let mut out: Vec<u8> = Vec::with_capacity(text.len());
+    let mut p = 0;
+    while p <= text.len() {
+        let found = patterns
+            .iter()
+            .position(|pat| text[p..].starts_with(pat.as_str().as_bytes()));
+        let Some(k) = found else {
+            out.extend(text.get(p));
+            p += 1;
+            continue;
+        };
+        if replacements[k].is_none() {
+            let r = vm.force_string(to.as_slice()[k].clone())?;
+            if let Some(ctx) = r.context() {
+                context.extend(ctx.iter().cloned());
+            }
+            replacements[k] = Some(r);
+        }
+        let r = replacements[k].as_ref().expect("just forced");
+        out.extend_from_slice(r.as_str().as_bytes());
+        let matched = patterns[k].as_str().len();
+        if matched == 0 {
+            out.extend(text.get(p));
+            p += 1;
+        } else {
+            p += matched;
+        }
+    }
+    let text = String::from_utf8(out)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+    Ok(Value::String(NixString::with_context(text, context)))
 }
 
 fn base_name_of(vm: &mut Vm, args: &[Value]) -> Result<Value> {

@@ -1,0 +1,159 @@
+//! Package names and versions: `compareVersions`, `splitVersion` and
+//! `parseDrvName`.
+
+use std::cmp::Ordering;
+
+use crate::error::Result;
+use crate::value::{Builtin, Value};
+use crate::vm::Vm;
+
+use super::attrs_of;
+use super::context::force_string_no_context;
+
+pub(super) static BUILTINS: &[Builtin] = &[
+    Builtin {
+        name: "compareVersions",
+        arity: 2,
+        func: compare_versions_builtin,
+    },
+    Builtin {
+        name: "splitVersion",
+        arity: 1,
+        func: split_version,
+    },
+    Builtin {
+        name: "parseDrvName",
+        arity: 1,
+        func: parse_drv_name,
+    },
+];
+
+fn compare_versions_builtin(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+    let a = force_string_no_context(vm, &args[0])?;
+    let b = force_string_no_context(vm, &args[1])?;
+    Ok(Value::Int(match compare_versions(a.as_str(), b.as_str()) {
+        Ordering::Less => -1,
+        Ordering::Equal => 0,
+        Ordering::Greater => 1,
+    }))
+}
+
+fn split_version(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+    let version = force_string_no_context(vm, &args[0])?;
+    let mut rest = version.as_str();
+    let mut parts = Vec::new();
+    loop {
+        let part = next_component(&mut rest);
+        if part.is_empty() {
+            break;
+        }
+        parts.push(Value::string(part));
+    }
+    Ok(Value::list(parts))
+}
+
+fn parse_drv_name(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+    let full = force_string_no_context(vm, &args[0])?;
+    let (name, version) = split_drv_name(full.as_str());
+    Ok(attrs_of([
+        ("name", Value::string(name)),
+        ("version", Value::string(version)),
+    ]))
+}
+
+/// Splits `name-version` at the first dash that is followed by something
+/// other than a letter.
+pub(crate) fn split_drv_name(full: &str) -> (&str, &str) {
+    let bytes = full.as_bytes();
+    for i in 0..bytes.len() {
+        if bytes[i] == b'-' && bytes.get(i + 1).is_some_and(|c| !c.is_ascii_alphabetic()) {
+            return (&full[..i], &full[i + 1..]);
+        }
+    }
+    (full, "")
+}
+
+/// Takes the next version component off the front of `rest`: a run of
+/// digits, or a run of anything but digits and separators (`.`, `-`).
+/// Leading separators are skipped; the empty string means the end.
+fn next_component<'a>(rest: &mut &'a str) -> &'a str {
+    let s = rest.trim_start_matches(['.', '-']);
+    let bytes = s.as_bytes();
+    let len = match bytes.first() {
+        None => 0,
+        Some(c) if c.is_ascii_digit() => bytes.iter().take_while(|c| c.is_ascii_digit()).count(),
+        Some(_) => bytes
+            .iter()
+            .take_while(|&&c| !c.is_ascii_digit() && c != b'.' && c != b'-')
+            .count(),
+    };
+    let (part, tail) = s.split_at(len);
+    *rest = tail;
+    part
+}
+
+/// A component as a number, when it is one that fits a C `int` (longer
+/// digit runs compare as text, as in Nix).
+fn as_number(c: &str) -> Option<i32> {
+    if c.is_empty() || !c.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    c.parse().ok()
+}
+
+/// Nix's ordering of version components: numbers numerically; a missing
+/// component before a number; `pre` before everything else; words before
+/// numbers; words alphabetically.
+fn component_less(a: &str, b: &str) -> bool {
+    let (na, nb) = (as_number(a), as_number(b));
+    match (na, nb) {
+        (Some(x), Some(y)) => x < y,
+        _ if a.is_empty() && nb.is_some() => true,
+        _ if a == "pre" && b != "pre" => true,
+        _ if b == "pre" => false,
+        (_, Some(_)) => true,
+        (Some(_), _) => false,
+        _ => a < b,
+    }
+}
+
+/// Compares two version strings component by component.
+pub(crate) fn compare_versions(a: &str, b: &str) -> Ordering {
+    let (mut ra, mut rb) = (a, b);
+    while !ra.is_empty() || !rb.is_empty() {
+        let ca = next_component(&mut ra);
+        let cb = next_component(&mut rb);
+        if component_less(ca, cb) {
+            return Ordering::Less;
+        }
+        if component_less(cb, ca) {
+            return Ordering::Greater;
+        }
+    }
+    Ordering::Equal
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions() {
+        assert_eq!(compare_versions("1.0", "2.3"), Ordering::Less);
+        assert_eq!(compare_versions("2.3.1", "2.3a"), Ordering::Greater);
+        assert_eq!(compare_versions("2.3pre1", "2.3"), Ordering::Less);
+        assert_eq!(compare_versions("2.3", "2.3"), Ordering::Equal);
+        assert_eq!(compare_versions("1.0", "1-0"), Ordering::Equal);
+    }
+
+    #[test]
+    fn drv_names() {
+        assert_eq!(split_drv_name("hello-1.0.2"), ("hello", "1.0.2"));
+        assert_eq!(
+            split_drv_name("xf86-video-i810-1.7.4"),
+            ("xf86-video-i810", "1.7.4")
+        );
+        assert_eq!(split_drv_name("hello"), ("hello", ""));
+        assert_eq!(split_drv_name("a--1.0"), ("a", "-1.0"));
+    }
+}

@@ -1,0 +1,1 @@
+builtins.readFileType ./does-not-exist

@@ -1,0 +1,4 @@
+builtins.convertHash {
+  hash = "md5:abc";
+  toHashFormat = "nix32";
+}

@@ -1,0 +1,1 @@
+builtins.compareVersions "1" 2
