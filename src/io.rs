@@ -114,7 +114,8 @@ impl EvalIo for StdIo {
     }
 
     fn path_exists(&self, path: &Path) -> io::Result<bool> {
-        Ok(path.exists())
+        // A dangling symlink exists, as in Nix: it is the link that is asked about.
+        Ok(path.symlink_metadata().is_ok())
     }
 
     fn get_env(&self, name: &str) -> io::Result<Option<String>> {

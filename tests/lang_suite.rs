@@ -25,9 +25,69 @@ fn suite_dir() -> Option<PathBuf> {
         Some(d) => PathBuf::from(d),
         None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/nix-lang-tests"),
     };
-    dir.join("lang")
-        .is_dir()
-        .then(|| dir.canonicalize().expect("suite path"))
+    if !dir.join("lang").is_dir() {
+        return None;
+    }
+    let dir = dir.canonicalize().expect("suite path");
+    Some(with_symlinks_restored(&dir))
+}
+
+/// The symbolic links the suite's README says must survive checkout, as
+/// (link, target). Some copies of the suite turn them into plain files that
+/// hold the target's name.
+const SUITE_SYMLINKS: &[(&str, &str)] = &[
+    ("lang/readDir/ldir", "foo"),
+    ("lang/readDir/linked", "foo/git-hates-directories"),
+    ("lang/symlink-resolution/broken", "nonexistent"),
+    ("lang/symlink-resolution/foo/overlays", "../overlays"),
+];
+
+/// The suite itself when its links are intact; otherwise a copy in a
+/// temporary directory with the links put back.
+fn with_symlinks_restored(suite: &Path) -> PathBuf {
+    let intact = SUITE_SYMLINKS.iter().all(|(link, _)| {
+        suite
+            .join(link)
+            .symlink_metadata()
+            .is_ok_and(|m| m.file_type().is_symlink())
+    });
+    if intact {
+        return suite.to_path_buf();
+    }
+    let copy = std::env::temp_dir().join(format!("spindle-lang-suite-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&copy);
+    copy_tree(suite, &copy);
+    for (link, target) in SUITE_SYMLINKS {
+        let path = copy.join(link);
+        let _ = std::fs::remove_file(&path);
+        std::os::unix::fs::symlink(target, &path).expect("restore a suite symlink");
+    }
+    eprintln!(
+        "note: the suite at {} has lost its symbolic links; running a copy with them restored",
+        suite.display()
+    );
+    copy
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("create suite copy");
+    for entry in std::fs::read_dir(from).expect("read suite") {
+        let entry = entry.expect("entry");
+        let target = to.join(entry.file_name());
+        let kind = entry.file_type().expect("file type");
+        if kind.is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else if kind.is_symlink() {
+            let link = std::fs::read_link(entry.path()).expect("read link");
+            std::os::unix::fs::symlink(link, &target).expect("copy link");
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy file");
+            let mut perms = std::fs::metadata(&target).expect("metadata").permissions();
+            #[allow(clippy::permissions_set_readonly_false)]
+            perms.set_readonly(false);
+            std::fs::set_permissions(&target, perms).expect("permissions");
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
