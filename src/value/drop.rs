@@ -41,7 +41,13 @@ pub(super) fn release(children: impl IntoIterator<Item = Value>) {
     if was_draining {
         return;
     }
-    while let Some(value) = QUEUE.with(|queue| queue.borrow_mut().pop()) {
+    // During thread teardown the queue may be gone before a thread-local
+    // value that releases children; then nothing was queued either.
+    while let Some(value) = QUEUE
+        .try_with(|queue| queue.borrow_mut().pop())
+        .ok()
+        .flatten()
+    {
         drop(value);
     }
     DRAINING.with(|d| d.set(false));
