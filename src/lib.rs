@@ -25,6 +25,7 @@ pub mod host;
 pub mod io;
 pub mod path;
 pub mod print;
+pub mod repl;
 pub mod source;
 pub mod store;
 pub mod symbol;
