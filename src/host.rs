@@ -60,7 +60,7 @@ pub enum HostReply {
     /// Go on: the first resume, and the answer to [`HostRequest::Trace`].
     Continue,
     /// Stop the evaluation: it fails with
-    /// [`ErrorKind::Cancelled`](crate::ErrorKind::Cancelled), unwinding
+    /// [`ErrorKind::Cancelled`], unwinding
     /// normally, and any thunks it was forcing can be forced again later.
     Cancel,
     /// Answers [`HostRequest::ReadFile`].
@@ -79,7 +79,7 @@ pub enum HostReply {
     Value(Result<Value>),
     /// Answers [`HostRequest::OutOfFuel`]: this many more steps (0 declines,
     /// and the evaluation fails with
-    /// [`ErrorKind::OutOfFuel`](crate::ErrorKind::OutOfFuel)).
+    /// [`ErrorKind::OutOfFuel`]).
     Fuel(u64),
 }
 

@@ -2,7 +2,7 @@
 //!
 //! [`from_value`] deserializes any `T: Deserialize` from a Nix value, forcing
 //! lazily as it goes: an attribute the type does not ask for is never
-//! evaluated. It runs inside an evaluation (it needs the [`Vm`]); from the
+//! evaluated. It runs inside an evaluation (it needs the [`Vm`](crate::Vm)); from the
 //! host, call [`Evaluator::from_value`](crate::Evaluator::from_value).
 //! [`from_evaluated`] does the same without a VM for values already
 //! evaluated, such as the arguments of an asynchronous builtin.
@@ -25,7 +25,7 @@
 //! | other enum variant | set with one attribute: `{ Variant = …; }` |
 //!
 //! Functions cannot be converted. Errors say where in the value they arose
-//! ([`ErrorKind::Conversion`](crate::ErrorKind::Conversion)), and errors of
+//! ([`ErrorKind::Conversion`]), and errors of
 //! the evaluation that forcing a value ran into pass through unchanged.
 
 mod de;
