@@ -196,9 +196,12 @@ impl<T: 'static> Evaluation<T> {
             self.finished = true;
             return Err(Error::new(ErrorKind::Cancelled));
         }
-        match self.resume(HostReply::Cancel) {
-            Step::Done(result) => result,
-            Step::Request(_) => unreachable!("a cancelled evaluation answers its own requests"),
+        // `resume` answers the requests of a cancelled evaluation itself, so
+        // this loop ends at the first step; it is a loop only for safety.
+        loop {
+            if let Step::Done(result) = self.resume(HostReply::Cancel) {
+                return result;
+            }
         }
     }
 

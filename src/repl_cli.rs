@@ -63,13 +63,20 @@ pub fn main(args: ReplArgs) -> i32 {
 
 /// Prints an output; returns whether the session should end.
 fn show(output: Output) -> bool {
+    // A closed pipe must not end the session with a panic, so write
+    // without println!.
     match output {
-        Output::Value(text) | Output::Message(text) => println!("{text}"),
-        Output::Error(text) => eprintln!("{text}"),
+        Output::Value(text) | Output::Message(text) => {
+            let mut out = std::io::stdout().lock();
+            let _ = writeln!(out, "{text}");
+            let _ = out.flush();
+        }
+        Output::Error(text) => {
+            let _ = writeln!(std::io::stderr(), "{text}");
+        }
         Output::Nothing => {}
         Output::Quit => return true,
     }
-    let _ = std::io::stdout().flush();
     false
 }
 
@@ -86,7 +93,9 @@ fn interactive(repl: &mut Repl) -> i32 {
     if let Some(path) = &history {
         let _ = editor.load_history(path);
     }
-    println!("Welcome to Spindle. Type :? for help.\n");
+    show(Output::Message(
+        "Welcome to Spindle. Type :? for help.\n".into(),
+    ));
     let mut input = String::new();
     loop {
         let prompt = if input.is_empty() {

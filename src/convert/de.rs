@@ -131,15 +131,10 @@ impl<'de> de::Deserializer<'de> for ValueDeserializer<'_> {
         match self.forced()? {
             Value::String(s) => visitor.visit_enum(s.as_str().into_deserializer()),
             Value::Attrs(attrs) if attrs.len() == 1 => {
-                let (name, value) = attrs
-                    .sorted_entries()
-                    .into_iter()
-                    .map(|(n, v)| (n, v.clone()))
-                    .next()
-                    .expect("one attribute");
+                let (symbol, value) = attrs.entries()[0].clone();
                 visitor.visit_enum(Variant {
                     vm: self.vm,
-                    name,
+                    name: symbol.name(),
                     value,
                 })
             }
