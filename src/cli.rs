@@ -25,7 +25,9 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Evaluate a file, an expression (-E) or standard input (-).
-    Eval(EvalArgs),
+    Eval(Box<EvalArgs>),
+    /// Evaluate expressions interactively (like `nix repl`).
+    Repl(crate::repl_cli::ReplArgs),
 }
 
 #[derive(Args)]
@@ -137,7 +139,8 @@ pub fn main() -> i32 {
         }
     };
     match cli.command {
-        Command::Eval(args) => eval(args),
+        Command::Eval(args) => eval(*args),
+        Command::Repl(args) => crate::repl_cli::main(args),
     }
 }
 

@@ -8,7 +8,7 @@ use std::rc::Rc;
 
 use crate::bytecode::Code;
 use crate::compiler::{compile, CompileEnv};
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, Result};
 use crate::globals::Globals;
 use crate::io::EvalIo;
 use crate::source::{Sources, Span};
@@ -150,11 +150,9 @@ impl EvalContext {
     /// Reads a file through the host's I/O, as text.
     pub fn read_file_text(&self, path: &Path) -> Result<String> {
         let bytes = self.io.read_file(path).map_err(|e| {
-            Error::new(ErrorKind::Io(format!(
-                "opening file '{}': {}",
-                path.display(),
-                io_message(&e)
-            )))
+            Error::from_io(&e, || {
+                format!("opening file '{}': {}", path.display(), io_message(&e))
+            })
         })?;
         Ok(String::from_utf8(bytes)
             .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))

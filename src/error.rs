@@ -73,6 +73,9 @@ pub enum ErrorKind {
     /// An evaluation was cancelled by its host.
     #[error("evaluation cancelled")]
     Cancelled,
+    /// An evaluation used up its budget of steps (fuel).
+    #[error("evaluation ran out of fuel")]
+    OutOfFuel,
     /// A file could not be read, a path did not exist, and similar.
     #[error("{0}")]
     Io(String),
@@ -82,6 +85,10 @@ pub enum ErrorKind {
     /// An operation needs a Nix store, which Spindle does not have yet.
     #[error("'{0}' needs a Nix store, which this evaluator does not have")]
     NeedsStore(&'static str),
+    /// A value could not be converted between Nix and Rust (serde); `path`
+    /// names where in the value, like `servers.0.port`.
+    #[error("cannot convert{}: {message}", if path.is_empty() { String::new() } else { format!(" '{path}'") })]
+    Conversion { path: String, message: String },
     /// Any other error, with Nix's message.
     #[error("{0}")]
     Other(String),
@@ -129,6 +136,18 @@ impl Error {
         Error::new(kind).with_span(span)
     }
 
+    /// An I/O failure, described by `message`. A failure that stands for the
+    /// cancellation of the evaluation (see [`io_cancelled`]) becomes
+    /// [`ErrorKind::Cancelled`], so that thunks forced on the way are left to
+    /// be forced again rather than remembered as failed.
+    pub fn from_io(e: &std::io::Error, message: impl FnOnce() -> String) -> Error {
+        if is_io_cancelled(e) {
+            Error::new(ErrorKind::Cancelled)
+        } else {
+            Error::new(ErrorKind::Io(message()))
+        }
+    }
+
     /// A free-form error message.
     pub fn other(msg: impl Into<String>) -> Error {
         Error::new(ErrorKind::Other(msg.into()))
@@ -142,6 +161,11 @@ impl Error {
     /// What went wrong.
     pub fn kind(&self) -> &ErrorKind {
         &self.0.kind
+    }
+
+    /// What went wrong, to be adjusted.
+    pub(crate) fn kind_mut(&mut self) -> &mut ErrorKind {
+        &mut self.0.kind
     }
 
     /// Where, if known.
@@ -173,6 +197,7 @@ impl Error {
             ErrorKind::StackExhausted { .. }
                 | ErrorKind::CallDepthExceeded(_)
                 | ErrorKind::Cancelled
+                | ErrorKind::OutOfFuel
         )
     }
 
@@ -258,6 +283,29 @@ impl Error {
         }
         out
     }
+}
+
+/// The payload of an I/O error that stands for a cancelled evaluation.
+#[derive(Debug)]
+struct IoCancelled;
+
+impl std::fmt::Display for IoCancelled {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("evaluation cancelled")
+    }
+}
+
+impl std::error::Error for IoCancelled {}
+
+/// An I/O error that [`Error::from_io`] turns into [`ErrorKind::Cancelled`]:
+/// what a host's I/O returns when the evaluation waiting for it is cancelled.
+pub fn io_cancelled() -> std::io::Error {
+    std::io::Error::new(std::io::ErrorKind::Interrupted, IoCancelled)
+}
+
+/// Whether `e` was made by [`io_cancelled`].
+pub fn is_io_cancelled(e: &std::io::Error) -> bool {
+    e.get_ref().is_some_and(|inner| inner.is::<IoCancelled>())
 }
 
 /// `at FILE:LINE:COLUMN:` indented by `indent` spaces, then the excerpt

@@ -1,5 +1,8 @@
 //! The library API: configure an [`Evaluator`], evaluate a string or a file,
 //! and inspect or print the result.
+//!
+//! Stepping evaluations, which hand their requests to the host, are in
+//! [`crate::evaluation`]; conversions through serde in [`crate::convert`].
 
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
@@ -7,8 +10,11 @@ use std::rc::Rc;
 use crate::compiler::Lints;
 use crate::context::{EvalContext, SearchPathEntry, Settings};
 use crate::error::{Error, Result};
+use crate::globals::Globals;
+use crate::host::HostIo;
 use crate::io::{EvalIo, PureIo, StdIo};
-use crate::value::{Deferred, Thunk, Value};
+use crate::symbol::Symbol;
+use crate::value::{Attrs, Deferred, HostBuiltin, Thunk, Value};
 use crate::vm::Vm;
 
 /// The default stack budget of one evaluation: 8 GiB of fiber stack.
@@ -27,6 +33,17 @@ pub struct EvaluatorBuilder {
     max_call_depth: Option<usize>,
     experimental_features: Vec<String>,
     lints: Lints,
+    fuel: Option<u64>,
+    host_io: bool,
+    builtins: Vec<Rc<HostBuiltin>>,
+    globals: Vec<(String, GlobalDef)>,
+}
+
+/// An extra global name, as given to the builder.
+#[derive(Clone)]
+enum GlobalDef {
+    Value(Value),
+    Expr(String),
 }
 
 impl Default for EvaluatorBuilder {
@@ -42,6 +59,10 @@ impl Default for EvaluatorBuilder {
             max_call_depth: None,
             experimental_features: Vec::new(),
             lints: Lints::default(),
+            fuel: None,
+            host_io: false,
+            builtins: Vec::new(),
+            globals: Vec::new(),
         }
     }
 }
@@ -124,12 +145,102 @@ impl EvaluatorBuilder {
         self
     }
 
+    /// Gives every evaluation a budget of `steps` evaluation steps (closure
+    /// calls and thunk forces). A synchronous call (`eval_str`, `force`, …)
+    /// that uses them up fails with [`ErrorKind::OutOfFuel`](crate::ErrorKind::OutOfFuel);
+    /// a stepping [`Evaluation`](crate::Evaluation) suspends with
+    /// [`HostRequest::OutOfFuel`](crate::HostRequest::OutOfFuel) and may be
+    /// given more. Without it, evaluation steps are not limited.
+    pub fn fuel(mut self, steps: u64) -> Self {
+        self.fuel = Some(steps);
+        self
+    }
+
+    /// Sends the I/O of stepping evaluations to the host: each file read,
+    /// directory listing, environment lookup, … suspends the evaluation with a
+    /// [`HostRequest`](crate::HostRequest) (see [`HostIo`]). Synchronous calls,
+    /// which cannot suspend, use the I/O given with [`EvaluatorBuilder::io`],
+    /// or the default for [`EvaluatorBuilder::pure`].
+    pub fn host_io(mut self) -> Self {
+        self.host_io = true;
+        self
+    }
+
+    /// Adds a builtin written in Rust, as `builtins.<name>`. It receives
+    /// `arity` (at least 1) unevaluated arguments and forces what it needs
+    /// through the [`Vm`], which also lets it call Nix functions.
+    ///
+    /// ```
+    /// use spindle::{Evaluator, Value};
+    ///
+    /// let evaluator = Evaluator::builder()
+    ///     .builtin("double", 1, |vm, args| {
+    ///         let n = vm.force_int(args[0].clone())?;
+    ///         Ok(Value::Int(n * 2))
+    ///     })
+    ///     .build();
+    /// let v = evaluator.eval_str("builtins.double 21").unwrap();
+    /// assert_eq!(v.as_int(), Some(42));
+    /// ```
+    pub fn builtin(
+        mut self,
+        name: &str,
+        arity: usize,
+        func: impl Fn(&mut Vm, &[Value]) -> Result<Value> + 'static,
+    ) -> Self {
+        self.builtins.push(Rc::new(HostBuiltin {
+            name: name.into(),
+            arity: arity.max(1),
+            func: Rc::new(func),
+        }));
+        self
+    }
+
+    /// Adds a builtin, `builtins.<name>`, that the host answers
+    /// asynchronously: calling it deep-forces its `arity` arguments and
+    /// suspends the evaluation with
+    /// [`HostRequest::Call`](crate::HostRequest::Call); the host resumes it
+    /// with [`HostReply::Value`](crate::HostReply::Value) whenever the answer
+    /// is ready. Outside a stepping evaluation the call fails.
+    pub fn async_builtin(mut self, name: &str, arity: usize) -> Self {
+        let name: Rc<str> = name.into();
+        self.builtins.push(Rc::new(HostBuiltin {
+            name: name.clone(),
+            arity: arity.max(1),
+            func: Rc::new(crate::host::async_builtin(name)),
+        }));
+        self
+    }
+
+    /// Makes `name` a global: visible, without `builtins.`, in every file and
+    /// expression the evaluator compiles (like `--arg`, for every file).
+    pub fn global(mut self, name: &str, value: impl Into<Value>) -> Self {
+        self.globals
+            .push((name.to_string(), GlobalDef::Value(value.into())));
+        self
+    }
+
+    /// Makes `name` a global whose value is the Nix expression `source`
+    /// (relative paths in it are relative to the working directory). It is
+    /// evaluated lazily, once, when first used; a syntax error in it is
+    /// reported there.
+    pub fn global_expr(mut self, name: &str, source: &str) -> Self {
+        self.globals
+            .push((name.to_string(), GlobalDef::Expr(source.to_string())));
+        self
+    }
+
     /// Builds the evaluator.
     pub fn build(self) -> Evaluator {
-        let io: Rc<dyn EvalIo> = match (self.io, self.pure) {
+        let base_io: Rc<dyn EvalIo> = match (self.io, self.pure) {
             (Some(io), _) => io,
             (None, true) => Rc::new(PureIo),
             (None, false) => Rc::new(StdIo),
+        };
+        let io: Rc<dyn EvalIo> = if self.host_io {
+            Rc::new(HostIo::with_fallback(base_io))
+        } else {
+            base_io
         };
         let working_dir = self
             .working_dir
@@ -148,13 +259,48 @@ impl EvaluatorBuilder {
             lints: self.lints,
         };
         let ctx = Rc::new(EvalContext::new(settings, io));
-        ctx.set_globals(crate::builtins::globals(&ctx.settings));
-        Evaluator {
+        let mut globals = crate::builtins::globals(&ctx.settings);
+        add_host_builtins(&mut globals, &self.builtins);
+        ctx.set_globals(globals);
+        let evaluator = Evaluator {
             ctx,
             stack_budget: self.stack_budget,
             peak_stack: std::cell::Cell::new(0),
+            fuel: self.fuel,
+        };
+        for (name, def) in self.globals {
+            let value = match def {
+                GlobalDef::Value(v) => v,
+                GlobalDef::Expr(source) => evaluator.lazy_expr(&name, source),
+            };
+            evaluator.set_global(&name, value);
         }
+        evaluator
     }
+}
+
+/// Adds the host's builtins to the `builtins` set (and as `__name`), keeping
+/// `builtins.builtins` the set itself.
+fn add_host_builtins(globals: &mut Globals, builtins: &[Rc<HostBuiltin>]) {
+    if builtins.is_empty() {
+        return;
+    }
+    let Some(Value::Attrs(old)) = globals.get(Symbol::intern("builtins")).cloned() else {
+        return;
+    };
+    let itself = Thunk::evaluated(Value::Null);
+    let mut added = vec![(Symbol::intern("builtins"), Value::Thunk(itself.clone()))];
+    for builtin in builtins {
+        let value = Value::PrimApp(crate::value::PrimApp::of(
+            crate::value::Primitive::Host(builtin.clone()),
+            Vec::new(),
+        ));
+        globals.insert(&format!("__{}", builtin.name), value.clone());
+        added.push((Symbol::intern(&builtin.name), value));
+    }
+    let set = Value::Attrs(old.update(&Attrs::from_unsorted(added)));
+    itself.finish(set.clone());
+    globals.insert("builtins", set);
 }
 
 /// A Nix evaluator.
@@ -168,6 +314,7 @@ pub struct Evaluator {
     ctx: Rc<EvalContext>,
     stack_budget: usize,
     peak_stack: std::cell::Cell<usize>,
+    fuel: Option<u64>,
 }
 
 impl Evaluator {
@@ -181,16 +328,30 @@ impl Evaluator {
         &self.ctx
     }
 
-    /// Runs `f` with a VM on a fiber task, so that it may recurse as deeply
-    /// as the stack budget allows.
+    /// The stack budget of each evaluation, in bytes.
+    pub fn stack_budget(&self) -> usize {
+        self.stack_budget
+    }
+
+    /// The step budget of each evaluation, if one was set.
+    pub fn fuel(&self) -> Option<u64> {
+        self.fuel
+    }
+
+    /// Runs `f` with a VM on a fiber stack, so that it may recurse as deeply
+    /// as the stack budget allows. It cannot suspend: for an evaluation that
+    /// hands requests to the host, see [`Evaluator::start_with`].
     pub fn with_vm<R>(&self, f: impl FnOnce(&mut Vm) -> Result<R>) -> Result<R> {
         let config = spindle_fiber::TaskConfig {
             stack_budget: self.stack_budget,
-            ..Default::default()
         };
         let ctx = self.ctx.clone();
+        let fuel = self.fuel;
         let (result, peak) = spindle_fiber::run(config, move || {
             let mut vm = Vm::new(ctx);
+            if let Some(steps) = fuel {
+                vm.set_fuel(steps);
+            }
             let result = f(&mut vm);
             let peak = spindle_fiber::current_stats()
                 .map(|s| s.peak_segments * s.segment_size)
@@ -205,6 +366,34 @@ impl Evaluator {
     /// far, in bytes (whole segments).
     pub fn peak_stack_bytes(&self) -> usize {
         self.peak_stack.get()
+    }
+
+    /// Makes `name` a global for every file and expression compiled from now
+    /// on (code compiled before keeps what it saw).
+    pub fn set_global(&self, name: &str, value: impl Into<Value>) {
+        let mut globals = Globals::clone(&self.ctx.globals());
+        globals.insert(name, value.into());
+        self.ctx.set_globals(globals);
+    }
+
+    /// A thunk that evaluates `source` when forced, or fails there with its
+    /// syntax error.
+    fn lazy_expr(&self, name: &str, source: String) -> Value {
+        let dir = self.ctx.settings.working_dir.clone();
+        let compiled = self
+            .ctx
+            .compile_source(format!("«global {name}»"), source, &dir, None);
+        match compiled {
+            Ok(code) => Value::Thunk(Thunk::new(Deferred::Code {
+                code,
+                upvalues: Box::new([]),
+            })),
+            Err(e) => {
+                let thunk = Thunk::evaluated(Value::Null);
+                thunk.fail(e);
+                Value::Thunk(thunk)
+            }
+        }
     }
 
     /// Evaluates an expression to weak head normal form. Relative paths in
@@ -263,6 +452,90 @@ impl Evaluator {
             };
             crate::print::print_value(&v)
         })
+    }
+
+    // ---- inspecting values lazily ------------------------------------------
+
+    /// Forces `value` to a set and returns its attribute `name`, forced to
+    /// weak head normal form; `None` when the set has no such attribute.
+    /// Nothing else in the set is evaluated.
+    pub fn get_attr(&self, value: &Value, name: &str) -> Result<Option<Value>> {
+        let name = Symbol::intern(name);
+        self.with_vm(|vm| {
+            let attrs = vm.force_attrs(value.clone())?;
+            attrs.get(name).map(|v| vm.force_ref(v)).transpose()
+        })
+    }
+
+    /// Forces `value` to a set and returns its attribute names, sorted.
+    pub fn attr_names(&self, value: &Value) -> Result<Vec<String>> {
+        self.with_vm(|vm| {
+            let attrs = vm.force_attrs(value.clone())?;
+            Ok(attrs.sorted_names().iter().map(|n| n.to_string()).collect())
+        })
+    }
+
+    /// Forces `value` to a list and returns its length.
+    pub fn list_len(&self, value: &Value) -> Result<usize> {
+        self.with_vm(|vm| Ok(vm.force_list(value.clone())?.len()))
+    }
+
+    /// Forces `value` to a list and returns element `index`, forced to weak
+    /// head normal form; `None` when the list is shorter.
+    pub fn get_index(&self, value: &Value, index: usize) -> Result<Option<Value>> {
+        self.with_vm(|vm| {
+            let list = vm.force_list(value.clone())?;
+            list.get(index).map(|v| vm.force_ref(v)).transpose()
+        })
+    }
+
+    /// Follows a dotted path of attribute names and list indices
+    /// (`"services.web.ports.0"`), forcing only what lies on the path, and
+    /// returns the value at its end in weak head normal form.
+    pub fn select(&self, value: &Value, path: &str) -> Result<Value> {
+        self.with_vm(|vm| {
+            let mut current = vm.force(value.clone())?;
+            for part in path.split('.').filter(|p| !p.is_empty()) {
+                let next = match (&current, part.parse::<usize>()) {
+                    (Value::List(items), Ok(i)) => items.get(i).cloned().ok_or_else(|| {
+                        Error::other(format!("list index {i} of '{path}' is out of range"))
+                    })?,
+                    _ => vm.select(current.clone(), Symbol::intern(part))?,
+                };
+                current = vm.force(next)?;
+            }
+            Ok(current)
+        })
+    }
+
+    /// Calls a Nix function with arguments, one after the other (curried),
+    /// and forces the result to weak head normal form.
+    pub fn call(&self, function: &Value, args: &[Value]) -> Result<Value> {
+        self.with_vm(|vm| {
+            let mut result = function.clone();
+            for arg in args {
+                result = vm.call(result, arg.clone())?;
+            }
+            vm.force(result)
+        })
+    }
+
+    /// Converts a Nix value to a Rust type through serde, forcing only what
+    /// the type asks for (see [`crate::convert`]).
+    ///
+    /// ```
+    /// #[derive(serde::Deserialize)]
+    /// struct Server { host: String, port: u16 }
+    ///
+    /// let evaluator = spindle::Evaluator::builder().build();
+    /// let v = evaluator
+    ///     .eval_str(r#"{ host = "example.org"; port = 80 + 363; unused = throw "never"; }"#)
+    ///     .unwrap();
+    /// let server: Server = evaluator.from_value(&v).unwrap();
+    /// assert_eq!((server.host.as_str(), server.port), ("example.org", 443));
+    /// ```
+    pub fn from_value<T: serde::de::DeserializeOwned>(&self, value: &Value) -> Result<T> {
+        self.with_vm(|vm| crate::convert::from_value(vm, value))
     }
 
     /// Renders an error with its source excerpt, and with the trace when

@@ -6,7 +6,7 @@ use crate::symbol::Symbol;
 use crate::value::Value;
 
 /// Global names and their values, resolved by the compiler to constants.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub struct Globals {
     names: HashMap<Symbol, Value>,
 }

@@ -8,18 +8,24 @@
 //! on a fresh segment. Nesting is limited by the stack budget, never by the
 //! thread's stack.
 //!
-//! Start with [`Evaluator::builder`].
+//! Start with [`Evaluator::builder`]; `docs/embedding.md` in the repository
+//! walks through embedding: custom builtins, globals, lazy inspection, serde
+//! conversions, and stepping evaluations that suspend for their host.
 
 pub mod builtins;
 pub mod bytecode;
 pub mod compiler;
 pub mod context;
+pub mod convert;
 pub mod error;
 pub mod eval;
+pub mod evaluation;
 pub mod globals;
+pub mod host;
 pub mod io;
 pub mod path;
 pub mod print;
+pub mod repl;
 pub mod source;
 pub mod store;
 pub mod symbol;
@@ -28,6 +34,10 @@ pub mod trace;
 pub mod value;
 pub mod vm;
 
+pub use convert::{from_value, to_value};
 pub use error::{Error, ErrorKind, Result};
 pub use eval::{Evaluator, EvaluatorBuilder};
+pub use evaluation::{Evaluation, Step};
+pub use host::{HostIo, HostReply, HostRequest};
 pub use value::Value;
+pub use vm::Vm;

@@ -1,6 +1,7 @@
 //! The `spindle` command line.
 
 mod cli;
+mod repl_cli;
 
 // Evaluation allocates many small, short-lived objects (thunks, captured
 // values, attribute arrays); mimalloc serves them markedly faster than the

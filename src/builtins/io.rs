@@ -65,11 +65,9 @@ pub(crate) fn path_arg(vm: &mut Vm, v: &Value) -> Result<PathBuf> {
 }
 
 fn io_error(what: &str, path: &Path, e: std::io::Error) -> Error {
-    Error::new(ErrorKind::Io(format!(
-        "{what} '{}': {}",
-        path.display(),
-        io_message(&e)
-    )))
+    Error::from_io(&e, || {
+        format!("{what} '{}': {}", path.display(), io_message(&e))
+    })
 }
 
 fn import(vm: &mut Vm, args: &[Value]) -> Result<Value> {
@@ -146,7 +144,7 @@ fn get_env(vm: &mut Vm, args: &[Value]) -> Result<Value> {
         .context()
         .io
         .get_env(name.as_str())
-        .map_err(|e| Error::new(ErrorKind::Io(io_message(&e))))?;
+        .map_err(|e| Error::from_io(&e, || io_message(&e)))?;
     Ok(Value::string(value.unwrap_or_default()))
 }
 

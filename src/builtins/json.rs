@@ -171,7 +171,7 @@ impl JsonWriter {
             Value::PrimApp(app) => {
                 return Err(Error::other(format!(
                     "cannot convert the partially applied built-in function '{}' to JSON",
-                    app.builtin().name
+                    app.name()
                 )))
             }
             Value::Thunk(_) => return Err(Error::other("cannot convert a thunk to JSON")),

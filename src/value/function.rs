@@ -85,24 +85,80 @@ pub struct Builtin {
     pub func: BuiltinFn,
 }
 
+/// The Rust closure behind a host builtin (see [`HostBuiltin`]). Unlike a
+/// [`BuiltinFn`] it may capture state of the embedding program.
+pub type HostFn = dyn Fn(&mut Vm, &[Value]) -> Result<Value>;
+
+/// A builtin defined by the embedding program at run time: a name, an arity
+/// and a closure. It is called like any builtin, with `arity` unevaluated
+/// arguments.
+pub struct HostBuiltin {
+    /// The name it is shown and reported under.
+    pub name: Rc<str>,
+    /// How many arguments it takes before it runs (at least 1).
+    pub arity: usize,
+    /// The implementation.
+    pub func: Rc<HostFn>,
+}
+
+/// The function a [`PrimApp`] applies: one of the evaluator's builtins or
+/// one of the host's.
+#[derive(Clone)]
+pub enum Primitive {
+    /// A builtin of the evaluator.
+    Static(&'static Builtin),
+    /// A builtin of the embedding program.
+    Host(Rc<HostBuiltin>),
+}
+
 struct PrimAppInner {
-    builtin: &'static Builtin,
+    primitive: Primitive,
     args: Vec<Value>,
 }
 
-/// A builtin applied to fewer arguments than it takes.
+/// A builtin applied to fewer arguments than it takes. A host builtin that
+/// was not applied yet is a `PrimApp` without arguments.
 #[derive(Clone)]
 pub struct PrimApp(Rc<PrimAppInner>);
 
 impl PrimApp {
     /// A partial application.
     pub fn new(builtin: &'static Builtin, args: Vec<Value>) -> PrimApp {
-        PrimApp(Rc::new(PrimAppInner { builtin, args }))
+        PrimApp::of(Primitive::Static(builtin), args)
     }
 
-    /// The builtin.
-    pub fn builtin(&self) -> &'static Builtin {
-        self.0.builtin
+    /// A partial application of any primitive.
+    pub fn of(primitive: Primitive, args: Vec<Value>) -> PrimApp {
+        PrimApp(Rc::new(PrimAppInner { primitive, args }))
+    }
+
+    /// The applied primitive.
+    pub fn primitive(&self) -> &Primitive {
+        &self.0.primitive
+    }
+
+    /// The builtin, when it is one of the evaluator's.
+    pub fn builtin(&self) -> Option<&'static Builtin> {
+        match self.0.primitive {
+            Primitive::Static(b) => Some(b),
+            Primitive::Host(_) => None,
+        }
+    }
+
+    /// The primitive's name.
+    pub fn name(&self) -> &str {
+        match &self.0.primitive {
+            Primitive::Static(b) => b.name,
+            Primitive::Host(h) => &h.name,
+        }
+    }
+
+    /// How many arguments the primitive takes in all.
+    pub fn arity(&self) -> usize {
+        match &self.0.primitive {
+            Primitive::Static(b) => b.arity,
+            Primitive::Host(h) => h.arity.max(1),
+        }
     }
 
     /// The arguments so far.
@@ -110,11 +166,23 @@ impl PrimApp {
         &self.0.args
     }
 
+    /// The same primitive applied to `args` instead.
+    pub fn with_args(&self, args: Vec<Value>) -> PrimApp {
+        PrimApp::of(self.0.primitive.clone(), args)
+    }
+
+    /// Runs the primitive on all of its arguments.
+    pub fn invoke(&self, vm: &mut Vm, args: &[Value]) -> Result<Value> {
+        match &self.0.primitive {
+            Primitive::Static(b) => (b.func)(vm, args),
+            Primitive::Host(h) => (h.func)(vm, args),
+        }
+    }
+
     pub(super) fn is_unique(&self) -> bool {
         Rc::strong_count(&self.0) == 1
     }
 }
-
 impl Drop for PrimApp {
     fn drop(&mut self) {
         if let Some(inner) = Rc::get_mut(&mut self.0) {

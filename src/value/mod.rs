@@ -5,6 +5,7 @@
 //! `Thunk`, `Closure`) release their children iteratively when dropped, so a
 //! million-element thunk chain is freed without deep native recursion.
 
+mod access;
 mod attrs;
 mod drop;
 mod function;
@@ -13,7 +14,7 @@ mod string;
 mod thunk;
 
 pub use attrs::{Attrs, AttrsBuilder, PosTable};
-pub use function::{Builtin, BuiltinFn, Closure, PrimApp};
+pub use function::{Builtin, BuiltinFn, Closure, HostBuiltin, HostFn, PrimApp, Primitive};
 pub use list::List;
 pub use string::{Context, ContextElem, NixString, StringBuilder};
 pub use thunk::{Begin, Deferred, Thunk, ThunkState};
@@ -70,6 +71,7 @@ impl Value {
             Value::List(_) => "a list",
             Value::Closure(_) => "a function",
             Value::Builtin(_) => "a built-in function",
+            Value::PrimApp(app) if app.args().is_empty() => "a built-in function",
             Value::PrimApp(_) => "a partially applied built-in function",
             Value::Thunk(_) => "a thunk",
         }

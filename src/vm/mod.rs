@@ -9,6 +9,7 @@
 mod coerce;
 mod compare;
 mod deep;
+mod fuel;
 mod import;
 mod ops;
 
@@ -46,6 +47,10 @@ pub struct Vm {
     /// Closure calls in progress that were made from native code.
     call_depth: usize,
     max_call_depth: usize,
+    /// Steps (closure calls and thunk forces) left before `refuel` runs.
+    fuel: u64,
+    /// Asked for more steps when `fuel` runs out; see [`Vm::set_refuel`].
+    refuel: Option<fuel::RefuelHook>,
 }
 
 /// A caller suspended in the dispatch loop while its callee runs.
@@ -73,6 +78,8 @@ impl Vm {
             max_calls,
             call_depth: 0,
             max_call_depth,
+            fuel: u64::MAX,
+            refuel: None,
         }
     }
 
@@ -108,7 +115,9 @@ impl Vm {
             Begin::Blackhole => Err(Error::new(ErrorKind::InfiniteRecursion)),
             Begin::Failed(e) => Err(e),
             Begin::Run(deferred) => {
-                let result = ensure_sufficient_stack(|| self.run_deferred(&deferred));
+                let result = self
+                    .burn_fuel()
+                    .and_then(|()| ensure_sufficient_stack(|| self.run_deferred(&deferred)));
                 match result {
                     Ok(v) => {
                         thunk.finish(v.clone());
@@ -157,15 +166,14 @@ impl Vm {
                 }
             }
             Value::PrimApp(app) => {
-                let builtin = app.builtin();
                 let mut args = Vec::with_capacity(app.args().len() + 1);
                 args.extend_from_slice(app.args());
                 args.push(arg);
-                if args.len() == builtin.arity {
-                    ensure_sufficient_stack(|| (builtin.func)(self, &args))
-                        .map_err(|e| builtin_context(e, builtin.name))
+                if args.len() >= app.arity() {
+                    ensure_sufficient_stack(|| app.invoke(self, &args))
+                        .map_err(|e| builtin_context(e, app.name()))
                 } else {
-                    Ok(Value::PrimApp(PrimApp::new(builtin, args)))
+                    Ok(Value::PrimApp(app.with_args(args)))
                 }
             }
             Value::Attrs(attrs) => match attrs.get(known::functor()) {
@@ -205,6 +213,7 @@ impl Vm {
         if self.call_depth + self.calls.len() >= self.max_call_depth {
             return Err(call_depth_exceeded(self.max_call_depth));
         }
+        self.burn_fuel()?;
         self.call_depth += 1;
         let result = spindle_fiber::with_frame(&frame, || {
             self.execute_as(code, closure.upvalues(), Some(arg), Some(frame))
@@ -373,6 +382,7 @@ impl Vm {
         if self.calls.len() >= self.max_calls {
             return Err(self.call_limit_error());
         }
+        self.burn_fuel()?;
         let code = callee.code();
         self.calls.push(SavedCall {
             closure: caller,

@@ -1,0 +1,108 @@
+//! Reading evaluated values from Rust, and making host builtins.
+//!
+//! The accessors look at a value as it is: they never force. Force first
+//! (through [`Evaluator`](crate::Evaluator) or the [`Vm`]) when the value may
+//! be a thunk.
+
+use std::rc::Rc;
+
+use super::{Attrs, HostBuiltin, List, PrimApp, Primitive, Value};
+use crate::error::Result;
+use crate::vm::Vm;
+
+impl Value {
+    /// The Boolean, if this is one.
+    pub fn as_bool(&self) -> Option<bool> {
+        match self.shallow_resolved() {
+            Value::Bool(b) => Some(b),
+            _ => None,
+        }
+    }
+
+    /// The integer, if this is one.
+    pub fn as_int(&self) -> Option<i64> {
+        match self.shallow_resolved() {
+            Value::Int(i) => Some(i),
+            _ => None,
+        }
+    }
+
+    /// The number as a float, if this is a float or an integer.
+    pub fn as_float(&self) -> Option<f64> {
+        match self.shallow_resolved() {
+            Value::Float(f) => Some(f),
+            Value::Int(i) => Some(i as f64),
+            _ => None,
+        }
+    }
+
+    /// The text of a string or a path.
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::String(s) | Value::Path(s) => Some(s.as_str()),
+            _ => None,
+        }
+    }
+
+    /// The attribute set, if this is one.
+    pub fn as_attrs(&self) -> Option<&Attrs> {
+        match self {
+            Value::Attrs(a) => Some(a),
+            _ => None,
+        }
+    }
+
+    /// The list, if this is one.
+    pub fn as_list(&self) -> Option<&List> {
+        match self {
+            Value::List(l) => Some(l),
+            _ => None,
+        }
+    }
+
+    /// Whether this is a thunk not evaluated yet.
+    pub fn is_pending(&self) -> bool {
+        matches!(self, Value::Thunk(t) if !t.is_evaluated())
+    }
+
+    /// A function value implemented by a Rust closure taking `arity` (at
+    /// least 1) unevaluated arguments: pass it to Nix code as a global, an
+    /// attribute or a function argument.
+    pub fn host_builtin(
+        name: &str,
+        arity: usize,
+        func: impl Fn(&mut Vm, &[Value]) -> Result<Value> + 'static,
+    ) -> Value {
+        let builtin = HostBuiltin {
+            name: name.into(),
+            arity: arity.max(1),
+            func: Rc::new(func),
+        };
+        Value::PrimApp(PrimApp::of(Primitive::Host(Rc::new(builtin)), Vec::new()))
+    }
+}
+
+impl From<i32> for Value {
+    fn from(i: i32) -> Self {
+        Value::Int(i.into())
+    }
+}
+
+impl From<Vec<Value>> for Value {
+    fn from(items: Vec<Value>) -> Self {
+        Value::list(items)
+    }
+}
+
+impl From<Attrs> for Value {
+    fn from(attrs: Attrs) -> Self {
+        Value::Attrs(attrs)
+    }
+}
+
+impl Attrs {
+    /// Looks up an attribute by its name as text.
+    pub fn get_str(&self, name: &str) -> Option<&Value> {
+        self.get(crate::symbol::Symbol::intern(name))
+    }
+}
