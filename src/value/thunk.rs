@@ -24,7 +24,11 @@ pub enum Deferred {
 pub enum ThunkState {
     /// Not yet forced.
     Pending(Deferred),
-    /// Being forced right now; forcing it again is infinite recursion.
+    /// Being forced right now by [`Thunk::start`], which reads the work in
+    /// place; forcing it again is infinite recursion.
+    Running(Deferred),
+    /// Being forced right now by [`Thunk::begin`], which took the work out;
+    /// forcing it again is infinite recursion.
     Blackhole,
     /// Forced; holds a value that is never itself a thunk.
     Done(Value),
@@ -45,6 +49,9 @@ pub enum Begin {
     Run(Deferred),
     /// The thunk is being evaluated further up: infinite recursion.
     Blackhole,
+    /// [`Thunk::start`] marked the thunk running; read the work with
+    /// [`Thunk::running`] and end with [`Thunk::settle`].
+    Started,
     /// Forcing failed before, with this error.
     Failed(Error),
 }
@@ -77,16 +84,67 @@ impl Thunk {
     /// Starts forcing: takes out the deferred work, leaving a blackhole.
     #[inline]
     pub fn begin(&self) -> Begin {
-        let mut state = self.0.borrow_mut();
+        let Ok(mut state) = self.0.try_borrow_mut() else {
+            return Begin::Blackhole;
+        };
         match &*state {
             ThunkState::Done(v) => Begin::Ready(v.clone()),
-            ThunkState::Blackhole => Begin::Blackhole,
+            ThunkState::Blackhole | ThunkState::Running(_) => Begin::Blackhole,
             ThunkState::Failed(e) => Begin::Failed(e.clone()),
             ThunkState::Pending(_) => match std::mem::replace(&mut *state, ThunkState::Blackhole) {
                 ThunkState::Pending(d) => Begin::Run(d),
                 _ => unreachable!("matched Pending above"),
             },
         }
+    }
+
+    /// Starts forcing, leaving the work in place for [`Thunk::running`] to
+    /// read: nothing is moved, which keeps the forcing native frame small.
+    /// A thunk being forced (its state borrowed by `running`) reports a
+    /// blackhole.
+    pub fn start(&self) -> Begin {
+        let Ok(mut state) = self.0.try_borrow_mut() else {
+            return Begin::Blackhole;
+        };
+        match &mut *state {
+            ThunkState::Done(v) => Begin::Ready(v.clone()),
+            ThunkState::Blackhole | ThunkState::Running(_) => Begin::Blackhole,
+            ThunkState::Failed(e) => Begin::Failed(e.clone()),
+            ThunkState::Pending(_) => {
+                if let ThunkState::Pending(d) =
+                    std::mem::replace(&mut *state, ThunkState::Blackhole)
+                {
+                    *state = ThunkState::Running(d);
+                }
+                Begin::Started
+            }
+        }
+    }
+
+    /// The work of a thunk started with [`Thunk::start`], borrowed for as
+    /// long as it runs.
+    pub fn running(&self) -> Option<std::cell::Ref<'_, Deferred>> {
+        std::cell::Ref::filter_map(self.0.borrow(), |s| match s {
+            ThunkState::Running(d) => Some(d),
+            _ => None,
+        })
+        .ok()
+    }
+
+    /// Ends a forcing begun with [`Thunk::start`]: stores the value or the
+    /// error, or, for an error that says a resource ran out, puts the work
+    /// back to be tried again.
+    pub fn settle(&self, result: &crate::error::Result<Value>) {
+        let mut state = self.0.borrow_mut();
+        let ThunkState::Running(deferred) = std::mem::replace(&mut *state, ThunkState::Blackhole)
+        else {
+            return;
+        };
+        *state = match result {
+            Ok(v) => ThunkState::Done(v.clone()),
+            Err(e) if e.is_resource_limit() => ThunkState::Pending(deferred),
+            Err(e) => ThunkState::Failed(e.clone()),
+        };
     }
 
     /// Stores the value computed for a thunk begun with [`Thunk::begin`].
@@ -141,11 +199,16 @@ impl Drop for Thunk {
         if let Some(cell) = Rc::get_mut(&mut self.0) {
             match std::mem::replace(cell.get_mut(), ThunkState::Blackhole) {
                 ThunkState::Done(v) => release([v]),
-                ThunkState::Pending(Deferred::Code { upvalues, .. }) => {
+                ThunkState::Pending(Deferred::Code { upvalues, .. })
+                | ThunkState::Running(Deferred::Code { upvalues, .. }) => {
                     release(upvalues.into_vec())
                 }
-                ThunkState::Pending(Deferred::Apply { function, arg }) => release([function, arg]),
-                ThunkState::Pending(Deferred::Apply2 { function, a, b }) => {
+                ThunkState::Pending(Deferred::Apply { function, arg })
+                | ThunkState::Running(Deferred::Apply { function, arg }) => {
+                    release([function, arg])
+                }
+                ThunkState::Pending(Deferred::Apply2 { function, a, b })
+                | ThunkState::Running(Deferred::Apply2 { function, a, b }) => {
                     release([function, a, b])
                 }
                 ThunkState::Blackhole | ThunkState::Failed(_) => {}

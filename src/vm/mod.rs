@@ -110,30 +110,26 @@ impl Vm {
 
     /// Forces a thunk, running its deferred work at most once.
     pub fn force_thunk(&mut self, thunk: &Thunk) -> Result<Value> {
-        match thunk.begin() {
+        match thunk.start() {
             Begin::Ready(v) => Ok(v),
-            Begin::Blackhole => Err(Error::new(ErrorKind::InfiniteRecursion)),
+            Begin::Started => self.run_thunk(thunk),
             Begin::Failed(e) => Err(e),
-            Begin::Run(deferred) => {
-                let result = self
-                    .burn_fuel()
-                    .and_then(|()| ensure_sufficient_stack(|| self.run_deferred(&deferred)));
-                match result {
-                    Ok(v) => {
-                        thunk.finish(v.clone());
-                        Ok(v)
-                    }
-                    Err(e) if e.is_resource_limit() => {
-                        thunk.abandon(deferred);
-                        Err(e)
-                    }
-                    Err(e) => {
-                        thunk.fail(e.clone());
-                        Err(e)
-                    }
-                }
-            }
+            Begin::Blackhole | Begin::Run(_) => Err(Error::new(ErrorKind::InfiniteRecursion)),
         }
+    }
+
+    /// Runs a started thunk's work where it lies (nothing is moved onto this
+    /// frame, which every level of a thunk chain pays for) and settles it.
+    #[inline(never)]
+    fn run_thunk(&mut self, thunk: &Thunk) -> Result<Value> {
+        let result = self.burn_fuel().and_then(|()| {
+            ensure_sufficient_stack(|| match thunk.running() {
+                Some(deferred) => self.run_deferred(&deferred),
+                None => Err(Error::new(ErrorKind::InfiniteRecursion)),
+            })
+        });
+        thunk.settle(&result);
+        result
     }
 
     fn run_deferred(&mut self, deferred: &Deferred) -> Result<Value> {
@@ -153,18 +149,28 @@ impl Vm {
     /// Applies `function` to `arg`. The result may be a thunk.
     #[inline(never)]
     pub fn call(&mut self, function: Value, arg: Value) -> Result<Value> {
-        match self.force(function)? {
+        match function {
             Value::Closure(closure) => {
                 ensure_sufficient_stack(|| self.call_closure(&closure, arg, None))
             }
-            Value::Builtin(builtin) => {
-                if builtin.arity == 1 {
-                    ensure_sufficient_stack(|| (builtin.func)(self, &[arg]))
-                        .map_err(|e| builtin_context(e, builtin.name))
-                } else {
-                    Ok(Value::PrimApp(PrimApp::new(builtin, vec![arg])))
-                }
+            Value::Builtin(builtin) if builtin.arity == 1 => {
+                ensure_sufficient_stack(|| (builtin.func)(self, &[arg]))
+                    .map_err(|e| builtin_context(e, builtin.name))
             }
+            other => self.call_other(other, arg),
+        }
+    }
+
+    /// The rarer calls: of a thunk, a builtin taking more arguments, a
+    /// partial application, a set with `__functor`.
+    #[inline(never)]
+    fn call_other(&mut self, function: Value, arg: Value) -> Result<Value> {
+        match function {
+            Value::Thunk(t) => {
+                let function = self.force_thunk(&t)?;
+                self.call(function, arg)
+            }
+            Value::Builtin(builtin) => Ok(Value::PrimApp(PrimApp::new(builtin, vec![arg]))),
             Value::PrimApp(app) => {
                 let mut args = Vec::with_capacity(app.args().len() + 1);
                 args.extend_from_slice(app.args());
@@ -215,9 +221,7 @@ impl Vm {
         }
         self.burn_fuel()?;
         self.call_depth += 1;
-        let result = spindle_fiber::with_frame(&frame, || {
-            self.execute_as(code, closure.upvalues(), Some(arg), Some(frame))
-        });
+        let result = self.execute_as(code, closure.upvalues(), Some(arg), Some(frame));
         self.call_depth -= 1;
         result
     }
