@@ -4,6 +4,8 @@
 //!
 //! `SPINDLE_STRESS_DEPTH` overrides the depth.
 
+use std::path::Path;
+
 use spindle::{ErrorKind, Evaluator};
 
 fn depth() -> u64 {
@@ -30,175 +32,53 @@ fn eval(source: &str) -> String {
         .unwrap_or_else(|e| panic!("{}", evaluator.render_error(&e, false)))
 }
 
-fn n() -> String {
-    depth().to_string()
+/// The families of `stress/families.tsv`: (name, program, expected output).
+fn families() -> Vec<(String, String, String)> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("stress/families.tsv");
+    let text = std::fs::read_to_string(path).expect("stress/families.tsv");
+    text.lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .map(|l| {
+            let cols: Vec<&str> = l.split('\t').collect();
+            assert_eq!(cols.len(), 3, "malformed family line: {l}");
+            (
+                cols[0].to_string(),
+                cols[1].to_string(),
+                cols[2].to_string(),
+            )
+        })
+        .collect()
+}
+
+/// The expected output of a family at depth `n`.
+fn expected(pattern: &str, n: u64) -> String {
+    if pattern == "NESTED" {
+        let n = n as usize;
+        return format!("{}0{}", "[ ".repeat(n), " ]".repeat(n));
+    }
+    pattern.replace('N', &n.to_string())
 }
 
 #[test]
-fn plain_recursion() {
-    assert_eq!(
-        eval("let f = n: if n == 0 then 0 else 1 + f (n - 1); in f N"),
-        n()
+fn every_family_at_depth() {
+    let n = depth();
+    let mut failures = Vec::new();
+    for (name, program, pattern) in families() {
+        let got = std::panic::catch_unwind(|| eval(&program));
+        match got {
+            Ok(out) if out == expected(&pattern, n) => {}
+            Ok(out) => failures.push(format!(
+                "{name}: printed {:?}",
+                out.chars().take(80).collect::<String>()
+            )),
+            Err(_) => failures.push(format!("{name}: failed (see the panic above)")),
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "at depth {n}:\n{}",
+        failures.join("\n")
     );
-}
-
-#[test]
-fn mutual_recursion() {
-    let src = "let even = n: if n == 0 then true else odd (n - 1);
-                   odd = n: if n == 0 then false else even (n - 1);
-               in [ (even N) (odd N) ]";
-    assert_eq!(eval(src), "[ true false ]");
-}
-
-/// A recursion whose every level passes through `via`, a builtin that calls
-/// back into Nix: `via` receives `k`, the rest of the recursion, and must
-/// return `k` applied somehow.
-fn sandwich(via: &str) -> String {
-    eval(&format!(
-        "let via = {via}; f = n: if n == 0 then 0 else via (_: 1 + f (n - 1)); in f N"
-    ))
-}
-
-#[test]
-fn sandwich_foldl() {
-    assert_eq!(sandwich("k: builtins.foldl' (acc: x: k x) 0 [ 1 ]"), n());
-}
-
-#[test]
-fn sandwich_map() {
-    assert_eq!(sandwich("k: builtins.head (map k [ 1 ])"), n());
-}
-
-#[test]
-fn sandwich_filter() {
-    assert_eq!(
-        sandwich("k: let r = k null; in builtins.head (builtins.filter (x: r >= 0) [ r ])"),
-        n()
-    );
-}
-
-#[test]
-fn sandwich_sort_comparator() {
-    assert_eq!(
-        sandwich(
-            "k: let r = k null; in builtins.head (builtins.sort (a: b: r >= 0 && a < b) [ r r ])"
-        ),
-        n()
-    );
-}
-
-#[test]
-fn sandwich_gen_list() {
-    assert_eq!(sandwich("k: builtins.head (builtins.genList k 1)"), n());
-}
-
-#[test]
-fn sandwich_map_attrs() {
-    assert_eq!(
-        sandwich("k: (builtins.mapAttrs (name: k) { a = 1; }).a"),
-        n()
-    );
-}
-
-#[test]
-fn sandwich_concat_map() {
-    assert_eq!(
-        sandwich("k: builtins.head (builtins.concatMap (x: [ (k x) ]) [ 1 ])"),
-        n()
-    );
-}
-
-#[test]
-fn sandwich_any_all() {
-    let any = "k: let r = k null; in if builtins.any (x: x == r) [ r ] then r else -1";
-    assert_eq!(sandwich(any), n());
-    let all = "k: let r = k null; in if builtins.all (x: x == r) [ r ] then r else -1";
-    assert_eq!(sandwich(all), n());
-}
-
-#[test]
-fn sandwich_partition_group_by() {
-    assert_eq!(
-        sandwich(
-            "k: let r = k null; in builtins.head (builtins.partition (x: r >= 0) [ r ]).right"
-        ),
-        n()
-    );
-    assert_eq!(
-        sandwich("k: let r = k null; in builtins.head (builtins.groupBy (x: if r >= 0 then \"a\" else \"b\") [ r ]).a"),
-        n()
-    );
-}
-
-#[test]
-fn sandwich_zip_attrs_with_and_list_to_attrs() {
-    assert_eq!(
-        sandwich("k: (builtins.zipAttrsWith (name: vs: k vs) [ { a = 1; } ]).a"),
-        n()
-    );
-    assert_eq!(
-        sandwich("k: (builtins.listToAttrs [ { name = \"a\"; value = k null; } ]).a"),
-        n()
-    );
-}
-
-#[test]
-fn sandwich_functor_and_to_string() {
-    assert_eq!(sandwich("k: { __functor = self: x: k x; } null"), n());
-    assert_eq!(
-        sandwich("k: builtins.fromJSON (toString { __toString = self: toString (k null); })"),
-        n()
-    );
-}
-
-#[test]
-fn thunk_chain_forced_from_the_far_end() {
-    let src = "let xs = builtins.genList (i: if i == 0 then 0 else builtins.elemAt xs (i - 1) + 1) (N + 1);
-               in builtins.elemAt xs N";
-    assert_eq!(eval(src), n());
-}
-
-#[test]
-fn lazy_accumulator_chain() {
-    // `acc + 1` is never forced until the end: a chain of N thunks.
-    let src = "let go = i: acc: if i == 0 then acc else go (i - 1) (acc + 1); in go N 0";
-    assert_eq!(eval(src), n());
-}
-
-/// A structure nested N deep: `{ next = { next = … null … }; }` built lazily
-/// by recursion and as a list `[ [ … [ ] … ] ]`.
-const NESTED_SET: &str = "let mk = n: if n == 0 then null else { next = mk (n - 1); }; in mk N";
-const NESTED_LIST: &str = "let mk = n: if n == 0 then [ ] else [ (mk (n - 1)) ]; in mk N";
-
-#[test]
-fn deep_seq_of_nested_data() {
-    assert_eq!(eval(&format!("builtins.deepSeq ({NESTED_SET}) 1")), "1");
-    assert_eq!(eval(&format!("builtins.deepSeq ({NESTED_LIST}) 1")), "1");
-}
-
-#[test]
-fn equality_and_ordering_of_nested_data() {
-    assert_eq!(eval(&format!("({NESTED_SET}) == ({NESTED_SET})")), "true");
-    assert_eq!(eval(&format!("({NESTED_LIST}) == ({NESTED_LIST})")), "true");
-    // Lists of different lengths are unequal at once, so `<` recurses into
-    // the first elements at every level without comparing whole subtrees.
-    let less = "let a = n: if n == 0 then [ 1 ] else [ (a (n - 1)) 0 ];
-                    b = n: if n == 0 then [ 2 ] else [ (b (n - 1)) ];
-                in a N < b N";
-    assert_eq!(eval(less), "true");
-}
-
-#[test]
-fn to_string_of_nested_lists() {
-    let src = "let mk = n: if n == 0 then [ \"x\" ] else [ (mk (n - 1)) ]; in toString (mk N)";
-    assert_eq!(eval(src), "\"x\"");
-}
-
-#[test]
-fn printing_nested_data_strictly() {
-    let printed = eval(NESTED_LIST);
-    assert_eq!(printed.len(), 4 * depth() as usize + 3);
-    assert!(printed.starts_with("[ [ [ "));
 }
 
 #[test]
@@ -211,8 +91,9 @@ fn long_lists_and_attr_chains_are_built_and_dropped() {
     let src = format!("builtins.length (builtins.genList (i: i) {big})");
     assert_eq!(eval(&src), big.to_string());
     // A chain of N nested sets, dropped after use.
+    let nested = "let mk = n: if n == 0 then null else { next = mk (n - 1); }; in mk N";
     assert_eq!(
-        eval(&format!("let s = {NESTED_SET}; in s.next.next == null")),
+        eval(&format!("let s = {nested}; in s.next.next == null")),
         "false"
     );
 }
