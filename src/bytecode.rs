@@ -148,6 +148,110 @@ impl Formals {
     }
 }
 
+/// An operand of an [`Eager`] thunk.
+#[derive(Clone, Debug)]
+pub enum EagerOperand {
+    /// The thunk's captured value number `i`.
+    Captured(u32),
+    /// A number literal.
+    Constant(Value),
+}
+
+/// A thunk body that is one arithmetic or comparison operator on captured
+/// values and number literals (`n - 1`, `i < len`). When its operands are
+/// already numbers, computing it costs less than allocating the thunk, and
+/// nothing can be observed: it cannot fail or diverge on numbers (overflow
+/// is checked and then falls back to the thunk).
+#[derive(Clone, Debug)]
+pub struct Eager {
+    /// The operator: `Add`, `Sub`, `Mul` or a comparison.
+    pub op: Op,
+    /// Left operand.
+    pub lhs: EagerOperand,
+    /// Right operand.
+    pub rhs: EagerOperand,
+}
+
+impl Eager {
+    /// Recognises a thunk body of that shape.
+    pub fn detect(code: &Code) -> Option<Eager> {
+        let [a, b, op, Op::Return] = code.ops.as_slice() else {
+            return None;
+        };
+        if !matches!(
+            op,
+            Op::Add
+                | Op::Sub
+                | Op::Mul
+                | Op::Less
+                | Op::LessEq
+                | Op::Greater
+                | Op::GreaterEq
+                | Op::Eq
+                | Op::NotEq
+        ) {
+            return None;
+        }
+        let operand = |op: &Op| match *op {
+            Op::GetUpvalue(i) => Some(EagerOperand::Captured(i)),
+            Op::Constant(i) => match &code.constants[i as usize] {
+                v @ (Value::Int(_) | Value::Float(_)) => Some(EagerOperand::Constant(v.clone())),
+                _ => None,
+            },
+            _ => None,
+        };
+        Some(Eager {
+            op: *op,
+            lhs: operand(a)?,
+            rhs: operand(b)?,
+        })
+    }
+}
+
+/// `a op b` for two numbers, when it cannot fail: `None` for anything else
+/// (other types, integer overflow, division), which takes the general path.
+#[inline]
+pub fn numeric_fast(op: Op, a: &Value, b: &Value) -> Option<Value> {
+    match (a, b) {
+        (Value::Int(x), Value::Int(y)) => {
+            let (x, y) = (*x, *y);
+            Some(match op {
+                Op::Add => Value::Int(x.checked_add(y)?),
+                Op::Sub => Value::Int(x.checked_sub(y)?),
+                Op::Mul => Value::Int(x.checked_mul(y)?),
+                Op::Less => Value::Bool(x < y),
+                Op::LessEq => Value::Bool(x <= y),
+                Op::Greater => Value::Bool(x > y),
+                Op::GreaterEq => Value::Bool(x >= y),
+                Op::Eq => Value::Bool(x == y),
+                Op::NotEq => Value::Bool(x != y),
+                _ => return None,
+            })
+        }
+        (Value::Float(_) | Value::Int(_), Value::Float(_) | Value::Int(_)) => {
+            let as_float = |v: &Value| match v {
+                Value::Int(i) => *i as f64,
+                Value::Float(f) => *f,
+                _ => unreachable!("matched numbers"),
+            };
+            let (x, y) = (as_float(a), as_float(b));
+            Some(match op {
+                Op::Add => Value::Float(x + y),
+                Op::Sub => Value::Float(x - y),
+                Op::Mul => Value::Float(x * y),
+                Op::Less => Value::Bool(x < y),
+                Op::LessEq => Value::Bool(!(y < x)),
+                Op::Greater => Value::Bool(y < x),
+                Op::GreaterEq => Value::Bool(!(x < y)),
+                Op::Eq => Value::Bool(x == y),
+                Op::NotEq => Value::Bool(x != y),
+                _ => return None,
+            })
+        }
+        _ => None,
+    }
+}
+
 /// What a code object is.
 #[derive(Clone, Debug)]
 pub enum CodeKind {
@@ -188,6 +292,9 @@ pub struct Code {
     pub with_lookups: Vec<WithLookup>,
     /// The whole expression's span.
     pub span: Span,
+    /// For thunk bodies that are one operator on numbers: how to compute
+    /// them on the spot instead of allocating the thunk.
+    pub eager: Option<Eager>,
 }
 
 impl Code {

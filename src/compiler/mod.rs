@@ -21,7 +21,7 @@ use std::sync::Arc;
 use rnix::ast::{self, AstToken, InterpolPart};
 use rowan::ast::AstNode;
 
-use crate::bytecode::{AttrTemplate, Capture, Code, CodeKind, Formals, Op, WithLookup};
+use crate::bytecode::{AttrTemplate, Capture, Code, CodeKind, Eager, Formals, Op, WithLookup};
 use crate::error::{Error, ErrorKind, Result};
 use crate::globals::Globals;
 use crate::source::Span;
@@ -142,6 +142,7 @@ impl<'a, 'e> Compiler<'a, 'e> {
             attr_templates: ctx.attr_templates,
             with_lookups: ctx.with_lookups,
             span: ctx.span,
+            eager: None,
         }
     }
 
@@ -696,7 +697,8 @@ impl<'a, 'e> Compiler<'a, 'e> {
         self.push_ctx(CodeKind::Thunk, None, span);
         self.compile(expr)?;
         self.emit(Op::Return, span);
-        let code = self.pop_ctx();
+        let mut code = self.pop_ctx();
+        code.eager = Eager::detect(&code);
         self.emit_child(code, false, span, target);
         Ok(())
     }

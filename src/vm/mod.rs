@@ -19,7 +19,7 @@ use spindle_fiber::ensure_sufficient_stack;
 
 pub use coerce::CoercionKind;
 
-use crate::bytecode::{Capture, Code, Op};
+use crate::bytecode::{numeric_fast, Capture, Code, Eager, EagerOperand, Op};
 use crate::context::EvalContext;
 use crate::error::{Error, ErrorKind, Result};
 use crate::source::Span;
@@ -348,6 +348,16 @@ impl Vm {
                         other => self.op_call_native(other, arg, code, ip)?,
                     }
                 }
+                Op::Add
+                | Op::Sub
+                | Op::Mul
+                | Op::Less
+                | Op::LessEq
+                | Op::Greater
+                | Op::GreaterEq
+                | Op::Eq
+                | Op::NotEq
+                    if self.numeric_in_place(op) => {}
                 Op::Return => {
                     let value = self.pop();
                     if self.calls.len() == floor {
@@ -369,6 +379,22 @@ impl Vm {
                         .map_err(|e| at_op(e, code, ip))?
                 }
             }
+        }
+    }
+
+    /// Applies a numeric operator to the two top values in place, when both
+    /// are numbers and the result cannot fail. Otherwise leaves them for
+    /// the general path and says so.
+    #[inline(always)]
+    fn numeric_in_place(&mut self, op: Op) -> bool {
+        let n = self.stack.len();
+        match numeric_fast(op, &self.stack[n - 2], &self.stack[n - 1]) {
+            Some(v) => {
+                self.stack.truncate(n - 2);
+                self.stack.push(v);
+                true
+            }
+            None => false,
         }
     }
 
@@ -458,6 +484,14 @@ impl Vm {
             }
             Op::MakeThunk(i) => {
                 let child = &code.children[i as usize];
+                if let Some(value) = child
+                    .eager
+                    .as_ref()
+                    .and_then(|e| self.eager_value(e, &child.captures, upvalues, base))
+                {
+                    self.stack.push(value);
+                    return Ok(());
+                }
                 let captured = self.capture(&child.captures, upvalues, base);
                 self.stack.push(Value::Thunk(Thunk::new(Deferred::Code {
                     code: child.clone(),
@@ -626,6 +660,34 @@ impl Vm {
                 Capture::Upvalue(i) => upvalues[i as usize].clone(),
             })
             .collect()
+    }
+
+    /// The value of an [`Eager`] thunk body computed now, when its operands
+    /// are numbers already.
+    fn eager_value(
+        &self,
+        eager: &Eager,
+        captures: &[Capture],
+        upvalues: &[Value],
+        base: usize,
+    ) -> Option<Value> {
+        let operand = |o: &EagerOperand| -> Option<Value> {
+            let v = match o {
+                EagerOperand::Constant(v) => return Some(v.clone()),
+                EagerOperand::Captured(i) => match captures[*i as usize] {
+                    Capture::Local(slot) => &self.stack[base + slot as usize],
+                    Capture::Upvalue(u) => &upvalues[u as usize],
+                },
+            };
+            match v {
+                Value::Int(_) | Value::Float(_) => Some(v.clone()),
+                Value::Thunk(t) => t
+                    .value()
+                    .filter(|v| matches!(v, Value::Int(_) | Value::Float(_))),
+                _ => None,
+            }
+        };
+        numeric_fast(eager.op, &operand(&eager.lhs)?, &operand(&eager.rhs)?)
     }
 
     #[inline(never)]
