@@ -16,6 +16,7 @@ pub mod compiler;
 pub mod context;
 pub mod error;
 pub mod eval;
+pub mod genvm;
 pub mod globals;
 pub mod io;
 pub mod path;
@@ -29,5 +30,5 @@ pub mod value;
 pub mod vm;
 
 pub use error::{Error, ErrorKind, Result};
-pub use eval::{Evaluator, EvaluatorBuilder};
+pub use eval::{Evaluator, EvaluatorBuilder, VmKind};
 pub use value::Value;

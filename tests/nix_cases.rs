@@ -6,6 +6,11 @@
 //! - With `NAME.err`: the evaluation must fail with exit status 1, and every
 //!   non-empty line of `NAME.err` must appear in the error output.
 //! - With `NAME.flags`: extra command-line flags, one line.
+//!
+//! Every case runs on both VMs: the fiber VM (the default) and the
+//! generator VM (`--vm generator`).
+
+mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -23,12 +28,13 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-fn check(case: &Path) -> Result<(), String> {
+fn check(case: &Path, extra_args: &[&str]) -> Result<(), String> {
     let dir = case.parent().expect("case dir");
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_spindle"));
     cmd.current_dir(dir)
         .env("SPINDLE_TEST_VAR", "hello")
         .arg("eval")
+        .args(extra_args)
         .arg("--strict");
     if let Ok(flags) = std::fs::read_to_string(case.with_extension("flags")) {
         cmd.args(flags.split_whitespace());
@@ -61,8 +67,8 @@ fn check(case: &Path) -> Result<(), String> {
     Ok(())
 }
 
-#[test]
-fn nix_cases() {
+/// Runs every case with `extra_args`; panics listing the failures.
+fn run_cases(extra_args: &[&str]) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/nix");
     let mut cases = Vec::new();
     collect(&root, &mut cases);
@@ -71,7 +77,7 @@ fn nix_cases() {
     let failures: Vec<String> = cases
         .iter()
         .filter_map(|case| {
-            check(case).err().map(|e| {
+            check(case, extra_args).err().map(|e| {
                 format!(
                     "{}: {e}",
                     case.strip_prefix(&root).unwrap_or(case).display()
@@ -81,4 +87,15 @@ fn nix_cases() {
         .collect();
     eprintln!("{} cases, {} failed", cases.len(), failures.len());
     assert!(failures.is_empty(), "\n{}", failures.join("\n\n"));
+}
+
+#[test]
+fn nix_cases() {
+    run_cases(&[]);
+}
+
+#[test]
+fn nix_cases_generator_vm() {
+    common::require_binary_flag("--vm");
+    run_cases(&["--vm", "generator"]);
 }

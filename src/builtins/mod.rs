@@ -16,6 +16,9 @@ mod numbers;
 mod strings;
 mod types;
 
+pub(crate) use io::{absolute_path, not_in_search_path, search_path_candidate};
+pub(crate) use strings::byte_slice;
+
 use crate::context::Settings;
 use crate::error::{Error, Result};
 use crate::globals::Globals;

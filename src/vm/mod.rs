@@ -17,6 +17,9 @@ use std::rc::Rc;
 use spindle_fiber::ensure_sufficient_stack;
 
 pub use coerce::CoercionKind;
+pub(crate) use compare::{compare_scalars, same_object, scalar_equal};
+pub(crate) use import::prepare_import;
+pub(crate) use ops::append_to_path;
 
 use crate::bytecode::{Capture, Code, Op};
 use crate::context::EvalContext;
@@ -40,6 +43,11 @@ pub struct Vm {
     ctx: Rc<EvalContext>,
     call_depth: usize,
     max_call_depth: usize,
+    /// A detached VM never evaluates: the generator VM uses one as a context
+    /// object to run shared builtins and operators on values it has forced.
+    detached: bool,
+    /// The pending thunk a detached VM was asked to force.
+    blocked: Option<Thunk>,
 }
 
 impl Vm {
@@ -51,7 +59,29 @@ impl Vm {
             ctx,
             call_depth: 0,
             max_call_depth,
+            detached: false,
+            blocked: None,
         }
+    }
+
+    /// A VM that refuses to evaluate anything: forcing a pending thunk fails
+    /// and records the thunk (see [`Vm::take_blocked`]), and calling fails.
+    /// Code that only inspects values already forced runs on it unchanged,
+    /// without ever recursing natively.
+    pub(crate) fn detached(ctx: Rc<EvalContext>) -> Vm {
+        Vm {
+            stack: Vec::new(),
+            ctx,
+            call_depth: 0,
+            max_call_depth: 0,
+            detached: true,
+            blocked: None,
+        }
+    }
+
+    /// The pending thunk whose forcing made a detached VM fail, if any.
+    pub(crate) fn take_blocked(&mut self) -> Option<Thunk> {
+        self.blocked.take()
     }
 
     /// The evaluation context (settings, sources, I/O, import cache).
@@ -86,6 +116,9 @@ impl Vm {
             Begin::Blackhole => Err(Error::new(ErrorKind::InfiniteRecursion)),
             Begin::Failed(e) => Err(e),
             Begin::Run(deferred) => {
+                if self.detached {
+                    return Err(self.block_on(thunk, deferred));
+                }
                 let result = ensure_sufficient_stack(|| self.run_deferred(&deferred));
                 match result {
                     Ok(v) => {
@@ -105,6 +138,13 @@ impl Vm {
         }
     }
 
+    #[cold]
+    fn block_on(&mut self, thunk: &Thunk, deferred: Deferred) -> Error {
+        thunk.abandon(deferred);
+        self.blocked = Some(thunk.clone());
+        Error::other("internal error: a detached VM was asked to force a thunk")
+    }
+
     fn run_deferred(&mut self, deferred: &Deferred) -> Result<Value> {
         let value = match deferred {
             Deferred::Code { code, upvalues } => self.execute(code, upvalues, None)?,
@@ -121,6 +161,9 @@ impl Vm {
 
     /// Applies `function` to `arg`. The result may be a thunk.
     pub fn call(&mut self, function: Value, arg: Value) -> Result<Value> {
+        if self.detached {
+            return Err(detached_call());
+        }
         match self.force(function)? {
             Value::Closure(closure) => {
                 ensure_sufficient_stack(|| self.call_closure(&closure, arg, None))
@@ -245,14 +288,14 @@ impl Vm {
                 }
                 Op::MakeClosure(i) => {
                     let child = &code.children[i as usize];
-                    let captured = self.capture(&child.captures, upvalues, base);
+                    let captured = capture(&self.stack, &child.captures, upvalues, base);
                     self.stack
                         .push(Value::Closure(Closure::new(child.clone(), captured)));
                     Ok(())
                 }
                 Op::MakeThunk(i) => {
                     let child = &code.children[i as usize];
-                    let captured = self.capture(&child.captures, upvalues, base);
+                    let captured = capture(&self.stack, &child.captures, upvalues, base);
                     self.stack.push(Value::Thunk(Thunk::new(Deferred::Code {
                         code: child.clone(),
                         upvalues: captured,
@@ -274,7 +317,7 @@ impl Vm {
                     Ok(())
                 }
                 Op::Finalise(slot) => {
-                    self.finalise(code, upvalues, base, slot);
+                    finalise(&self.stack, upvalues, base, slot);
                     Ok(())
                 }
                 Op::Call => {
@@ -284,7 +327,7 @@ impl Vm {
                         .map(|v| self.stack.push(v))
                 }
                 Op::Attrs(i) => {
-                    self.make_attrs(code, i);
+                    make_attrs(&mut self.stack, code, i);
                     Ok(())
                 }
                 Op::InsertDynamic => self.insert_dynamic(),
@@ -344,8 +387,7 @@ impl Vm {
                         .map(|v| self.stack.push(Value::Bool(v.is_some())))
                 }
                 Op::List(n) => {
-                    let items = self.stack.split_off(self.stack.len() - n as usize);
-                    self.stack.push(Value::List(List::from_vec(items)));
+                    make_list(&mut self.stack, n);
                     Ok(())
                 }
                 Op::Add => self.binary(Self::add),
@@ -441,52 +483,6 @@ impl Vm {
         }
     }
 
-    fn capture(&self, captures: &[Capture], upvalues: &[Value], base: usize) -> Box<[Value]> {
-        captures
-            .iter()
-            .map(|c| match *c {
-                Capture::Local(slot) => self.stack[base + slot as usize].clone(),
-                Capture::Upvalue(i) => upvalues[i as usize].clone(),
-            })
-            .collect()
-    }
-
-    #[inline(never)]
-    fn finalise(&mut self, code: &Code, upvalues: &[Value], base: usize, slot: u32) {
-        let _ = code;
-        match self.stack[base + slot as usize].clone() {
-            Value::Closure(closure) => {
-                let captured = self.capture(&closure.code().captures, upvalues, base);
-                closure.set_upvalues(captured);
-            }
-            Value::Thunk(thunk) => {
-                let Some(child) = thunk.pending_code() else {
-                    return;
-                };
-                for (i, c) in child.captures.iter().enumerate() {
-                    let v = match *c {
-                        Capture::Local(s) => self.stack[base + s as usize].clone(),
-                        Capture::Upvalue(u) => upvalues[u as usize].clone(),
-                    };
-                    thunk.set_upvalue(i, v);
-                }
-            }
-            _ => {}
-        }
-    }
-
-    #[inline(never)]
-    fn make_attrs(&mut self, code: &Code, template: u32) {
-        let template = &code.attr_templates[template as usize];
-        let n = template.names.len();
-        let values = self.stack.split_off(self.stack.len() - n);
-        let entries = template.names.iter().copied().zip(values).collect();
-        self.stack.push(Value::Attrs(Attrs::from_sorted(
-            entries,
-            Some(template.positions.clone()),
-        )));
-    }
-
     #[inline(never)]
     fn insert_dynamic(&mut self) -> Result<()> {
         let value = self.pop();
@@ -569,26 +565,7 @@ impl Vm {
             other => return Err(Error::type_mismatch("a set", other.type_phrase())),
         };
         self.stack[base] = Value::Attrs(attrs.clone());
-        let formals = code
-            .formals()
-            .expect("CheckFormals is emitted for patterns");
-        for (name, has_default) in &formals.entries {
-            if !has_default && !attrs.contains(*name) {
-                return Err(Error::new(ErrorKind::MissingArgument {
-                    function: code.display_name(),
-                    name: name.name().to_string(),
-                }));
-            }
-        }
-        if !formals.ellipsis {
-            if let Some((name, _)) = attrs.entries().iter().find(|(n, _)| !formals.contains(*n)) {
-                return Err(Error::new(ErrorKind::UnexpectedArgument {
-                    function: code.display_name(),
-                    name: name.name().to_string(),
-                }));
-            }
-        }
-        Ok(())
+        check_formals_of(code, &attrs)
     }
 
     /// Forces `value` and requires a Boolean.
@@ -601,12 +578,17 @@ impl Vm {
 }
 
 #[cold]
-fn call_depth_exceeded(limit: usize) -> Error {
+fn detached_call() -> Error {
+    Error::other("internal error: a builtin called back into Nix on a detached VM")
+}
+
+#[cold]
+pub(crate) fn call_depth_exceeded(limit: usize) -> Error {
     Error::new(ErrorKind::CallDepthExceeded(limit))
 }
 
 #[cold]
-fn assertion_failed(text: &Value) -> Error {
+pub(crate) fn assertion_failed(text: &Value) -> Error {
     let text = match text {
         Value::String(s) => s.as_str().to_string(),
         _ => String::new(),
@@ -615,11 +597,101 @@ fn assertion_failed(text: &Value) -> Error {
 }
 
 #[cold]
-fn missing_attribute(name: Symbol, _attrs: &Attrs) -> Error {
+pub(crate) fn missing_attribute(name: Symbol, _attrs: &Attrs) -> Error {
     Error::new(ErrorKind::MissingAttribute(name.name().to_string()))
 }
 
 #[cold]
 fn builtin_context(error: Error, _name: &str) -> Error {
     error
+}
+
+// ---- stack operations shared with the generator VM ---------------------------
+//
+// None of these evaluates anything, so both VMs run the same code.
+
+/// The captured values for a new closure or thunk, read from the creating
+/// frame's locals (at `base` on `stack`) and captured values.
+pub(crate) fn capture(
+    stack: &[Value],
+    captures: &[Capture],
+    upvalues: &[Value],
+    base: usize,
+) -> Box<[Value]> {
+    captures
+        .iter()
+        .map(|c| match *c {
+            Capture::Local(slot) => stack[base + slot as usize].clone(),
+            Capture::Upvalue(i) => upvalues[i as usize].clone(),
+        })
+        .collect()
+}
+
+/// `Op::Finalise`: fills the captures of the deferred closure or thunk in
+/// local `slot`, now that every binding of its group exists.
+#[inline(never)]
+pub(crate) fn finalise(stack: &[Value], upvalues: &[Value], base: usize, slot: u32) {
+    match stack[base + slot as usize].clone() {
+        Value::Closure(closure) => {
+            let captured = capture(stack, &closure.code().captures, upvalues, base);
+            closure.set_upvalues(captured);
+        }
+        Value::Thunk(thunk) => {
+            let Some(child) = thunk.pending_code() else {
+                return;
+            };
+            for (i, c) in child.captures.iter().enumerate() {
+                let v = match *c {
+                    Capture::Local(s) => stack[base + s as usize].clone(),
+                    Capture::Upvalue(u) => upvalues[u as usize].clone(),
+                };
+                thunk.set_upvalue(i, v);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// `Op::Attrs`: pops the values of a literal's static attributes and pushes the set.
+#[inline(never)]
+pub(crate) fn make_attrs(stack: &mut Vec<Value>, code: &Code, template: u32) {
+    let template = &code.attr_templates[template as usize];
+    let n = template.names.len();
+    let values = stack.split_off(stack.len() - n);
+    let entries = template.names.iter().copied().zip(values).collect();
+    stack.push(Value::Attrs(Attrs::from_sorted(
+        entries,
+        Some(template.positions.clone()),
+    )));
+}
+
+/// `Op::List`: pops `n` values and pushes the list of them.
+#[inline]
+pub(crate) fn make_list(stack: &mut Vec<Value>, n: u32) {
+    let items = stack.split_off(stack.len() - n as usize);
+    stack.push(Value::List(List::from_vec(items)));
+}
+
+/// `Op::CheckFormals` on an argument already forced to a set.
+pub(crate) fn check_formals_of(code: &Code, attrs: &Attrs) -> Result<()> {
+    let formals = code
+        .formals()
+        .expect("CheckFormals is emitted for patterns");
+    for (name, has_default) in &formals.entries {
+        if !has_default && !attrs.contains(*name) {
+            return Err(Error::new(ErrorKind::MissingArgument {
+                function: code.display_name(),
+                name: name.name().to_string(),
+            }));
+        }
+    }
+    if !formals.ellipsis {
+        if let Some((name, _)) = attrs.entries().iter().find(|(n, _)| !formals.contains(*n)) {
+            return Err(Error::new(ErrorKind::UnexpectedArgument {
+                function: code.display_name(),
+                name: name.name().to_string(),
+            }));
+        }
+    }
+    Ok(())
 }
