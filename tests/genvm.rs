@@ -233,3 +233,38 @@ fn the_vms_agree_on_builtins_that_call_back() {
         expect_same(source);
     }
 }
+
+#[test]
+fn depth_costs_no_native_stack() {
+    // Evaluating (not printing) never recurses natively: measured on a
+    // fresh stack, and without growing onto fiber segments (which would
+    // map more of them, as deep native recursion needs many). The programs
+    // are functions of their size, compiled first (the shared compiler may
+    // use a segment) and then called.
+    let e = evaluator(VmKind::Generator);
+    let programs = [
+        ("n: let f = n: if n == 0 then 0 else 1 + f (n - 1); in f n", 1000000),
+        ("n: let go = n: acc: if n == 0 then acc else go (n - 1) (acc + 1); in go n 0", 1000000),
+        ("let go = n: if n == 0 then 0 else builtins.foldl' (acc: _: acc + go (n - 1)) 1 [ 0 ]; in go", 100000),
+        ("n: let mk = n: builtins.foldl' (acc: x: [ acc x ]) [ ] (builtins.genList (x: x) n); in mk n == mk n", 100000),
+        ("n: builtins.foldl' (acc: x: { inner = acc; }) { } (builtins.genList (x: x) n)", 100000),
+    ];
+    let functions: Vec<_> = programs
+        .iter()
+        .map(|(source, n)| (e.eval_str(source).expect("compiles"), *n))
+        .collect();
+    let segments = spindle_fiber::pool::stats().mapped_segments();
+    for ((source, _), (function, n)) in programs.iter().zip(functions) {
+        let (result, used) = spindle_fiber::measure_stack_usage(8 << 20, || {
+            e.call(&function, spindle::Value::Int(n))
+                .and_then(|v| e.deep_force(&v))
+        });
+        assert!(result.is_ok(), "{source}");
+        assert!(used < 256 << 10, "{source}: {used} bytes of native stack");
+    }
+    assert_eq!(
+        spindle_fiber::pool::stats().mapped_segments(),
+        segments,
+        "the generator VM grew onto fiber segments"
+    );
+}
