@@ -177,8 +177,9 @@ impl Evaluator {
         &self.ctx
     }
 
-    /// Runs `f` with a VM on a fiber task, so that it may recurse as deeply
-    /// as the stack budget allows.
+    /// Runs `f` with a fiber VM on a fiber task, so that it may recurse as
+    /// deeply as the stack budget allows. This is the fiber VM whichever
+    /// [`VmKind`] the evaluator was built with.
     pub fn with_vm<R>(&self, f: impl FnOnce(&mut Vm) -> Result<R>) -> Result<R> {
         let config = spindle_fiber::TaskConfig {
             stack_budget: self.stack_budget,

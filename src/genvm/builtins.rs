@@ -43,8 +43,10 @@ pub(crate) enum Route {
     /// builtins that force a bounded number of values and never call back
     /// into Nix, coerce sets to strings or compare containers.
     Shared,
-    /// As `Shared`, once the generator VM has coerced the first (and only
-    /// coerced) argument to a string, which may call `__toString`.
+    /// For builtins that coerce their first (and only coerced) argument to
+    /// a string and are otherwise `Shared`. When that argument is a set or
+    /// a list, or not evaluated yet, the generator VM coerces it first
+    /// (which may call `__toString`); otherwise the builtin coerces it.
     CoerceFirst(CoercionKind),
     /// An `async` implementation in this module.
     Generator(GenBuiltin),
@@ -178,7 +180,7 @@ async fn finish_shared(
 }
 
 /// The generator behind a [`Route::CoerceFirst`] builtin whose first
-/// argument is not a string yet.
+/// argument's coercion may need evaluation.
 pub(crate) async fn coerce_first_generator(
     co: Co,
     ctx: Rc<EvalContext>,

@@ -274,7 +274,7 @@ impl GenVm {
         match self.route_of(builtin) {
             Some(Route::Shared) => self.call_shared(builtin, args),
             Some(Route::CoerceFirst(kind)) => {
-                if is_string(&args[0]) {
+                if coerces_without_evaluation(&args[0]) {
                     return self.call_shared(builtin, args);
                 }
                 let (ctx, args) = (self.ctx.clone(), args.to_vec());
@@ -425,13 +425,22 @@ impl GenVm {
     }
 }
 
-/// Whether a builtin argument is a string already (coercing it is a no-op).
-fn is_string(v: &Value) -> bool {
-    match v {
-        Value::String(_) => true,
-        Value::Thunk(t) => matches!(t.value(), Some(Value::String(_))),
-        _ => false,
-    }
+/// Whether coercing a builtin argument to a string evaluates nothing, so
+/// that the fiber VM's coercion can run on the detached VM: anything
+/// evaluated but a set (`__toString`, `outPath`) or a list (its elements).
+fn coerces_without_evaluation(v: &Value) -> bool {
+    let resolved;
+    let v = match v {
+        Value::Thunk(t) => match t.value() {
+            Some(value) => {
+                resolved = value;
+                &resolved
+            }
+            None => return false,
+        },
+        v => v,
+    };
+    !matches!(v, Value::Attrs(_) | Value::List(_))
 }
 
 /// Hashes builtin addresses for the route cache.
