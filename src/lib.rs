@@ -8,6 +8,11 @@
 //! on a fresh segment. Nesting is limited by the stack budget, never by the
 //! thread's stack.
 //!
+//! A second VM, [`genvm`], runs the same bytecode the way tvix-eval does:
+//! a heap frame stack, with builtins and VM helpers as generators. It is a
+//! baseline to measure the fiber VM against; choose it with
+//! [`EvaluatorBuilder::vm`].
+//!
 //! Start with [`Evaluator::builder`].
 
 pub mod builtins;

@@ -268,3 +268,55 @@ fn depth_costs_no_native_stack() {
         "the generator VM grew onto fiber segments"
     );
 }
+
+#[test]
+fn command_line_flags_on_both_vms() {
+    common::require_binary_flag("--vm");
+    let dir = common::tempdir("cli-flags");
+    let file = dir.join("args.nix");
+    std::fs::write(
+        &file,
+        "{ x, y ? 2, s }: { sum = x + y; inner = { list = [ s (x * 10) ]; fn = { z }: z + x; }; }",
+    )
+    .expect("write args.nix");
+    let file = file.to_string_lossy().into_owned();
+    let runs: [&[&str]; 4] = [
+        &["--strict", &file, "--arg", "x", "5", "--argstr", "s", "hi"],
+        &[
+            &file,
+            "--arg",
+            "x",
+            "5",
+            "--argstr",
+            "s",
+            "hi",
+            "-A",
+            "inner.list.1",
+        ],
+        &[
+            &file, "--arg", "x", "5", "--argstr", "s", "hi", "-A", "inner.fn", "--arg", "z", "7",
+        ],
+        &["--strict", "-E", "{ a = [ { b = 1; } ]; }", "-A", "a.0"],
+    ];
+    let expected = [
+        "{ inner = { fn = <LAMBDA>; list = [ \"hi\" 50 ]; }; sum = 7; }\n",
+        "50\n",
+        "12\n",
+        "{ b = 1; }\n",
+    ];
+    for (args, expected) in runs.iter().zip(expected) {
+        for vm in ["fiber", "generator"] {
+            let output = std::process::Command::new(env!("CARGO_BIN_EXE_spindle"))
+                .args(["eval", "--vm", vm])
+                .args(*args)
+                .output()
+                .expect("run spindle");
+            assert_eq!(
+                String::from_utf8_lossy(&output.stdout),
+                expected,
+                "{vm} VM with {args:?}: {}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+        }
+    }
+}

@@ -9,7 +9,7 @@
 //! - a generator frame runs VM logic written as `async` Rust and driven by
 //!   `genawaiter` (builtins, forcing a thunk, `==` on lists, string
 //!   coercion, deep forcing). Where it needs an evaluation it yields a
-//!   [`Request`](requests::Request) and is resumed with the answer.
+//!   *request* and is resumed with the answer.
 //!
 //! The *outer loop* pops the top frame and hands it to one of two *inner
 //! loops*. The inner bytecode loop runs instructions until the code returns
