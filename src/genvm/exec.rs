@@ -48,11 +48,49 @@ macro_rules! push_or_fail {
     }};
 }
 
-/// What a `with` lookup found.
-enum WithStep {
-    Found(Value),
-    Force(Thunk),
+/// Runs an instruction handled out of line by what its [`Step`] says.
+macro_rules! step {
+    ($vm:ident, $frame:ident, $ip:ident, $step:expr) => {{
+        match $step {
+            Step::Push(v) => $vm.stack.push(v),
+            Step::Force(slot, thunk) => return $vm.wait_for_force($frame, $ip, slot, thunk),
+            Step::Wait(next) => return $vm.wait_for_result($frame, $ip, next),
+            Step::Fail(e) => fail!($vm, $frame, $ip, e),
+        }
+    }};
+}
+
+/// What an instruction handled out of line needs next.
+enum Step {
+    /// Its result, to push.
+    Push(Value),
+    /// Force this pending thunk, store its value in the stack slot it came
+    /// from (if it came from one), and run the instruction again.
+    Force(Option<usize>, Thunk),
+    /// Continue with the value the frame leaves (or fail if it could not be made).
+    Wait(Result<Frame>),
+    /// Its error.
     Fail(Error),
+}
+
+impl From<Result<Value>> for Step {
+    fn from(result: Result<Value>) -> Step {
+        match result {
+            Ok(v) => Step::Push(v),
+            Err(e) => Step::Fail(e),
+        }
+    }
+}
+
+/// Returns `Step::Force` from the enclosing method when the operand `$depth`
+/// slots below the top of the stack is a pending thunk.
+macro_rules! operand {
+    ($vm:ident, $depth:expr) => {{
+        let slot = $vm.stack.len() - $depth;
+        if let Some(thunk) = $vm.pending_at(slot) {
+            return Step::Force(Some(slot), thunk);
+        }
+    }};
 }
 
 impl GenVm {
@@ -192,96 +230,14 @@ impl GenVm {
                     }
                 }
                 Op::List(n) => make_list(&mut self.stack, n),
-                Op::Add => {
-                    whnf!(self, frame, ip, self.stack.len() - 2);
-                    whnf!(self, frame, ip, self.stack.len() - 1);
-                    let b = self.pop();
-                    let a = self.pop();
-                    if matches!(a, Value::String(_) | Value::Path(_))
-                        && matches!(b, Value::Attrs(_))
-                    {
-                        // Coercing the set may evaluate `__toString` or `outPath`.
-                        let ctx = self.ctx.clone();
-                        let next =
-                            self.generator_frame("add", |co| Box::pin(helpers::add(co, ctx, a, b)));
-                        return self.wait_for_result(frame, ip, next);
-                    }
-                    push_or_fail!(self, frame, ip, self.detached.add(a, b));
-                }
-                Op::Sub | Op::Mul | Op::Div => {
-                    whnf!(self, frame, ip, self.stack.len() - 2);
-                    whnf!(self, frame, ip, self.stack.len() - 1);
-                    let b = self.pop();
-                    let a = self.pop();
-                    let result = match op {
-                        Op::Sub => self.detached.sub(a, b),
-                        Op::Mul => self.detached.mul(a, b),
-                        _ => self.detached.div(a, b),
-                    };
-                    push_or_fail!(self, frame, ip, result);
-                }
-                Op::Eq | Op::NotEq => {
-                    whnf!(self, frame, ip, self.stack.len() - 2);
-                    whnf!(self, frame, ip, self.stack.len() - 1);
-                    let b = self.pop();
-                    let a = self.pop();
-                    let negate = op == Op::NotEq;
-                    let containers = matches!(
-                        (&a, &b),
-                        (Value::List(_), Value::List(_)) | (Value::Attrs(_), Value::Attrs(_))
-                    );
-                    if containers && !a.ptr_eq(&b) {
-                        let next = self.generator_frame("nix_eq", |co| {
-                            Box::pin(helpers::equality(co, a, b, negate))
-                        });
-                        return self.wait_for_result(frame, ip, next);
-                    }
-                    let equal = containers || scalar_equal(&a, &b);
-                    self.stack.push(Value::Bool(equal != negate));
-                }
+                Op::Add => step!(self, frame, ip, self.add()),
+                Op::Sub | Op::Mul | Op::Div => step!(self, frame, ip, self.arithmetic(op)),
+                Op::Eq | Op::NotEq => step!(self, frame, ip, self.equality(op == Op::NotEq)),
                 Op::Less | Op::LessEq | Op::Greater | Op::GreaterEq => {
-                    // As the fiber VM: every comparison is a `<`, possibly
-                    // with the operands swapped (which also swaps the
-                    // order they are forced in) and the answer negated.
-                    let swapped = matches!(op, Op::LessEq | Op::Greater);
-                    let negate = matches!(op, Op::LessEq | Op::GreaterEq);
-                    let (first, second) = if swapped { (1, 2) } else { (2, 1) };
-                    whnf!(self, frame, ip, self.stack.len() - first);
-                    whnf!(self, frame, ip, self.stack.len() - second);
-                    let b = self.pop();
-                    let a = self.pop();
-                    let (x, y) = if swapped { (b, a) } else { (a, b) };
-                    if let (Value::List(_), Value::List(_)) = (&x, &y) {
-                        let next = self.generator_frame("compare", |co| {
-                            Box::pin(helpers::less_than_generator(co, x, y, negate))
-                        });
-                        return self.wait_for_result(frame, ip, next);
-                    }
-                    match compare_scalars(&x, &y) {
-                        Ok(ord) => self
-                            .stack
-                            .push(Value::Bool((ord == std::cmp::Ordering::Less) != negate)),
-                        Err(e) => fail!(self, frame, ip, e),
-                    }
+                    step!(self, frame, ip, self.comparison(op))
                 }
-                Op::Concat | Op::Update => {
-                    // Each operand is type-checked before the next is forced.
-                    let wanted_list = op == Op::Concat;
-                    whnf!(self, frame, ip, self.stack.len() - 2);
-                    if let Err(e) = expect_container(&self.stack[self.stack.len() - 2], wanted_list)
-                    {
-                        fail!(self, frame, ip, e);
-                    }
-                    whnf!(self, frame, ip, self.stack.len() - 1);
-                    let b = self.pop();
-                    let a = self.pop();
-                    let result = if wanted_list {
-                        self.detached.concat(a, b)
-                    } else {
-                        self.detached.update(a, b)
-                    };
-                    push_or_fail!(self, frame, ip, result);
-                }
+                Op::Concat => step!(self, frame, ip, self.merge(true)),
+                Op::Update => step!(self, frame, ip, self.merge(false)),
                 Op::Not => {
                     whnf!(self, frame, ip, self.stack.len() - 1);
                     match self.pop() {
@@ -326,47 +282,11 @@ impl GenVm {
                         other => fail!(self, frame, ip, not_a_bool(&other)),
                     }
                 }
-                Op::Interpolate(n) => {
-                    let start = self.stack.len() - n as usize;
-                    self.resolve_evaluated(start);
-                    if self.stack[start..]
-                        .iter()
-                        .all(|v| matches!(v, Value::String(_)))
-                    {
-                        let s = concat_strings(&self.stack[start..]);
-                        self.stack.truncate(start);
-                        self.stack.push(Value::String(s));
-                    } else {
-                        let (ctx, parts) = (self.ctx.clone(), self.stack.split_off(start));
-                        let next = self.generator_frame("interpolate", |co| {
-                            Box::pin(helpers::interpolate(co, ctx, parts))
-                        });
-                        return self.wait_for_result(frame, ip, next);
-                    }
-                }
+                Op::Interpolate(n) => step!(self, frame, ip, self.interpolate(n as usize)),
                 Op::InterpolatePath(n) => {
-                    let start = self.stack.len() - n as usize;
-                    self.resolve_evaluated(start);
-                    if self.stack[start..]
-                        .iter()
-                        .all(|v| matches!(v, Value::String(_) | Value::Path(_)))
-                    {
-                        let path = concat_path(&self.stack[start..]);
-                        self.stack.truncate(start);
-                        self.stack.push(path);
-                    } else {
-                        let (ctx, parts) = (self.ctx.clone(), self.stack.split_off(start));
-                        let next = self.generator_frame("interpolate_path", |co| {
-                            Box::pin(helpers::interpolate_path(co, ctx, parts))
-                        });
-                        return self.wait_for_result(frame, ip, next);
-                    }
+                    step!(self, frame, ip, self.interpolate_path(n as usize))
                 }
-                Op::WithLookup(i) => match self.with_lookup(&code, i, &frame) {
-                    WithStep::Found(v) => self.stack.push(v),
-                    WithStep::Force(thunk) => return self.wait_for_force(frame, ip, None, thunk),
-                    WithStep::Fail(e) => fail!(self, frame, ip, e),
-                },
+                Op::WithLookup(i) => step!(self, frame, ip, self.with_lookup(&code, i, &frame)),
                 Op::CheckFormals => {
                     whnf!(self, frame, ip, base);
                     let checked = match &self.stack[base] {
@@ -471,7 +391,7 @@ impl GenVm {
 
     /// Looks a name up in the `with` namespaces in scope, innermost first.
     #[inline(never)]
-    fn with_lookup(&self, code: &Code, i: u32, frame: &BytecodeFrame) -> WithStep {
+    fn with_lookup(&self, code: &Code, i: u32, frame: &BytecodeFrame) -> Step {
         let lookup = &code.with_lookups[i as usize];
         for ns in &lookup.namespaces {
             let namespace = match *ns {
@@ -481,22 +401,161 @@ impl GenVm {
             let namespace = match namespace {
                 Value::Thunk(t) => match t.value() {
                     Some(v) => v,
-                    None => return WithStep::Force(t.clone()),
+                    None => return Step::Force(None, t.clone()),
                 },
                 v => v.clone(),
             };
             match namespace {
                 Value::Attrs(attrs) => {
                     if let Some(v) = attrs.get(lookup.name) {
-                        return WithStep::Found(v.clone());
+                        return Step::Push(v.clone());
                     }
                 }
-                other => return WithStep::Fail(Error::type_mismatch("a set", other.type_phrase())),
+                other => return Step::Fail(Error::type_mismatch("a set", other.type_phrase())),
             }
         }
-        WithStep::Fail(Error::new(ErrorKind::UndefinedVariable(
+        Step::Fail(Error::new(ErrorKind::UndefinedVariable(
             lookup.name.name().to_string(),
         )))
+    }
+
+    /// `a + b`. Numbers and strings add inline; a string or path plus a set
+    /// coerces the set, which may evaluate `__toString` or `outPath`.
+    #[inline(never)]
+    fn add(&mut self) -> Step {
+        operand!(self, 2);
+        operand!(self, 1);
+        let b = self.pop();
+        let a = self.pop();
+        if matches!(a, Value::String(_) | Value::Path(_)) && matches!(b, Value::Attrs(_)) {
+            let ctx = self.ctx.clone();
+            return Step::Wait(
+                self.generator_frame("add", |co| Box::pin(helpers::add(co, ctx, a, b))),
+            );
+        }
+        self.detached.add(a, b).into()
+    }
+
+    /// `-`, `*` and `/`, by the fiber VM's arithmetic.
+    fn arithmetic(&mut self, op: Op) -> Step {
+        operand!(self, 2);
+        operand!(self, 1);
+        let b = self.pop();
+        let a = self.pop();
+        match op {
+            Op::Sub => self.detached.sub(a, b),
+            Op::Mul => self.detached.mul(a, b),
+            _ => self.detached.div(a, b),
+        }
+        .into()
+    }
+
+    /// `==` (or `!=` when `negate`). Two distinct lists or sets compare
+    /// their elements in a generator; anything else compares inline.
+    #[inline(never)]
+    fn equality(&mut self, negate: bool) -> Step {
+        operand!(self, 2);
+        operand!(self, 1);
+        let b = self.pop();
+        let a = self.pop();
+        let containers = matches!(
+            (&a, &b),
+            (Value::List(_), Value::List(_)) | (Value::Attrs(_), Value::Attrs(_))
+        );
+        if containers && !a.ptr_eq(&b) {
+            return Step::Wait(
+                self.generator_frame("nix_eq", |co| Box::pin(helpers::equality(co, a, b, negate))),
+            );
+        }
+        let equal = containers || scalar_equal(&a, &b);
+        Step::Push(Value::Bool(equal != negate))
+    }
+
+    /// `<`, `<=`, `>` and `>=`. As in the fiber VM, each is a `<` with the
+    /// operands possibly swapped (which also swaps the order they are forced
+    /// in) and the answer possibly negated. Two lists compare in a generator.
+    #[inline(never)]
+    fn comparison(&mut self, op: Op) -> Step {
+        let swapped = matches!(op, Op::LessEq | Op::Greater);
+        let negate = matches!(op, Op::LessEq | Op::GreaterEq);
+        if swapped {
+            operand!(self, 1);
+            operand!(self, 2);
+        } else {
+            operand!(self, 2);
+            operand!(self, 1);
+        }
+        let b = self.pop();
+        let a = self.pop();
+        let (x, y) = if swapped { (b, a) } else { (a, b) };
+        if let (Value::List(_), Value::List(_)) = (&x, &y) {
+            return Step::Wait(self.generator_frame("compare", |co| {
+                Box::pin(helpers::less_than_generator(co, x, y, negate))
+            }));
+        }
+        match compare_scalars(&x, &y) {
+            Ok(ord) => Step::Push(Value::Bool((ord == std::cmp::Ordering::Less) != negate)),
+            Err(e) => Step::Fail(e),
+        }
+    }
+
+    /// `++` (`lists`) or `//`. Each operand is type-checked before the next
+    /// is forced, as the fiber VM does.
+    #[inline(never)]
+    fn merge(&mut self, lists: bool) -> Step {
+        operand!(self, 2);
+        if let Err(e) = expect_container(&self.stack[self.stack.len() - 2], lists) {
+            return Step::Fail(e);
+        }
+        operand!(self, 1);
+        let b = self.pop();
+        let a = self.pop();
+        if lists {
+            self.detached.concat(a, b)
+        } else {
+            self.detached.update(a, b)
+        }
+        .into()
+    }
+
+    /// `"…${x}…"` of `n` parts: inline when every part is a string already,
+    /// otherwise coerced in a generator.
+    #[inline(never)]
+    fn interpolate(&mut self, n: usize) -> Step {
+        let start = self.stack.len() - n;
+        self.resolve_evaluated(start);
+        if self.stack[start..]
+            .iter()
+            .all(|v| matches!(v, Value::String(_)))
+        {
+            let s = concat_strings(&self.stack[start..]);
+            self.stack.truncate(start);
+            return Step::Push(Value::String(s));
+        }
+        let (ctx, parts) = (self.ctx.clone(), self.stack.split_off(start));
+        Step::Wait(self.generator_frame("interpolate", |co| {
+            Box::pin(helpers::interpolate(co, ctx, parts))
+        }))
+    }
+
+    /// `./a/${x}` of `n` parts: inline when every part is a string or path,
+    /// otherwise coerced in a generator.
+    #[inline(never)]
+    fn interpolate_path(&mut self, n: usize) -> Step {
+        let start = self.stack.len() - n;
+        self.resolve_evaluated(start);
+        if self.stack[start..]
+            .iter()
+            .all(|v| matches!(v, Value::String(_) | Value::Path(_)))
+        {
+            let path = concat_path(&self.stack[start..]);
+            self.stack.truncate(start);
+            return Step::Push(path);
+        }
+        let (ctx, parts) = (self.ctx.clone(), self.stack.split_off(start));
+        Step::Wait(self.generator_frame("interpolate_path", |co| {
+            Box::pin(helpers::interpolate_path(co, ctx, parts))
+        }))
     }
 }
 
