@@ -54,8 +54,10 @@ use crate::value::{Builtin, Closure, PrimApp, Value};
 use crate::vm::{call_depth_exceeded, prepare_import, CallFrame, Vm};
 
 /// Bytes of the stack budget one frame of the frame stack counts for: a
-/// frame record plus a typical generator's boxed state. The budget that lets
-/// the fiber VM nest about as deep lets this VM nest deeper.
+/// frame record plus a typical generator's boxed state. Measured on an
+/// endless recursion, the default 8 GiB budget then stops this VM at 32
+/// million frames with 3-7 GB resident, about what the fiber VM reaches on
+/// the same budget (its frames are bigger, so it nests less deep).
 pub const FRAME_COST: usize = 256;
 
 /// What the VM does with a call or request: answer it now, or run a frame.
