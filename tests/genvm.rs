@@ -260,6 +260,7 @@ fn depth_costs_no_native_stack() {
                 .and_then(|v| e.deep_force(&v))
         });
         assert!(result.is_ok(), "{source}");
+        eprintln!("{used:>7} bytes of native stack for {source} at {n}");
         assert!(used < 256 << 10, "{source}: {used} bytes of native stack");
     }
     assert_eq!(
