@@ -159,9 +159,10 @@ pub enum EagerOperand {
 
 /// A thunk body that is one arithmetic or comparison operator on captured
 /// values and number literals (`n - 1`, `i < len`). When its operands are
-/// already numbers, computing it costs less than allocating the thunk, and
-/// nothing can be observed: it cannot fail or diverge on numbers (overflow
-/// is checked and then falls back to the thunk).
+/// already numbers, the VM computes it when the thunk is made: that cannot
+/// fail or diverge on numbers (overflow is checked and then falls back to
+/// the ordinary thunk), and the thunk, which still looks unevaluated to
+/// printing and tracing, holds the result instead of code to run.
 #[derive(Clone, Debug)]
 pub struct Eager {
     /// The operator: `Add`, `Sub`, `Mul` or a comparison.
@@ -240,9 +241,10 @@ pub fn numeric_fast(op: Op, a: &Value, b: &Value) -> Option<Value> {
                 Op::Sub => Value::Float(x - y),
                 Op::Mul => Value::Float(x * y),
                 Op::Less => Value::Bool(x < y),
-                Op::LessEq => Value::Bool(!(y < x)),
+                // Nix's `a <= b` is `!(b < a)`, which NaN makes true.
+                Op::LessEq => Value::Bool(y.partial_cmp(&x) != Some(std::cmp::Ordering::Less)),
                 Op::Greater => Value::Bool(y < x),
-                Op::GreaterEq => Value::Bool(!(x < y)),
+                Op::GreaterEq => Value::Bool(x.partial_cmp(&y) != Some(std::cmp::Ordering::Less)),
                 Op::Eq => Value::Bool(x == y),
                 Op::NotEq => Value::Bool(x != y),
                 _ => return None,

@@ -3,13 +3,12 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use spindle::compiler::{LintLevel, Lints};
 use spindle::eval::absolute;
 use spindle::value::{Attrs, Value};
-use spindle::vm::Vm;
-use spindle::{Error, ErrorKind, Evaluator};
+use spindle::{Error, ErrorKind, Evaluator, VmKind};
 
 #[derive(Parser)]
 #[command(
@@ -107,6 +106,27 @@ struct EvalArgs {
     /// Accepted and ignored: Spindle has no store.
     #[arg(long)]
     readonly_mode: bool,
+    /// The virtual machine that evaluates.
+    #[arg(long, value_enum, default_value_t = VmChoice::Fiber)]
+    vm: VmChoice,
+}
+
+/// `--vm`: which virtual machine evaluates.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum VmChoice {
+    /// Recursive Rust on growable fiber stacks.
+    Fiber,
+    /// tvix-eval's design: a heap frame stack, builtins as generators.
+    Generator,
+}
+
+impl From<VmChoice> for VmKind {
+    fn from(choice: VmChoice) -> VmKind {
+        match choice {
+            VmChoice::Fiber => VmKind::Fiber,
+            VmChoice::Generator => VmKind::Generator,
+        }
+    }
 }
 
 fn parse_lint_level(s: &str) -> Result<LintLevel, String> {
@@ -156,7 +176,8 @@ fn eval(args: EvalArgs) -> i32 {
     }
     let mut builder = Evaluator::builder()
         .pure(args.pure_eval)
-        .search_path(search_path);
+        .search_path(search_path)
+        .vm(args.vm.into());
     if let Some(budget) = args.stack_budget {
         builder = builder.stack_budget(budget);
     }
@@ -234,37 +255,18 @@ fn run(evaluator: &Evaluator, args: &EvalArgs) -> Result<String, Error> {
     }
     let value = evaluator.eval_source(name, text, &dir)?;
     let auto_args = auto_args(evaluator, args)?;
-    let strict = args.strict;
-    let json = args.json;
-    let xml = args.xml;
-    let location = !args.no_location;
-    let attr_paths = args.attr.clone();
-    evaluator.with_vm(move |vm| {
-        let mut value = auto_call(vm, value, &auto_args)?;
-        for path in &attr_paths {
-            value = select_path(vm, value, path)?;
-            value = auto_call(vm, value, &auto_args)?;
-        }
-        if json {
-            let v = vm.deep_force(value)?;
-            return spindle::builtins::to_json_string(vm, &v);
-        }
-        if xml {
-            // Without --strict, XML shows what is still unevaluated as such.
-            let v = if strict {
-                vm.deep_force(value)?
-            } else {
-                vm.force(value)?
-            };
-            return spindle::builtins::to_xml_string(vm, &v, location);
-        }
-        let v = if strict {
-            vm.deep_force(value)?
-        } else {
-            vm.force(value)?
-        };
-        spindle::print::print_value(&v)
-    })
+    let mut value = auto_call(evaluator, value, &auto_args)?;
+    for path in &args.attr {
+        value = select_path(evaluator, value, path)?;
+        value = auto_call(evaluator, value, &auto_args)?;
+    }
+    if args.json {
+        return evaluator.print_json(&value);
+    }
+    if args.xml {
+        return evaluator.print_xml(&value, !args.no_location, args.strict);
+    }
+    evaluator.print(&value, args.strict)
 }
 
 fn auto_args(evaluator: &Evaluator, args: &EvalArgs) -> Result<Attrs, Error> {
@@ -284,8 +286,8 @@ fn auto_args(evaluator: &Evaluator, args: &EvalArgs) -> Result<Attrs, Error> {
 
 /// nix-instantiate's automatic call: a function with a `{ … }` pattern at the
 /// top is called with the `--arg`/`--argstr` values it names.
-fn auto_call(vm: &mut Vm, value: Value, args: &Attrs) -> Result<Value, Error> {
-    let value = vm.force(value)?;
+fn auto_call(evaluator: &Evaluator, value: Value, args: &Attrs) -> Result<Value, Error> {
+    let value = evaluator.force(&value)?;
     let Value::Closure(closure) = &value else {
         return Ok(value);
     };
@@ -307,12 +309,12 @@ fn auto_call(vm: &mut Vm, value: Value, args: &Attrs) -> Result<Value, Error> {
     if formals.ellipsis {
         actual = args.entries().to_vec();
     }
-    vm.call_forced(value.clone(), Value::Attrs(Attrs::from_unsorted(actual)))
+    evaluator.call(&value, &[Value::Attrs(Attrs::from_unsorted(actual))])
 }
 
-fn select_path(vm: &mut Vm, mut value: Value, path: &str) -> Result<Value, Error> {
+fn select_path(evaluator: &Evaluator, mut value: Value, path: &str) -> Result<Value, Error> {
     for part in path.split('.').filter(|p| !p.is_empty()) {
-        value = vm.force(value)?;
+        value = evaluator.force(&value)?;
         value = match (&value, part.parse::<usize>()) {
             (Value::List(items), Ok(i)) => items.get(i).cloned().ok_or_else(|| {
                 Error::other(format!(
@@ -321,7 +323,7 @@ fn select_path(vm: &mut Vm, mut value: Value, path: &str) -> Result<Value, Error
             })?,
             _ => {
                 let name = spindle::symbol::Symbol::intern(part);
-                match vm.select_maybe(value.clone(), name)? {
+                match value.attr(name).cloned() {
                     Some(v) => v,
                     None => {
                         return Err(Error::other(format!(

@@ -10,12 +10,25 @@ use std::rc::Rc;
 use crate::compiler::Lints;
 use crate::context::{EvalContext, SearchPathEntry, Settings};
 use crate::error::{Error, Result};
+use crate::genvm::GenVm;
 use crate::globals::Globals;
 use crate::host::HostIo;
 use crate::io::{EvalIo, PureIo, StdIo};
 use crate::symbol::Symbol;
 use crate::value::{Attrs, Deferred, HostBuiltin, Thunk, Value};
 use crate::vm::Vm;
+
+/// Which virtual machine evaluates.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum VmKind {
+    /// The fiber VM ([`crate::vm`]): recursive Rust on growable fiber stacks.
+    #[default]
+    Fiber,
+    /// The generator VM ([`crate::genvm`]): tvix-eval's design, a heap
+    /// frame stack with builtins and VM helpers as generators. A baseline
+    /// to measure the fiber VM against.
+    Generator,
+}
 
 /// The default stack budget of one evaluation: 8 GiB of fiber stack.
 pub const DEFAULT_STACK_BUDGET: usize = 8 << 30;
@@ -37,6 +50,7 @@ pub struct EvaluatorBuilder {
     host_io: bool,
     builtins: Vec<Rc<HostBuiltin>>,
     globals: Vec<(String, GlobalDef)>,
+    vm: VmKind,
 }
 
 /// An extra global name, as given to the builder.
@@ -63,6 +77,7 @@ impl Default for EvaluatorBuilder {
             host_io: false,
             builtins: Vec::new(),
             globals: Vec::new(),
+            vm: VmKind::Fiber,
         }
     }
 }
@@ -230,6 +245,12 @@ impl EvaluatorBuilder {
         self
     }
 
+    /// Chooses the virtual machine (the fiber VM by default).
+    pub fn vm(mut self, kind: VmKind) -> Self {
+        self.vm = kind;
+        self
+    }
+
     /// Builds the evaluator.
     pub fn build(self) -> Evaluator {
         let base_io: Rc<dyn EvalIo> = match (self.io, self.pure) {
@@ -267,6 +288,7 @@ impl EvaluatorBuilder {
             stack_budget: self.stack_budget,
             peak_stack: std::cell::Cell::new(0),
             fuel: self.fuel,
+            vm: self.vm,
         };
         for (name, def) in self.globals {
             let value = match def {
@@ -315,6 +337,7 @@ pub struct Evaluator {
     stack_budget: usize,
     peak_stack: std::cell::Cell<usize>,
     fuel: Option<u64>,
+    vm: VmKind,
 }
 
 impl Evaluator {
@@ -341,6 +364,9 @@ impl Evaluator {
     /// Runs `f` with a VM on a fiber stack, so that it may recurse as deeply
     /// as the stack budget allows. It cannot suspend: for an evaluation that
     /// hands requests to the host, see [`Evaluator::start_with`].
+    /// Runs `f` with a fiber VM on a fiber task, so that it may recurse as
+    /// deeply as the stack budget allows. This is the fiber VM whichever
+    /// [`VmKind`] the evaluator was built with.
     pub fn with_vm<R>(&self, f: impl FnOnce(&mut Vm) -> Result<R>) -> Result<R> {
         let config = spindle_fiber::TaskConfig {
             stack_budget: self.stack_budget,
@@ -396,6 +422,17 @@ impl Evaluator {
         }
     }
 
+    /// The generator VM for one operation, running on the caller's thread
+    /// stack (its frames live on the heap).
+    fn genvm(&self) -> GenVm {
+        GenVm::new(self.ctx.clone(), self.stack_budget)
+    }
+
+    /// Which VM this evaluator runs.
+    pub fn vm_kind(&self) -> VmKind {
+        self.vm
+    }
+
     /// Evaluates an expression to weak head normal form. Relative paths in
     /// it are relative to the working directory.
     pub fn eval_str(&self, source: &str) -> Result<Value> {
@@ -406,52 +443,94 @@ impl Evaluator {
     /// Evaluates a source text named `name`, with relative paths resolved
     /// against `base_dir`.
     pub fn eval_source(&self, name: String, source: String, base_dir: &Path) -> Result<Value> {
-        self.with_vm(|vm| {
-            let code = vm.context().compile_source(name, source, base_dir, None)?;
-            let thunk = Value::Thunk(Thunk::new(Deferred::Code {
+        let compile_and_force = |force: &mut dyn FnMut(Value) -> Result<Value>| {
+            let code = self.ctx.compile_source(name, source, base_dir, None)?;
+            force(Value::Thunk(Thunk::new(Deferred::Code {
                 code,
                 upvalues: Box::new([]),
-            }));
-            vm.force(thunk)
-        })
+            })))
+        };
+        match self.vm {
+            VmKind::Fiber => self.with_vm(|vm| compile_and_force(&mut |v| vm.force(v))),
+            VmKind::Generator => {
+                let mut vm = self.genvm();
+                compile_and_force(&mut |v| vm.force(v))
+            }
+        }
     }
 
     /// Parses and compiles without evaluating; reports syntax errors and
     /// undefined variables.
     pub fn check_source(&self, name: String, source: String, base_dir: &Path) -> Result<()> {
-        self.with_vm(|vm| {
-            vm.context().compile_source(name, source, base_dir, None)?;
-            Ok(())
-        })
+        self.ctx.compile_source(name, source, base_dir, None)?;
+        Ok(())
     }
 
     /// Evaluates a file (a directory means its `default.nix`).
     pub fn eval_file(&self, path: impl AsRef<Path>) -> Result<Value> {
         let path = absolute(&self.ctx.settings.working_dir, path.as_ref());
-        self.with_vm(|vm| vm.import_file(&path, None))
+        match self.vm {
+            VmKind::Fiber => self.with_vm(|vm| vm.import_file(&path, None)),
+            VmKind::Generator => self.genvm().import_file(&path),
+        }
     }
 
     /// Forces a value to weak head normal form.
     pub fn force(&self, value: &Value) -> Result<Value> {
-        self.with_vm(|vm| vm.force(value.clone()))
+        match self.vm {
+            VmKind::Fiber => self.with_vm(|vm| vm.force(value.clone())),
+            VmKind::Generator => self.genvm().force(value.clone()),
+        }
     }
 
     /// Forces a value completely.
     pub fn deep_force(&self, value: &Value) -> Result<Value> {
-        self.with_vm(|vm| vm.deep_force(value.clone()))
+        match self.vm {
+            VmKind::Fiber => self.with_vm(|vm| vm.deep_force(value.clone())),
+            VmKind::Generator => self.genvm().deep_force(value.clone()),
+        }
     }
 
     /// Prints a value as `nix-instantiate --eval` does, forcing it
     /// completely first when `strict`.
     pub fn print(&self, value: &Value, strict: bool) -> Result<String> {
-        self.with_vm(|vm| {
-            let v = if strict {
-                vm.deep_force(value.clone())?
-            } else {
-                vm.force(value.clone())?
-            };
-            crate::print::print_value(&v)
-        })
+        let forced = if strict {
+            self.deep_force(value)?
+        } else {
+            self.force(value)?
+        };
+        self.serialise(|_| crate::print::print_value(&forced))
+    }
+
+    /// Prints a value as JSON (`--json`), forcing it completely first.
+    pub fn print_json(&self, value: &Value) -> Result<String> {
+        let forced = self.deep_force(value)?;
+        self.serialise(|vm| crate::builtins::to_json_string(vm, &forced))
+    }
+
+    /// Prints a value as XML (`--xml`), forcing it completely first when
+    /// `strict`; otherwise what is still unevaluated shows as such.
+    pub fn print_xml(&self, value: &Value, location: bool, strict: bool) -> Result<String> {
+        let forced = if strict {
+            self.deep_force(value)?
+        } else {
+            self.force(value)?
+        };
+        self.serialise(|vm| crate::builtins::to_xml_string(vm, &forced, location))
+    }
+
+    /// Runs a printer on a completely forced value. The printers are shared
+    /// recursive code: the fiber VM runs them in its task; for the generator
+    /// VM they get a detached VM (which evaluates nothing) and run on a
+    /// growable segment, so that deep data cannot overflow the thread stack.
+    fn serialise(&self, print: impl FnOnce(&mut Vm) -> Result<String>) -> Result<String> {
+        match self.vm {
+            VmKind::Fiber => self.with_vm(print),
+            VmKind::Generator => {
+                let mut vm = Vm::detached(self.ctx.clone());
+                spindle_fiber::grow(|| print(&mut vm))?
+            }
+        }
     }
 
     // ---- inspecting values lazily ------------------------------------------
@@ -511,13 +590,23 @@ impl Evaluator {
     /// Calls a Nix function with arguments, one after the other (curried),
     /// and forces the result to weak head normal form.
     pub fn call(&self, function: &Value, args: &[Value]) -> Result<Value> {
-        self.with_vm(|vm| {
-            let mut result = function.clone();
-            for arg in args {
-                result = vm.call(result, arg.clone())?;
+        match self.vm {
+            VmKind::Fiber => self.with_vm(|vm| {
+                let mut result = function.clone();
+                for arg in args {
+                    result = vm.call(result, arg.clone())?;
+                }
+                vm.force(result)
+            }),
+            VmKind::Generator => {
+                let mut vm = self.genvm();
+                let mut result = function.clone();
+                for arg in args {
+                    result = vm.call_forced(result, arg.clone())?;
+                }
+                Ok(result)
             }
-            vm.force(result)
-        })
+        }
     }
 
     /// Converts a Nix value to a Rust type through serde, forcing only what

@@ -11,6 +11,12 @@
 //! Start with [`Evaluator::builder`]; `docs/embedding.md` in the repository
 //! walks through embedding: custom builtins, globals, lazy inspection, serde
 //! conversions, and stepping evaluations that suspend for their host.
+//! A second VM, [`genvm`], runs the same bytecode the way tvix-eval does:
+//! a heap frame stack, with builtins and VM helpers as generators. It is a
+//! baseline to measure the fiber VM against; choose it with
+//! [`EvaluatorBuilder::vm`].
+//!
+//! Start with [`Evaluator::builder`].
 
 pub mod builtins;
 pub mod bytecode;
@@ -20,6 +26,7 @@ pub mod convert;
 pub mod error;
 pub mod eval;
 pub mod evaluation;
+pub mod genvm;
 pub mod globals;
 pub mod host;
 pub mod io;
@@ -36,7 +43,7 @@ pub mod vm;
 
 pub use convert::{from_value, to_value};
 pub use error::{Error, ErrorKind, Result};
-pub use eval::{Evaluator, EvaluatorBuilder};
+pub use eval::{Evaluator, EvaluatorBuilder, VmKind};
 pub use evaluation::{Evaluation, Step};
 pub use host::{HostIo, HostReply, HostRequest};
 pub use value::Value;

@@ -1,5 +1,5 @@
 //! Nix-level traces, read from the frame records the VM keeps on the
-//! native stack.
+//! native stack (or, for the generator VM, from its frame stack).
 
 use std::ops::ControlFlow;
 
@@ -15,34 +15,60 @@ const SHOWN_FRAMES: usize = 24;
 /// frames; others also count the frames left out.
 #[cold]
 #[inline(never)]
-pub fn attach(mut error: Error) -> Error {
+pub fn attach(error: Error) -> Error {
     if !error.trace().is_empty() {
         return error;
     }
-    let count_all = !error.is_catchable();
-    let mut frames = Vec::new();
-    let mut elided = 0usize;
-    spindle_fiber::walk_frames(|payload| {
-        if let Some(frame) = payload.downcast_ref::<CallFrame>() {
-            if frames.len() < SHOWN_FRAMES {
-                let name = frame
-                    .name
-                    .map(|n| format!("'{n}'"))
-                    .unwrap_or_else(|| "anonymous lambda".to_string());
-                frames.push(TraceFrame {
-                    message: format!("while calling {name}"),
-                    span: Some(frame.span),
-                });
-            } else if count_all {
-                elided += 1;
-            } else {
-                return ControlFlow::Break(());
-            }
+    let mut trace = TraceBuilder::new(&error);
+    spindle_fiber::walk_frames(|payload| match payload.downcast_ref::<CallFrame>() {
+        Some(frame) => trace.visit(frame),
+        None => ControlFlow::Continue(()),
+    });
+    trace.finish(error)
+}
+
+/// Collects the trace of an error from call frames visited innermost first.
+/// Both VMs use it, so their traces read the same.
+pub(crate) struct TraceBuilder {
+    frames: Vec<TraceFrame>,
+    elided: usize,
+    count_all: bool,
+}
+
+impl TraceBuilder {
+    /// A builder for the trace of `error`.
+    pub(crate) fn new(error: &Error) -> TraceBuilder {
+        TraceBuilder {
+            frames: Vec::new(),
+            elided: 0,
+            count_all: !error.is_catchable(),
+        }
+    }
+
+    /// Records the next outer call; `Break` when the rest need not be visited.
+    pub(crate) fn visit(&mut self, frame: &CallFrame) -> ControlFlow<()> {
+        if self.frames.len() < SHOWN_FRAMES {
+            let name = frame
+                .name
+                .map(|n| format!("'{n}'"))
+                .unwrap_or_else(|| "anonymous lambda".to_string());
+            self.frames.push(TraceFrame {
+                message: format!("while calling {name}"),
+                span: Some(frame.span),
+            });
+        } else if self.count_all {
+            self.elided += 1;
+        } else {
+            return ControlFlow::Break(());
         }
         ControlFlow::Continue(())
-    });
-    error.set_trace(frames, elided);
-    error
+    }
+
+    /// Gives `error` the trace collected.
+    pub(crate) fn finish(self, mut error: Error) -> Error {
+        error.set_trace(self.frames, self.elided);
+        error
+    }
 }
 
 /// Adds a context line ("while evaluating the attribute 'x'") to an error.

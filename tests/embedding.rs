@@ -191,8 +191,9 @@ fn fuel_counts_closure_calls_and_thunk_forces() {
         })
         .unwrap();
     assert_eq!(value.as_int(), Some(0));
-    // 1001 calls and as many argument thunks, give or take a few.
-    assert!((15..=25).contains(&refills), "{refills} refills");
+    // 1001 calls, give or take a few; `n - 1` is computed on the spot, as
+    // `n` is a number already, so there are no argument thunks to force.
+    assert!((9..=12).contains(&refills), "{refills} refills");
 }
 
 #[test]

@@ -6,6 +6,11 @@
 //! - With `NAME.err`: the evaluation must fail with exit status 1, and every
 //!   non-empty line of `NAME.err` must appear in the error output.
 //! - With `NAME.flags`: extra command-line flags, one line.
+//!
+//! Every case runs on both VMs: the fiber VM (the default) and the
+//! generator VM (`--vm generator`).
+
+mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -23,12 +28,13 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-fn check(case: &Path) -> Result<(), String> {
+fn check(case: &Path, extra_args: &[&str]) -> Result<(), String> {
     let dir = case.parent().expect("case dir");
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_spindle"));
     cmd.current_dir(dir)
         .env("SPINDLE_TEST_VAR", "hello")
         .arg("eval")
+        .args(extra_args)
         .arg("--strict");
     if let Ok(flags) = std::fs::read_to_string(case.with_extension("flags")) {
         cmd.args(flags.split_whitespace());
@@ -61,17 +67,22 @@ fn check(case: &Path) -> Result<(), String> {
     Ok(())
 }
 
-#[test]
-fn nix_cases() {
+/// Runs every case with `extra_args`, except those in `skip` (paths
+/// relative to tests/nix); panics listing the failures.
+fn run_cases(extra_args: &[&str], skip: &[String]) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/nix");
     let mut cases = Vec::new();
     collect(&root, &mut cases);
     cases.sort();
     assert!(!cases.is_empty(), "no cases under tests/nix");
+    cases.retain(|c| {
+        let rel = c.strip_prefix(&root).unwrap_or(c).display().to_string();
+        !skip.contains(&rel)
+    });
     let failures: Vec<String> = cases
         .iter()
         .filter_map(|case| {
-            check(case).err().map(|e| {
+            check(case, extra_args).err().map(|e| {
                 format!(
                     "{}: {e}",
                     case.strip_prefix(&root).unwrap_or(case).display()
@@ -81,4 +92,28 @@ fn nix_cases() {
         .collect();
     eprintln!("{} cases, {} failed", cases.len(), failures.len());
     assert!(failures.is_empty(), "\n{}", failures.join("\n\n"));
+}
+
+#[test]
+fn nix_cases() {
+    run_cases(&[], &[]);
+}
+
+#[test]
+fn nix_cases_generator_vm() {
+    common::require_binary_flag("--vm");
+    run_cases(&["--vm", "generator"], &generator_gaps());
+}
+
+/// Cases the generator VM is known not to pass, from the one known-failures
+/// list (lines `generator-vm/nix:PATH  REASON`).
+fn generator_gaps() -> Vec<String> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/lang-known-failures.txt");
+    std::fs::read_to_string(path)
+        .expect("tests/lang-known-failures.txt")
+        .lines()
+        .filter_map(|l| l.strip_prefix("generator-vm/nix:"))
+        .filter_map(|l| l.split_whitespace().next())
+        .map(String::from)
+        .collect()
 }

@@ -55,6 +55,11 @@ pub(super) static BUILTINS: &[Builtin] = &[
 /// Coerces a path-like argument to an absolute path.
 pub(crate) fn path_arg(vm: &mut Vm, v: &Value) -> Result<PathBuf> {
     let s = vm.coerce_to_string(v.clone(), CoercionKind::PathInterpolation)?;
+    absolute_path(&s)
+}
+
+/// A coerced path argument, which must be absolute.
+pub(crate) fn absolute_path(s: &NixString) -> Result<PathBuf> {
     let text = s.as_str();
     if !text.starts_with('/') {
         return Err(Error::other(format!(
@@ -167,39 +172,62 @@ fn find_file(vm: &mut Vm, args: &[Value]) -> Result<Value> {
                 .to_string(),
             None => return Err(Error::other("attribute 'path' missing")),
         };
-        let rest = if prefix.is_empty() {
-            Some(wanted)
-        } else if wanted == prefix {
-            Some("")
-        } else {
-            wanted
-                .strip_prefix(prefix.as_str())
-                .and_then(|r| r.strip_prefix('/'))
-        };
-        let Some(rest) = rest else { continue };
-        let base = if path.starts_with('/') {
-            PathBuf::from(&path)
-        } else {
-            vm.context().settings.working_dir.join(&path)
-        };
-        let candidate = if rest.is_empty() {
-            base
-        } else {
-            base.join(rest)
-        };
-        let exists = vm.context().io.path_exists(&candidate).unwrap_or(false);
-        if exists {
-            let text = crate::path::canonicalise(&candidate.to_string_lossy());
-            return Ok(Value::Path(NixString::new(text)));
+        if let Some(found) = search_path_candidate(vm.context(), &prefix, &path, wanted) {
+            return Ok(found);
         }
     }
-    // Like C++ Nix, `<nix/…>` falls back to the built-in files.
-    if let Some(rest) = wanted.strip_prefix("nix/") {
-        let path = format!("{}/{rest}", super::corepkgs::COREPKGS_DIR);
-        return Ok(Value::Path(NixString::new(path)));
+    if let Some(builtin) = corepkg_path(wanted) {
+        return Ok(builtin);
     }
-    // Nix raises this as a catchable error: `tryEval <missing>` is false.
-    Err(Error::new(ErrorKind::Throw(format!(
+    Err(not_in_search_path(wanted))
+}
+
+/// Like C++ Nix, `<nix/…>` falls back to the built-in files.
+pub(crate) fn corepkg_path(wanted: &str) -> Option<Value> {
+    let rest = wanted.strip_prefix("nix/")?;
+    let path = format!("{}/{rest}", super::corepkgs::COREPKGS_DIR);
+    Some(Value::Path(NixString::new(path)))
+}
+
+/// The path `wanted` names under one search-path entry, when the entry's
+/// prefix matches and the path exists.
+pub(crate) fn search_path_candidate(
+    ctx: &crate::context::EvalContext,
+    prefix: &str,
+    path: &str,
+    wanted: &str,
+) -> Option<Value> {
+    let rest = if prefix.is_empty() {
+        Some(wanted)
+    } else if wanted == prefix {
+        Some("")
+    } else {
+        wanted
+            .strip_prefix(prefix)
+            .and_then(|r| r.strip_prefix('/'))
+    };
+    let rest = rest?;
+    let base = if path.starts_with('/') {
+        PathBuf::from(path)
+    } else {
+        ctx.settings.working_dir.join(path)
+    };
+    let candidate = if rest.is_empty() {
+        base
+    } else {
+        base.join(rest)
+    };
+    let exists = ctx.io.path_exists(&candidate).unwrap_or(false);
+    exists.then(|| {
+        let text = crate::path::canonicalise(&candidate.to_string_lossy());
+        Value::Path(NixString::new(text))
+    })
+}
+
+/// `findFile`'s error when no entry has the file. Nix raises it as a
+/// catchable error: `tryEval <missing>` is false.
+pub(crate) fn not_in_search_path(wanted: &str) -> Error {
+    Error::new(ErrorKind::Throw(format!(
         "file '{wanted}' was not found in the Nix search path (add it using $NIX_PATH or -I)"
-    ))))
+    )))
 }

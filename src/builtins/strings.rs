@@ -77,7 +77,7 @@ fn substring(vm: &mut Vm, args: &[Value]) -> Result<Value> {
 
 /// A byte range of a string; a cut inside a character keeps the whole
 /// character's bytes replaced by U+FFFD, as the text must stay UTF-8.
-fn byte_slice(text: &str, start: usize, end: usize) -> String {
+pub(crate) fn byte_slice(text: &str, start: usize, end: usize) -> String {
     match text.get(start..end) {
         Some(s) => s.to_string(),
         None => String::from_utf8_lossy(&text.as_bytes()[start..end]).into_owned(),

@@ -28,12 +28,19 @@ fn owns_container(v: &Value) -> bool {
 
 /// Releases `children` without recursing deeper than one level.
 pub(super) fn release(children: impl IntoIterator<Item = Value>) {
+    let mut queued = false;
     for child in children {
         if owns_container(&child) {
             // Dropping here could recurse; queue it instead. During thread
             // teardown the queue is gone and a plain drop is all there is.
             let _ = QUEUE.try_with(|queue| queue.borrow_mut().push(child));
+            queued = true;
         }
+    }
+    // Leaves (numbers, shared containers) were dropped in place: nothing
+    // to drain, and no need to touch the thread-locals.
+    if !queued {
+        return;
     }
     let Ok(was_draining) = DRAINING.try_with(|d| d.replace(true)) else {
         return;

@@ -18,6 +18,9 @@ pub enum Deferred {
     Apply { function: Value, arg: Value },
     /// Apply a function to two arguments (`mapAttrs f set` makes these).
     Apply2 { function: Value, a: Value, b: Value },
+    /// Nothing to do: the value was computed when the thunk was made
+    /// (see [`crate::bytecode::Eager`]).
+    Ready(Value),
 }
 
 /// The state of a thunk.
@@ -72,6 +75,16 @@ impl Thunk {
     pub fn value(&self) -> Option<Value> {
         match &*self.0.borrow() {
             ThunkState::Done(v) => Some(v.clone()),
+            _ => None,
+        }
+    }
+
+    /// The value if it is known without running anything: evaluated, or
+    /// computed when the thunk was made.
+    #[inline]
+    pub fn known_value(&self) -> Option<Value> {
+        match &*self.0.try_borrow().ok()? {
+            ThunkState::Done(v) | ThunkState::Pending(Deferred::Ready(v)) => Some(v.clone()),
             _ => None,
         }
     }
@@ -207,6 +220,8 @@ impl Drop for Thunk {
                 | ThunkState::Running(Deferred::Apply { function, arg }) => {
                     release([function, arg])
                 }
+                ThunkState::Pending(Deferred::Ready(v))
+                | ThunkState::Running(Deferred::Ready(v)) => release([v]),
                 ThunkState::Pending(Deferred::Apply2 { function, a, b })
                 | ThunkState::Running(Deferred::Apply2 { function, a, b }) => {
                     release([function, a, b])

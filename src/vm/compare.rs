@@ -20,14 +20,7 @@ impl Vm {
     /// Equality of elements inside lists and sets: the same object is equal
     /// to itself without being forced (so `[f] == [f]` holds for a function).
     fn equal_nested(&mut self, a: &Value, b: &Value) -> Result<bool> {
-        let same = match (a, b) {
-            (Value::Thunk(x), Value::Thunk(y)) => x.ptr_eq(y),
-            (Value::Closure(x), Value::Closure(y)) => x.ptr_eq(y),
-            (Value::Attrs(x), Value::Attrs(y)) => x.ptr_eq(y),
-            (Value::List(x), Value::List(y)) => x.ptr_eq(y),
-            _ => false,
-        };
-        if same {
+        if same_object(a, b) {
             return Ok(true);
         }
         ensure_sufficient_stack(|| self.equal(a.clone(), b.clone()))
@@ -35,14 +28,6 @@ impl Vm {
 
     fn equal_forced(&mut self, a: &Value, b: &Value) -> Result<bool> {
         Ok(match (a, b) {
-            (Value::Null, Value::Null) => true,
-            (Value::Bool(x), Value::Bool(y)) => x == y,
-            (Value::Int(x), Value::Int(y)) => x == y,
-            (Value::Float(x), Value::Float(y)) => x == y,
-            (Value::Int(x), Value::Float(y)) => (*x as f64) == *y,
-            (Value::Float(x), Value::Int(y)) => *x == (*y as f64),
-            (Value::String(x), Value::String(y)) => x.as_str() == y.as_str(),
-            (Value::Path(x), Value::Path(y)) => x.as_str() == y.as_str(),
             (Value::List(x), Value::List(y)) => {
                 if x.ptr_eq(y) {
                     return Ok(true);
@@ -80,7 +65,7 @@ impl Vm {
                 }
                 true
             }
-            _ => false,
+            _ => scalar_equal(a, b),
         })
     }
 
@@ -105,12 +90,6 @@ impl Vm {
         let a = self.force(a)?;
         let b = self.force(b)?;
         match (&a, &b) {
-            (Value::Int(x), Value::Int(y)) => Ok(x.cmp(y)),
-            (Value::Float(x), Value::Float(y)) => Ok(float_order(*x, *y)),
-            (Value::Int(x), Value::Float(y)) => Ok(float_order(*x as f64, *y)),
-            (Value::Float(x), Value::Int(y)) => Ok(float_order(*x, *y as f64)),
-            (Value::String(x), Value::String(y)) => Ok(x.as_str().cmp(y.as_str())),
-            (Value::Path(x), Value::Path(y)) => Ok(x.as_str().cmp(y.as_str())),
             (Value::List(x), Value::List(y)) => {
                 for (p, q) in x.iter().zip(y.iter()) {
                     // Nix compares elements with `==` first, then `<`.
@@ -122,11 +101,51 @@ impl Vm {
                 }
                 Ok(x.len().cmp(&y.len()))
             }
-            _ => Err(Error::new(ErrorKind::Incomparable(
-                a.type_phrase(),
-                b.type_phrase(),
-            ))),
+            _ => compare_scalars(&a, &b),
         }
+    }
+}
+
+/// Whether two values inside lists or sets are the same object, which Nix
+/// counts as equal without forcing them (so `[f] == [f]` holds for a function).
+pub(crate) fn same_object(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Thunk(x), Value::Thunk(y)) => x.ptr_eq(y),
+        (Value::Closure(x), Value::Closure(y)) => x.ptr_eq(y),
+        (Value::Attrs(x), Value::Attrs(y)) => x.ptr_eq(y),
+        (Value::List(x), Value::List(y)) => x.ptr_eq(y),
+        _ => false,
+    }
+}
+
+/// `==` on evaluated values other than two lists or two sets.
+pub(crate) fn scalar_equal(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Null, Value::Null) => true,
+        (Value::Bool(x), Value::Bool(y)) => x == y,
+        (Value::Int(x), Value::Int(y)) => x == y,
+        (Value::Float(x), Value::Float(y)) => x == y,
+        (Value::Int(x), Value::Float(y)) => (*x as f64) == *y,
+        (Value::Float(x), Value::Int(y)) => *x == (*y as f64),
+        (Value::String(x), Value::String(y)) => x.as_str() == y.as_str(),
+        (Value::Path(x), Value::Path(y)) => x.as_str() == y.as_str(),
+        _ => false,
+    }
+}
+
+/// Nix's ordering of evaluated values other than two lists.
+pub(crate) fn compare_scalars(a: &Value, b: &Value) -> Result<Ordering> {
+    match (a, b) {
+        (Value::Int(x), Value::Int(y)) => Ok(x.cmp(y)),
+        (Value::Float(x), Value::Float(y)) => Ok(float_order(*x, *y)),
+        (Value::Int(x), Value::Float(y)) => Ok(float_order(*x as f64, *y)),
+        (Value::Float(x), Value::Int(y)) => Ok(float_order(*x, *y as f64)),
+        (Value::String(x), Value::String(y)) => Ok(x.as_str().cmp(y.as_str())),
+        (Value::Path(x), Value::Path(y)) => Ok(x.as_str().cmp(y.as_str())),
+        _ => Err(Error::new(ErrorKind::Incomparable(
+            a.type_phrase(),
+            b.type_phrase(),
+        ))),
     }
 }
 

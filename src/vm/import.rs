@@ -13,24 +13,36 @@ impl Vm {
     /// are cached per file; `scopedImport`s are not.
     pub fn import_file(&mut self, path: &Path, scope: Option<Attrs>) -> Result<Value> {
         let ctx = self.context().clone();
-        let path = resolve_import_path(&ctx, path);
-        if scope.is_none() {
-            if let Some(cached) = ctx.cached_import(&path) {
-                return self.force(cached);
-            }
-        }
-        let text = ctx.read_file_text(&path)?;
-        let dir = path.parent().unwrap_or(Path::new("/")).to_path_buf();
-        let code = ctx.compile_source(path.display().to_string(), text, &dir, scope.as_ref())?;
-        let thunk = Value::Thunk(Thunk::new(Deferred::Code {
-            code,
-            upvalues: Box::new([]),
-        }));
-        if scope.is_none() {
-            ctx.cache_import(path, thunk.clone());
-        }
-        self.force(thunk)
+        let file = prepare_import(&ctx, path, scope)?;
+        self.force(file)
     }
+}
+
+/// The value of an imported file, unforced: the cached one, or a new thunk
+/// of the compiled file (cached unless `scope` makes it a `scopedImport`).
+/// Shared by both VMs, which differ only in how they force it.
+pub(crate) fn prepare_import(
+    ctx: &Rc<crate::context::EvalContext>,
+    path: &Path,
+    scope: Option<Attrs>,
+) -> Result<Value> {
+    let path = resolve_import_path(ctx, path);
+    if scope.is_none() {
+        if let Some(cached) = ctx.cached_import(&path) {
+            return Ok(cached);
+        }
+    }
+    let text = ctx.read_file_text(&path)?;
+    let dir = path.parent().unwrap_or(Path::new("/")).to_path_buf();
+    let code = ctx.compile_source(path.display().to_string(), text, &dir, scope.as_ref())?;
+    let thunk = Value::Thunk(Thunk::new(Deferred::Code {
+        code,
+        upvalues: Box::new([]),
+    }));
+    if scope.is_none() {
+        ctx.cache_import(path, thunk.clone());
+    }
+    Ok(thunk)
 }
 
 fn resolve_import_path(ctx: &Rc<crate::context::EvalContext>, path: &Path) -> PathBuf {

@@ -18,6 +18,9 @@ use std::rc::Rc;
 use spindle_fiber::ensure_sufficient_stack;
 
 pub use coerce::CoercionKind;
+pub(crate) use compare::{compare_scalars, same_object, scalar_equal};
+pub(crate) use import::prepare_import;
+pub(crate) use ops::append_to_path;
 
 use crate::bytecode::{numeric_fast, Capture, Code, Eager, EagerOperand, Op};
 use crate::context::EvalContext;
@@ -47,6 +50,11 @@ pub struct Vm {
     /// Closure calls in progress that were made from native code.
     call_depth: usize,
     max_call_depth: usize,
+    /// A detached VM never evaluates: the generator VM uses one as a context
+    /// object to run shared builtins and operators on values it has forced.
+    detached: bool,
+    /// The pending thunk a detached VM was asked to force.
+    blocked: Option<Thunk>,
     /// Steps (closure calls and thunk forces) left before `refuel` runs.
     fuel: u64,
     /// Asked for more steps when `fuel` runs out; see [`Vm::set_refuel`].
@@ -80,7 +88,25 @@ impl Vm {
             max_call_depth,
             fuel: u64::MAX,
             refuel: None,
+            detached: false,
+            blocked: None,
         }
+    }
+
+    /// A VM that refuses to evaluate anything: forcing a pending thunk fails
+    /// and records the thunk (see [`Vm::take_blocked`]), and calling fails.
+    /// Code that only inspects values already forced runs on it unchanged,
+    /// without ever recursing natively.
+    pub(crate) fn detached(ctx: Rc<EvalContext>) -> Vm {
+        let mut vm = Vm::new(ctx);
+        vm.detached = true;
+        vm.max_calls = 0;
+        vm
+    }
+
+    /// The pending thunk whose forcing made a detached VM fail, if any.
+    pub(crate) fn take_blocked(&mut self) -> Option<Thunk> {
+        self.blocked.take()
     }
 
     /// The evaluation context (settings, sources, I/O, import cache).
@@ -110,11 +136,36 @@ impl Vm {
 
     /// Forces a thunk, running its deferred work at most once.
     pub fn force_thunk(&mut self, thunk: &Thunk) -> Result<Value> {
+        if self.detached {
+            return self.force_detached(thunk);
+        }
         match thunk.start() {
             Begin::Ready(v) => Ok(v),
             Begin::Started => self.run_thunk(thunk),
             Begin::Failed(e) => Err(e),
             Begin::Blackhole | Begin::Run(_) => Err(Error::new(ErrorKind::InfiniteRecursion)),
+        }
+    }
+
+    /// Forcing on a detached VM: values already there are read, anything
+    /// pending is refused and recorded for the generator VM to force.
+    #[cold]
+    #[inline(never)]
+    fn force_detached(&mut self, thunk: &Thunk) -> Result<Value> {
+        if let Some(v) = thunk.value() {
+            return Ok(v);
+        }
+        match thunk.begin() {
+            Begin::Ready(v) => Ok(v),
+            Begin::Failed(e) => Err(e),
+            Begin::Run(deferred) => {
+                thunk.abandon(deferred);
+                self.blocked = Some(thunk.clone());
+                Err(Error::other(
+                    "internal error: a detached VM was asked to force a thunk",
+                ))
+            }
+            Begin::Blackhole | Begin::Started => Err(Error::new(ErrorKind::InfiniteRecursion)),
         }
     }
 
@@ -140,6 +191,7 @@ impl Vm {
                 let partial = self.call(function.clone(), a.clone())?;
                 self.call(partial, b.clone())?
             }
+            Deferred::Ready(v) => return Ok(v.clone()),
         };
         self.force(value)
     }
@@ -149,6 +201,9 @@ impl Vm {
     /// Applies `function` to `arg`. The result may be a thunk.
     #[inline(never)]
     pub fn call(&mut self, function: Value, arg: Value) -> Result<Value> {
+        if self.detached {
+            return Err(detached_call());
+        }
         match function {
             Value::Closure(closure) => {
                 ensure_sufficient_stack(|| self.call_closure(&closure, arg, None))
@@ -388,7 +443,13 @@ impl Vm {
     #[inline(always)]
     fn numeric_in_place(&mut self, op: Op) -> bool {
         let n = self.stack.len();
-        match numeric_fast(op, &self.stack[n - 2], &self.stack[n - 1]) {
+        let (Some(a), Some(b)) = (
+            known_number(&self.stack[n - 2]),
+            known_number(&self.stack[n - 1]),
+        ) else {
+            return false;
+        };
+        match numeric_fast(op, &a, &b) {
             Some(v) => {
                 self.stack.truncate(n - 2);
                 self.stack.push(v);
@@ -477,7 +538,7 @@ impl Vm {
             }
             Op::MakeClosure(i) => {
                 let child = &code.children[i as usize];
-                let captured = self.capture(&child.captures, upvalues, base);
+                let captured = capture(&self.stack, &child.captures, upvalues, base);
                 self.stack
                     .push(Value::Closure(Closure::new(child.clone(), captured)));
                 Ok(())
@@ -489,10 +550,11 @@ impl Vm {
                     .as_ref()
                     .and_then(|e| self.eager_value(e, &child.captures, upvalues, base))
                 {
-                    self.stack.push(value);
+                    self.stack
+                        .push(Value::Thunk(Thunk::new(Deferred::Ready(value))));
                     return Ok(());
                 }
-                let captured = self.capture(&child.captures, upvalues, base);
+                let captured = capture(&self.stack, &child.captures, upvalues, base);
                 self.stack.push(Value::Thunk(Thunk::new(Deferred::Code {
                     code: child.clone(),
                     upvalues: captured,
@@ -514,11 +576,11 @@ impl Vm {
                 Ok(())
             }
             Op::Finalise(slot) => {
-                self.finalise(code, upvalues, base, slot);
+                finalise(&self.stack, upvalues, base, slot);
                 Ok(())
             }
             Op::Attrs(i) => {
-                self.make_attrs(code, i);
+                make_attrs(&mut self.stack, code, i);
                 Ok(())
             }
             Op::InsertDynamic => self.insert_dynamic(),
@@ -578,8 +640,7 @@ impl Vm {
                     .map(|v| self.stack.push(Value::Bool(v.is_some())))
             }
             Op::List(n) => {
-                let items = self.stack.split_off(self.stack.len() - n as usize);
-                self.stack.push(Value::List(List::from_vec(items)));
+                make_list(&mut self.stack, n);
                 Ok(())
             }
             Op::Add => self.binary(Self::add),
@@ -652,16 +713,6 @@ impl Vm {
         Ok(())
     }
 
-    fn capture(&self, captures: &[Capture], upvalues: &[Value], base: usize) -> Box<[Value]> {
-        captures
-            .iter()
-            .map(|c| match *c {
-                Capture::Local(slot) => self.stack[base + slot as usize].clone(),
-                Capture::Upvalue(i) => upvalues[i as usize].clone(),
-            })
-            .collect()
-    }
-
     /// The value of an [`Eager`] thunk body computed now, when its operands
     /// are numbers already.
     fn eager_value(
@@ -679,51 +730,9 @@ impl Vm {
                     Capture::Upvalue(u) => &upvalues[u as usize],
                 },
             };
-            match v {
-                Value::Int(_) | Value::Float(_) => Some(v.clone()),
-                Value::Thunk(t) => t
-                    .value()
-                    .filter(|v| matches!(v, Value::Int(_) | Value::Float(_))),
-                _ => None,
-            }
+            known_number(v)
         };
         numeric_fast(eager.op, &operand(&eager.lhs)?, &operand(&eager.rhs)?)
-    }
-
-    #[inline(never)]
-    fn finalise(&mut self, code: &Code, upvalues: &[Value], base: usize, slot: u32) {
-        let _ = code;
-        match self.stack[base + slot as usize].clone() {
-            Value::Closure(closure) => {
-                let captured = self.capture(&closure.code().captures, upvalues, base);
-                closure.set_upvalues(captured);
-            }
-            Value::Thunk(thunk) => {
-                let Some(child) = thunk.pending_code() else {
-                    return;
-                };
-                for (i, c) in child.captures.iter().enumerate() {
-                    let v = match *c {
-                        Capture::Local(s) => self.stack[base + s as usize].clone(),
-                        Capture::Upvalue(u) => upvalues[u as usize].clone(),
-                    };
-                    thunk.set_upvalue(i, v);
-                }
-            }
-            _ => {}
-        }
-    }
-
-    #[inline(never)]
-    fn make_attrs(&mut self, code: &Code, template: u32) {
-        let template = &code.attr_templates[template as usize];
-        let n = template.names.len();
-        let values = self.stack.split_off(self.stack.len() - n);
-        let entries = template.names.iter().copied().zip(values).collect();
-        self.stack.push(Value::Attrs(Attrs::from_sorted(
-            entries,
-            Some(template.positions.clone()),
-        )));
     }
 
     #[inline(never)]
@@ -808,26 +817,7 @@ impl Vm {
             other => return Err(Error::type_mismatch("a set", other.type_phrase())),
         };
         self.stack[base] = Value::Attrs(attrs.clone());
-        let formals = code
-            .formals()
-            .expect("CheckFormals is emitted for patterns");
-        for (name, has_default) in &formals.entries {
-            if !has_default && !attrs.contains(*name) {
-                return Err(Error::new(ErrorKind::MissingArgument {
-                    function: code.display_name(),
-                    name: name.name().to_string(),
-                }));
-            }
-        }
-        if !formals.ellipsis {
-            if let Some((name, _)) = attrs.entries().iter().find(|(n, _)| !formals.contains(*n)) {
-                return Err(Error::new(ErrorKind::UnexpectedArgument {
-                    function: code.display_name(),
-                    name: name.name().to_string(),
-                }));
-            }
-        }
-        Ok(())
+        check_formals_of(code, &attrs)
     }
 
     /// Forces `value` and requires a Boolean.
@@ -839,6 +829,18 @@ impl Vm {
     }
 }
 
+/// A number, or a thunk whose number is known without running anything.
+#[inline(always)]
+fn known_number(v: &Value) -> Option<Value> {
+    match v {
+        Value::Int(_) | Value::Float(_) => Some(v.clone()),
+        Value::Thunk(t) => t
+            .known_value()
+            .filter(|v| matches!(v, Value::Int(_) | Value::Float(_))),
+        _ => None,
+    }
+}
+
 /// Gives an error from op `ip - 1` that op's span, unless it has one.
 #[cold]
 #[inline(never)]
@@ -847,12 +849,17 @@ fn at_op(error: Error, code: &Code, ip: usize) -> Error {
 }
 
 #[cold]
-fn call_depth_exceeded(limit: usize) -> Error {
+fn detached_call() -> Error {
+    Error::other("internal error: a builtin called back into Nix on a detached VM")
+}
+
+#[cold]
+pub(crate) fn call_depth_exceeded(limit: usize) -> Error {
     Error::new(ErrorKind::CallDepthExceeded(limit))
 }
 
 #[cold]
-fn assertion_failed(text: &Value) -> Error {
+pub(crate) fn assertion_failed(text: &Value) -> Error {
     let text = match text {
         Value::String(s) => s.as_str().to_string(),
         _ => String::new(),
@@ -861,11 +868,98 @@ fn assertion_failed(text: &Value) -> Error {
 }
 
 #[cold]
-fn missing_attribute(name: Symbol, _attrs: &Attrs) -> Error {
+pub(crate) fn missing_attribute(name: Symbol, _attrs: &Attrs) -> Error {
     Error::new(ErrorKind::MissingAttribute(name.name().to_string()))
 }
 
 #[cold]
 fn builtin_context(error: Error, _name: &str) -> Error {
     error
+}
+
+// ---- stack operations shared with the generator VM ---------------------------
+//
+// None of these evaluates anything, so both VMs run the same code.
+
+/// The captured values for a new closure or thunk, read from the creating
+/// frame's locals (at `base` on `stack`) and captured values.
+pub(crate) fn capture(
+    stack: &[Value],
+    captures: &[Capture],
+    upvalues: &[Value],
+    base: usize,
+) -> Box<[Value]> {
+    captures
+        .iter()
+        .map(|c| match *c {
+            Capture::Local(slot) => stack[base + slot as usize].clone(),
+            Capture::Upvalue(i) => upvalues[i as usize].clone(),
+        })
+        .collect()
+}
+
+/// Fills the captures of the deferred closure or thunk in local `slot`.
+#[inline(never)]
+pub(crate) fn finalise(stack: &[Value], upvalues: &[Value], base: usize, slot: u32) {
+    match stack[base + slot as usize].clone() {
+        Value::Closure(closure) => {
+            closure.set_upvalues(capture(stack, &closure.code().captures, upvalues, base));
+        }
+        Value::Thunk(thunk) => {
+            let Some(child) = thunk.pending_code() else {
+                return;
+            };
+            for (i, c) in child.captures.iter().enumerate() {
+                let v = match *c {
+                    Capture::Local(s) => stack[base + s as usize].clone(),
+                    Capture::Upvalue(u) => upvalues[u as usize].clone(),
+                };
+                thunk.set_upvalue(i, v);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Pops the values of attribute template `template` and pushes the set.
+#[inline(never)]
+pub(crate) fn make_attrs(stack: &mut Vec<Value>, code: &Code, template: u32) {
+    let template = &code.attr_templates[template as usize];
+    let n = template.names.len();
+    let values = stack.split_off(stack.len() - n);
+    let entries = template.names.iter().copied().zip(values).collect();
+    stack.push(Value::Attrs(Attrs::from_sorted(
+        entries,
+        Some(template.positions.clone()),
+    )));
+}
+
+/// Pops `n` values and pushes the list of them.
+pub(crate) fn make_list(stack: &mut Vec<Value>, n: u32) {
+    let items = stack.split_off(stack.len() - n as usize);
+    stack.push(Value::List(List::from_vec(items)));
+}
+
+/// Checks a call's argument set against a lambda's formals.
+pub(crate) fn check_formals_of(code: &Code, attrs: &Attrs) -> Result<()> {
+    let formals = code
+        .formals()
+        .expect("CheckFormals is emitted for patterns");
+    for (name, has_default) in &formals.entries {
+        if !has_default && !attrs.contains(*name) {
+            return Err(Error::new(ErrorKind::MissingArgument {
+                function: code.display_name(),
+                name: name.name().to_string(),
+            }));
+        }
+    }
+    if !formals.ellipsis {
+        if let Some((name, _)) = attrs.entries().iter().find(|(n, _)| !formals.contains(*n)) {
+            return Err(Error::new(ErrorKind::UnexpectedArgument {
+                function: code.display_name(),
+                name: name.name().to_string(),
+            }));
+        }
+    }
+    Ok(())
 }

@@ -20,15 +20,7 @@ impl Vm {
             (Value::Path(p), _) => {
                 // Appended paths stay paths: nothing is copied to the store.
                 let suffix = self.coerce_to_string(b, CoercionKind::PathInterpolation)?;
-                if suffix.has_context() {
-                    return Err(Error::other(format!(
-                        "a string that refers to a store path cannot be appended to a path ('{}')",
-                        suffix.as_str()
-                    )));
-                }
-                Ok(Value::Path(NixString::new(crate::path::canonicalise(
-                    &format!("{}{}", p.as_str(), suffix.as_str()),
-                ))))
+                append_to_path(p, &suffix)
             }
             (Value::String(s), _) => {
                 let mut out = StringBuilder::default();
@@ -91,7 +83,7 @@ impl Vm {
         }
     }
 
-    pub(super) fn negate(&mut self, v: Value) -> Result<Value> {
+    pub(crate) fn negate(&mut self, v: Value) -> Result<Value> {
         match self.force(v)? {
             Value::Int(i) => i
                 .checked_neg()
@@ -102,7 +94,7 @@ impl Vm {
         }
     }
 
-    pub(super) fn concat(&mut self, a: Value, b: Value) -> Result<Value> {
+    pub(crate) fn concat(&mut self, a: Value, b: Value) -> Result<Value> {
         let a = self.force_list(a)?;
         let b = self.force_list(b)?;
         if a.is_empty() {
@@ -117,7 +109,7 @@ impl Vm {
         Ok(Value::List(List::from_vec(items)))
     }
 
-    pub(super) fn update(&mut self, a: Value, b: Value) -> Result<Value> {
+    pub(crate) fn update(&mut self, a: Value, b: Value) -> Result<Value> {
         let a = self.force_attrs(a)?;
         let b = self.force_attrs(b)?;
         Ok(Value::Attrs(a.update(&b)))
@@ -191,6 +183,19 @@ impl Vm {
             ))));
         Ok(())
     }
+}
+
+/// `path + "suffix"`, once the suffix is coerced.
+pub(crate) fn append_to_path(path: &NixString, suffix: &NixString) -> Result<Value> {
+    if suffix.has_context() {
+        return Err(Error::other(format!(
+            "a string that refers to a store path cannot be appended to a path ('{}')",
+            suffix.as_str()
+        )));
+    }
+    Ok(Value::Path(NixString::new(crate::path::canonicalise(
+        &format!("{}{}", path.as_str(), suffix.as_str()),
+    ))))
 }
 
 #[cold]

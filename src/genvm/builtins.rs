@@ -1,0 +1,781 @@
+//! How the generator VM runs builtins: the routing table, the shared path,
+//! and the builtins written as generators.
+//!
+//! Builtins whose only use of the VM is forcing a few values take the
+//! shared path: the fiber VM's own function runs on a *detached* fiber
+//! [`Vm`], which evaluates nothing. When the builtin forces a pending
+//! thunk, the detached VM fails and names the thunk; the generator VM
+//! forces it with its own frames and runs the builtin again, which now
+//! finds the value in the thunk. Nothing recurses natively, and the result
+//! is exactly the fiber VM's. Builtins that call back into Nix, coerce
+//! values that may have `__toString`, compare deeply or force an unbounded
+//! number of values are written here again as `async` functions, as tvix
+//! writes every builtin.
+//!
+//! A builtin missing from [`route`] is refused with a clear error rather
+//! than run on a path that might recurse.
+
+use std::cmp::Ordering;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use super::helpers::{
+    call2_forced, call_forced, coerce_to_string, compare, deep_force, force, force_attrs,
+    force_bool, force_function, force_int, force_list, force_string, force_thunk, less_than,
+    name_arg, nix_eq,
+};
+use super::requests::{call, Co, GenFuture};
+use crate::builtins::{
+    absolute_path, byte_slice, corepkg_path, not_in_search_path, search_path_candidate,
+};
+use crate::context::EvalContext;
+use crate::error::{Error, Result};
+use crate::symbol::{known, Symbol};
+use crate::value::{
+    Attrs, AttrsBuilder, Builtin, Deferred, List, NixString, StringBuilder, Thunk, Value,
+};
+use crate::vm::{prepare_import, CoercionKind, Vm};
+
+/// A builtin written as a generator.
+pub(crate) type GenBuiltin = fn(Co, Rc<EvalContext>, Vec<Value>) -> GenFuture;
+
+/// How the generator VM runs one builtin.
+#[derive(Clone, Copy)]
+pub(crate) enum Route {
+    /// The fiber VM's function on a detached VM, run again after each
+    /// thunk it forces has been forced by the generator VM. Only for
+    /// builtins that force a bounded number of values and never call back
+    /// into Nix, coerce sets to strings or compare containers.
+    Shared,
+    /// For builtins that coerce their first (and only coerced) argument to
+    /// a string and are otherwise `Shared`. When that argument is a set or
+    /// a list, or not evaluated yet, the generator VM coerces it first
+    /// (which may call `__toString`); otherwise the builtin coerces it.
+    CoerceFirst(CoercionKind),
+    /// For serialisers and the like that walk their whole argument: the
+    /// generator VM forces every argument completely first, then runs the
+    /// fiber VM's function, which then finds everything evaluated. A
+    /// `__toString` met only while serialising is refused.
+    DeepFirst,
+    /// An `async` implementation in this module.
+    Generator(GenBuiltin),
+}
+
+/// Wraps an `async fn(Co, Rc<EvalContext>, Vec<Value>)` as a [`Route`].
+macro_rules! generator {
+    ($f:ident) => {
+        Route::Generator(|co, ctx, args| Box::pin($f(co, ctx, args)))
+    };
+}
+
+/// The routing table: how each builtin runs on the generator VM. A new
+/// builtin needs one line here; one without a line is refused.
+pub(crate) fn route(name: &str) -> Option<Route> {
+    use CoercionKind::{Interpolation, PathInterpolation, ToString};
+    use Route::{CoerceFirst, DeepFirst, Shared};
+    Some(match name {
+        // attrs
+        "attrNames" | "attrValues" | "getAttr" | "hasAttr" => Shared,
+        "mapAttrs" | "intersectAttrs" | "functionArgs" | "unsafeGetAttrPos" => Shared,
+        "removeAttrs" => generator!(remove_attrs),
+        "listToAttrs" => generator!(list_to_attrs),
+        "catAttrs" => generator!(cat_attrs),
+        "zipAttrsWith" => generator!(zip_attrs_with),
+        "groupBy" => generator!(group_by),
+        // control
+        "throw" | "abort" => CoerceFirst(Interpolation),
+        "seq" => Shared,
+        "tryEval" => generator!(try_eval),
+        "deepSeq" => generator!(deep_seq),
+        "trace" => generator!(trace),
+        "addErrorContext" => generator!(add_error_context),
+        // io
+        "import" => generator!(import),
+        "scopedImport" => generator!(scoped_import),
+        "readFile" | "pathExists" | "readDir" => CoerceFirst(PathInterpolation),
+        "getEnv" => Shared,
+        "findFile" => generator!(find_file),
+        // lists
+        "map" | "length" | "head" | "tail" | "elemAt" | "genList" => Shared,
+        "filter" => generator!(filter),
+        "foldl'" => generator!(foldl_strict),
+        "concatLists" => generator!(concat_lists),
+        "concatMap" => generator!(concat_map),
+        "elem" => generator!(elem),
+        "any" => generator!(any),
+        "all" => generator!(all),
+        "sort" => generator!(sort),
+        "partition" => generator!(partition),
+        // numbers
+        "add" | "sub" | "mul" | "div" => Shared,
+        "bitAnd" | "bitOr" | "bitXor" | "ceil" | "floor" => Shared,
+        "lessThan" => generator!(less_than_builtin),
+        // strings
+        "toString" => CoerceFirst(ToString),
+        "stringLength" => CoerceFirst(Interpolation),
+        "baseNameOf" => CoerceFirst(PathInterpolation),
+        "substring" => generator!(substring),
+        "concatStringsSep" => generator!(concat_strings_sep),
+        "dirOf" => generator!(dir_of),
+        // types
+        "typeOf" | "isAttrs" | "isBool" | "isFloat" | "isFunction" => Shared,
+        "isInt" | "isList" | "isNull" | "isPath" | "isString" => Shared,
+        // string contexts, hashes, versions, regular expressions
+        "getContext" | "hasContext" | "unsafeDiscardStringContext" => Shared,
+        "unsafeDiscardOutputDependency" | "addDrvOutputDependencies" => Shared,
+        "appendContext" => DeepFirst,
+        "hashString" | "convertHash" | "match" | "split" => Shared,
+        "hashFile" | "readFileType" => CoerceFirst(PathInterpolation),
+        "replaceStrings" => Shared,
+        "compareVersions" | "splitVersion" | "parseDrvName" => Shared,
+        "warn" | "break" => Shared,
+        "parseFlakeRef" => Shared,
+        "flakeRefToString" => DeepFirst,
+        // data formats
+        "toJSON" | "toXML" => DeepFirst,
+        "fromJSON" | "fromTOML" => Shared,
+        // store paths and derivations
+        "derivationStrict" => DeepFirst,
+        "placeholder" | "storePath" | "toFile" | "currentTime" => Shared,
+        "toPath" => CoerceFirst(PathInterpolation),
+        // `derivation` is Nix code, loaded from the built-in files when first used.
+        "derivation" => Shared,
+        "fetchurl" | "fetchTarball" | "fetchGit" | "fetchMercurial" | "fetchTree" => Shared,
+        "genericClosure" => generator!(generic_closure),
+        // Shared: without a filter they need nothing evaluated; a filter
+        // would call back into Nix and is refused by the detached VM.
+        "path" | "filterSource" => Shared,
+        _ => return None,
+    })
+}
+
+/// The error for a builtin without a route.
+pub(crate) fn unsupported(builtin: &Builtin) -> Error {
+    Error::other(format!(
+        "builtin '{}' is not supported by the generator VM",
+        builtin.name
+    ))
+}
+
+// ---- the shared path ----------------------------------------------------------
+
+/// What running a shared builtin on a detached VM came to.
+pub(crate) enum SharedRun {
+    /// Its result.
+    Done(Result<Value>),
+    /// It needs this thunk forced first.
+    Blocked(Thunk),
+}
+
+/// Runs the fiber VM's builtin on the detached `vm`.
+pub(crate) fn run_shared(vm: &mut Vm, builtin: &Builtin, args: &[Value]) -> SharedRun {
+    match (builtin.func)(vm, args) {
+        Ok(v) => SharedRun::Done(Ok(v)),
+        Err(e) => match vm.take_blocked() {
+            Some(thunk) => SharedRun::Blocked(thunk),
+            None => SharedRun::Done(Err(e)),
+        },
+    }
+}
+
+/// The generator behind a shared builtin that needed a thunk forced:
+/// forces it, runs the builtin again, and so on until it completes.
+pub(crate) async fn shared_generator(
+    co: Co,
+    ctx: Rc<EvalContext>,
+    builtin: &'static Builtin,
+    args: Vec<Value>,
+    blocker: Thunk,
+) -> Result<Value> {
+    finish_shared(&co, &mut Vm::detached(ctx), builtin, &args, blocker).await
+}
+
+async fn finish_shared(
+    co: &Co,
+    vm: &mut Vm,
+    builtin: &Builtin,
+    args: &[Value],
+    mut blocker: Thunk,
+) -> Result<Value> {
+    loop {
+        // An error is left in the thunk, where the builtin meets it again.
+        let _ = force_thunk(co, blocker.clone()).await;
+        match run_shared(vm, builtin, args) {
+            SharedRun::Done(result) => return result,
+            SharedRun::Blocked(next) if next.ptr_eq(&blocker) => {
+                return Err(Error::other(format!(
+                    "internal error: builtin '{}' blocked twice on one thunk",
+                    builtin.name
+                )))
+            }
+            SharedRun::Blocked(next) => blocker = next,
+        }
+    }
+}
+
+/// The generator behind a [`Route::CoerceFirst`] builtin whose first
+/// argument's coercion may need evaluation.
+pub(crate) async fn coerce_first_generator(
+    co: Co,
+    ctx: Rc<EvalContext>,
+    builtin: &'static Builtin,
+    mut args: Vec<Value>,
+    kind: CoercionKind,
+) -> Result<Value> {
+    let s = coerce_to_string(&co, &ctx, args[0].clone(), kind).await?;
+    args[0] = Value::String(s);
+    let mut vm = Vm::detached(ctx);
+    match run_shared(&mut vm, builtin, &args) {
+        SharedRun::Done(result) => result,
+        SharedRun::Blocked(thunk) => finish_shared(&co, &mut vm, builtin, &args, thunk).await,
+    }
+}
+
+/// The generator behind a [`Route::DeepFirst`] builtin.
+pub(crate) async fn deep_first_generator(
+    co: Co,
+    ctx: Rc<EvalContext>,
+    builtin: &'static Builtin,
+    mut args: Vec<Value>,
+) -> Result<Value> {
+    for arg in args.iter_mut() {
+        *arg = deep_force(&co, arg.clone()).await?;
+    }
+    let mut vm = Vm::detached(ctx);
+    match run_shared(&mut vm, builtin, &args) {
+        SharedRun::Done(result) => result,
+        SharedRun::Blocked(thunk) => finish_shared(&co, &mut vm, builtin, &args, thunk).await,
+    }
+}
+
+// ---- closures ---------------------------------------------------------------------
+
+/// `genericClosure`, as the fiber VM's: breadth-first from `startSet`,
+/// keeping each element whose `key` is new (keys kept sorted by Nix's `<`).
+async fn generic_closure(co: Co, _ctx: Rc<EvalContext>, args: Vec<Value>) -> Result<Value> {
+    let attrs = force_attrs(&co, args[0].clone()).await?;
+    let field = |name: Symbol| {
+        attrs.get(name).cloned().ok_or_else(|| {
+            Error::other(format!(
+                "attribute '{name}' missing for call to 'genericClosure'"
+            ))
+        })
+    };
+    let start = field(known::start_set())?;
+    let operator = force(&co, field(known::operator())?).await?;
+    let mut queue: std::collections::VecDeque<Value> =
+        force_list(&co, start).await?.iter().cloned().collect();
+    let mut keys: Vec<Value> = Vec::new();
+    let mut result = Vec::new();
+    while let Some(element) = queue.pop_front() {
+        let element = force(&co, element).await?;
+        let key = match &element {
+            Value::Attrs(a) => a.get(known::key()).cloned(),
+            other => return Err(Error::type_mismatch("a set", other.type_phrase())),
+        };
+        let Some(key) = key else {
+            return Err(Error::other("attribute 'key' required"));
+        };
+        let key = force(&co, key).await?;
+        let (mut low, mut high) = (0, keys.len());
+        let mut seen = false;
+        while low < high {
+            let mid = (low + high) / 2;
+            match compare(&co, key.clone(), keys[mid].clone()).await? {
+                Ordering::Less => high = mid,
+                Ordering::Greater => low = mid + 1,
+                Ordering::Equal => {
+                    seen = true;
+                    break;
+                }
+            }
+        }
+        if seen {
+            continue;
+        }
+        keys.insert(low, key);
+        result.push(element.clone());
+        match call_forced(&co, operator.clone(), element).await? {
+            Value::List(items) => queue.extend(items.iter().cloned()),
+            other => return Err(Error::type_mismatch("a list", other.type_phrase())),
+        }
+    }
+    Ok(Value::list(result))
+}
+
+// ---- attrs ----------------------------------------------------------------------
+
+async fn remove_attrs(co: Co, _ctx: Rc<EvalContext>, args: Vec<Value>) -> Result<Value> {
+    let attrs = force_attrs(&co, args[0].clone()).await?;
+    let names = force_list(&co, args[1].clone()).await?;
+    let mut remove = Vec::with_capacity(names.len());
+    for n in names.iter() {
+        remove.push(name_arg(&co, n.clone()).await?);
+    }
+    let kept: Vec<(Symbol, Value)> = attrs
+        .entries()
+        .iter()
+        .filter(|(k, _)| !remove.contains(k))
+        .cloned()
+        .collect();
+    Ok(Value::Attrs(Attrs::from_sorted(kept, None)))
+}
+
+async fn list_to_attrs(co: Co, _ctx: Rc<EvalContext>, args: Vec<Value>) -> Result<Value> {
+    let list = force_list(&co, args[0].clone()).await?;
+    let mut builder = AttrsBuilder::with_capacity(list.len());
+    for item in list.iter() {
+        let entry = force_attrs(&co, item.clone()).await?;
+        let name = match entry.get(known::name()) {
+            Some(n) => name_arg(&co, n.clone()).await?,
+            None => return Err(Error::other("attribute 'name' missing")),
+        };
+        let value = match entry.get(known::value()) {
+            Some(v) => v.clone(),
+            None => return Err(Error::other("attribute 'value' missing")),
+        };
+        builder.insert(name, value);
+    }
+    Ok(Value::Attrs(builder.finish_first_wins()))
+}
+
+async fn cat_attrs(co: Co, _ctx: Rc<EvalContext>, args: Vec<Value>) -> Result<Value> {
+    let name = name_arg(&co, args[0].clone()).await?;
+    let list = force_list(&co, args[1].clone()).await?;
+    let mut out = Vec::new();
+    for item in list.iter() {
+        if let Some(v) = force_attrs(&co, item.clone()).await?.get(name) {
+            out.push(v.clone());
+        }
+    }
+    Ok(Value::list(out))
+}
+
+async fn zip_attrs_with(co: Co, _ctx: Rc<EvalContext>, args: Vec<Value>) -> Result<Value> {
+    let sets = force_list(&co, args[1].clone()).await?;
+    let mut grouped: HashMap<Symbol, Vec<Value>> = HashMap::new();
+    for set in sets.iter() {
+        for (k, v) in force_attrs(&co, set.clone()).await?.entries() {
+            grouped.entry(*k).or_default().push(v.clone());
+        }
+    }
+    let entries = sorted_groups(grouped)
+        .into_iter()
+        .map(|(k, values)| {
+            let thunk = Thunk::new(Deferred::Apply2 {
+                function: args[0].clone(),
+                a: Value::string(&*k.name()),
+                b: Value::list(values),
+            });
+            (k, Value::Thunk(thunk))
+        })
+        .collect();
+    Ok(Value::Attrs(Attrs::from_sorted(entries, None)))
+}
+
+async fn group_by(co: Co, _ctx: Rc<EvalContext>, args: Vec<Value>) -> Result<Value> {
+    let list = force_list(&co, args[1].clone()).await?;
+    let mut groups: HashMap<Symbol, Vec<Value>> = HashMap::new();
+    for x in list.iter() {
+        let key = call_forced(&co, args[0].clone(), x.clone()).await?;
+        let key = name_arg(&co, key).await?;
+        groups.entry(key).or_default().push(x.clone());
+    }
+    let entries = sorted_groups(groups)
+        .into_iter()
+        .map(|(k, v)| (k, Value::list(v)))
+        .collect();
+    Ok(Value::Attrs(Attrs::from_sorted(entries, None)))
+}
+
+fn sorted_groups(groups: HashMap<Symbol, Vec<Value>>) -> Vec<(Symbol, Vec<Value>)> {
+    let mut groups: Vec<(Symbol, Vec<Value>)> = groups.into_iter().collect();
+    groups.sort_by_key(|g| g.0);
+    groups
+}
+
+// ---- control ----------------------------------------------------------------------
+
+async fn try_eval(co: Co, _ctx: Rc<EvalContext>, args: Vec<Value>) -> Result<Value> {
+    let (success, value) = match force(&co, args[0].clone()).await {
+        Ok(v) => (true, v),
+        Err(e) if e.is_catchable() => (false, Value::Bool(false)),
+        Err(e) => return Err(e),
+    };
+    Ok(Value::Attrs(Attrs::from_unsorted(vec![
+        (known::success(), Value::Bool(success)),
+        (known::value(), value),
+    ])))
+}
+
+async fn deep_seq(co: Co, _ctx: Rc<EvalContext>, args: Vec<Value>) -> Result<Value> {
+    deep_force(&co, args[0].clone()).await?;
+    force(&co, args[1].clone()).await
+}
+
+async fn trace(co: Co, ctx: Rc<EvalContext>, args: Vec<Value>) -> Result<Value> {
+    let msg = force(&co, args[0].clone()).await?;
+    let text = match &msg {
+        Value::String(s) => s.as_str().to_string(),
+        // The shared printer; it only reads values, never evaluates.
+        other => crate::print::print_traced(other)?,
+    };
+    ctx.io.trace(&text);
+    force(&co, args[1].clone()).await
+}
+
+async fn add_error_context(co: Co, ctx: Rc<EvalContext>, args: Vec<Value>) -> Result<Value> {
+    match force(&co, args[1].clone()).await {
+        Ok(v) => Ok(v),
+        Err(mut e) => {
+            let msg =
+                coerce_to_string(&co, &ctx, args[0].clone(), CoercionKind::Interpolation).await;
+            if let Ok(msg) = msg {
+                e.push_trace(msg.as_str().to_string(), None);
+            }
+            Err(e)
+        }
+    }
+}
+
+// ---- io ---------------------------------------------------------------------------
+
+/// Coerces a path-like argument to an absolute path.
+async fn path_arg(co: &Co, ctx: &EvalContext, v: Value) -> Result<std::path::PathBuf> {
+    let s = coerce_to_string(co, ctx, v, CoercionKind::PathInterpolation).await?;
+    absolute_path(&s)
+}
+
+async fn import(co: Co, ctx: Rc<EvalContext>, args: Vec<Value>) -> Result<Value> {
+    let path = path_arg(&co, &ctx, args[0].clone()).await?;
+    let file = prepare_import(&ctx, &path, None)?;
+    force(&co, file).await
+}
+
+async fn scoped_import(co: Co, ctx: Rc<EvalContext>, args: Vec<Value>) -> Result<Value> {
+    let scope = force_attrs(&co, args[0].clone()).await?;
+    let path = path_arg(&co, &ctx, args[1].clone()).await?;
+    let file = prepare_import(&ctx, &path, Some(scope))?;
+    force(&co, file).await
+}
+
+async fn find_file(co: Co, ctx: Rc<EvalContext>, args: Vec<Value>) -> Result<Value> {
+    let entries = force_list(&co, args[0].clone()).await?;
+    let wanted = force_string(&co, args[1].clone()).await?;
+    let wanted = wanted.as_str();
+    for entry in entries.iter() {
+        let entry = force_attrs(&co, entry.clone()).await?;
+        let prefix = match entry.get(known::prefix()) {
+            Some(p) => force_string(&co, p.clone()).await?.as_str().to_string(),
+            None => String::new(),
+        };
+        let path = match entry.get(known::path()) {
+            Some(p) => coerce_to_string(&co, &ctx, p.clone(), CoercionKind::PathInterpolation)
+                .await?
+                .as_str()
+                .to_string(),
+            None => return Err(Error::other("attribute 'path' missing")),
+        };
+        if let Some(found) = search_path_candidate(&ctx, &prefix, &path, wanted) {
+            return Ok(found);
+        }
+    }
+    if let Some(builtin) = corepkg_path(wanted) {
+        return Ok(builtin);
+    }
+    Err(not_in_search_path(wanted))
+}
+
+// ---- lists ------------------------------------------------------------------------
+
+/// Calls a Nix predicate and requires a Boolean answer.
+async fn predicate(co: &Co, f: &Value, x: &Value) -> Result<bool> {
+    let answer = call(co, f.clone(), x.clone()).await?;
+    force_bool(co, answer).await
+}
+
+async fn filter(co: Co, _ctx: Rc<EvalContext>, args: Vec<Value>) -> Result<Value> {
+    let list = force_list(&co, args[1].clone()).await?;
+    let mut out = Vec::new();
+    for x in list.iter() {
+        if predicate(&co, &args[0], x).await? {
+            out.push(x.clone());
+        }
+    }
+    if out.len() == list.len() {
+        return Ok(Value::List(list));
+    }
+    Ok(Value::list(out))
+}
+
+async fn foldl_strict(co: Co, _ctx: Rc<EvalContext>, args: Vec<Value>) -> Result<Value> {
+    let list = force_list(&co, args[2].clone()).await?;
+    let mut acc = args[1].clone();
+    for x in list.iter() {
+        acc = call2_forced(&co, args[0].clone(), acc, x.clone()).await?;
+    }
+    force(&co, acc).await
+}
+
+async fn concat_lists(co: Co, _ctx: Rc<EvalContext>, args: Vec<Value>) -> Result<Value> {
+    let lists = force_list(&co, args[0].clone()).await?;
+    let mut out = Vec::new();
+    for l in lists.iter() {
+        out.extend_from_slice(force_list(&co, l.clone()).await?.as_slice());
+    }
+    Ok(Value::list(out))
+}
+
+async fn concat_map(co: Co, _ctx: Rc<EvalContext>, args: Vec<Value>) -> Result<Value> {
+    let list = force_list(&co, args[1].clone()).await?;
+    let mut out = Vec::new();
+    for x in list.iter() {
+        let mapped = call(&co, args[0].clone(), x.clone()).await?;
+        out.extend_from_slice(force_list(&co, mapped).await?.as_slice());
+    }
+    Ok(Value::list(out))
+}
+
+async fn elem(co: Co, _ctx: Rc<EvalContext>, args: Vec<Value>) -> Result<Value> {
+    let list = force_list(&co, args[1].clone()).await?;
+    for x in list.iter() {
+        if nix_eq(&co, args[0].clone(), x.clone()).await? {
+            return Ok(Value::Bool(true));
+        }
+    }
+    Ok(Value::Bool(false))
+}
+
+async fn any(co: Co, _ctx: Rc<EvalContext>, args: Vec<Value>) -> Result<Value> {
+    let list = force_list(&co, args[1].clone()).await?;
+    for x in list.iter() {
+        if predicate(&co, &args[0], x).await? {
+            return Ok(Value::Bool(true));
+        }
+    }
+    Ok(Value::Bool(false))
+}
+
+async fn all(co: Co, _ctx: Rc<EvalContext>, args: Vec<Value>) -> Result<Value> {
+    let list = force_list(&co, args[1].clone()).await?;
+    for x in list.iter() {
+        if !predicate(&co, &args[0], x).await? {
+            return Ok(Value::Bool(false));
+        }
+    }
+    Ok(Value::Bool(true))
+}
+
+async fn partition(co: Co, _ctx: Rc<EvalContext>, args: Vec<Value>) -> Result<Value> {
+    let list = force_list(&co, args[1].clone()).await?;
+    let (mut right, mut wrong) = (Vec::new(), Vec::new());
+    for x in list.iter() {
+        if predicate(&co, &args[0], x).await? {
+            right.push(x.clone());
+        } else {
+            wrong.push(x.clone());
+        }
+    }
+    Ok(crate::builtins::attrs_of([
+        ("right", Value::list(right)),
+        ("wrong", Value::list(wrong)),
+    ]))
+}
+
+/// `sort`: a stable merge sort whose comparisons are Nix calls. The
+/// standard library's sort cannot take an `async` comparator, so the
+/// generator design needs its own; this one is bottom-up (no recursion),
+/// O(n log n), and skips merging runs that are already in order.
+async fn sort(co: Co, _ctx: Rc<EvalContext>, args: Vec<Value>) -> Result<Value> {
+    let list = force_list(&co, args[1].clone()).await?;
+    let less = force_function(&co, args[0].clone()).await?;
+    let mut items: Vec<Value> = list.as_slice().to_vec();
+    merge_sort(&co, &less, &mut items).await?;
+    Ok(Value::List(List::from_vec(items)))
+}
+
+/// Whether the comparator says `a` goes before `b`.
+async fn is_less(co: &Co, less: &Value, a: &Value, b: &Value) -> Result<bool> {
+    let answer = call2_forced(co, less.clone(), a.clone(), b.clone()).await?;
+    force_bool(co, answer).await
+}
+
+async fn merge_sort(co: &Co, less: &Value, items: &mut Vec<Value>) -> Result<()> {
+    let n = items.len();
+    let mut from = std::mem::take(items);
+    let mut to: Vec<Value> = Vec::with_capacity(n);
+    let mut width = 1;
+    while width < n {
+        let mut start = 0;
+        while start < n {
+            let mid = (start + width).min(n);
+            let end = (start + 2 * width).min(n);
+            merge(co, less, &mut from[start..end], mid - start, &mut to).await?;
+            start = end;
+        }
+        std::mem::swap(&mut from, &mut to);
+        to.clear();
+        width *= 2;
+    }
+    *items = from;
+    Ok(())
+}
+
+/// Merges the sorted runs `run[..mid]` and `run[mid..]` onto `out`, taking
+/// from the left run on ties (which keeps the sort stable).
+async fn merge(
+    co: &Co,
+    less: &Value,
+    run: &mut [Value],
+    mid: usize,
+    out: &mut Vec<Value>,
+) -> Result<()> {
+    let in_order =
+        mid == 0 || mid == run.len() || !is_less(co, less, &run[mid], &run[mid - 1]).await?;
+    if in_order {
+        out.extend(run.iter_mut().map(std::mem::take));
+        return Ok(());
+    }
+    let (mut i, mut j) = (0, mid);
+    while i < mid && j < run.len() {
+        if is_less(co, less, &run[j], &run[i]).await? {
+            out.push(std::mem::take(&mut run[j]));
+            j += 1;
+        } else {
+            out.push(std::mem::take(&mut run[i]));
+            i += 1;
+        }
+    }
+    out.extend(run[i..mid].iter_mut().map(std::mem::take));
+    out.extend(run[j..].iter_mut().map(std::mem::take));
+    Ok(())
+}
+
+// ---- numbers ------------------------------------------------------------------------
+
+async fn less_than_builtin(co: Co, _ctx: Rc<EvalContext>, args: Vec<Value>) -> Result<Value> {
+    Ok(Value::Bool(
+        less_than(&co, args[0].clone(), args[1].clone()).await?,
+    ))
+}
+
+// ---- strings ------------------------------------------------------------------------
+
+async fn substring(co: Co, ctx: Rc<EvalContext>, args: Vec<Value>) -> Result<Value> {
+    let start = force_int(&co, args[0].clone()).await?;
+    let len = force_int(&co, args[1].clone()).await?;
+    let s = coerce_to_string(&co, &ctx, args[2].clone(), CoercionKind::Interpolation).await?;
+    if start < 0 {
+        return Err(Error::other("negative start position in 'substring'"));
+    }
+    let text = s.as_str();
+    let start = (start as usize).min(text.len());
+    let end = if len < 0 {
+        text.len()
+    } else {
+        start.saturating_add(len as usize).min(text.len())
+    };
+    let piece = byte_slice(text, start, end);
+    Ok(Value::String(with_context_of(&s, piece)))
+}
+
+/// `text` with the context of `from`.
+fn with_context_of(from: &NixString, text: String) -> NixString {
+    match from.context() {
+        Some(ctx) => NixString::with_context(text, ctx.clone()),
+        None => NixString::new(text),
+    }
+}
+
+async fn concat_strings_sep(co: Co, ctx: Rc<EvalContext>, args: Vec<Value>) -> Result<Value> {
+    let sep = force_string(&co, args[0].clone()).await?;
+    let list = force_list(&co, args[1].clone()).await?;
+    let mut out = StringBuilder::default();
+    for (i, item) in list.iter().enumerate() {
+        if i > 0 {
+            out.push(&sep);
+        }
+        let s = coerce_to_string(&co, &ctx, item.clone(), CoercionKind::Interpolation).await?;
+        out.push(&s);
+    }
+    Ok(Value::String(out.finish()))
+}
+
+async fn dir_of(co: Co, ctx: Rc<EvalContext>, args: Vec<Value>) -> Result<Value> {
+    let v = force(&co, args[0].clone()).await?;
+    let is_path = matches!(v, Value::Path(_));
+    let s = coerce_to_string(&co, &ctx, v, CoercionKind::PathInterpolation).await?;
+    let dir = crate::path::dir_of(s.as_str()).to_string();
+    if is_path {
+        return Ok(Value::Path(NixString::new(dir)));
+    }
+    Ok(Value::String(with_context_of(&s, dir)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::context::Settings;
+    use crate::genvm::GenVm;
+    use crate::io::PureIo;
+
+    fn settings() -> Settings {
+        Settings {
+            pure: true,
+            search_path: Vec::new(),
+            current_system: "x86_64-linux".into(),
+            store_dir: "/nix/store".into(),
+            home: None,
+            working_dir: "/".into(),
+            max_call_depth: usize::MAX,
+            stack_budget: 8 << 30,
+            experimental_features: Vec::new(),
+            lints: Default::default(),
+        }
+    }
+
+    #[test]
+    fn every_builtin_has_a_route() {
+        let globals = crate::builtins::globals(&settings());
+        let Some(Value::Attrs(builtins)) = globals.get(Symbol::intern("builtins")) else {
+            panic!("no builtins set");
+        };
+        let mut unrouted = Vec::new();
+        for (_, v) in builtins.entries() {
+            if let Value::Builtin(b) = v {
+                if route(b.name).is_none() {
+                    unrouted.push(b.name);
+                }
+            }
+        }
+        assert!(
+            unrouted.is_empty(),
+            "builtins without a route: {unrouted:?}"
+        );
+    }
+
+    fn fake(_vm: &mut Vm, _args: &[Value]) -> Result<Value> {
+        Ok(Value::Null)
+    }
+
+    static FAKE: Builtin = Builtin {
+        name: "fakeBuiltin",
+        arity: 1,
+        func: fake,
+    };
+
+    #[test]
+    fn builtins_without_a_route_are_refused() {
+        let ctx = Rc::new(EvalContext::new(settings(), Rc::new(PureIo)));
+        let mut vm = GenVm::new(ctx, 1 << 30);
+        let error = vm
+            .call_forced(Value::Builtin(&FAKE), Value::Null)
+            .expect_err("refused");
+        assert!(
+            error
+                .to_string()
+                .contains("builtin 'fakeBuiltin' is not supported by the generator VM"),
+            "{error}"
+        );
+    }
+}

@@ -1,0 +1,641 @@
+//! The inner bytecode loop.
+//!
+//! Instructions whose operands are evaluated run inline, as in the fiber
+//! VM, mostly through the same shared code. An operand that is a pending
+//! thunk suspends the frame: a "force" generator goes on top, and when it
+//! has left the value the instruction runs again (see [`Resume::Retry`]).
+//! Instructions that need evaluation beyond their operands' weak head
+//! normal form (`==` on lists, string coercion of sets, calls) hand the
+//! work to a frame above and continue with the value it leaves.
+
+use super::frames::{BytecodeFrame, Frame, Resume};
+use super::{helpers, Called, GenVm};
+use crate::bytecode::{Capture, Code, Op};
+use crate::error::{Error, ErrorKind, Result};
+use crate::symbol::Symbol;
+use crate::value::{Attrs, Closure, Deferred, NixString, StringBuilder, Thunk, Value};
+use crate::vm::{
+    assertion_failed, capture, check_formals_of, compare_scalars, finalise, make_attrs, make_list,
+    missing_attribute, scalar_equal,
+};
+
+/// Ensures the operand in stack slot `$slot` is evaluated, or suspends the
+/// frame to force it (the instruction then runs again).
+macro_rules! whnf {
+    ($vm:ident, $frame:ident, $ip:ident, $slot:expr) => {{
+        let slot = $slot;
+        if let Some(thunk) = $vm.pending_at(slot) {
+            return $vm.wait_for_force($frame, $ip, Some(slot), thunk);
+        }
+    }};
+}
+
+/// Ends the frame with an error raised by the current instruction.
+macro_rules! fail {
+    ($vm:ident, $frame:ident, $ip:ident, $error:expr) => {{
+        let error = $error;
+        return Err($vm.fail_frame($frame, $ip, error));
+    }};
+}
+
+/// Pushes an instruction's result, or ends the frame with its error.
+macro_rules! push_or_fail {
+    ($vm:ident, $frame:ident, $ip:ident, $result:expr) => {{
+        match $result {
+            Ok(v) => $vm.stack.push(v),
+            Err(e) => fail!($vm, $frame, $ip, e),
+        }
+    }};
+}
+
+/// Runs an instruction handled out of line by what its [`Step`] says.
+macro_rules! step {
+    ($vm:ident, $frame:ident, $ip:ident, $step:expr) => {{
+        match $step {
+            Step::Push(v) => $vm.stack.push(v),
+            Step::Force(slot, thunk) => return $vm.wait_for_force($frame, $ip, slot, thunk),
+            Step::Wait(next) => return $vm.wait_for_result($frame, $ip, next),
+            Step::Fail(e) => fail!($vm, $frame, $ip, e),
+        }
+    }};
+}
+
+/// What an instruction handled out of line needs next.
+enum Step {
+    /// Its result, to push.
+    Push(Value),
+    /// Force this pending thunk, store its value in the stack slot it came
+    /// from (if it came from one), and run the instruction again.
+    Force(Option<usize>, Thunk),
+    /// Continue with the value the frame leaves (or fail if it could not be made).
+    Wait(Result<Frame>),
+    /// Its error.
+    Fail(Error),
+}
+
+impl From<Result<Value>> for Step {
+    fn from(result: Result<Value>) -> Step {
+        match result {
+            Ok(v) => Step::Push(v),
+            Err(e) => Step::Fail(e),
+        }
+    }
+}
+
+/// Returns `Step::Force` from the enclosing method when the operand `$depth`
+/// slots below the top of the stack is a pending thunk.
+macro_rules! operand {
+    ($vm:ident, $depth:expr) => {{
+        let slot = $vm.stack.len() - $depth;
+        if let Some(thunk) = $vm.pending_at(slot) {
+            return Step::Force(Some(slot), thunk);
+        }
+    }};
+}
+
+impl GenVm {
+    /// Runs a bytecode frame until it returns (`true`: its value is on the
+    /// stack) or waits for a frame it pushed above itself (`false`).
+    pub(super) fn execute_bytecode(&mut self, mut frame: BytecodeFrame) -> Result<bool> {
+        if let Resume::Retry(store) = frame.resume {
+            let v = self.pop();
+            if let Some(slot) = store {
+                self.stack[slot] = v;
+            }
+            frame.ip -= 1;
+            frame.resume = Resume::Continue;
+        }
+        let code = frame.code.clone();
+        let base = frame.base;
+        let mut ip = frame.ip;
+        loop {
+            let op = code.ops[ip];
+            ip += 1;
+            match op {
+                Op::Constant(i) => self.stack.push(code.constants[i as usize].clone()),
+                Op::GetLocal(slot) => {
+                    let v = self.stack[base + slot as usize].clone();
+                    self.stack.push(v);
+                }
+                Op::GetUpvalue(i) => {
+                    let v = frame.captures.values()[i as usize].clone();
+                    self.stack.push(v);
+                }
+                Op::SetLocal(slot) => {
+                    let v = self.pop();
+                    self.stack[base + slot as usize] = v;
+                }
+                Op::Pop => {
+                    self.pop();
+                }
+                Op::Force => whnf!(self, frame, ip, self.stack.len() - 1),
+                Op::MakeClosure(i) => {
+                    let child = &code.children[i as usize];
+                    let captured =
+                        capture(&self.stack, &child.captures, frame.captures.values(), base);
+                    self.stack
+                        .push(Value::Closure(Closure::new(child.clone(), captured)));
+                }
+                Op::MakeThunk(i) => {
+                    let child = &code.children[i as usize];
+                    let captured =
+                        capture(&self.stack, &child.captures, frame.captures.values(), base);
+                    self.stack.push(Value::Thunk(Thunk::new(Deferred::Code {
+                        code: child.clone(),
+                        upvalues: captured,
+                    })));
+                }
+                Op::MakeClosureDeferred(i) => {
+                    let child = code.children[i as usize].clone();
+                    self.stack.push(Value::Closure(Closure::deferred(child)));
+                }
+                Op::MakeThunkDeferred(i) => {
+                    let child = code.children[i as usize].clone();
+                    let placeholders = vec![Value::Null; child.captures.len()].into_boxed_slice();
+                    self.stack.push(Value::Thunk(Thunk::new(Deferred::Code {
+                        code: child,
+                        upvalues: placeholders,
+                    })));
+                }
+                Op::Finalise(slot) => finalise(&self.stack, frame.captures.values(), base, slot),
+                Op::Call => {
+                    let arg = self.pop();
+                    let function = self.pop();
+                    match self.call_value(function, arg, Some(code.spans[ip - 1])) {
+                        Ok(Called::Value(v)) => self.stack.push(v),
+                        Ok(Called::Enter(next)) => return Ok(self.wait_for(frame, ip, next)),
+                        Err(e) => fail!(self, frame, ip, e),
+                    }
+                }
+                Op::Attrs(i) => make_attrs(&mut self.stack, &code, i),
+                Op::InsertDynamic => {
+                    whnf!(self, frame, ip, self.stack.len() - 2);
+                    let value = self.pop();
+                    let name = self.pop();
+                    let set = self.pop();
+                    push_or_fail!(self, frame, ip, insert_dynamic(set, name, value));
+                }
+                Op::Select(name) => {
+                    whnf!(self, frame, ip, self.stack.len() - 1);
+                    let set = self.pop();
+                    push_or_fail!(self, frame, ip, select(set, name));
+                }
+                Op::SelectDynamic => {
+                    whnf!(self, frame, ip, self.stack.len() - 1);
+                    whnf!(self, frame, ip, self.stack.len() - 2);
+                    let name = self.pop();
+                    let set = self.pop();
+                    push_or_fail!(
+                        self,
+                        frame,
+                        ip,
+                        attr_name(name).and_then(|n| select(set, n))
+                    );
+                }
+                Op::SelectOrJump(name, target) => {
+                    whnf!(self, frame, ip, self.stack.len() - 1);
+                    match select_maybe(self.pop(), name) {
+                        Some(v) => self.stack.push(v),
+                        None => ip = target as usize,
+                    }
+                }
+                Op::SelectDynamicOrJump(target) => {
+                    whnf!(self, frame, ip, self.stack.len() - 1);
+                    whnf!(self, frame, ip, self.stack.len() - 2);
+                    let name = self.pop();
+                    let set = self.pop();
+                    match attr_name(name) {
+                        Ok(name) => match select_maybe(set, name) {
+                            Some(v) => self.stack.push(v),
+                            None => ip = target as usize,
+                        },
+                        Err(e) => fail!(self, frame, ip, e),
+                    }
+                }
+                Op::HasAttr(name) => {
+                    whnf!(self, frame, ip, self.stack.len() - 1);
+                    let has = select_maybe(self.pop(), name).is_some();
+                    self.stack.push(Value::Bool(has));
+                }
+                Op::HasAttrDynamic => {
+                    whnf!(self, frame, ip, self.stack.len() - 1);
+                    whnf!(self, frame, ip, self.stack.len() - 2);
+                    let name = self.pop();
+                    let set = self.pop();
+                    match attr_name(name) {
+                        Ok(name) => self
+                            .stack
+                            .push(Value::Bool(select_maybe(set, name).is_some())),
+                        Err(e) => fail!(self, frame, ip, e),
+                    }
+                }
+                Op::List(n) => make_list(&mut self.stack, n),
+                Op::Add => step!(self, frame, ip, self.add()),
+                Op::Sub | Op::Mul | Op::Div => step!(self, frame, ip, self.arithmetic(op)),
+                Op::Eq | Op::NotEq => step!(self, frame, ip, self.equality(op == Op::NotEq)),
+                Op::Less | Op::LessEq | Op::Greater | Op::GreaterEq => {
+                    step!(self, frame, ip, self.comparison(op))
+                }
+                Op::Concat => step!(self, frame, ip, self.merge(true)),
+                Op::Update => step!(self, frame, ip, self.merge(false)),
+                Op::Not => {
+                    whnf!(self, frame, ip, self.stack.len() - 1);
+                    match self.pop() {
+                        Value::Bool(b) => self.stack.push(Value::Bool(!b)),
+                        other => fail!(self, frame, ip, not_a_bool(&other)),
+                    }
+                }
+                Op::Negate => {
+                    whnf!(self, frame, ip, self.stack.len() - 1);
+                    let v = self.pop();
+                    push_or_fail!(self, frame, ip, self.detached.negate(v));
+                }
+                Op::Jump(target) => ip = target as usize,
+                Op::JumpIfFalse(target) => {
+                    whnf!(self, frame, ip, self.stack.len() - 1);
+                    match self.pop() {
+                        Value::Bool(true) => {}
+                        Value::Bool(false) => ip = target as usize,
+                        other => fail!(self, frame, ip, not_a_bool(&other)),
+                    }
+                }
+                Op::AssertBool => {
+                    whnf!(self, frame, ip, self.stack.len() - 1);
+                    if let Some(other) = self.stack.last().filter(|v| !matches!(v, Value::Bool(_)))
+                    {
+                        let e = not_a_bool(other);
+                        fail!(self, frame, ip, e);
+                    }
+                }
+                Op::Assert(text) => {
+                    whnf!(self, frame, ip, self.stack.len() - 1);
+                    match self.pop() {
+                        Value::Bool(true) => {}
+                        Value::Bool(false) => {
+                            fail!(
+                                self,
+                                frame,
+                                ip,
+                                assertion_failed(&code.constants[text as usize])
+                            )
+                        }
+                        other => fail!(self, frame, ip, not_a_bool(&other)),
+                    }
+                }
+                Op::Interpolate(n) => step!(self, frame, ip, self.interpolate(n as usize)),
+                Op::InterpolatePath(n) => {
+                    step!(self, frame, ip, self.interpolate_path(n as usize))
+                }
+                Op::WithLookup(i) => step!(self, frame, ip, self.with_lookup(&code, i, &frame)),
+                Op::CheckFormals => {
+                    whnf!(self, frame, ip, base);
+                    let checked = match &self.stack[base] {
+                        Value::Attrs(attrs) => check_formals_of(&code, attrs),
+                        other => Err(Error::type_mismatch("a set", other.type_phrase())),
+                    };
+                    if let Err(e) = checked {
+                        fail!(self, frame, ip, e);
+                    }
+                }
+                Op::FormalOrJump(name, target) => {
+                    whnf!(self, frame, ip, base);
+                    match self.stack[base].attr(name).cloned() {
+                        Some(v) => self.stack.push(v),
+                        None => ip = target as usize,
+                    }
+                }
+                Op::Return => {
+                    let v = self.pop();
+                    self.stack.truncate(base);
+                    self.stack.push(v);
+                    if frame.call.is_some() {
+                        self.call_depth -= 1;
+                    }
+                    return Ok(true);
+                }
+            }
+        }
+    }
+
+    /// The pending thunk in stack slot `slot`, if it holds one; an
+    /// evaluated thunk there is replaced by its value.
+    #[inline]
+    fn pending_at(&mut self, slot: usize) -> Option<Thunk> {
+        let Value::Thunk(thunk) = &self.stack[slot] else {
+            return None;
+        };
+        match thunk.value() {
+            Some(v) => {
+                self.stack[slot] = v;
+                None
+            }
+            None => Some(thunk.clone()),
+        }
+    }
+
+    /// Replaces evaluated thunks from `start` to the top by their values.
+    fn resolve_evaluated(&mut self, start: usize) {
+        for v in &mut self.stack[start..] {
+            if let Value::Thunk(t) = v {
+                if let Some(value) = t.value() {
+                    *v = value;
+                }
+            }
+        }
+    }
+
+    /// Suspends the frame until `thunk` is forced, then runs the current
+    /// instruction again (storing the value in `store` first).
+    #[inline(never)]
+    fn wait_for_force(
+        &mut self,
+        mut frame: BytecodeFrame,
+        ip: usize,
+        store: Option<usize>,
+        thunk: Thunk,
+    ) -> Result<bool> {
+        match self.generator_frame("force", |co| Box::pin(helpers::force_generator(co, thunk))) {
+            Ok(next) => {
+                frame.ip = ip;
+                frame.resume = Resume::Retry(store);
+                self.frames.push(Frame::Bytecode(frame));
+                self.frames.push(next);
+                Ok(false)
+            }
+            Err(e) => Err(self.fail_frame(frame, ip, e)),
+        }
+    }
+
+    /// Suspends the frame under `next`, continuing with the value it leaves.
+    fn wait_for(&mut self, mut frame: BytecodeFrame, ip: usize, next: Frame) -> bool {
+        frame.ip = ip;
+        frame.resume = Resume::Continue;
+        self.frames.push(Frame::Bytecode(frame));
+        self.frames.push(next);
+        false
+    }
+
+    /// As [`GenVm::wait_for`], for a frame that could not be made.
+    #[inline(never)]
+    fn wait_for_result(
+        &mut self,
+        frame: BytecodeFrame,
+        ip: usize,
+        next: Result<Frame>,
+    ) -> Result<bool> {
+        match next {
+            Ok(next) => Ok(self.wait_for(frame, ip, next)),
+            Err(e) => Err(self.fail_frame(frame, ip, e)),
+        }
+    }
+
+    /// Looks a name up in the `with` namespaces in scope, innermost first.
+    #[inline(never)]
+    fn with_lookup(&self, code: &Code, i: u32, frame: &BytecodeFrame) -> Step {
+        let lookup = &code.with_lookups[i as usize];
+        for ns in &lookup.namespaces {
+            let namespace = match *ns {
+                Capture::Local(s) => &self.stack[frame.base + s as usize],
+                Capture::Upvalue(u) => &frame.captures.values()[u as usize],
+            };
+            let namespace = match namespace {
+                Value::Thunk(t) => match t.value() {
+                    Some(v) => v,
+                    None => return Step::Force(None, t.clone()),
+                },
+                v => v.clone(),
+            };
+            match namespace {
+                Value::Attrs(attrs) => {
+                    if let Some(v) = attrs.get(lookup.name) {
+                        return Step::Push(v.clone());
+                    }
+                }
+                other => return Step::Fail(Error::type_mismatch("a set", other.type_phrase())),
+            }
+        }
+        Step::Fail(Error::new(ErrorKind::UndefinedVariable(
+            lookup.name.name().to_string(),
+        )))
+    }
+
+    /// `a + b`. Numbers and strings add inline; a string or path plus a set
+    /// coerces the set, which may evaluate `__toString` or `outPath`.
+    #[inline(never)]
+    fn add(&mut self) -> Step {
+        operand!(self, 2);
+        operand!(self, 1);
+        let b = self.pop();
+        let a = self.pop();
+        if matches!(a, Value::String(_) | Value::Path(_)) && matches!(b, Value::Attrs(_)) {
+            let ctx = self.ctx.clone();
+            return Step::Wait(
+                self.generator_frame("add", |co| Box::pin(helpers::add(co, ctx, a, b))),
+            );
+        }
+        self.detached.add(a, b).into()
+    }
+
+    /// `-`, `*` and `/`, by the fiber VM's arithmetic.
+    fn arithmetic(&mut self, op: Op) -> Step {
+        operand!(self, 2);
+        operand!(self, 1);
+        let b = self.pop();
+        let a = self.pop();
+        match op {
+            Op::Sub => self.detached.sub(a, b),
+            Op::Mul => self.detached.mul(a, b),
+            _ => self.detached.div(a, b),
+        }
+        .into()
+    }
+
+    /// `==` (or `!=` when `negate`). Two distinct lists or sets compare
+    /// their elements in a generator; anything else compares inline.
+    #[inline(never)]
+    fn equality(&mut self, negate: bool) -> Step {
+        operand!(self, 2);
+        operand!(self, 1);
+        let b = self.pop();
+        let a = self.pop();
+        let containers = matches!(
+            (&a, &b),
+            (Value::List(_), Value::List(_)) | (Value::Attrs(_), Value::Attrs(_))
+        );
+        if containers && !a.ptr_eq(&b) {
+            return Step::Wait(
+                self.generator_frame("nix_eq", |co| Box::pin(helpers::equality(co, a, b, negate))),
+            );
+        }
+        let equal = containers || scalar_equal(&a, &b);
+        Step::Push(Value::Bool(equal != negate))
+    }
+
+    /// `<`, `<=`, `>` and `>=`. As in the fiber VM, each is a `<` with the
+    /// operands possibly swapped (which also swaps the order they are forced
+    /// in) and the answer possibly negated. Two lists compare in a generator.
+    #[inline(never)]
+    fn comparison(&mut self, op: Op) -> Step {
+        let swapped = matches!(op, Op::LessEq | Op::Greater);
+        let negate = matches!(op, Op::LessEq | Op::GreaterEq);
+        if swapped {
+            operand!(self, 1);
+            operand!(self, 2);
+        } else {
+            operand!(self, 2);
+            operand!(self, 1);
+        }
+        let b = self.pop();
+        let a = self.pop();
+        let (x, y) = if swapped { (b, a) } else { (a, b) };
+        if let (Value::List(_), Value::List(_)) = (&x, &y) {
+            return Step::Wait(self.generator_frame("compare", |co| {
+                Box::pin(helpers::less_than_generator(co, x, y, negate))
+            }));
+        }
+        match compare_scalars(&x, &y) {
+            Ok(ord) => Step::Push(Value::Bool((ord == std::cmp::Ordering::Less) != negate)),
+            Err(e) => Step::Fail(e),
+        }
+    }
+
+    /// `++` (`lists`) or `//`. Each operand is type-checked before the next
+    /// is forced, as the fiber VM does.
+    #[inline(never)]
+    fn merge(&mut self, lists: bool) -> Step {
+        operand!(self, 2);
+        if let Err(e) = expect_container(&self.stack[self.stack.len() - 2], lists) {
+            return Step::Fail(e);
+        }
+        operand!(self, 1);
+        let b = self.pop();
+        let a = self.pop();
+        if lists {
+            self.detached.concat(a, b)
+        } else {
+            self.detached.update(a, b)
+        }
+        .into()
+    }
+
+    /// `"…${x}…"` of `n` parts: inline when every part is a string already,
+    /// otherwise coerced in a generator.
+    #[inline(never)]
+    fn interpolate(&mut self, n: usize) -> Step {
+        let start = self.stack.len() - n;
+        self.resolve_evaluated(start);
+        if self.stack[start..]
+            .iter()
+            .all(|v| matches!(v, Value::String(_)))
+        {
+            let s = concat_strings(&self.stack[start..]);
+            self.stack.truncate(start);
+            return Step::Push(Value::String(s));
+        }
+        let (ctx, parts) = (self.ctx.clone(), self.stack.split_off(start));
+        Step::Wait(self.generator_frame("interpolate", |co| {
+            Box::pin(helpers::interpolate(co, ctx, parts))
+        }))
+    }
+
+    /// `./a/${x}` of `n` parts: inline when every part is a string or path,
+    /// otherwise coerced in a generator.
+    #[inline(never)]
+    fn interpolate_path(&mut self, n: usize) -> Step {
+        let start = self.stack.len() - n;
+        self.resolve_evaluated(start);
+        if self.stack[start..]
+            .iter()
+            .all(|v| matches!(v, Value::String(_) | Value::Path(_)))
+        {
+            let path = concat_path(&self.stack[start..]);
+            self.stack.truncate(start);
+            return Step::Push(path);
+        }
+        let (ctx, parts) = (self.ctx.clone(), self.stack.split_off(start));
+        Step::Wait(self.generator_frame("interpolate_path", |co| {
+            Box::pin(helpers::interpolate_path(co, ctx, parts))
+        }))
+    }
+}
+
+/// A computed attribute name, evaluated.
+fn attr_name(name: Value) -> Result<Symbol> {
+    match name {
+        Value::String(s) => Ok(Symbol::intern(s.as_str())),
+        other => Err(Error::type_mismatch("a string", other.type_phrase())),
+    }
+}
+
+/// `set.name` on an evaluated `set`.
+fn select(set: Value, name: Symbol) -> Result<Value> {
+    match set {
+        Value::Attrs(attrs) => match attrs.get(name) {
+            Some(v) => Ok(v.clone()),
+            None => Err(missing_attribute(name, &attrs)),
+        },
+        other => Err(Error::type_mismatch("a set", other.type_phrase())),
+    }
+}
+
+/// `set.name` on an evaluated value, or `None` when it is not a set with `name`.
+fn select_maybe(set: Value, name: Symbol) -> Option<Value> {
+    match set {
+        Value::Attrs(attrs) => attrs.get(name).cloned(),
+        _ => None,
+    }
+}
+
+/// `{ ${name} = value; }` added to a literal's set; a `null` name adds nothing.
+fn insert_dynamic(set: Value, name: Value, value: Value) -> Result<Value> {
+    if matches!(name, Value::Null) {
+        return Ok(set);
+    }
+    let name = attr_name(name)?;
+    let Value::Attrs(set) = set else {
+        return Err(Error::other("internal error: InsertDynamic without a set"));
+    };
+    if set.contains(name) {
+        return Err(Error::new(ErrorKind::DuplicateAttribute(
+            name.name().to_string(),
+        )));
+    }
+    let single = Attrs::from_sorted(vec![(name, value)], None);
+    Ok(Value::Attrs(set.update(&single)))
+}
+
+/// The type error of `++` or `//` for an operand that is not a list or set.
+fn expect_container(v: &Value, list: bool) -> Result<()> {
+    match (v, list) {
+        (Value::List(_), true) | (Value::Attrs(_), false) => Ok(()),
+        (other, true) => Err(Error::type_mismatch("a list", other.type_phrase())),
+        (other, false) => Err(Error::type_mismatch("a set", other.type_phrase())),
+    }
+}
+
+#[cold]
+fn not_a_bool(v: &Value) -> Error {
+    Error::type_mismatch("a Boolean", v.type_phrase())
+}
+
+/// The concatenation of string parts, with their contexts.
+fn concat_strings(parts: &[Value]) -> NixString {
+    let mut out = StringBuilder::default();
+    for part in parts {
+        if let Value::String(s) = part {
+            out.push(s);
+        }
+    }
+    out.finish()
+}
+
+/// The path made of string and path parts.
+fn concat_path(parts: &[Value]) -> Value {
+    let mut text = String::new();
+    for part in parts {
+        if let Value::String(s) | Value::Path(s) = part {
+            text.push_str(s.as_str());
+        }
+    }
+    Value::Path(NixString::new(crate::path::canonicalise(&text)))
+}

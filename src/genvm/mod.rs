@@ -1,0 +1,482 @@
+//! The generator VM: a baseline of tvix-eval's design, to measure the fiber
+//! VM against.
+//!
+//! It runs the same bytecode on the same values as the fiber VM ([`crate::vm`]),
+//! but never recurses natively when it forces a thunk or calls a function.
+//! Execution state lives on a heap *frame stack* of two kinds of frames:
+//!
+//! - a bytecode frame runs compiled code (a lambda call or a thunk body);
+//! - a generator frame runs VM logic written as `async` Rust and driven by
+//!   `genawaiter` (builtins, forcing a thunk, `==` on lists, string
+//!   coercion, deep forcing). Where it needs an evaluation it yields a
+//!   *request* and is resumed with the answer.
+//!
+//! The *outer loop* pops the top frame and hands it to one of two *inner
+//! loops*. The inner bytecode loop runs instructions until the code returns
+//! or an instruction has to wait: it then pushes its own frame back with
+//! the frame that computes what it waits for on top (a lambda call pushes a
+//! bytecode frame directly; forcing a thunk pushes a generator). The inner
+//! generator loop resumes its generator until it completes, answering
+//! same-frame requests at once and suspending on multi-frame ones. Frames
+//! communicate only through the value stack: a completed frame leaves
+//! exactly one value on it. An error unwinds frame by frame; a generator
+//! receives it as the answer to its request and may catch it (`tryEval`).
+//!
+//! Depth is bounded by memory, not by the native stack: each frame counts
+//! [`FRAME_COST`] bytes against the evaluation's stack budget.
+
+mod builtins;
+mod exec;
+mod frames;
+mod helpers;
+mod requests;
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::ops::ControlFlow;
+use std::path::Path;
+use std::rc::Rc;
+
+use genawaiter::GeneratorState;
+
+use self::builtins::{
+    coerce_first_generator, deep_first_generator, route, run_shared, shared_generator, unsupported,
+    Route, SharedRun,
+};
+use self::frames::{BytecodeFrame, Captures, Frame, GeneratorFrame, Resume};
+use self::requests::{Co, GenFuture, Request, Response};
+use crate::bytecode::Code;
+use crate::context::EvalContext;
+use crate::error::{Error, ErrorKind, Result};
+use crate::source::Span;
+use crate::symbol::known;
+use crate::trace::TraceBuilder;
+use crate::value::{Builtin, Closure, PrimApp, Value};
+use crate::vm::{call_depth_exceeded, prepare_import, CallFrame, Vm};
+
+/// Bytes of the stack budget one frame of the frame stack counts for: a
+/// frame record plus a typical generator's boxed state. Measured on an
+/// endless recursion, the default 8 GiB budget then stops this VM at 32
+/// million frames with 3-7 GB resident, about what the fiber VM reaches on
+/// the same budget (its frames are bigger, so it nests less deep).
+pub const FRAME_COST: usize = 256;
+
+/// What the VM does with a call or request: answer it now, or run a frame.
+enum Called {
+    /// The answer, available at once.
+    Value(Value),
+    /// The frame that computes the answer, to push above the caller.
+    Enter(Frame),
+}
+
+/// The generator VM.
+pub struct GenVm {
+    /// The value stack shared by all frames.
+    stack: Vec<Value>,
+    /// The frame stack; the top frame runs.
+    frames: Vec<Frame>,
+    ctx: Rc<EvalContext>,
+    /// A fiber VM that never evaluates, for running shared code (builtins,
+    /// arithmetic) on values this VM has forced.
+    detached: Vm,
+    /// Lambda calls in progress, for `--max-call-depth`.
+    call_depth: usize,
+    max_call_depth: usize,
+    /// The most frames the budget allows.
+    max_frames: usize,
+    stack_budget: usize,
+    /// Routes of the builtins met so far, by address.
+    routes: HashMap<usize, Option<Route>, BuildHasherDefault<AddressHasher>>,
+}
+
+impl GenVm {
+    /// A VM for `ctx`, whose frames may use `stack_budget` bytes.
+    pub fn new(ctx: Rc<EvalContext>, stack_budget: usize) -> GenVm {
+        let max_call_depth = ctx.settings.max_call_depth;
+        GenVm {
+            stack: Vec::with_capacity(1024),
+            frames: Vec::with_capacity(64),
+            detached: Vm::detached(ctx.clone()),
+            ctx,
+            call_depth: 0,
+            max_call_depth,
+            max_frames: (stack_budget / FRAME_COST).max(1),
+            stack_budget,
+            routes: HashMap::default(),
+        }
+    }
+
+    /// The evaluation context.
+    pub fn context(&self) -> &Rc<EvalContext> {
+        &self.ctx
+    }
+
+    /// Evaluates `value` to weak head normal form.
+    pub fn force(&mut self, value: Value) -> Result<Value> {
+        match value {
+            Value::Thunk(thunk) => match thunk.value() {
+                Some(v) => Ok(v),
+                None => self.run("force", |co| Box::pin(helpers::force_generator(co, thunk))),
+            },
+            v => Ok(v),
+        }
+    }
+
+    /// Forces `value` and everything inside it.
+    pub fn deep_force(&mut self, value: Value) -> Result<Value> {
+        self.run("deep_force", |co| {
+            Box::pin(helpers::deep_force_generator(co, value))
+        })
+    }
+
+    /// Applies `function` to `arg` and forces the result.
+    pub fn call_forced(&mut self, function: Value, arg: Value) -> Result<Value> {
+        self.run("call", |co| {
+            Box::pin(async move { helpers::call_forced(&co, function, arg).await })
+        })
+    }
+
+    /// Imports a file (a directory means its `default.nix`) and forces it.
+    pub fn import_file(&mut self, path: &Path) -> Result<Value> {
+        let file = prepare_import(&self.ctx, path, None)?;
+        self.force(file)
+    }
+
+    /// Runs a generator to completion on an empty frame stack.
+    fn run(&mut self, name: &'static str, body: impl FnOnce(Co) -> GenFuture) -> Result<Value> {
+        let height = self.stack.len();
+        let frame = self.generator_frame(name, body)?;
+        self.frames.push(frame);
+        let result = self.run_frames();
+        self.stack.truncate(height);
+        result
+    }
+
+    // ---- the outer loop ---------------------------------------------------------
+
+    /// Runs frames until the frame stack is empty, and returns the value the
+    /// last one left (or the error that unwound it).
+    fn run_frames(&mut self) -> Result<Value> {
+        let mut error: Option<Error> = None;
+        while let Some(frame) = self.frames.pop() {
+            let outcome = match frame {
+                Frame::Bytecode(frame) => match error.take() {
+                    Some(e) => {
+                        let ip = frame.ip;
+                        Err(self.fail_frame(frame, ip, e))
+                    }
+                    None => self.execute_bytecode(frame),
+                },
+                Frame::Generator(frame) => {
+                    let message = match error.take() {
+                        Some(e) => {
+                            self.stack.truncate(frame.stack_height);
+                            Err(e)
+                        }
+                        None if frame.started => Ok(self.pop()),
+                        None => Ok(Value::Null),
+                    };
+                    self.run_generator(frame, message)
+                }
+            };
+            // Whether the frame completed or suspended, the next one to run
+            // is on top now; only errors need carrying down.
+            if let Err(e) = outcome {
+                error = Some(e);
+            }
+        }
+        match error {
+            Some(e) => Err(e),
+            None => Ok(self.pop()),
+        }
+    }
+
+    // ---- the inner generator loop -------------------------------------------------
+
+    /// Resumes a generator with `message` until it completes (`true`: its
+    /// value is on the stack) or waits for another frame (`false`).
+    fn run_generator(&mut self, mut frame: GeneratorFrame, message: Response) -> Result<bool> {
+        let mut message = message;
+        loop {
+            match frame.generator.resume_with(message) {
+                GeneratorState::Yielded(request) => match self.handle_request(request) {
+                    Ok(Called::Value(v)) => message = Ok(v),
+                    Err(e) => message = Err(e),
+                    Ok(Called::Enter(next)) => {
+                        frame.started = true;
+                        self.frames.push(Frame::Generator(frame));
+                        self.frames.push(next);
+                        return Ok(false);
+                    }
+                },
+                GeneratorState::Complete(result) => {
+                    self.stack.push(result?);
+                    return Ok(true);
+                }
+            }
+        }
+    }
+
+    fn handle_request(&mut self, request: Request) -> Result<Called> {
+        match request {
+            Request::EnterCode { code, upvalues } => {
+                self.code_frame(code, upvalues).map(Called::Enter)
+            }
+            Request::Call { function, arg } => self.call_value(function, arg, None),
+        }
+    }
+
+    // ---- calls ------------------------------------------------------------------
+
+    /// Applies `function` to `arg`; `site` is the call's span in code.
+    fn call_value(&mut self, function: Value, arg: Value, site: Option<Span>) -> Result<Called> {
+        match function {
+            Value::Closure(closure) => self.closure_frame(closure, arg, site).map(Called::Enter),
+            Value::Builtin(builtin) if builtin.arity == 1 => {
+                self.call_builtin(builtin, std::slice::from_ref(&arg))
+            }
+            Value::Builtin(builtin) => Ok(Called::Value(Value::PrimApp(PrimApp::new(
+                builtin,
+                vec![arg],
+            )))),
+            Value::PrimApp(app) => {
+                let Some(builtin) = app.builtin() else {
+                    return Err(Error::other(format!(
+                        "the host builtin '{}' is not supported by the generator VM",
+                        app.name()
+                    )));
+                };
+                let mut args = Vec::with_capacity(app.args().len() + 1);
+                args.extend_from_slice(app.args());
+                args.push(arg);
+                if args.len() == builtin.arity {
+                    self.call_builtin(builtin, &args)
+                } else {
+                    Ok(Called::Value(Value::PrimApp(PrimApp::new(builtin, args))))
+                }
+            }
+            Value::Thunk(thunk) => match thunk.value() {
+                // As in the fiber VM, a function reached through a thunk is
+                // called without the call site.
+                Some(function) => self.call_value(function, arg, None),
+                None => self
+                    .generator_frame("call", |co| {
+                        Box::pin(helpers::force_then_call(co, thunk, arg))
+                    })
+                    .map(Called::Enter),
+            },
+            Value::Attrs(attrs) => match attrs.get(known::functor()).cloned() {
+                Some(functor) => self
+                    .generator_frame("call_functor", |co| {
+                        Box::pin(helpers::call_functor(co, functor, attrs, arg))
+                    })
+                    .map(Called::Enter),
+                None => Err(Error::new(ErrorKind::NotAFunction("a set"))),
+            },
+            other => Err(Error::new(ErrorKind::NotAFunction(other.type_phrase()))),
+        }
+    }
+
+    /// Runs a builtin with all its arguments, by its route.
+    fn call_builtin(&mut self, builtin: &'static Builtin, args: &[Value]) -> Result<Called> {
+        match self.route_of(builtin) {
+            Some(Route::Shared) => self.call_shared(builtin, args),
+            Some(Route::CoerceFirst(kind)) => {
+                if coerces_without_evaluation(&args[0]) {
+                    return self.call_shared(builtin, args);
+                }
+                let (ctx, args) = (self.ctx.clone(), args.to_vec());
+                self.generator_frame(builtin.name, |co| {
+                    Box::pin(coerce_first_generator(co, ctx, builtin, args, kind))
+                })
+                .map(Called::Enter)
+            }
+            Some(Route::DeepFirst) => {
+                let (ctx, args) = (self.ctx.clone(), args.to_vec());
+                self.generator_frame(builtin.name, |co| {
+                    Box::pin(deep_first_generator(co, ctx, builtin, args))
+                })
+                .map(Called::Enter)
+            }
+            Some(Route::Generator(body)) => {
+                let (ctx, args) = (self.ctx.clone(), args.to_vec());
+                self.generator_frame(builtin.name, |co| body(co, ctx, args))
+                    .map(Called::Enter)
+            }
+            None => Err(unsupported(builtin)),
+        }
+    }
+
+    /// A shared builtin: at once when it needs nothing forced, otherwise
+    /// by a generator that forces and runs it again.
+    fn call_shared(&mut self, builtin: &'static Builtin, args: &[Value]) -> Result<Called> {
+        match run_shared(&mut self.detached, builtin, args) {
+            SharedRun::Done(result) => result.map(Called::Value),
+            SharedRun::Blocked(thunk) => {
+                let (ctx, args) = (self.ctx.clone(), args.to_vec());
+                self.generator_frame(builtin.name, |co| {
+                    Box::pin(shared_generator(co, ctx, builtin, args, thunk))
+                })
+                .map(Called::Enter)
+            }
+        }
+    }
+
+    fn route_of(&mut self, builtin: &'static Builtin) -> Option<Route> {
+        let key = builtin as *const Builtin as usize;
+        *self
+            .routes
+            .entry(key)
+            .or_insert_with(|| route(builtin.name))
+    }
+
+    // ---- making frames --------------------------------------------------------------
+
+    fn check_frame_budget(&self) -> Result<()> {
+        if self.frames.len() >= self.max_frames {
+            return Err(Error::new(ErrorKind::StackExhausted {
+                budget: self.stack_budget,
+            }));
+        }
+        Ok(())
+    }
+
+    /// A frame for calling a lambda, with its locals reserved.
+    fn closure_frame(&mut self, closure: Closure, arg: Value, site: Option<Span>) -> Result<Frame> {
+        if self.call_depth >= self.max_call_depth {
+            return Err(call_depth_exceeded(self.max_call_depth));
+        }
+        self.check_frame_budget()?;
+        let code = closure.code().clone();
+        let base = self.stack.len();
+        self.stack.resize(base + code.locals as usize, Value::Null);
+        if let Some(slot) = self.stack.get_mut(base) {
+            *slot = arg;
+        }
+        self.call_depth += 1;
+        let call = CallFrame {
+            name: code.name,
+            span: site.unwrap_or(code.span),
+        };
+        Ok(Frame::Bytecode(BytecodeFrame {
+            code,
+            captures: Captures::Closure(closure),
+            ip: 0,
+            base,
+            call: Some(call),
+            resume: Resume::Continue,
+        }))
+    }
+
+    /// A frame for a thunk body.
+    fn code_frame(&mut self, code: Rc<Code>, upvalues: Box<[Value]>) -> Result<Frame> {
+        self.check_frame_budget()?;
+        let base = self.stack.len();
+        self.stack.resize(base + code.locals as usize, Value::Null);
+        Ok(Frame::Bytecode(BytecodeFrame {
+            code,
+            captures: Captures::Owned(upvalues),
+            ip: 0,
+            base,
+            call: None,
+            resume: Resume::Continue,
+        }))
+    }
+
+    /// A frame for a new generator.
+    fn generator_frame(
+        &self,
+        name: &'static str,
+        body: impl FnOnce(Co) -> GenFuture,
+    ) -> Result<Frame> {
+        self.check_frame_budget()?;
+        Ok(Frame::Generator(GeneratorFrame {
+            name,
+            generator: genawaiter::rc::Gen::new(body),
+            stack_height: self.stack.len(),
+            started: false,
+        }))
+    }
+
+    // ---- errors -------------------------------------------------------------------------
+
+    /// Ends a bytecode frame with an error raised at instruction `ip - 1`:
+    /// gives the error its span and, leaving a lambda, its trace, and drops
+    /// the frame's values.
+    fn fail_frame(&mut self, frame: BytecodeFrame, ip: usize, error: Error) -> Error {
+        let mut error = match frame.code.spans.get(ip.wrapping_sub(1)) {
+            Some(span) => error.with_span(*span),
+            None => error,
+        };
+        if let Some(call) = &frame.call {
+            self.call_depth -= 1;
+            if error.trace().is_empty() {
+                error = self.attach_trace(error, call);
+            }
+        }
+        self.stack.truncate(frame.base);
+        error
+    }
+
+    /// The trace of the lambda calls in progress, innermost first, as the
+    /// fiber VM reads it from its native stack.
+    fn attach_trace(&self, error: Error, innermost: &CallFrame) -> Error {
+        let mut trace = TraceBuilder::new(&error);
+        let outer = self.frames.iter().rev().filter_map(|f| match f {
+            Frame::Bytecode(b) => b.call.as_ref(),
+            Frame::Generator(_) => None,
+        });
+        let _: ControlFlow<()> = std::iter::once(innermost)
+            .chain(outer)
+            .try_for_each(|frame| trace.visit(frame));
+        trace.finish(error)
+    }
+
+    #[inline]
+    fn pop(&mut self) -> Value {
+        self.stack
+            .pop()
+            .expect("frames leave their value on the stack")
+    }
+}
+
+/// Whether coercing a builtin argument to a string evaluates nothing, so
+/// that the fiber VM's coercion can run on the detached VM: anything
+/// evaluated but a set (`__toString`, `outPath`) or a list (its elements).
+fn coerces_without_evaluation(v: &Value) -> bool {
+    let resolved;
+    let v = match v {
+        Value::Thunk(t) => match t.value() {
+            Some(value) => {
+                resolved = value;
+                &resolved
+            }
+            None => return false,
+        },
+        v => v,
+    };
+    !matches!(v, Value::Attrs(_) | Value::List(_))
+}
+
+/// Hashes builtin addresses for the route cache.
+#[derive(Default)]
+struct AddressHasher(u64);
+
+impl Hasher for AddressHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(*b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        // Builtins are 8-aligned and evenly spaced: mix the low bits up.
+        self.0 = ((n as u64) >> 3)
+            .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+            .rotate_left(32);
+    }
+}
