@@ -209,6 +209,16 @@ fn measured(
     let Ok(mut child) = cmd.spawn() else {
         return (None, 0.0, None);
     };
+    // Read both pipes while the child runs, so that a large output cannot
+    // fill a pipe and stall it.
+    let stdout = child
+        .stdout
+        .take()
+        .map(|p| std::thread::spawn(move || read_all(p)));
+    let stderr = child
+        .stderr
+        .take()
+        .map(|p| std::thread::spawn(move || read_all(p)));
     let deadline = started + Duration::from_secs(timeout);
     loop {
         match child.try_wait() {
@@ -223,7 +233,15 @@ fn measured(
         }
     }
     let seconds = started.elapsed().as_secs_f64();
-    let output = child.wait_with_output().ok();
+    let status = child.wait().ok();
+    let joined = |h: Option<std::thread::JoinHandle<Vec<u8>>>| {
+        h.and_then(|h| h.join().ok()).unwrap_or_default()
+    };
+    let output = status.map(|status| std::process::Output {
+        status,
+        stdout: joined(stdout),
+        stderr: joined(stderr),
+    });
     let rss = output.as_ref().and_then(|o| {
         String::from_utf8_lossy(&o.stderr)
             .lines()
@@ -234,6 +252,12 @@ fn measured(
             .map(|kb| kb / 1024.0)
     });
     (output, seconds, rss)
+}
+
+fn read_all(mut pipe: impl std::io::Read) -> Vec<u8> {
+    let mut buf = Vec::new();
+    let _ = pipe.read_to_end(&mut buf);
+    buf
 }
 
 fn run_spindle(
