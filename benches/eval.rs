@@ -1,0 +1,94 @@
+//! Criterion benchmarks of both VMs on the corpus in `benches/nix/`, at the
+//! small sizes `benches/nix/corpus.txt` gives (the full sizes are for the
+//! process-level runner, `spindle-bench`).
+//!
+//! Each program's file is evaluated once (parsing and compiling are not
+//! measured); an iteration calls its function with `{ n = SMALL; }` and
+//! prints the result strictly, as `eval --strict` does. Both VMs must print
+//! the same, which is checked before measuring.
+//!
+//! ```sh
+//! cargo bench --bench eval                 # everything, a few minutes
+//! cargo bench --bench eval -- sort/        # one program, both VMs
+//! ```
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+use spindle::{Evaluator, Value, VmKind};
+
+/// A program of the corpus and the size criterion runs it at.
+struct Program {
+    name: String,
+    path: PathBuf,
+    n: u64,
+}
+
+fn corpus() -> Vec<Program> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/nix");
+    let text = std::fs::read_to_string(dir.join("corpus.txt")).expect("benches/nix/corpus.txt");
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(|line| {
+            let mut fields = line.split_whitespace();
+            let name = fields.next().expect("a name").to_string();
+            let n = fields
+                .next()
+                .and_then(|n| n.parse().ok())
+                .unwrap_or_else(|| panic!("corpus.txt: no small size for {name}"));
+            Program {
+                path: dir.join(format!("{name}.nix")),
+                name,
+                n,
+            }
+        })
+        .collect()
+}
+
+/// An evaluator on `vm` with the program's function and its argument.
+fn prepare(program: &Program, vm: VmKind) -> (Evaluator, Value, Value) {
+    let evaluator = Evaluator::builder().vm(vm).build();
+    let function = evaluator
+        .eval_file(&program.path)
+        .unwrap_or_else(|e| panic!("{}: {}", program.name, evaluator.render_error(&e, false)));
+    let arg = evaluator
+        .eval_str(&format!("{{ n = {}; }}", program.n))
+        .expect("the size argument");
+    (evaluator, function, arg)
+}
+
+fn run_once(evaluator: &Evaluator, function: &Value, arg: &Value) -> String {
+    let value = evaluator
+        .call(function, std::slice::from_ref(arg))
+        .and_then(|v| evaluator.print(&v, true));
+    value.unwrap_or_else(|e| panic!("{}", evaluator.render_error(&e, false)))
+}
+
+fn bench_corpus(c: &mut Criterion) {
+    for program in corpus() {
+        let fiber = prepare(&program, VmKind::Fiber);
+        let generator = prepare(&program, VmKind::Generator);
+        assert_eq!(
+            run_once(&fiber.0, &fiber.1, &fiber.2),
+            run_once(&generator.0, &generator.1, &generator.2),
+            "{}: the two VMs print different results",
+            program.name
+        );
+        let mut group = c.benchmark_group(&program.name);
+        group
+            .sample_size(10)
+            .warm_up_time(Duration::from_millis(500))
+            .measurement_time(Duration::from_secs(2));
+        for (label, (evaluator, function, arg)) in [("fiber", &fiber), ("generator", &generator)] {
+            group.bench_function(BenchmarkId::new(label, program.n), |b| {
+                b.iter(|| run_once(evaluator, function, arg))
+            });
+        }
+        group.finish();
+    }
+}
+
+criterion_group!(benches, bench_corpus);
+criterion_main!(benches);

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Instruction counts (valgrind's callgrind, `Ir`) of each corpus program on
+# the fiber VM, the generator VM and nix-instantiate, at the small sizes of
+# benches/nix/corpus.txt. Unlike times, these barely move on a noisy shared
+# machine. Prints a Markdown table; the first row is start-up alone
+# (evaluating `null`), which every other row includes.
+#
+#   benches/instructions.sh [SPINDLE_BINARY] [PROGRAM…]
+#
+# Needs valgrind; nix-instantiate is optional. Build spindle first with
+# `cargo build --release`.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+spindle="${1:-$here/../target/release/spindle}"
+shift || true
+corpus="$here/nix"
+only=("$@")
+have_nix=0
+command -v nix-instantiate >/dev/null && have_nix=1
+
+# Ir of one command, in millions.
+count() {
+    valgrind --tool=callgrind --callgrind-out-file=/dev/null "$@" 2>&1 >/dev/null |
+        sed -n 's/.*Collected : \([0-9]*\).*/\1/p' |
+        awk '{ printf "%.1f", $1 / 1e6 }'
+}
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
+# The ratio of evaluation alone: start-up counts subtracted from both sides.
+net_ratio() {
+    awk -v a="$1" -v a0="$2" -v b="$3" -v b0="$4" \
+        'BEGIN { if (b != "-" && b - b0 > 0) printf "%.2f", (a - a0) / (b - b0); else print "-" }'
+}
+
+echo "| program | n | fiber MIr | generator MIr | nix MIr | fiber/generator | fiber/nix | fiber/nix, start-up subtracted |"
+echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+f0=$(count "$spindle" eval --vm fiber -E null)
+g0=$(count "$spindle" eval --vm generator -E null)
+x0="-"
+[ $have_nix = 1 ] && x0=$(count nix-instantiate --eval -E null)
+echo "| (start-up) | - | $f0 | $g0 | $x0 | $(ratio "$f0" "$g0") | $(ratio "$f0" "$x0") | - |"
+grep -v '^#' "$corpus/corpus.txt" | while read -r name n nix _; do
+    [ -z "$name" ] && continue
+    if [ ${#only[@]} -gt 0 ] && [[ ! " ${only[*]} " == *" $name "* ]]; then continue; fi
+    file="$corpus/$name.nix"
+    f=$(count "$spindle" eval --vm fiber --strict "$file" --arg n "$n")
+    g=$(count "$spindle" eval --vm generator --strict "$file" --arg n "$n")
+    x="-"
+    if [ $have_nix = 1 ] && [ "$nix" = yes ]; then
+        x=$(count nix-instantiate --eval --strict "$file" --arg n "$n")
+    fi
+    echo "| $name | $n | $f | $g | $x | $(ratio "$f" "$g") | $(ratio "$f" "$x") | $(net_ratio "$f" "$f0" "$x" "$x0") |"
+done
