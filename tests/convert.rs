@@ -104,7 +104,11 @@ fn nix_value(depth: u32) -> impl Strategy<Value = String> {
             prop::collection::vec(inner.clone(), 0..4)
                 .prop_map(|items| format!("[ {} ]", items.join(" "))),
             prop::collection::btree_map("[a-z]{1,5}", inner, 0..4).prop_map(|attrs| {
-                let body: String = attrs.iter().map(|(k, v)| format!("{k} = {v}; ")).collect();
+                // quoted: a name may be a keyword (`in`, `if`, `rec`, …)
+                let body: String = attrs
+                    .iter()
+                    .map(|(k, v)| format!("\"{k}\" = {v}; "))
+                    .collect();
                 format!("{{ {body}}}")
             }),
         ]

@@ -227,7 +227,9 @@ fn unsafe_get_attr_pos(vm: &mut Vm, args: &[Value]) -> Result<Value> {
     }
 }
 
+/// `zipAttrsWith`: like Nix, requires a function even when it is not called.
 fn zip_attrs_with(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+    vm.force_function(args[0].clone())?;
     let sets = vm.force_list(args[1].clone())?;
     let mut grouped: HashMap<Symbol, Vec<Value>> = HashMap::new();
     for set in sets.iter() {
@@ -249,7 +251,9 @@ fn zip_attrs_with(vm: &mut Vm, args: &[Value]) -> Result<Value> {
     Ok(Value::Attrs(Attrs::from_sorted(entries, None)))
 }
 
+/// `groupBy`: like Nix, requires a function even for an empty list.
 fn group_by(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+    vm.force_function(args[0].clone())?;
     let list = vm.force_list(args[1].clone())?;
     let mut groups: HashMap<Symbol, Vec<Value>> = HashMap::new();
     for x in list.iter() {

@@ -149,7 +149,9 @@ fn predicate(vm: &mut Vm, f: &Value, x: &Value) -> Result<bool> {
     vm.force_bool(answer)
 }
 
+/// `foldl'`: like Nix, requires a function even for an empty list.
 fn foldl_strict(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+    vm.force_function(args[0].clone())?;
     let list = vm.force_list(args[2].clone())?;
     let mut acc = args[1].clone();
     for x in list.iter() {
@@ -178,7 +180,9 @@ fn concat_lists(vm: &mut Vm, args: &[Value]) -> Result<Value> {
     Ok(Value::list(out))
 }
 
+/// `concatMap`: like Nix, requires a function even for an empty list.
 fn concat_map(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+    vm.force_function(args[0].clone())?;
     let list = vm.force_list(args[1].clone())?;
     let mut out = Vec::new();
     for x in list.iter() {
@@ -198,7 +202,9 @@ fn elem(vm: &mut Vm, args: &[Value]) -> Result<Value> {
     Ok(Value::Bool(false))
 }
 
+/// `any`: like Nix, requires a function even for an empty list.
 fn any(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+    vm.force_function(args[0].clone())?;
     let list = vm.force_list(args[1].clone())?;
     for x in list.iter() {
         if predicate(vm, &args[0], x)? {
@@ -208,7 +214,9 @@ fn any(vm: &mut Vm, args: &[Value]) -> Result<Value> {
     Ok(Value::Bool(false))
 }
 
+/// `all`: like Nix, requires a function even for an empty list.
 fn all(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+    vm.force_function(args[0].clone())?;
     let list = vm.force_list(args[1].clone())?;
     for x in list.iter() {
         if !predicate(vm, &args[0], x)? {
@@ -221,10 +229,14 @@ fn all(vm: &mut Vm, args: &[Value]) -> Result<Value> {
 /// `sort`: the standard library's stable sort, with a comparator that calls
 /// the Nix function. The sort only ever asks "is a less than b?", so one
 /// Nix call answers each comparison. The first error from the comparator
-/// stops further calls and is returned after the sort.
+/// stops further calls and is returned after the sort. Like Nix, every
+/// element is forced first, whether the comparator looks at it or not.
 fn sort(vm: &mut Vm, args: &[Value]) -> Result<Value> {
     let list = vm.force_list(args[1].clone())?;
     let less = vm.force_function(args[0].clone())?;
+    for x in list.iter() {
+        vm.force(x.clone())?;
+    }
     let mut items: Vec<Value> = list.as_slice().to_vec();
     let mut failure: Option<Error> = None;
     let sorted = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -268,10 +280,14 @@ fn is_order_violation(payload: &(dyn std::any::Any + Send)) -> bool {
     text.is_some_and(|t| t.contains("total order"))
 }
 
+/// `partition`: like Nix, requires a function even for an empty list, and
+/// forces each element before passing it to the predicate.
 fn partition(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+    vm.force_function(args[0].clone())?;
     let list = vm.force_list(args[1].clone())?;
     let (mut right, mut wrong) = (Vec::new(), Vec::new());
     for x in list.iter() {
+        vm.force(x.clone())?;
         if predicate(vm, &args[0], x)? {
             right.push(x.clone());
         } else {

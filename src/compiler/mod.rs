@@ -371,12 +371,18 @@ impl<'a, 'e> Compiler<'a, 'e> {
                     ))
                 }
             },
-            ast::LiteralKind::Float(f) => Value::Float(f.value().map_err(|_| {
-                self.error(
-                    ErrorKind::Other(format!("invalid float '{}'", f.syntax().text())),
-                    lit.syntax(),
-                )
-            })?),
+            ast::LiteralKind::Float(f) => {
+                let text = f.syntax().text().to_string();
+                match f.value() {
+                    Ok(v) if float_in_range(&text, v) => Value::Float(v),
+                    _ => {
+                        return Err(self.error(
+                            ErrorKind::Other(format!("invalid float '{text}'")),
+                            lit.syntax(),
+                        ))
+                    }
+                }
+            }
             ast::LiteralKind::Uri(u) => {
                 let text = u.syntax().text().to_string();
                 self.lint(lints::check_url(&self.env.lints, &text, span))?;
@@ -584,10 +590,14 @@ impl<'a, 'e> Compiler<'a, 'e> {
             }
             ast::Attr::Dynamic(d) => {
                 let inner = child(d.expr(), d.syntax())?;
-                // `${"literal"}` is as static as a plain name.
+                // `${"literal"}` (`${""}` included) is as static as a plain name.
                 if let ast::Expr::Str(s) = &inner {
-                    if let [InterpolPart::Literal(text)] = s.normalized_parts().as_slice() {
-                        return Ok(AttrName::Static(Symbol::intern(text)));
+                    match s.normalized_parts().as_slice() {
+                        [] => return Ok(AttrName::Static(Symbol::intern(""))),
+                        [InterpolPart::Literal(text)] => {
+                            return Ok(AttrName::Static(Symbol::intern(text)))
+                        }
+                        _ => {}
                     }
                 }
                 Ok(AttrName::Dynamic(inner))
@@ -925,4 +935,20 @@ fn ident_name(ident: &ast::Ident) -> Symbol {
 
 fn is_plain_string(s: &ast::Str) -> bool {
     s.parts().all(|p| matches!(p, InterpolPart::Literal(_)))
+}
+
+/// Whether a float literal is one Nix accepts: Nix reads it with `strtod` and
+/// rejects it when that reports a range error, that is when the value
+/// overflows to infinity or underflows to a subnormal number or to zero.
+/// (`strtod` lets an exactly representable subnormal pass, but such a
+/// literal needs hundreds of digits.)
+fn float_in_range(text: &str, value: f64) -> bool {
+    if value.is_infinite() {
+        return false;
+    }
+    if value == 0.0 {
+        let mantissa = text.split(['e', 'E']).next().unwrap_or("");
+        return !mantissa.bytes().any(|b| (b'1'..=b'9').contains(&b));
+    }
+    value.abs() >= f64::MIN_POSITIVE
 }

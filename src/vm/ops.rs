@@ -2,6 +2,7 @@
 
 use super::{CoercionKind, Vm};
 use crate::error::{Error, ErrorKind, Result};
+use crate::symbol::known;
 use crate::value::{List, NixString, StringBuilder, Value};
 
 impl Vm {
@@ -89,7 +90,8 @@ impl Vm {
                 .checked_neg()
                 .map(Value::Int)
                 .ok_or_else(|| overflow("negation")),
-            Value::Float(f) => Ok(Value::Float(-f)),
+            // Nix reads `-x` as `0 - x`, so the negation of 0.0 is 0.0.
+            Value::Float(f) => Ok(Value::Float(0.0 - f)),
             other => Err(Error::type_mismatch("an integer", other.type_phrase())),
         }
     }
@@ -147,10 +149,12 @@ impl Vm {
         }
     }
 
-    /// Forces `v` and requires a function.
+    /// Forces `v` and requires something callable: a function, or a set with
+    /// `__functor` (what Nix's `forceFunction` accepts).
     pub fn force_function(&mut self, v: Value) -> Result<Value> {
         let v = self.force(v)?;
-        if v.is_function() {
+        let functor = matches!(&v, Value::Attrs(a) if a.get(known::functor()).is_some());
+        if v.is_function() || functor {
             Ok(v)
         } else {
             Err(Error::type_mismatch("a function", v.type_phrase()))

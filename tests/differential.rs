@@ -1,0 +1,2403 @@
+//! Differential test against C++ Nix: random, mostly well-typed Nix
+//! expressions over the string, list, attribute-set, arithmetic and
+//! comparison builtins and operators are evaluated by Spindle (in-process)
+//! and by `nix-instantiate --eval --strict` (the reference, C++ Nix 2.8).
+//! Both must print the same value, or both must fail; error messages are not
+//! compared.
+//!
+//! - The generator is typed: it builds an expression of a requested type
+//!   (integers, floats, booleans, strings, null, lists and attribute sets of
+//!   those, functions as arguments), with variables bound by `let`, lambdas,
+//!   `rec`, `with` and `inherit`. A small share of subexpressions has the
+//!   wrong type on purpose, and runtime errors (`head []`, division by zero,
+//!   missing attributes, `throw`, `assert`) arise naturally.
+//! - All expressions go to one `nix-instantiate` process, each as its own
+//!   `-E` argument: it prints one line per expression and stops at the first
+//!   that fails, whose index is the number of lines printed; the batch then
+//!   resumes after it. So a run costs one process per failing expression,
+//!   plus one.
+//! - A difference is shrunk with proptest (each candidate evaluated alone)
+//!   to a small expression, and reported with both outputs. Spindle's side
+//!   is also checked without Nix: it must never panic.
+//!
+//! Known differences are kept out, each where the generator or the
+//! comparison deals with it:
+//! - Integers: Nix 2.8 wraps around on overflow (and converts out-of-range
+//!   floats in `ceil`/`floor` with undefined behaviour), where newer Nix and
+//!   Spindle fail. Integers stay small, and an expression that makes Spindle
+//!   fail so is set aside ([`out_of_integer_range`]).
+//! - Strings: Nix's are bytes, Spindle's are UTF-8 text, so cutting a
+//!   character in two (`substring`, `replaceStrings` with an empty pattern,
+//!   regexes matching single bytes) gives U+FFFD in Spindle. An expression
+//!   has characters beyond ASCII or those operations, not both ([`Gen::unicode`]).
+//! - `replaceStrings` forces every replacement in Nix 2.8, only those used
+//!   in newer Nix and Spindle; `filter` requires a function for an empty
+//!   list in Nix 2.8, not in newer Nix and Spindle.
+//! - Printing: Nix 2.8 writes `\$` for every `$` in a quoted attribute name
+//!   ([`undo_dollar_escapes`]), and quotes no keyword used as an attribute
+//!   name but `if` (the generator uses none).
+//! - Equality of two sets of one size but different names stops, in Nix, at
+//!   the first differing name in the order its symbols were created; values
+//!   compared before it may fail. Sets are forced before they are compared.
+//! - Lexing: `0.` followed by a name (`0.a`) is a selection from 0 in Nix,
+//!   a float applied to a variable in Spindle (rnix); numbers are put in
+//!   parentheses before `.`.
+//!
+//! Environment:
+//! - `SPINDLE_DIFF_CASES`: expressions per run (default 256).
+//! - `SPINDLE_DIFF_SEED`: the seed (default: random, printed on stderr).
+//! - `SPINDLE_DIFF_DEPTH`: the nesting depth of generated expressions (default 4).
+//! - `SPINDLE_DIFF_EXPR`: compare this one expression instead, printing both outputs.
+//! - `SPINDLE_DIFF_REQUIRE_NIX=1`: fail, rather than skip the comparison,
+//!   when `nix-instantiate` is missing or unusable.
+//! - `SPINDLE_DIFF_NIX`: the `nix-instantiate` to run (default from `PATH`).
+//! - `SPINDLE_DIFF_VERBOSE=1`: print every expression with both outcomes.
+
+use std::fmt;
+use std::io::Read;
+use std::process::{Command, Stdio};
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use proptest::prelude::*;
+use proptest::strategy::{NewTree, ValueTree};
+use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+use spindle::{ErrorKind, Evaluator};
+use wait_timeout::ChildExt;
+
+// ---------------------------------------------------------------------------
+// Expressions
+
+/// The type a generated expression is meant to have.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Ty {
+    Int,
+    Float,
+    Bool,
+    Str,
+    Null,
+    List(Box<Ty>),
+    Attrs(Box<Ty>),
+    Fn(Box<Ty>, Box<Ty>),
+}
+
+use Ty::{Bool, Float, Int, Null, Str};
+
+fn list(t: Ty) -> Ty {
+    Ty::List(Box::new(t))
+}
+
+fn attrs(t: Ty) -> Ty {
+    Ty::Attrs(Box::new(t))
+}
+
+fn func(a: Ty, b: Ty) -> Ty {
+    Ty::Fn(Box::new(a), Box::new(b))
+}
+
+/// A generated expression: its source is assembled from templates, and its
+/// structure (with the type of every node) is kept for shrinking.
+#[derive(Clone)]
+struct Expr {
+    ty: Ty,
+    node: Node,
+}
+
+#[derive(Clone)]
+enum Node {
+    /// Source without subexpressions: a literal, a variable, a builtin.
+    Atom(Rc<str>),
+    /// A template in which `#0`…`#9` stand for the subexpressions, each put
+    /// in parentheses unless it delimits itself.
+    Tpl(Rc<str>, Vec<Expr>),
+    List(Vec<Expr>),
+    Attrs {
+        rec: bool,
+        entries: Vec<Entry>,
+    },
+    /// A double-quoted (`indented == false`) or indented string.
+    Str {
+        indented: bool,
+        parts: Vec<Part>,
+    },
+}
+
+#[derive(Clone)]
+enum Entry {
+    /// `key = value;`, the key as source (possibly a dotted path).
+    Bind(Rc<str>, Expr),
+    /// `${key} = value;`
+    Dynamic(Expr, Expr),
+    /// `inherit a b;`
+    Inherit(Vec<Rc<str>>),
+    /// `inherit (e) a b;`
+    InheritFrom(Expr, Vec<Rc<str>>),
+}
+
+#[derive(Clone)]
+enum Part {
+    /// Literal source text, escapes included.
+    Lit(Rc<str>),
+    /// `${e}`
+    Interp(Expr),
+}
+
+fn atom(ty: Ty, src: impl Into<Rc<str>>) -> Expr {
+    Expr {
+        ty,
+        node: Node::Atom(src.into()),
+    }
+}
+
+fn tpl(ty: Ty, template: impl Into<Rc<str>>, kids: Vec<Expr>) -> Expr {
+    Expr {
+        ty,
+        node: Node::Tpl(template.into(), kids),
+    }
+}
+
+impl Expr {
+    fn source(&self) -> String {
+        let mut out = String::new();
+        self.render(&mut out);
+        out
+    }
+
+    fn render(&self, out: &mut String) {
+        match &self.node {
+            Node::Atom(s) => out.push_str(s),
+            Node::Tpl(t, kids) => {
+                let mut chars = t.chars().peekable();
+                while let Some(c) = chars.next() {
+                    match (c, chars.peek().and_then(|d| d.to_digit(10))) {
+                        ('#', Some(i)) => {
+                            chars.next();
+                            let kid = &kids[i as usize];
+                            // A number right before `.` is put in parentheses:
+                            // `0.a` selects from 0 in Nix, but Spindle's lexer
+                            // (rnix) reads `0.` as a float (a known difference).
+                            let number = matches!(&kid.node, Node::Atom(a)
+                                if a.starts_with(|c: char| c.is_ascii_digit() || c == '.'));
+                            if number && chars.peek() == Some(&'.') {
+                                out.push('(');
+                                kid.render(out);
+                                out.push(')');
+                            } else {
+                                kid.render_operand(out);
+                            }
+                        }
+                        _ => out.push(c),
+                    }
+                }
+            }
+            Node::List(items) => {
+                out.push('[');
+                for item in items {
+                    out.push(' ');
+                    item.render_operand(out);
+                }
+                out.push_str(" ]");
+            }
+            Node::Attrs { rec, entries } => {
+                if *rec {
+                    out.push_str("rec ");
+                }
+                out.push('{');
+                for entry in entries {
+                    out.push(' ');
+                    match entry {
+                        Entry::Bind(key, value) => {
+                            out.push_str(key);
+                            out.push_str(" = ");
+                            value.render(out);
+                        }
+                        Entry::Dynamic(key, value) => {
+                            out.push_str("${");
+                            key.render(out);
+                            out.push_str("} = ");
+                            value.render(out);
+                        }
+                        Entry::Inherit(names) => {
+                            out.push_str("inherit");
+                            for n in names {
+                                out.push(' ');
+                                out.push_str(n);
+                            }
+                        }
+                        Entry::InheritFrom(from, names) => {
+                            out.push_str("inherit (");
+                            from.render(out);
+                            out.push(')');
+                            for n in names {
+                                out.push(' ');
+                                out.push_str(n);
+                            }
+                        }
+                    }
+                    out.push(';');
+                }
+                out.push_str(" }");
+            }
+            Node::Str { indented, parts } => {
+                out.push_str(if *indented { "''" } else { "\"" });
+                for part in parts {
+                    match part {
+                        Part::Lit(s) => out.push_str(s),
+                        Part::Interp(e) => {
+                            out.push_str("${");
+                            e.render(out);
+                            out.push('}');
+                        }
+                    }
+                }
+                out.push_str(if *indented { "''" } else { "\"" });
+            }
+        }
+    }
+
+    fn render_operand(&self, out: &mut String) {
+        if let Node::Tpl(..) = self.node {
+            out.push('(');
+            self.render(out);
+            out.push(')');
+        } else {
+            self.render(out);
+        }
+    }
+
+    fn size(&self) -> usize {
+        1 + self.kids().iter().map(|k| k.size()).sum::<usize>()
+    }
+
+    /// The direct subexpressions.
+    fn kids(&self) -> Vec<&Expr> {
+        let mut out = Vec::new();
+        match &self.node {
+            Node::Atom(_) => {}
+            Node::Tpl(_, kids) | Node::List(kids) => out.extend(kids),
+            Node::Attrs { entries, .. } => {
+                for entry in entries {
+                    match entry {
+                        Entry::Bind(_, v) => out.push(v),
+                        Entry::Dynamic(k, v) => {
+                            out.push(k);
+                            out.push(v);
+                        }
+                        Entry::Inherit(_) => {}
+                        Entry::InheritFrom(e, _) => out.push(e),
+                    }
+                }
+            }
+            Node::Str { parts, .. } => {
+                for part in parts {
+                    if let Part::Interp(e) = part {
+                        out.push(e);
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    fn kids_mut(&mut self) -> Vec<&mut Expr> {
+        let mut out = Vec::new();
+        match &mut self.node {
+            Node::Atom(_) => {}
+            Node::Tpl(_, kids) | Node::List(kids) => out.extend(kids),
+            Node::Attrs { entries, .. } => {
+                for entry in entries {
+                    match entry {
+                        Entry::Bind(_, v) => out.push(v),
+                        Entry::Dynamic(k, v) => {
+                            out.push(k);
+                            out.push(v);
+                        }
+                        Entry::Inherit(_) => {}
+                        Entry::InheritFrom(e, _) => out.push(e),
+                    }
+                }
+            }
+            Node::Str { parts, .. } => {
+                for part in parts {
+                    if let Part::Interp(e) = part {
+                        out.push(e);
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Copies of this node with one list item, binding or string part left out.
+    fn removals(&self) -> Vec<Expr> {
+        let n = match &self.node {
+            Node::List(items) => items.len(),
+            Node::Attrs { entries, .. } => entries.len(),
+            Node::Str { parts, .. } => parts.len(),
+            _ => 0,
+        };
+        (0..n)
+            .map(|i| {
+                let mut e = self.clone();
+                match &mut e.node {
+                    Node::List(items) => {
+                        items.remove(i);
+                    }
+                    Node::Attrs { entries, .. } => {
+                        entries.remove(i);
+                    }
+                    Node::Str { parts, .. } => {
+                        parts.remove(i);
+                    }
+                    _ => unreachable!(),
+                }
+                e
+            })
+            .collect()
+    }
+}
+
+impl fmt::Debug for Expr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.source())
+    }
+}
+
+/// The simplest expression of a type.
+fn minimal(ty: &Ty) -> Expr {
+    match ty {
+        Int => atom(Int, "0"),
+        Float => atom(Float, "0.0"),
+        Bool => atom(Bool, "false"),
+        Str => atom(Str, "\"\""),
+        Null => atom(Null, "null"),
+        Ty::List(_) => atom(ty.clone(), "[ ]"),
+        Ty::Attrs(_) => atom(ty.clone(), "{ }"),
+        Ty::Fn(_, b) => tpl(ty.clone(), "_: #0", vec![minimal(b)]),
+    }
+}
+
+/// Smaller variants of `e`, the most promising first: the simplest value of
+/// its type, a subexpression of the same type in its place, one item fewer,
+/// then the same for each subexpression in place.
+fn shrink_candidates(e: &Expr) -> Vec<Expr> {
+    let mut out = Vec::new();
+    let min = minimal(&e.ty);
+    if min.source() != e.source() {
+        out.push(min);
+    }
+    let mut same_type = Vec::new();
+    collect_of_type(e, &e.ty, &mut same_type);
+    same_type.sort_by_key(|d| std::cmp::Reverse(d.size()));
+    out.extend(same_type.into_iter().take(16));
+    out.extend(e.removals());
+    let n = e.kids().len();
+    for i in 0..n {
+        let kid = e.kids()[i].clone();
+        for candidate in shrink_candidates(&kid) {
+            let mut copy = e.clone();
+            *copy.kids_mut()[i] = candidate;
+            out.push(copy);
+        }
+    }
+    out
+}
+
+fn collect_of_type(e: &Expr, ty: &Ty, out: &mut Vec<Expr>) {
+    for kid in e.kids() {
+        if kid.ty == *ty {
+            out.push(kid.clone());
+        }
+        collect_of_type(kid, ty, out);
+    }
+}
+
+/// Proptest's view of one generated expression: shrinking walks the
+/// candidates of the smallest failing expression found so far.
+struct ExprTree {
+    /// The last expression known to fail.
+    best: Expr,
+    candidates: Vec<Expr>,
+    next: usize,
+    /// The candidate under test, if any (otherwise `best` is).
+    trying: Option<Expr>,
+    started: bool,
+}
+
+impl ExprTree {
+    fn new(e: Expr) -> ExprTree {
+        ExprTree {
+            best: e,
+            candidates: Vec::new(),
+            next: 0,
+            trying: None,
+            started: false,
+        }
+    }
+
+    fn advance(&mut self) -> bool {
+        if self.next < self.candidates.len() {
+            self.trying = Some(self.candidates[self.next].clone());
+            self.next += 1;
+            true
+        } else {
+            self.trying = None;
+            false
+        }
+    }
+}
+
+impl ValueTree for ExprTree {
+    type Value = Expr;
+
+    fn current(&self) -> Expr {
+        self.trying.clone().unwrap_or_else(|| self.best.clone())
+    }
+
+    // Called when `current()` failed: it becomes the new best.
+    fn simplify(&mut self) -> bool {
+        if let Some(failing) = self.trying.take() {
+            self.best = failing;
+            self.started = false;
+        }
+        if !self.started {
+            self.candidates = shrink_candidates(&self.best);
+            self.next = 0;
+            self.started = true;
+        }
+        self.advance()
+    }
+
+    // Called when `current()` passed: try the next candidate instead.
+    fn complicate(&mut self) -> bool {
+        self.trying = None;
+        self.advance()
+    }
+}
+
+#[derive(Debug, Clone)]
+struct ExprStrategy {
+    depth: u32,
+}
+
+impl Strategy for ExprStrategy {
+    type Tree = ExprTree;
+    type Value = Expr;
+
+    fn new_tree(&self, runner: &mut TestRunner) -> NewTree<Self> {
+        let rng = runner.rng();
+        let unicode = rng.random_bool(0.5);
+        let mut g = Gen {
+            rng,
+            env: Vec::new(),
+            unicode,
+        };
+        let ty = g.data_type(2);
+        // not a bare literal at the top
+        let e = loop {
+            let e = g.expr(&ty, self.depth);
+            if !matches!(e.node, Node::Atom(_)) || self.depth == 0 {
+                break e;
+            }
+        };
+        Ok(ExprTree::new(e))
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The generator
+
+/// Attribute names, some of which need quoting (upper case sorts first).
+const KEYS: &[&str] = &[
+    "a", "b", "c", "d", "x y", "1", "", "a-b", "_z", "é", "Z", "a1",
+];
+
+/// Pieces of double-quoted string literals, as source.
+const STR_FRAGS: &[&str] = &[
+    "a", "b", "c", "ab", "x", " ", "1", "2", ".", "-", ",", "\\n", "\\t", "\\r", "\\\\", "\\\"",
+    "\\${", "$", "é", "\\q", "'", "{", "}", "€", "ab.c", "1.2", "A",
+];
+
+/// Pieces of indented string literals, as source.
+const ISTR_FRAGS: &[&str] = &[
+    "a", "b", " ", "  ", "\n", "\n  ", "\n    ", "\n\n", "''$", "'''", "''\\n", "''\\t", "$", "\t",
+    "x", "\"", "\\", "é", "{",
+];
+
+/// Regular expressions for `match` and `split`, as Nix source.
+const REGEXES: &[&str] = &[
+    r#""a""#,
+    r#""a*""#,
+    r#""(a)(b)?""#,
+    r#""([a-c]+)""#,
+    r#"".*""#,
+    r#""[^b]""#,
+    r#""(a|b)c""#,
+    r#""x?""#,
+    r#""""#,
+    r#""(.)(.)""#,
+    r#""a.""#,
+    r#""[[:digit:]]+""#,
+    r#""([[:alpha:]]*)([0-9])""#,
+    r#""\\.""#,
+    r#""(a*)*""#,
+    r#""^a""#,
+    r#""b$""#,
+    r#""(a)|b""#,
+    r#""[[:space:]]+""#,
+    r#""(""#,
+    r#"".*(b).*""#,
+    r#""([^.]*)\\.(.*)""#,
+];
+
+/// Version strings for `compareVersions`, `splitVersion` and `parseDrvName`.
+const VERSIONS: &[&str] = &[
+    "1.2.3",
+    "1.2",
+    "1.2pre1",
+    "2.0a",
+    "1.10",
+    "1.9",
+    "",
+    "1.2.3.4",
+    "0",
+    "pre",
+    "1-2",
+    "1..2",
+    "1.2.3a",
+    "10",
+    "2.0pre",
+    "2.0b",
+    "foo-1.2",
+    "foo-bar-2.0pre3",
+    "a-b-c",
+    "1.2-rc1",
+];
+
+/// JSON texts for `fromJSON`.
+const JSONS: &[&str] = &[
+    r#"[1, 2.5, "a\u0041", true, null, {"a": []}]"#,
+    r#"{"b":1,"a":{"c":[1.5e3, -0.0, 1E-2]}}"#,
+    r#""\ud83d\ude00""#,
+    r#""\n\t\"\\\/""#,
+    r#"100000000000000000000"#,
+    r#"-9223372036854775808"#,
+    r#"9223372036854775807"#,
+    r#"1.0"#,
+    r#"0.1"#,
+    r#"[]"#,
+    r#"{}"#,
+    r#""é""#,
+    r#"[1,]"#,
+    r#"tru"#,
+    r#"{"a":1,"a":2}"#,
+    r#" [ 1 , [ 2 ] ] "#,
+    r#"-5"#,
+    r#"1e2"#,
+    r#"12345.678"#,
+    r#""""#,
+];
+
+/// Float literals, as source.
+const FLOATS: &[&str] = &[
+    "0.5", "1.5", "2.0", "0.25", "0.1", "3.75", "10.0", "1.0e3", "2.5e-2", "0.0", "100.5",
+    "1.0e-3", "7.0", "0.3", ".5", "1.", "2.5E1", "(-1.5)", "(-0.25)", "123.456",
+];
+
+/// Whether values of this type may hold attribute sets.
+fn has_attrs(ty: &Ty) -> bool {
+    match ty {
+        Ty::Attrs(_) => true,
+        Ty::List(t) => has_attrs(t),
+        _ => false,
+    }
+}
+
+fn is_ident(s: &str) -> bool {
+    let mut chars = s.chars();
+    let first_ok = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_');
+    first_ok
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '\'' | '-'))
+        && !matches!(
+            s,
+            "if" | "then" | "else" | "assert" | "with" | "let" | "in" | "rec" | "inherit" | "or"
+        )
+}
+
+fn quote(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '$' => out.push_str("\\$"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// An attribute name as it is written in a binding or a selection.
+fn key_src(key: &str) -> String {
+    if is_ident(key) {
+        key.to_string()
+    } else {
+        quote(key)
+    }
+}
+
+struct Gen<'r> {
+    rng: &'r mut TestRng,
+    /// Variables in scope, innermost last.
+    env: Vec<(Rc<str>, Ty)>,
+    /// Whether strings may hold characters beyond ASCII. Spindle's strings
+    /// are UTF-8 text, Nix's are bytes: where an operation cuts a character
+    /// in two (`substring`, `replaceStrings` with an empty pattern, a regex
+    /// matching single bytes), Spindle puts U+FFFD in place of the pieces. So
+    /// an expression either has such characters or those operations, not both.
+    unicode: bool,
+}
+
+impl Gen<'_> {
+    fn below(&mut self, n: usize) -> usize {
+        self.rng.random_range(0..n)
+    }
+
+    fn chance(&mut self, p: f64) -> bool {
+        self.rng.random_bool(p)
+    }
+
+    fn pick<'a, T>(&mut self, xs: &'a [T]) -> &'a T {
+        &xs[self.below(xs.len())]
+    }
+
+    fn pick_str(&mut self, xs: &[&'static str]) -> &'static str {
+        xs[self.below(xs.len())]
+    }
+
+    /// An index into `weights`, chosen in proportion.
+    fn weighted(&mut self, weights: &[u32]) -> usize {
+        let total: u32 = weights.iter().sum();
+        let mut r = self.rng.random_range(0..total);
+        for (i, w) in weights.iter().enumerate() {
+            if r < *w {
+                return i;
+            }
+            r -= w;
+        }
+        unreachable!()
+    }
+
+    /// A variable name not bound in the current scope.
+    fn fresh(&self) -> Rc<str> {
+        format!("v{}", self.env.len()).into()
+    }
+
+    fn bind(&mut self, name: &Rc<str>, ty: &Ty) {
+        self.env.push((name.clone(), ty.clone()));
+    }
+
+    fn unbind(&mut self, n: usize) {
+        let len = self.env.len();
+        self.env.truncate(len - n);
+    }
+
+    /// Variables of type `ty` that are not shadowed.
+    fn vars_of(&self, ty: &Ty) -> Vec<Rc<str>> {
+        let mut seen: Vec<&str> = Vec::new();
+        let mut out = Vec::new();
+        for (name, t) in self.env.iter().rev() {
+            if seen.contains(&&**name) {
+                continue;
+            }
+            seen.push(name);
+            if t == ty {
+                out.push(name.clone());
+            }
+        }
+        out
+    }
+
+    /// A random type of data (no functions), nested at most `depth` deep.
+    fn data_type(&mut self, depth: u32) -> Ty {
+        let nested = if depth == 0 { 0 } else { 1 };
+        match self.weighted(&[30, 8, 14, 26, 3, 12 * nested, 8 * nested]) {
+            0 => Int,
+            1 => Float,
+            2 => Bool,
+            3 => Str,
+            4 => Null,
+            5 => list(self.data_type(depth - 1)),
+            _ => attrs(self.data_type(depth - 1)),
+        }
+    }
+
+    fn int_lit(&mut self) -> Expr {
+        let n: i64 = match self.weighted(&[60, 25, 15]) {
+            0 => self.rng.random_range(0..=5),
+            1 => self.rng.random_range(-5..=20),
+            _ => self.rng.random_range(-1000..=1000),
+        };
+        if n < 0 {
+            atom(Int, format!("({n})"))
+        } else {
+            atom(Int, n.to_string())
+        }
+    }
+
+    /// An index or a count: mostly 0 to 2.
+    fn small_int(&mut self) -> Expr {
+        let n = self.weighted(&[6, 4, 3, 1, 1]);
+        atom(Int, n.to_string())
+    }
+
+    fn str_lit(&mut self) -> Expr {
+        let k = self.key();
+        atom(Str, quote(k))
+    }
+
+    fn key(&mut self) -> &'static str {
+        self.ascii_unless_unicode(KEYS)
+    }
+
+    /// One of `xs`, only ASCII ones unless the expression may hold more.
+    fn ascii_unless_unicode(&mut self, xs: &[&'static str]) -> &'static str {
+        loop {
+            let x = self.pick_str(xs);
+            // (a JSON `\u` escape may stand for more than ASCII too)
+            if self.unicode || (x.is_ascii() && !x.contains("\\u")) {
+                return x;
+            }
+        }
+    }
+
+    /// A string naming an attribute: mostly a literal key, sometimes computed.
+    fn key_expr(&mut self, d: u32) -> Expr {
+        if self.chance(0.85) {
+            self.str_lit()
+        } else {
+            self.expr(&Str, d)
+        }
+    }
+
+    fn keys_list(&mut self) -> Expr {
+        let n = self.below(3);
+        let items = (0..n).map(|_| self.str_lit()).collect();
+        Expr {
+            ty: list(Str),
+            node: Node::List(items),
+        }
+    }
+
+    fn regex(&mut self) -> Expr {
+        atom(Str, *self.pick(REGEXES))
+    }
+
+    fn version(&mut self) -> Expr {
+        if self.chance(0.9) {
+            atom(Str, quote(self.pick_str(VERSIONS)))
+        } else {
+            self.str_lit()
+        }
+    }
+
+    /// A literal of type `ty`, or a variable of that type.
+    fn leaf(&mut self, ty: &Ty) -> Expr {
+        let vars = self.vars_of(ty);
+        if !vars.is_empty() && self.chance(0.5) {
+            let v = self.pick(&vars).clone();
+            return atom(ty.clone(), v);
+        }
+        self.literal(ty, 0)
+    }
+
+    fn literal(&mut self, ty: &Ty, d: u32) -> Expr {
+        match ty {
+            Int => self.int_lit(),
+            Float => atom(Float, *self.pick(FLOATS)),
+            Bool => atom(Bool, if self.chance(0.5) { "true" } else { "false" }),
+            Null => atom(Null, "null"),
+            Str => self.string(d),
+            Ty::List(t) => {
+                let n = self.weighted(&[2, 4, 4, 3, 1]);
+                let items = (0..n).map(|_| self.literal(t, d)).collect();
+                Expr {
+                    ty: ty.clone(),
+                    node: Node::List(items),
+                }
+            }
+            Ty::Attrs(t) => {
+                let n = self.weighted(&[2, 4, 4, 2]);
+                let entries = self
+                    .distinct_keys(n)
+                    .into_iter()
+                    .map(|k| Entry::Bind(key_src(k).into(), self.literal(t, d)))
+                    .collect();
+                Expr {
+                    ty: ty.clone(),
+                    node: Node::Attrs {
+                        rec: false,
+                        entries,
+                    },
+                }
+            }
+            Ty::Fn(a, b) => self.function(a, b, 0),
+        }
+    }
+
+    fn distinct_keys(&mut self, n: usize) -> Vec<&'static str> {
+        let mut keys: Vec<&'static str> = Vec::new();
+        while keys.len() < n {
+            let k = self.key();
+            if !keys.contains(&k) {
+                keys.push(k);
+            }
+        }
+        keys
+    }
+
+    /// A string literal, sometimes indented, sometimes with interpolations.
+    fn string(&mut self, d: u32) -> Expr {
+        let indented = self.chance(0.15);
+        let n = self.weighted(&[1, 4, 4, 3, 2]);
+        let mut parts = Vec::new();
+        for _ in 0..n {
+            if d > 0 && self.chance(0.2) {
+                parts.push(Part::Interp(self.expr(&Str, d - 1)));
+            } else {
+                let frags = if indented { ISTR_FRAGS } else { STR_FRAGS };
+                parts.push(Part::Lit(self.ascii_unless_unicode(frags).into()));
+            }
+        }
+        Expr {
+            ty: Str,
+            node: Node::Str { indented, parts },
+        }
+    }
+
+    /// An expression of type `ty`, at most `depth` levels deep.
+    fn expr(&mut self, ty: &Ty, depth: u32) -> Expr {
+        if let Ty::Fn(a, b) = ty {
+            return self.function(a, b, depth);
+        }
+        if depth == 0 {
+            return self.leaf(ty);
+        }
+        let d = depth - 1;
+        // A share of ill-typed subexpressions, to exercise errors.
+        if self.chance(0.02) {
+            let other = self.data_type(1);
+            if other != *ty {
+                return self.expr(&other, d);
+            }
+        }
+        if self.chance(if depth >= 3 { 0.15 } else { 0.3 }) {
+            return self.leaf(ty);
+        }
+        if self.chance(0.22) {
+            return self.generic(ty, d);
+        }
+        match ty {
+            Int => self.int(d),
+            Float => self.float(d),
+            Bool => self.boolean(d),
+            Str => self.str_expr(d),
+            Null => self.generic(ty, d),
+            Ty::List(t) => self.list_expr(t, d),
+            Ty::Attrs(t) => self.attrs_expr(t, d),
+            Ty::Fn(..) => unreachable!(),
+        }
+    }
+
+    /// An expression of any data type.
+    fn any(&mut self, d: u32) -> Expr {
+        if self.chance(0.08) {
+            let json = quote(self.ascii_unless_unicode(JSONS));
+            return tpl(Null, "builtins.fromJSON #0", vec![atom(Str, json)]);
+        }
+        let ty = self.data_type(2);
+        self.expr(&ty, d)
+    }
+
+    /// Productions that give any type.
+    fn generic(&mut self, ty: &Ty, d: u32) -> Expr {
+        let t = ty.clone();
+        match self.weighted(&[20, 16, 6, 8, 12, 8, 10, 8, 6, 8, 4, 6, 4, 2, 1, 1, 6, 4, 4]) {
+            0 => {
+                let c = self.expr(&Bool, d);
+                let a = self.expr(ty, d);
+                let b = self.expr(ty, d);
+                tpl(t, "if #0 then #1 else #2", vec![c, a, b])
+            }
+            1 => {
+                // let with one or two bindings, the second may use the first
+                let v = self.fresh();
+                let vt = self.data_type(1);
+                let value = self.expr(&vt, d);
+                self.bind(&v, &vt);
+                if self.chance(0.3) {
+                    let w = self.fresh();
+                    let wt = self.data_type(1);
+                    let value2 = self.expr(&wt, d);
+                    self.bind(&w, &wt);
+                    let body = self.expr(ty, d);
+                    self.unbind(2);
+                    tpl(
+                        t,
+                        format!("let {v} = #0; {w} = #1; in #2"),
+                        vec![value, value2, body],
+                    )
+                } else {
+                    let body = self.expr(ty, d);
+                    self.unbind(1);
+                    tpl(t, format!("let {v} = #0; in #1"), vec![value, body])
+                }
+            }
+            2 => {
+                // let inherit (e) a b; in body
+                let vt = self.data_type(1);
+                let from = self.expr(&attrs(vt.clone()), d);
+                let names: Vec<&str> = if self.chance(0.5) {
+                    vec!["a"]
+                } else {
+                    vec!["a", "b"]
+                };
+                for n in &names {
+                    self.bind(&Rc::from(*n), &vt);
+                }
+                let body = self.expr(ty, d);
+                self.unbind(names.len());
+                tpl(
+                    t,
+                    format!("let inherit (#0) {}; in #1", names.join(" ")),
+                    vec![from, body],
+                )
+            }
+            3 => {
+                // applying a lambda right away
+                let at = self.data_type(1);
+                let f = self.function(&at, ty, d);
+                let arg = self.expr(&at, d);
+                tpl(t, "#0 #1", vec![f, arg])
+            }
+            4 => {
+                let l = self.expr(&list(t.clone()), d);
+                tpl(t, "builtins.head #0", vec![l])
+            }
+            5 => {
+                let l = self.expr(&list(t.clone()), d);
+                let i = if self.chance(0.85) {
+                    self.small_int()
+                } else {
+                    self.expr(&Int, d)
+                };
+                tpl(t, "builtins.elemAt #0 #1", vec![l, i])
+            }
+            6 => {
+                let s = self.expr(&attrs(t.clone()), d);
+                let default = self.expr(ty, d);
+                let k = key_src(self.key());
+                tpl(t, format!("#0.{k} or #1"), vec![s, default])
+            }
+            7 => {
+                let s = self.expr(&attrs(t.clone()), d);
+                let k = self.key_expr(d);
+                if self.chance(0.6) {
+                    // make sure the attribute exists (mostly)
+                    let v = self.fresh();
+                    let default = self.expr(ty, d);
+                    tpl(
+                        t,
+                        format!(
+                            "let {v} = #0; in builtins.getAttr {v} ({{ ${{{v}}} = #2; }} // #1)"
+                        ),
+                        vec![k, s, default],
+                    )
+                } else {
+                    tpl(t, "builtins.getAttr #0 #1", vec![k, s])
+                }
+            }
+            8 => {
+                let s = self.expr(&attrs(t.clone()), d);
+                let k = key_src(self.key());
+                if self.chance(0.6) {
+                    let default = self.expr(ty, d);
+                    tpl(t, format!("({{ {k} = #1; }} // #0).{k}"), vec![s, default])
+                } else {
+                    tpl(t, format!("#0.{k}"), vec![s])
+                }
+            }
+            9 => {
+                // foldl' with an accumulator of this type
+                let et = self.data_type(1);
+                let f = self.function_arg(&t, &func(et.clone(), t.clone()), d);
+                let init = self.expr(ty, d);
+                let l = self.expr(&list(et), d);
+                tpl(t, "builtins.foldl' #0 #1 #2", vec![f, init, l])
+            }
+            10 => {
+                let a = self.any(d);
+                let b = self.expr(ty, d);
+                let op = if self.chance(0.5) { "seq" } else { "deepSeq" };
+                tpl(t, format!("builtins.{op} #0 #1"), vec![a, b])
+            }
+            11 => {
+                let v = self.fresh();
+                let tried = self.throwing(ty, d);
+                let fallback = self.expr(ty, d);
+                tpl(
+                    t,
+                    format!(
+                        "let {v} = builtins.tryEval #0; in if {v}.success then {v}.value else #1"
+                    ),
+                    vec![tried, fallback],
+                )
+            }
+            12 => {
+                let e = self.expr(ty, d);
+                tpl(t, "builtins.fromJSON (builtins.toJSON #0)", vec![e])
+            }
+            13 => {
+                let c = self.expr(&Bool, d);
+                let e = self.expr(ty, d);
+                tpl(t, "assert #0; #1", vec![c, e])
+            }
+            14 => tpl(t, "throw #0", vec![self.str_lit()]),
+            15 => tpl(t, "abort #0", vec![self.str_lit()]),
+            16 => {
+                // with: a, b and c may come from the set (or be missing)
+                let vt = self.data_type(1);
+                let s = self.expr(&attrs(vt.clone()), d);
+                for n in ["a", "b", "c"] {
+                    self.bind(&Rc::from(n), &vt);
+                }
+                let body = self.expr(ty, d);
+                self.unbind(3);
+                tpl(t, "with #0; #1", vec![s, body])
+            }
+            17 => {
+                // a path of two attributes, with a default
+                let s = self.expr(&attrs(attrs(t.clone())), d);
+                let default = self.expr(ty, d);
+                let k = key_src(self.key());
+                let j = key_src(self.key());
+                tpl(t, format!("#0.{k}.{j} or #1"), vec![s, default])
+            }
+            _ => {
+                // attrsets merged, then selected from
+                let a = self.expr(&attrs(t.clone()), d);
+                let b = self.expr(&attrs(t.clone()), d);
+                let default = self.expr(ty, d);
+                let k = key_src(self.key());
+                tpl(t, format!("(#0 // #1).{k} or #2"), vec![a, b, default])
+            }
+        }
+    }
+
+    /// An expression of type `ty` that throws or fails an assertion now and then.
+    fn throwing(&mut self, ty: &Ty, d: u32) -> Expr {
+        match self.weighted(&[3, 2, 1]) {
+            0 => self.expr(ty, d),
+            1 => {
+                let c = self.expr(&Bool, d);
+                let e = self.expr(ty, d);
+                let msg = self.str_lit();
+                tpl(ty.clone(), "if #0 then throw #1 else #2", vec![c, msg, e])
+            }
+            _ => {
+                let c = self.expr(&Bool, d);
+                let e = self.expr(ty, d);
+                tpl(ty.clone(), "assert #0; #1", vec![c, e])
+            }
+        }
+    }
+
+    /// The function argument of a builtin: now and then not a function at all.
+    /// (Not for `filter`, which Nix 2.8 requires a function of even for an
+    /// empty list, and newer Nix, like Spindle, does not.)
+    fn function_arg(&mut self, a: &Ty, b: &Ty, depth: u32) -> Expr {
+        if self.chance(0.03) {
+            let other = self.data_type(1);
+            return self.literal(&other, 0);
+        }
+        self.function(a, b, depth)
+    }
+
+    /// A function from `a` to `b`: a lambda, a pattern lambda, a builtin
+    /// (partially applied), or a set with `__functor`.
+    fn function(&mut self, a: &Ty, b: &Ty, depth: u32) -> Expr {
+        let ty = func(a.clone(), b.clone());
+        if self.chance(0.2) {
+            if let Some(e) = self.builtin_function(a, b) {
+                return e;
+            }
+        }
+        if self.chance(0.05) {
+            let f = self.function(a, b, depth);
+            return tpl(ty, "{ __functor = _: #0; }", vec![f]);
+        }
+        if let Ty::Attrs(elem) = a {
+            if self.chance(0.3) {
+                // { a, b ? default, ... }@v: body
+                let v = self.fresh();
+                let default = self.expr(elem, depth.saturating_sub(1));
+                let ellipsis = if self.chance(0.85) { ", ..." } else { "" };
+                let at = self.chance(0.3);
+                self.bind(&Rc::from("a"), elem);
+                self.bind(&Rc::from("b"), elem);
+                if at {
+                    self.bind(&v, a);
+                }
+                let body = self.expr(b, depth.saturating_sub(1));
+                self.unbind(if at { 3 } else { 2 });
+                let pattern = if at { format!("@{v}") } else { String::new() };
+                return tpl(
+                    ty,
+                    format!("{{ a, b ? #0{ellipsis} }}{pattern}: #1"),
+                    vec![default, body],
+                );
+            }
+        }
+        let v = self.fresh();
+        self.bind(&v, a);
+        let body = self.expr(b, depth.saturating_sub(1));
+        self.unbind(1);
+        tpl(ty, format!("{v}: #0"), vec![body])
+    }
+
+    fn builtin_function(&mut self, a: &Ty, b: &Ty) -> Option<Expr> {
+        let ty = func(a.clone(), b.clone());
+        let f = |s: &str| Some(atom(ty.clone(), s.to_string()));
+        match (a, b) {
+            (Int, Int) => {
+                let op = *self.pick(&["add", "sub", "mul", "bitAnd", "bitOr", "bitXor"]);
+                let n = self.int_lit();
+                Some(tpl(ty, format!("builtins.{op} #0"), vec![n]))
+            }
+            (Int, Ty::Fn(b1, c)) if **b1 == Int && **c == Int => f(self.pick_str(&[
+                "builtins.add",
+                "builtins.sub",
+                "builtins.mul",
+                "builtins.bitOr",
+            ])),
+            (Int | Float | Bool | Null | Str, Str) => f("builtins.toString"),
+            (Str, Int) => f("builtins.stringLength"),
+            (Ty::List(_), Int) => f("builtins.length"),
+            (Ty::Attrs(_), Ty::List(t)) if **t == Str => f("builtins.attrNames"),
+            (Ty::Attrs(t1), Ty::List(t2)) if t1 == t2 => f("builtins.attrValues"),
+            (Ty::List(t1), t2) if **t1 == *t2 => f("builtins.head"),
+            (Ty::List(t1), Ty::List(t2)) if t1 == t2 => {
+                if matches!(**t1, Int | Float | Str) && self.chance(0.5) {
+                    // a template, to be put in parentheses
+                    Some(tpl(ty, "builtins.sort builtins.lessThan", vec![]))
+                } else {
+                    f("builtins.tail")
+                }
+            }
+            (_, Bool) => {
+                let p = *self.pick(&[
+                    "isInt",
+                    "isString",
+                    "isBool",
+                    "isList",
+                    "isAttrs",
+                    "isFloat",
+                    "isNull",
+                    "isFunction",
+                ]);
+                f(&format!("builtins.{p}"))
+            }
+            (_, Str) => f(if self.chance(0.5) {
+                "builtins.typeOf"
+            } else {
+                "builtins.toJSON"
+            }),
+            (Str, Ty::List(t)) if **t == Str => f("builtins.splitVersion"),
+            (Ty::Attrs(t1), Ty::Attrs(t2)) if t1 == t2 => {
+                let keys = self.keys_list();
+                Some(tpl(ty, "s: builtins.removeAttrs s #0", vec![keys]))
+            }
+            _ => None,
+        }
+    }
+
+    fn int(&mut self, d: u32) -> Expr {
+        let ii = |g: &mut Self, tplt: &str| {
+            let a = g.expr(&Int, d);
+            let b = g.expr(&Int, d);
+            tpl(Int, tplt, vec![a, b])
+        };
+        match self.weighted(&[10, 6, 6, 3, 3, 4, 4, 4, 3, 2, 2, 3, 2, 2]) {
+            0 => ii(self, "#0 + #1"),
+            1 => ii(self, "#0 - #1"),
+            2 => ii(self, "#0 * #1"),
+            3 => ii(self, "#0 / #1"),
+            4 => {
+                let a = self.expr(&Int, d);
+                tpl(Int, "-#0", vec![a])
+            }
+            5 => {
+                let op = *self.pick(&["add", "sub", "mul", "div"]);
+                ii(self, &format!("builtins.{op} #0 #1"))
+            }
+            6 => {
+                let et = self.data_type(1);
+                let l = self.expr(&list(et), d);
+                tpl(Int, "builtins.length #0", vec![l])
+            }
+            7 => {
+                let s = self.expr(&Str, d);
+                tpl(Int, "builtins.stringLength #0", vec![s])
+            }
+            8 => {
+                let op = *self.pick(&["bitAnd", "bitOr", "bitXor"]);
+                ii(self, &format!("builtins.{op} #0 #1"))
+            }
+            9 => {
+                let op = *self.pick(&["ceil", "floor"]);
+                let x = self.expr(&Float, d);
+                tpl(Int, format!("builtins.{op} #0"), vec![x])
+            }
+            10 => {
+                let a = self.version();
+                let b = self.version();
+                tpl(Int, "builtins.compareVersions #0 #1", vec![a, b])
+            }
+            11 => {
+                let et = self.data_type(1);
+                let s = self.expr(&attrs(et), d);
+                tpl(Int, "builtins.length (builtins.attrNames #0)", vec![s])
+            }
+            12 => {
+                let l = self.expr(&list(Int), d);
+                tpl(Int, "builtins.foldl' builtins.add 0 #0", vec![l])
+            }
+            _ => {
+                let a = self.expr(&Int, d);
+                let b = self.expr(&Int, d);
+                tpl(Int, "if #0 < #1 then #0 else #1", vec![a, b])
+            }
+        }
+    }
+
+    /// A number: an integer or a float.
+    fn number(&mut self, d: u32) -> Expr {
+        if self.chance(0.6) {
+            self.expr(&Float, d)
+        } else {
+            self.expr(&Int, d)
+        }
+    }
+
+    fn float(&mut self, d: u32) -> Expr {
+        match self.weighted(&[6, 4, 5, 4, 3, 3, 2, 2]) {
+            0 => {
+                let a = self.expr(&Float, d);
+                let b = self.number(d);
+                tpl(Float, "#0 + #1", vec![a, b])
+            }
+            1 => {
+                let a = self.number(d);
+                let b = self.expr(&Float, d);
+                tpl(Float, "#0 - #1", vec![a, b])
+            }
+            2 => {
+                let a = self.expr(&Float, d);
+                let b = self.number(d);
+                tpl(Float, "#0 * #1", vec![a, b])
+            }
+            3 => {
+                let a = self.number(d);
+                let b = self.expr(&Float, d);
+                tpl(Float, "#0 / #1", vec![a, b])
+            }
+            4 => {
+                let a = self.expr(&Float, d);
+                tpl(Float, "-#0", vec![a])
+            }
+            5 => {
+                let op = *self.pick(&["add", "sub", "mul", "div"]);
+                let a = self.expr(&Float, d);
+                let b = self.number(d);
+                tpl(Float, format!("builtins.{op} #0 #1"), vec![a, b])
+            }
+            6 => {
+                let a = self.expr(&Int, d);
+                tpl(Float, "#0 * 1.0", vec![a])
+            }
+            _ => {
+                // far from 1, for printing (and infinities, NaN, underflow)
+                let a = self.expr(&Float, d);
+                let scale = self.pick_str(&["1.0e15", "1.0e-7", "3.0e10", "1.0e300", "1.0e-300"]);
+                tpl(Float, format!("#0 * {scale}"), vec![a])
+            }
+        }
+    }
+
+    /// Two operands that `<` may compare (sometimes not).
+    fn comparable(&mut self, d: u32) -> (Expr, Expr) {
+        let (ta, tb) = match self.weighted(&[6, 3, 5, 3, 2, 1, 1]) {
+            0 => (Int, Int),
+            1 => (Float, Float),
+            2 => (Str, Str),
+            3 => (Int, Float),
+            4 => (list(Int), list(Int)),
+            5 => (list(Str), list(Str)),
+            _ => (self.data_type(1), self.data_type(1)),
+        };
+        (self.expr(&ta, d), self.expr(&tb, d))
+    }
+
+    /// `template` comparing `a` and `b` for equality. When sets may be
+    /// compared, both sides are forced completely first: given two sets of
+    /// one size but different names, Nix compares the values of equal names
+    /// until it meets different ones, walking in the order its symbols were
+    /// created, so whether an erroneous value is reached depends on that
+    /// order (and Spindle's order is its own).
+    fn compared(&mut self, a: Expr, b: Expr, template: &str) -> Expr {
+        if has_attrs(&a.ty) || has_attrs(&b.ty) {
+            let v = self.fresh();
+            let w: Rc<str> = format!("{v}x").into();
+            let compare = template.replace("#0", &v).replace("#1", &w);
+            tpl(
+                Bool,
+                format!("let {v} = #0; {w} = #1; in builtins.deepSeq [ {v} {w} ] ({compare})"),
+                vec![a, b],
+            )
+        } else {
+            tpl(Bool, template, vec![a, b])
+        }
+    }
+
+    /// Two operands for `==`: mostly of one type.
+    fn equatable(&mut self, d: u32) -> (Expr, Expr) {
+        let ta = self.data_type(2);
+        let tb = match self.weighted(&[8, 1, 1]) {
+            0 => ta.clone(),
+            1 if ta == Int => Float,
+            _ => self.data_type(1),
+        };
+        (self.expr(&ta, d), self.expr(&tb, d))
+    }
+
+    fn boolean(&mut self, d: u32) -> Expr {
+        let bytes = if self.unicode { 0 } else { 1 };
+        match self.weighted(&[8, 3, 8, 4, 4, 3, 3, 3, 3, 4, 3, 2 * bytes, 2, 2]) {
+            0 => {
+                let (a, b) = self.equatable(d);
+                self.compared(a, b, "#0 == #1")
+            }
+            1 => {
+                let (a, b) = self.equatable(d);
+                self.compared(a, b, "#0 != #1")
+            }
+            2 => {
+                let (a, b) = self.comparable(d);
+                let op = *self.pick(&["<", "<=", ">", ">="]);
+                tpl(Bool, format!("#0 {op} #1"), vec![a, b])
+            }
+            3 => {
+                let a = self.expr(&Bool, d);
+                let b = self.expr(&Bool, d);
+                let op = *self.pick(&["&&", "||", "->"]);
+                tpl(Bool, format!("#0 {op} #1"), vec![a, b])
+            }
+            4 => {
+                let a = self.expr(&Bool, d);
+                tpl(Bool, "!#0", vec![a])
+            }
+            5 => {
+                let et = self.data_type(1);
+                let x = self.expr(&et, d);
+                let l = self.expr(&list(et), d);
+                self.compared(x, l, "builtins.elem #0 #1")
+            }
+            6 => {
+                let et = self.data_type(1);
+                let f = self.function_arg(&et, &Bool, d);
+                let l = self.expr(&list(et), d);
+                let op = *self.pick(&["any", "all"]);
+                tpl(Bool, format!("builtins.{op} #0 #1"), vec![f, l])
+            }
+            7 => {
+                let et = self.data_type(1);
+                let s = self.expr(&attrs(et), d);
+                if self.chance(0.5) {
+                    let k = self.key_expr(d);
+                    tpl(Bool, "builtins.hasAttr #0 #1", vec![k, s])
+                } else {
+                    let k = key_src(self.key());
+                    if self.chance(0.7) {
+                        tpl(Bool, format!("#0 ? {k}"), vec![s])
+                    } else {
+                        let j = key_src(self.key());
+                        tpl(Bool, format!("#0 ? {k}.{j}"), vec![s])
+                    }
+                }
+            }
+            8 => {
+                let p = *self.pick(&[
+                    "isInt",
+                    "isString",
+                    "isBool",
+                    "isList",
+                    "isAttrs",
+                    "isFloat",
+                    "isNull",
+                    "isFunction",
+                ]);
+                let x = self.any(d);
+                tpl(Bool, format!("builtins.{p} #0"), vec![x])
+            }
+            9 => {
+                let (a, b) = self.comparable(d);
+                tpl(Bool, "builtins.lessThan #0 #1", vec![a, b])
+            }
+            10 => {
+                let et = self.data_type(1);
+                let e = self.throwing(&et, d);
+                tpl(Bool, "(builtins.tryEval #0).success", vec![e])
+            }
+            11 => {
+                let re = self.regex();
+                let s = self.expr(&Str, d);
+                tpl(Bool, "builtins.match #0 #1 == null", vec![re, s])
+            }
+            12 => {
+                let f = self.function(&Int, &Int, d);
+                tpl(Bool, "builtins.isFunction #0", vec![f])
+            }
+            _ => {
+                let (a, b) = self.equatable(d);
+                self.compared(a, b, "builtins.elem #0 [ #1 ]")
+            }
+        }
+    }
+
+    fn str_expr(&mut self, d: u32) -> Expr {
+        let bytes = if self.unicode { 0 } else { 1 };
+        match self.weighted(&[
+            8,
+            6,
+            4,
+            6,
+            3 * bytes,
+            3,
+            4 * bytes,
+            4,
+            3,
+            2,
+            2,
+            2,
+            3 * bytes,
+            2,
+            2,
+            2,
+        ]) {
+            0 => self.string(d + 1),
+            1 => {
+                let a = self.expr(&Str, d);
+                let b = self.expr(&Str, d);
+                tpl(Str, "#0 + #1", vec![a, b])
+            }
+            2 => {
+                // interpolation of something coerced to a string
+                let t = match self.weighted(&[4, 2, 1]) {
+                    0 => Str,
+                    1 => Int,
+                    _ => self.data_type(1),
+                };
+                let e = self.expr(&t, d);
+                let pre = self.ascii_unless_unicode(STR_FRAGS);
+                tpl(Str, format!("\"{pre}${{#0}}\""), vec![e])
+            }
+            3 => {
+                let t = match self.weighted(&[4, 2, 2, 2, 1, 2, 2, 1]) {
+                    0 => Int,
+                    1 => Float,
+                    2 => Bool,
+                    3 => Str,
+                    4 => Null,
+                    5 => list(Int),
+                    6 => list(Str),
+                    _ => self.data_type(2),
+                };
+                let e = self.expr(&t, d);
+                tpl(Str, "builtins.toString #0", vec![e])
+            }
+            4 => {
+                let start = if self.chance(0.8) {
+                    self.small_int()
+                } else {
+                    self.expr(&Int, d)
+                };
+                let len = if self.chance(0.8) {
+                    self.int_lit()
+                } else {
+                    self.expr(&Int, d)
+                };
+                let s = self.expr(&Str, d);
+                tpl(Str, "builtins.substring #0 #1 #2", vec![start, len, s])
+            }
+            5 => {
+                let sep = self.expr(&Str, d);
+                let l = self.expr(&list(Str), d);
+                tpl(Str, "builtins.concatStringsSep #0 #1", vec![sep, l])
+            }
+            6 => {
+                let n = self.weighted(&[1, 4, 3, 2]);
+                let mut from = Vec::new();
+                let mut to = Vec::new();
+                for _ in 0..n {
+                    from.push(if self.chance(0.7) {
+                        self.string(0)
+                    } else {
+                        self.expr(&Str, d)
+                    });
+                    to.push(self.expr(&Str, d));
+                }
+                if self.chance(0.05) {
+                    to.pop();
+                }
+                let from = Expr {
+                    ty: list(Str),
+                    node: Node::List(from),
+                };
+                let to = Expr {
+                    ty: list(Str),
+                    node: Node::List(to),
+                };
+                let s = self.expr(&Str, d);
+                // Nix 2.8 forces every replacement to a string, newer Nix
+                // (and Spindle) only those it uses: check them all first.
+                let v = self.fresh();
+                tpl(
+                    Str,
+                    format!(
+                        "let {v} = #1; in assert builtins.all builtins.isString {v}; \
+                         builtins.replaceStrings #0 {v} #2"
+                    ),
+                    vec![from, to, s],
+                )
+            }
+            7 => {
+                let x = self.any(d);
+                tpl(Str, "builtins.toJSON #0", vec![x])
+            }
+            8 => {
+                let x = if self.chance(0.1) {
+                    self.function(&Int, &Int, d)
+                } else {
+                    self.any(d)
+                };
+                tpl(Str, "builtins.typeOf #0", vec![x])
+            }
+            9 => {
+                let algo = *self.pick(&["md5", "sha1", "sha256", "sha512"]);
+                let s = self.expr(&Str, d);
+                tpl(Str, format!("builtins.hashString \"{algo}\" #0"), vec![s])
+            }
+            10 => {
+                let op = *self.pick(&["baseNameOf", "dirOf"]);
+                let s = if self.chance(0.5) {
+                    atom(
+                        Str,
+                        quote(self.pick_str(&[
+                            "a/b",
+                            "/a/b/",
+                            "a",
+                            "/",
+                            "",
+                            "a//b",
+                            "./x",
+                            "a/b/c.nix",
+                        ])),
+                    )
+                } else {
+                    self.expr(&Str, d)
+                };
+                tpl(Str, format!("builtins.{op} #0"), vec![s])
+            }
+            11 => {
+                let s = self.version();
+                let field = *self.pick(&["name", "version"]);
+                tpl(Str, format!("(builtins.parseDrvName #0).{field}"), vec![s])
+            }
+            12 => {
+                let op = *self.pick(&["match", "split"]);
+                let re = self.regex();
+                let s = self.expr(&Str, d);
+                tpl(
+                    Str,
+                    format!("builtins.toJSON (builtins.{op} #0 #1)"),
+                    vec![re, s],
+                )
+            }
+            13 => {
+                let et = self.data_type(1);
+                let s = self.expr(&attrs(et), d);
+                let sep = self.str_lit();
+                tpl(
+                    Str,
+                    "builtins.concatStringsSep #0 (builtins.attrNames #1)",
+                    vec![sep, s],
+                )
+            }
+            14 => {
+                let l = self.expr(&list(Str), d);
+                tpl(Str, "builtins.foldl' (x: y: x + y) \"\" #0", vec![l])
+            }
+            _ => {
+                let v = self.version();
+                tpl(
+                    Str,
+                    "builtins.concatStringsSep \"|\" (builtins.splitVersion #0)",
+                    vec![v],
+                )
+            }
+        }
+    }
+
+    fn list_expr(&mut self, t: &Ty, d: u32) -> Expr {
+        let ty = list(t.clone());
+        let sortable = matches!(t, Int | Float | Str);
+        let is_str = *t == Str;
+        match self.weighted(&[
+            10,
+            6,
+            3,
+            6,
+            5,
+            5,
+            4,
+            2,
+            3,
+            3,
+            2,
+            2,
+            if is_str { 4 } else { 0 },
+            if is_str { 2 } else { 0 },
+            if is_str && !self.unicode { 2 } else { 0 },
+            2,
+        ]) {
+            0 => {
+                let n = self.weighted(&[1, 3, 4, 3, 2]);
+                let items = (0..n).map(|_| self.expr(t, d)).collect();
+                Expr {
+                    ty,
+                    node: Node::List(items),
+                }
+            }
+            1 => {
+                let a = self.expr(&ty, d);
+                let b = self.expr(&ty, d);
+                tpl(ty, "#0 ++ #1", vec![a, b])
+            }
+            2 => {
+                let l = self.expr(&ty, d);
+                tpl(ty, "builtins.tail #0", vec![l])
+            }
+            3 => {
+                let et = self.data_type(1);
+                let f = self.function_arg(&et, t, d);
+                let l = self.expr(&list(et), d);
+                tpl(ty, "builtins.map #0 #1", vec![f, l])
+            }
+            4 => {
+                let f = self.function(t, &Bool, d);
+                let l = self.expr(&ty, d);
+                tpl(ty, "builtins.filter #0 #1", vec![f, l])
+            }
+            5 => {
+                let l = self.expr(&ty, d);
+                let a = self.fresh();
+                let b: Rc<str> = format!("{a}x").into();
+                if sortable && self.chance(0.6) {
+                    let cmp = match self.below(3) {
+                        0 => "builtins.lessThan".to_string(),
+                        1 => format!("{a}: {b}: {a} < {b}"),
+                        _ => format!("{a}: {b}: {a} > {b}"),
+                    };
+                    tpl(ty, format!("builtins.sort ({cmp}) #0"), vec![l])
+                } else {
+                    // by a key, so that ties show whether the sort is stable
+                    let kt = if self.chance(0.7) { Int } else { Str };
+                    let key = self.function(t, &kt, d);
+                    tpl(
+                        ty,
+                        format!("builtins.sort ({a}: {b}: #1 {a} < #1 {b}) #0"),
+                        vec![l, key],
+                    )
+                }
+            }
+            6 => {
+                let f = self.function_arg(&Int, t, d);
+                let n = if self.chance(0.9) {
+                    self.small_int()
+                } else {
+                    self.expr(&Int, d)
+                };
+                tpl(ty, "builtins.genList #0 #1", vec![f, n])
+            }
+            7 => {
+                let l = self.expr(&list(ty.clone()), d);
+                tpl(ty, "builtins.concatLists #0", vec![l])
+            }
+            8 => {
+                let et = self.data_type(1);
+                let f = self.function_arg(&et, &ty, d);
+                let l = self.expr(&list(et), d);
+                tpl(ty, "builtins.concatMap #0 #1", vec![f, l])
+            }
+            9 => {
+                let s = self.expr(&attrs(t.clone()), d);
+                tpl(ty, "builtins.attrValues #0", vec![s])
+            }
+            10 => {
+                let k = self.key_expr(d);
+                let l = self.expr(&list(attrs(t.clone())), d);
+                tpl(ty, "builtins.catAttrs #0 #1", vec![k, l])
+            }
+            11 => {
+                let f = self.function_arg(t, &Bool, d);
+                let l = self.expr(&ty, d);
+                let side = *self.pick(&["right", "wrong"]);
+                tpl(ty, format!("(builtins.partition #0 #1).{side}"), vec![f, l])
+            }
+            12 => {
+                let et = self.data_type(1);
+                let s = self.expr(&attrs(et), d);
+                tpl(ty, "builtins.attrNames #0", vec![s])
+            }
+            13 => {
+                let v = self.version();
+                tpl(ty, "builtins.splitVersion #0", vec![v])
+            }
+            14 => {
+                let re = self.regex();
+                let s = self.expr(&Str, d);
+                tpl(
+                    ty,
+                    "builtins.filter builtins.isString (builtins.split #0 #1)",
+                    vec![re, s],
+                )
+            }
+            _ => {
+                let s = self.expr(&attrs(t.clone()), d);
+                let v = self.fresh();
+                tpl(
+                    ty,
+                    format!("builtins.map ({v}: #0.${{{v}}}) (builtins.attrNames #0)"),
+                    vec![s],
+                )
+            }
+        }
+    }
+
+    /// `{ name = …; value = …; }` for `listToAttrs`.
+    fn name_value(&mut self, t: &Ty, d: u32) -> Expr {
+        let name = self.key_expr(d);
+        let value = self.expr(t, d);
+        Expr {
+            ty: attrs(Null),
+            node: Node::Attrs {
+                rec: false,
+                entries: vec![
+                    Entry::Bind("name".into(), name),
+                    Entry::Bind("value".into(), value),
+                ],
+            },
+        }
+    }
+
+    fn attrs_literal(&mut self, t: &Ty, d: u32) -> Expr {
+        let ty = attrs(t.clone());
+        let n = self.weighted(&[1, 4, 4, 3]);
+        let keys = self.distinct_keys(n);
+        let mut entries = Vec::new();
+        let nested = matches!(t, Ty::Attrs(_)) && self.chance(0.3);
+        for k in keys {
+            if nested {
+                // a.x = …; a.y = …; merged into one set
+                let Ty::Attrs(inner) = t else { unreachable!() };
+                let m = 1 + self.below(2);
+                for j in self.distinct_keys(m) {
+                    let v = self.expr(inner, d);
+                    entries.push(Entry::Bind(
+                        format!("{}.{}", key_src(k), key_src(j)).into(),
+                        v,
+                    ));
+                }
+            } else {
+                let v = self.expr(t, d);
+                entries.push(Entry::Bind(key_src(k).into(), v));
+            }
+        }
+        if self.chance(0.08) {
+            let k = self.expr(&Str, d);
+            let v = self.expr(t, d);
+            entries.push(Entry::Dynamic(k, v));
+        }
+        let vars = self.vars_of(t);
+        if !vars.is_empty() && self.chance(0.15) {
+            let v = self.pick(&vars).clone();
+            entries.push(Entry::Inherit(vec![v]));
+        }
+        if self.chance(0.05) {
+            let from = self.expr(&ty, d);
+            let k = key_src(self.key());
+            entries.push(Entry::InheritFrom(from, vec![k.into()]));
+        }
+        Expr {
+            ty,
+            node: Node::Attrs {
+                rec: false,
+                entries,
+            },
+        }
+    }
+
+    fn attrs_expr(&mut self, t: &Ty, d: u32) -> Expr {
+        let ty = attrs(t.clone());
+        let is_list = matches!(t, Ty::List(_));
+        match self.weighted(&[10, 2, 6, 4, 3, 5, 3, 3, 2, 2, if is_list { 2 } else { 0 }]) {
+            0 => self.attrs_literal(t, d),
+            1 => {
+                // rec { v = …; vx = … v …; }
+                let v = self.fresh();
+                let w: Rc<str> = format!("{v}x").into();
+                let a = self.expr(t, d);
+                self.bind(&v, t);
+                let b = self.expr(t, d);
+                self.unbind(1);
+                Expr {
+                    ty,
+                    node: Node::Attrs {
+                        rec: true,
+                        entries: vec![Entry::Bind(v, a), Entry::Bind(w, b)],
+                    },
+                }
+            }
+            2 => {
+                let a = self.expr(&ty, d);
+                let b = self.expr(&ty, d);
+                tpl(ty, "#0 // #1", vec![a, b])
+            }
+            3 => {
+                let s = self.expr(&ty, d);
+                let keys = self.keys_list();
+                tpl(ty, "builtins.removeAttrs #0 #1", vec![s, keys])
+            }
+            4 => {
+                let et = self.data_type(1);
+                let a = self.expr(&attrs(et), d);
+                let b = self.expr(&ty, d);
+                tpl(ty, "builtins.intersectAttrs #0 #1", vec![a, b])
+            }
+            5 => {
+                let et = self.data_type(1);
+                let f = self.function_arg(&Str, &func(et.clone(), t.clone()), d);
+                let s = self.expr(&attrs(et), d);
+                tpl(ty, "builtins.mapAttrs #0 #1", vec![f, s])
+            }
+            6 => {
+                let n = self.weighted(&[1, 3, 3, 2]);
+                let items = (0..n).map(|_| self.name_value(t, d)).collect();
+                let l = Expr {
+                    ty: list(attrs(Null)),
+                    node: Node::List(items),
+                };
+                tpl(ty, "builtins.listToAttrs #0", vec![l])
+            }
+            7 => {
+                let et = self.data_type(1);
+                let v = self.fresh();
+                self.bind(&v, &et);
+                let nv = self.name_value(t, d);
+                self.unbind(1);
+                let l = self.expr(&list(et), d);
+                tpl(
+                    ty,
+                    format!("builtins.listToAttrs (builtins.map ({v}: #0) #1)"),
+                    vec![nv, l],
+                )
+            }
+            8 => {
+                let et = self.data_type(1);
+                let f = self.function_arg(&Str, &func(list(et.clone()), t.clone()), d);
+                let l = self.expr(&list(attrs(et)), d);
+                tpl(ty, "builtins.zipAttrsWith #0 #1", vec![f, l])
+            }
+            9 => {
+                // let v.a = …; v.b = …; in v
+                let v = self.fresh();
+                let n = 1 + self.below(2);
+                let keys = self.distinct_keys(n);
+                let mut bindings = String::new();
+                let mut values = Vec::new();
+                for (i, k) in keys.iter().enumerate() {
+                    bindings.push_str(&format!("{v}.{} = #{i}; ", key_src(k)));
+                    values.push(self.expr(t, d));
+                }
+                tpl(ty, format!("let {bindings}in {v}"), values)
+            }
+            _ => {
+                let Ty::List(et) = t else { unreachable!() };
+                let f = self.function_arg(et, &Str, d);
+                let l = self.expr(t, d);
+                tpl(ty, "builtins.groupBy #0 #1", vec![f, l])
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Evaluating
+
+/// What an evaluator made of an expression.
+#[derive(Clone, Debug)]
+enum Outcome {
+    /// Printed as `nix-instantiate --eval --strict` prints.
+    Value(String),
+    /// Failed (the message, for the report).
+    Error(String),
+    /// Not comparable: out of the range of integers (see [`out_of_integer_range`]).
+    Overflow,
+    /// Spindle panicked: always a bug.
+    Panic(String),
+}
+
+impl Outcome {
+    fn agrees_with(&self, nix: &Outcome) -> bool {
+        match (self, nix) {
+            (Outcome::Value(a), Outcome::Value(b)) => a == b,
+            (Outcome::Error(_), Outcome::Error(_)) => true,
+            _ => false,
+        }
+    }
+
+    fn describe(&self) -> String {
+        match self {
+            Outcome::Value(v) => format!("value: {v}"),
+            Outcome::Error(e) => format!("error: {}", first_lines(e, 6)),
+            Outcome::Overflow => "out of the range of integers".to_string(),
+            Outcome::Panic(p) => format!("PANIC: {p}"),
+        }
+    }
+}
+
+fn first_lines(s: &str, n: usize) -> String {
+    let lines: Vec<&str> = s.trim().lines().take(n).collect();
+    lines.join("\n        ")
+}
+
+/// Integer overflow, or a float too large for `ceil` or `floor` to make an
+/// integer of: where Nix 2.8 wraps around (or, for the latter, converts with
+/// undefined behaviour), newer Nix and Spindle fail.
+fn out_of_integer_range(e: &spindle::Error) -> bool {
+    match e.kind() {
+        ErrorKind::IntegerOverflow(_) => true,
+        ErrorKind::Other(message) => message.contains("does not fit in an integer"),
+        _ => false,
+    }
+}
+
+fn spindle_eval(src: &str) -> Outcome {
+    let result = std::panic::catch_unwind(|| {
+        let evaluator = Evaluator::builder().build();
+        match evaluator
+            .eval_str(src)
+            .and_then(|v| evaluator.print(&v, true))
+        {
+            Ok(printed) => Outcome::Value(printed),
+            Err(e) if out_of_integer_range(&e) => Outcome::Overflow,
+            Err(e) => Outcome::Error(evaluator.render_error(&e, false)),
+        }
+    });
+    result.unwrap_or_else(|payload| {
+        let msg = payload
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_default();
+        Outcome::Panic(msg)
+    })
+}
+
+/// The reference: `nix-instantiate`.
+struct Nix {
+    program: String,
+    version: String,
+}
+
+/// Expressions per `nix-instantiate` process at most (keeps the command line short).
+const BATCH: usize = 128;
+const NIX_TIMEOUT: Duration = Duration::from_secs(120);
+
+impl Nix {
+    /// Finds a working `nix-instantiate`, or says why there is none.
+    fn find() -> Result<Nix, String> {
+        let program =
+            std::env::var("SPINDLE_DIFF_NIX").unwrap_or_else(|_| "nix-instantiate".to_string());
+        let version = Command::new(&program)
+            .arg("--version")
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|e| format!("cannot run `{program}`: {e}"))?;
+        let version = String::from_utf8_lossy(&version.stdout).trim().to_string();
+        let nix = Nix { program, version };
+        let probe = nix.run(&["1 + 1".to_string()]);
+        match probe {
+            Ok((lines, true, _)) if lines == ["2"] => Ok(nix),
+            Ok((lines, _, stderr)) => Err(format!(
+                "`{}` does not evaluate `1 + 1` to 2 (printed {lines:?}): {}",
+                nix.program,
+                stderr.trim()
+            )),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Runs one process on `exprs`: the complete lines it printed, whether it
+    /// succeeded, and its error output.
+    fn run(&self, exprs: &[String]) -> Result<(Vec<String>, bool, String), String> {
+        let mut child = Command::new(&self.program)
+            .args(["--eval", "--strict", "--readonly-mode", "-E"])
+            .args(exprs.iter().map(|e| format!("({e})")))
+            .env("NIX_PATH", "")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| format!("cannot run `{}`: {e}", self.program))?;
+        let mut stdout = child.stdout.take().expect("stdout");
+        let mut stderr = child.stderr.take().expect("stderr");
+        let out_reader = std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            let _ = stdout.read_to_end(&mut buf);
+            buf
+        });
+        let err_reader = std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            let _ = stderr.read_to_end(&mut buf);
+            buf
+        });
+        let status = match child.wait_timeout(NIX_TIMEOUT).map_err(|e| e.to_string())? {
+            Some(status) => status,
+            None => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(format!(
+                    "`{}` took more than {NIX_TIMEOUT:?} on a batch of {} expressions",
+                    self.program,
+                    exprs.len()
+                ));
+            }
+        };
+        let out = String::from_utf8_lossy(&out_reader.join().expect("stdout reader")).into_owned();
+        let err = String::from_utf8_lossy(&err_reader.join().expect("stderr reader")).into_owned();
+        // Only complete lines count: a value is printed whole or not at all.
+        let mut lines: Vec<String> = out.split('\n').map(String::from).collect();
+        lines.pop();
+        Ok((lines, status.success(), err))
+    }
+
+    /// Evaluates every expression; one process per batch, plus one per
+    /// failing expression (the batch resumes after it).
+    fn eval_all(&self, exprs: &[String]) -> Vec<Outcome> {
+        let mut outcomes = Vec::with_capacity(exprs.len());
+        let mut start = 0;
+        while start < exprs.len() {
+            let end = (start + BATCH).min(exprs.len());
+            let chunk = &exprs[start..end];
+            let (lines, ok, stderr) = self.run(chunk).unwrap_or_else(|e| panic!("{e}"));
+            if ok {
+                assert_eq!(
+                    lines.len(),
+                    chunk.len(),
+                    "`{}` printed {} lines for {} expressions",
+                    self.program,
+                    lines.len(),
+                    chunk.len()
+                );
+            } else {
+                assert!(
+                    lines.len() < chunk.len(),
+                    "`{}` failed after printing a line for every expression: {stderr}",
+                    self.program
+                );
+            }
+            let printed = lines.len();
+            outcomes.extend(lines.iter().map(|l| Outcome::Value(undo_dollar_escapes(l))));
+            if ok {
+                start = end;
+            } else {
+                outcomes.push(Outcome::Error(stderr));
+                start += printed + 1;
+            }
+        }
+        outcomes
+    }
+
+    fn eval_one(&self, expr: &str) -> Outcome {
+        self.eval_all(&[expr.to_string()]).remove(0)
+    }
+}
+
+/// Nix 2.8 prints attribute names with the escaping of its expression
+/// printer, which puts a backslash before every `$`; its string values, and
+/// newer Nix everywhere, escape `$` only before `{`. Spindle does the latter,
+/// so the former is undone here: inside quotes, `\$` not followed by `{`
+/// becomes `$`. (String values never print that way, so nothing else is
+/// touched.)
+fn undo_dollar_escapes(printed: &str) -> String {
+    let mut out = String::with_capacity(printed.len());
+    let mut in_string = false;
+    let mut chars = printed.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => {
+                in_string = !in_string;
+                out.push(c);
+            }
+            '\\' if in_string => match chars.next() {
+                Some('$') if chars.peek() != Some(&'{') => out.push('$'),
+                Some(next) => {
+                    out.push('\\');
+                    out.push(next);
+                }
+                None => out.push('\\'),
+            },
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------
+// The test
+
+fn env_number(name: &str, default: u64) -> u64 {
+    match std::env::var(name) {
+        Ok(v) => v
+            .trim()
+            .parse()
+            .unwrap_or_else(|_| panic!("{name}={v:?} is not a number")),
+        Err(_) => default,
+    }
+}
+
+fn random_seed() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or_default(),
+    );
+    h.finish()
+}
+
+fn rng_from(seed: u64) -> TestRng {
+    let mut bytes = [0u8; 32];
+    let mut x = seed;
+    for chunk in bytes.chunks_mut(8) {
+        // splitmix64, to spread the seed over the key
+        x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = x;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        chunk.copy_from_slice(&(z ^ (z >> 31)).to_le_bytes());
+    }
+    TestRng::from_seed(RngAlgorithm::ChaCha, &bytes)
+}
+
+/// Says on the real standard error (which the test harness does not
+/// capture, unlike `eprintln!`) that the comparison did not happen.
+fn skip_loudly(why: &str) {
+    use std::io::Write as _;
+    let bar = "!".repeat(78);
+    let _ = writeln!(
+        std::io::stderr(),
+        "{bar}\n\
+         !! DIFFERENTIAL TEST SKIPPED: no reference Nix evaluator, nothing was compared.\n\
+         !! {why}\n\
+         !! Install C++ Nix 2.8 (Debian: apt-get install nix-bin) to compare Spindle\n\
+         !! with nix-instantiate; SPINDLE_DIFF_REQUIRE_NIX=1 makes this a failure.\n\
+         {bar}"
+    );
+}
+
+/// Evaluates `SPINDLE_DIFF_EXPR` both ways and prints both outputs.
+fn compare_one(src: &str) {
+    let ours = spindle_eval(src);
+    eprintln!("spindle: {}", ours.describe());
+    match Nix::find() {
+        Ok(nix) => {
+            let theirs = nix.eval_one(src);
+            eprintln!("nix:     {}", theirs.describe());
+            assert!(
+                ours.agrees_with(&theirs),
+                "the evaluators disagree on {src}"
+            );
+        }
+        Err(why) => skip_loudly(&why),
+    }
+}
+
+#[test]
+fn differential() {
+    if let Ok(src) = std::env::var("SPINDLE_DIFF_EXPR") {
+        compare_one(&src);
+        return;
+    }
+    let started = Instant::now();
+    let cases = env_number("SPINDLE_DIFF_CASES", 256) as usize;
+    let depth = env_number("SPINDLE_DIFF_DEPTH", 4) as u32;
+    let seed = match std::env::var("SPINDLE_DIFF_SEED") {
+        Ok(_) => env_number("SPINDLE_DIFF_SEED", 0),
+        Err(_) => random_seed(),
+    };
+    eprintln!(
+        "differential: {cases} expressions of depth {depth}, seed {seed} \
+         (SPINDLE_DIFF_SEED={seed} SPINDLE_DIFF_CASES={cases} SPINDLE_DIFF_DEPTH={depth} to replay)"
+    );
+
+    let config = Config {
+        failure_persistence: None,
+        max_shrink_iters: 2000,
+        max_shrink_time: 60_000,
+        ..Config::default()
+    };
+    let mut runner = TestRunner::new_with_rng(config, rng_from(seed));
+    let strategy = ExprStrategy { depth };
+    let trees: Vec<ExprTree> = (0..cases)
+        .map(|_| strategy.new_tree(&mut runner).expect("generate"))
+        .collect();
+    let sources: Vec<String> = trees.iter().map(|t| t.current().source()).collect();
+    let ours: Vec<Outcome> = sources.iter().map(|s| spindle_eval(s)).collect();
+    let spindle_time = started.elapsed();
+
+    let nix = match Nix::find() {
+        Ok(nix) => nix,
+        Err(why) => {
+            if std::env::var("SPINDLE_DIFF_REQUIRE_NIX").is_ok_and(|v| v == "1") {
+                panic!("SPINDLE_DIFF_REQUIRE_NIX=1 but there is no usable nix-instantiate: {why}");
+            }
+            skip_loudly(&why);
+            let panics: Vec<String> = sources
+                .iter()
+                .zip(&ours)
+                .filter_map(|(s, o)| match o {
+                    Outcome::Panic(p) => Some(format!("{s}\n    panicked: {p}")),
+                    _ => None,
+                })
+                .collect();
+            assert!(
+                panics.is_empty(),
+                "Spindle panicked:\n{}",
+                panics.join("\n")
+            );
+            return;
+        }
+    };
+    if !nix.version.contains(" 2.8") {
+        eprintln!(
+            "warning: the reference is `{}`, not Nix 2.8; differences may be Nix's own changes",
+            nix.version
+        );
+    }
+    let nix_started = Instant::now();
+    let theirs = nix.eval_all(&sources);
+    let nix_time = nix_started.elapsed();
+
+    let (mut values, mut errors, mut overflows) = (0, 0, 0);
+    let mut differing = Vec::new();
+    let verbose = std::env::var("SPINDLE_DIFF_VERBOSE").is_ok_and(|v| v == "1");
+    for (i, (o, t)) in ours.iter().zip(&theirs).enumerate() {
+        if verbose {
+            eprintln!(
+                "[{i}] {}\n    spindle {}\n    nix     {}",
+                sources[i],
+                o.describe(),
+                t.describe()
+            );
+        }
+        match o {
+            Outcome::Overflow => overflows += 1,
+            _ if o.agrees_with(t) => {
+                if let Outcome::Value(_) = o {
+                    values += 1
+                } else {
+                    errors += 1
+                }
+            }
+            _ => differing.push(i),
+        }
+    }
+    let sizes: Vec<usize> = trees.iter().map(|t| t.current().size()).collect();
+    eprintln!(
+        "differential: {values} equal values, {errors} errors on both sides, \
+         {overflows} set aside (out of integer range), {} different; \
+         mean size {:.1} nodes; spindle {spindle_time:.2?}, nix {nix_time:.2?}",
+        differing.len(),
+        sizes.iter().sum::<usize>() as f64 / sizes.len().max(1) as f64,
+    );
+    if differing.is_empty() {
+        return;
+    }
+
+    // Shrink the first few differences, each candidate evaluated alone.
+    const SHRINK_AT_MOST: usize = 4;
+    let mut report = Vec::new();
+    let mut trees: Vec<Option<ExprTree>> = trees.into_iter().map(Some).collect();
+    for (n, &i) in differing.iter().enumerate() {
+        let original = &sources[i];
+        let mut entry = format!(
+            "#{n}: {original}\n    spindle {}\n    nix     {}",
+            ours[i].describe(),
+            theirs[i].describe()
+        );
+        if n < SHRINK_AT_MOST {
+            let tree = trees[i].take().expect("tree");
+            let result = runner.run_one(tree, |e| {
+                let src = e.source();
+                let ours = spindle_eval(&src);
+                if let Outcome::Overflow = ours {
+                    return Err(TestCaseError::reject("out of the range of integers"));
+                }
+                let theirs = nix.eval_one(&src);
+                if ours.agrees_with(&theirs) {
+                    Ok(())
+                } else {
+                    Err(TestCaseError::fail(format!(
+                        "spindle {}\n    nix     {}",
+                        ours.describe(),
+                        theirs.describe()
+                    )))
+                }
+            });
+            match result {
+                Err(proptest::test_runner::TestError::Fail(why, minimal)) => {
+                    entry.push_str(&format!("\n  shrunk to: {minimal:?}\n    {why}"));
+                }
+                Ok(_) => entry.push_str("\n  (no difference when evaluated alone)"),
+                Err(e) => entry.push_str(&format!("\n  (shrinking stopped: {e})")),
+            }
+        }
+        report.push(entry);
+    }
+    panic!(
+        "Spindle and {} differ on {} of {cases} expressions (seed {seed}):\n\n{}",
+        nix.version,
+        differing.len(),
+        report.join("\n\n")
+    );
+}

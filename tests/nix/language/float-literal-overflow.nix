@@ -1,0 +1,2 @@
+# Nix rejects a float literal that overflows (strtod reports a range error).
+1.0e400

@@ -1,0 +1,3 @@
+# Like every Nix, `any` (and foldl', all, concatMap, partition, groupBy,
+# zipAttrsWith) requires a function even when it has nothing to call it on.
+builtins.any null [ ]

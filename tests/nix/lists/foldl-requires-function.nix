@@ -1,0 +1,1 @@
+builtins.foldl' null 0 [ ]
