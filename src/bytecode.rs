@@ -110,6 +110,24 @@ pub enum Op {
     Return,
 }
 
+impl Op {
+    /// The operators [`numeric_fast`] computes on numbers.
+    pub fn is_numeric(self) -> bool {
+        matches!(
+            self,
+            Op::Add
+                | Op::Sub
+                | Op::Mul
+                | Op::Less
+                | Op::LessEq
+                | Op::Greater
+                | Op::GreaterEq
+                | Op::Eq
+                | Op::NotEq
+        )
+    }
+}
+
 /// How a dynamic (`with`) lookup finds a name: the `with` namespaces in
 /// scope, innermost first, as slots of the running frame.
 #[derive(Clone, Debug)]
@@ -179,18 +197,7 @@ impl Eager {
         let [a, b, op, Op::Return] = code.ops.as_slice() else {
             return None;
         };
-        if !matches!(
-            op,
-            Op::Add
-                | Op::Sub
-                | Op::Mul
-                | Op::Less
-                | Op::LessEq
-                | Op::Greater
-                | Op::GreaterEq
-                | Op::Eq
-                | Op::NotEq
-        ) {
+        if !op.is_numeric() {
             return None;
         }
         let operand = |op: &Op| match *op {

@@ -352,6 +352,7 @@ async fn cat_attrs(co: Co, _ctx: Rc<EvalContext>, args: Vec<Value>) -> Result<Va
 }
 
 async fn zip_attrs_with(co: Co, _ctx: Rc<EvalContext>, args: Vec<Value>) -> Result<Value> {
+    force_function(&co, args[0].clone()).await?;
     let sets = force_list(&co, args[1].clone()).await?;
     let mut grouped: HashMap<Symbol, Vec<Value>> = HashMap::new();
     for set in sets.iter() {
@@ -374,6 +375,7 @@ async fn zip_attrs_with(co: Co, _ctx: Rc<EvalContext>, args: Vec<Value>) -> Resu
 }
 
 async fn group_by(co: Co, _ctx: Rc<EvalContext>, args: Vec<Value>) -> Result<Value> {
+    force_function(&co, args[0].clone()).await?;
     let list = force_list(&co, args[1].clone()).await?;
     let mut groups: HashMap<Symbol, Vec<Value>> = HashMap::new();
     for x in list.iter() {
@@ -509,6 +511,7 @@ async fn filter(co: Co, _ctx: Rc<EvalContext>, args: Vec<Value>) -> Result<Value
 }
 
 async fn foldl_strict(co: Co, _ctx: Rc<EvalContext>, args: Vec<Value>) -> Result<Value> {
+    force_function(&co, args[0].clone()).await?;
     let list = force_list(&co, args[2].clone()).await?;
     let mut acc = args[1].clone();
     for x in list.iter() {
@@ -527,6 +530,7 @@ async fn concat_lists(co: Co, _ctx: Rc<EvalContext>, args: Vec<Value>) -> Result
 }
 
 async fn concat_map(co: Co, _ctx: Rc<EvalContext>, args: Vec<Value>) -> Result<Value> {
+    force_function(&co, args[0].clone()).await?;
     let list = force_list(&co, args[1].clone()).await?;
     let mut out = Vec::new();
     for x in list.iter() {
@@ -547,6 +551,7 @@ async fn elem(co: Co, _ctx: Rc<EvalContext>, args: Vec<Value>) -> Result<Value> 
 }
 
 async fn any(co: Co, _ctx: Rc<EvalContext>, args: Vec<Value>) -> Result<Value> {
+    force_function(&co, args[0].clone()).await?;
     let list = force_list(&co, args[1].clone()).await?;
     for x in list.iter() {
         if predicate(&co, &args[0], x).await? {
@@ -557,6 +562,7 @@ async fn any(co: Co, _ctx: Rc<EvalContext>, args: Vec<Value>) -> Result<Value> {
 }
 
 async fn all(co: Co, _ctx: Rc<EvalContext>, args: Vec<Value>) -> Result<Value> {
+    force_function(&co, args[0].clone()).await?;
     let list = force_list(&co, args[1].clone()).await?;
     for x in list.iter() {
         if !predicate(&co, &args[0], x).await? {
@@ -567,9 +573,11 @@ async fn all(co: Co, _ctx: Rc<EvalContext>, args: Vec<Value>) -> Result<Value> {
 }
 
 async fn partition(co: Co, _ctx: Rc<EvalContext>, args: Vec<Value>) -> Result<Value> {
+    force_function(&co, args[0].clone()).await?;
     let list = force_list(&co, args[1].clone()).await?;
     let (mut right, mut wrong) = (Vec::new(), Vec::new());
     for x in list.iter() {
+        force(&co, x.clone()).await?;
         if predicate(&co, &args[0], x).await? {
             right.push(x.clone());
         } else {
@@ -589,6 +597,9 @@ async fn partition(co: Co, _ctx: Rc<EvalContext>, args: Vec<Value>) -> Result<Va
 async fn sort(co: Co, _ctx: Rc<EvalContext>, args: Vec<Value>) -> Result<Value> {
     let list = force_list(&co, args[1].clone()).await?;
     let less = force_function(&co, args[0].clone()).await?;
+    for x in list.iter() {
+        force(&co, x.clone()).await?;
+    }
     let mut items: Vec<Value> = list.as_slice().to_vec();
     merge_sort(&co, &less, &mut items).await?;
     Ok(Value::List(List::from_vec(items)))

@@ -157,7 +157,8 @@ pub(crate) async fn force_string(co: &Co, v: Value) -> Result<NixString> {
 /// Forces `v` and requires a function.
 pub(crate) async fn force_function(co: &Co, v: Value) -> Result<Value> {
     let v = force(co, v).await?;
-    if v.is_function() {
+    let functor = matches!(&v, Value::Attrs(a) if a.get(crate::symbol::known::functor()).is_some());
+    if v.is_function() || functor {
         Ok(v)
     } else {
         Err(Error::type_mismatch("a function", v.type_phrase()))

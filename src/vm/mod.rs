@@ -403,16 +403,7 @@ impl Vm {
                         other => self.op_call_native(other, arg, code, ip)?,
                     }
                 }
-                Op::Add
-                | Op::Sub
-                | Op::Mul
-                | Op::Less
-                | Op::LessEq
-                | Op::Greater
-                | Op::GreaterEq
-                | Op::Eq
-                | Op::NotEq
-                    if self.numeric_in_place(op) => {}
+                op if op.is_numeric() && self.numeric_in_place(op) => {}
                 Op::Return => {
                     let value = self.pop();
                     if self.calls.len() == floor {
@@ -597,35 +588,16 @@ impl Vm {
             }
             Op::SelectOrJump(name, target) => {
                 let set = self.pop();
-                match self.select_maybe(set, name) {
-                    Ok(Some(v)) => {
-                        self.stack.push(v);
-                        Ok(())
-                    }
-                    Ok(None) => {
-                        *ip = target as usize;
-                        Ok(())
-                    }
-                    Err(e) => Err(e),
-                }
+                let found = self.select_maybe(set, name);
+                self.push_or_jump(found, ip, target)
             }
             Op::SelectDynamicOrJump(target) => {
                 let name = self.pop();
                 let set = self.pop();
-                match self
+                let found = self
                     .attr_name(name)
-                    .and_then(|name| self.select_maybe(set, name))
-                {
-                    Ok(Some(v)) => {
-                        self.stack.push(v);
-                        Ok(())
-                    }
-                    Ok(None) => {
-                        *ip = target as usize;
-                        Ok(())
-                    }
-                    Err(e) => Err(e),
-                }
+                    .and_then(|name| self.select_maybe(set, name));
+                self.push_or_jump(found, ip, target)
             }
             Op::HasAttr(name) => {
                 let set = self.pop();
@@ -681,17 +653,8 @@ impl Vm {
             Op::CheckFormals => self.check_formals(code, base),
             Op::FormalOrJump(name, target) => {
                 let arg = self.stack[base].clone();
-                match self.select_maybe(arg, name) {
-                    Ok(Some(v)) => {
-                        self.stack.push(v);
-                        Ok(())
-                    }
-                    Ok(None) => {
-                        *ip = target as usize;
-                        Ok(())
-                    }
-                    Err(e) => Err(e),
-                }
+                let found = self.select_maybe(arg, name);
+                self.push_or_jump(found, ip, target)
             }
             Op::Return
             | Op::Constant(_)
@@ -702,6 +665,20 @@ impl Vm {
             | Op::JumpIfFalse(_)
             | Op::Call => unreachable!("handled in dispatch"),
         }
+    }
+
+    /// For the `…OrJump` ops: pushes what was found, or jumps to `target`.
+    fn push_or_jump(
+        &mut self,
+        found: Result<Option<Value>>,
+        ip: &mut usize,
+        target: u32,
+    ) -> Result<()> {
+        match found? {
+            Some(v) => self.stack.push(v),
+            None => *ip = target as usize,
+        }
+        Ok(())
     }
 
     #[inline]
