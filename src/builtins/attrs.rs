@@ -237,18 +237,7 @@ fn zip_attrs_with(vm: &mut Vm, args: &[Value]) -> Result<Value> {
             grouped.entry(*k).or_default().push(v.clone());
         }
     }
-    let entries = sorted_groups(grouped)
-        .into_iter()
-        .map(|(k, values)| {
-            let thunk = Thunk::new(Deferred::Apply2 {
-                function: args[0].clone(),
-                a: Value::string(&*k.name()),
-                b: Value::list(values),
-            });
-            (k, Value::Thunk(thunk))
-        })
-        .collect();
-    Ok(Value::Attrs(Attrs::from_sorted(entries, None)))
+    Ok(zipped(&args[0], grouped))
 }
 
 /// `groupBy`: like Nix, requires a function even for an empty list.
@@ -261,15 +250,38 @@ fn group_by(vm: &mut Vm, args: &[Value]) -> Result<Value> {
         let key = name_arg(vm, &key)?;
         groups.entry(key).or_default().push(x.clone());
     }
-    let entries = sorted_groups(groups)
-        .into_iter()
-        .map(|(k, v)| (k, Value::list(v)))
-        .collect();
-    Ok(Value::Attrs(Attrs::from_sorted(entries, None)))
+    Ok(grouped_lists(groups))
 }
 
 fn sorted_groups(groups: HashMap<Symbol, Vec<Value>>) -> Vec<(Symbol, Vec<Value>)> {
     let mut groups: Vec<(Symbol, Vec<Value>)> = groups.into_iter().collect();
     groups.sort_by_key(|g| g.0);
     groups
+}
+
+/// The result of `zipAttrsWith f`: each name's values, with `f name values`
+/// left to be applied lazily. Shared with the generator VM.
+pub(crate) fn zipped(function: &Value, grouped: HashMap<Symbol, Vec<Value>>) -> Value {
+    let entries = sorted_groups(grouped)
+        .into_iter()
+        .map(|(k, values)| {
+            let thunk = Thunk::new(Deferred::Apply2 {
+                function: function.clone(),
+                a: Value::string(&*k.name()),
+                b: Value::list(values),
+            });
+            (k, Value::Thunk(thunk))
+        })
+        .collect();
+    Value::Attrs(Attrs::from_sorted(entries, None))
+}
+
+/// The result of `groupBy`: the elements of each group as a list. Shared
+/// with the generator VM.
+pub(crate) fn grouped_lists(groups: HashMap<Symbol, Vec<Value>>) -> Value {
+    let entries = sorted_groups(groups)
+        .into_iter()
+        .map(|(k, v)| (k, Value::list(v)))
+        .collect();
+    Value::Attrs(Attrs::from_sorted(entries, None))
 }

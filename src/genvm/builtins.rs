@@ -31,9 +31,7 @@ use crate::builtins::{
 use crate::context::EvalContext;
 use crate::error::{Error, Result};
 use crate::symbol::{known, Symbol};
-use crate::value::{
-    Attrs, AttrsBuilder, Builtin, Deferred, List, NixString, StringBuilder, Thunk, Value,
-};
+use crate::value::{Attrs, AttrsBuilder, Builtin, List, NixString, StringBuilder, Thunk, Value};
 use crate::vm::{prepare_import, CoercionKind, Vm};
 
 /// A builtin written as a generator.
@@ -360,18 +358,7 @@ async fn zip_attrs_with(co: Co, _ctx: Rc<EvalContext>, args: Vec<Value>) -> Resu
             grouped.entry(*k).or_default().push(v.clone());
         }
     }
-    let entries = sorted_groups(grouped)
-        .into_iter()
-        .map(|(k, values)| {
-            let thunk = Thunk::new(Deferred::Apply2 {
-                function: args[0].clone(),
-                a: Value::string(&*k.name()),
-                b: Value::list(values),
-            });
-            (k, Value::Thunk(thunk))
-        })
-        .collect();
-    Ok(Value::Attrs(Attrs::from_sorted(entries, None)))
+    Ok(crate::builtins::zipped(&args[0], grouped))
 }
 
 async fn group_by(co: Co, _ctx: Rc<EvalContext>, args: Vec<Value>) -> Result<Value> {
@@ -383,17 +370,7 @@ async fn group_by(co: Co, _ctx: Rc<EvalContext>, args: Vec<Value>) -> Result<Val
         let key = name_arg(&co, key).await?;
         groups.entry(key).or_default().push(x.clone());
     }
-    let entries = sorted_groups(groups)
-        .into_iter()
-        .map(|(k, v)| (k, Value::list(v)))
-        .collect();
-    Ok(Value::Attrs(Attrs::from_sorted(entries, None)))
-}
-
-fn sorted_groups(groups: HashMap<Symbol, Vec<Value>>) -> Vec<(Symbol, Vec<Value>)> {
-    let mut groups: Vec<(Symbol, Vec<Value>)> = groups.into_iter().collect();
-    groups.sort_by_key(|g| g.0);
-    groups
+    Ok(crate::builtins::grouped_lists(groups))
 }
 
 // ---- control ----------------------------------------------------------------------
