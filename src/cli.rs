@@ -239,8 +239,13 @@ fn read_input(evaluator: &Evaluator, args: &EvalArgs) -> Result<(String, String,
             if path.is_dir() {
                 path.push("default.nix");
             }
-            let text = std::fs::read_to_string(&path)
-                .map_err(|e| io_error(format!("opening file '{}': {e}", path.display())))?;
+            let text = std::fs::read_to_string(&path).map_err(|e| {
+                io_error(format!(
+                    "opening file '{}': {}",
+                    path.display(),
+                    spindle::context::io_message(&e)
+                ))
+            })?;
             let dir = path.parent().unwrap_or(Path::new("/")).to_path_buf();
             Ok((path.display().to_string(), text, dir))
         }
