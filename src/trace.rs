@@ -1,5 +1,6 @@
-//! Nix-level traces, read from the frame records the VM keeps on the
-//! native stack (or, for the generator VM, from its frame stack).
+//! Nix-level traces: the fiber VM adds the calls its dispatch loops had in
+//! progress as an error unwinds through them; the generator VM reads its
+//! frame stack.
 
 use std::ops::ControlFlow;
 
@@ -8,24 +9,6 @@ use crate::vm::CallFrame;
 
 /// How many innermost frames a trace shows; the rest are counted.
 const SHOWN_FRAMES: usize = 24;
-
-/// Gives `error` the trace of the calls in progress, unless it has one.
-///
-/// Catchable errors (which `tryEval` may swallow) only record the shown
-/// frames; others also count the frames left out.
-#[cold]
-#[inline(never)]
-pub fn attach(error: Error) -> Error {
-    if !error.trace().is_empty() {
-        return error;
-    }
-    let mut trace = TraceBuilder::new(&error);
-    spindle_fiber::walk_frames(|payload| match payload.downcast_ref::<CallFrame>() {
-        Some(frame) => trace.visit(frame),
-        None => ControlFlow::Continue(()),
-    });
-    trace.finish(error)
-}
 
 /// Collects the trace of an error from call frames visited innermost first.
 /// Both VMs use it, so their traces read the same.
