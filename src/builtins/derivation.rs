@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 
 use spindle_fiber::ensure_sufficient_stack;
 
+use super::json::write_json_string;
 use super::store::force_string_no_context;
 use crate::error::{Error, Result};
 use crate::store::derivation::{Derivation, FixedOutput};
@@ -435,23 +436,6 @@ fn coerce_for_builder(vm: &mut Vm, value: Value) -> Result<NixString> {
 }
 
 // ---- structured attributes ------------------------------------------------
-
-/// Appends `s` as a JSON string, escaped as Nix does.
-fn write_json_string(out: &mut String, s: &str) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-}
 
 /// Appends `value` as JSON for `__json`: paths are copied to the store and
 /// every string's context is collected.

@@ -218,7 +218,7 @@ impl JsonWriter {
 /// is escaped: quotes, backslashes and control characters (with the usual
 /// short forms for newline, carriage return and tab); everything else,
 /// including non-ASCII text, is written as it is.
-fn write_json_string(out: &mut String, s: &str) {
+pub(super) fn write_json_string(out: &mut String, s: &str) {
     out.push('"');
     for c in s.chars() {
         match c {

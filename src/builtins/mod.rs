@@ -36,7 +36,7 @@ pub use xml::to_xml_string;
 
 pub(crate) use attrs::{grouped_lists, zipped};
 pub(crate) use io::{absolute_path, corepkg_path, not_in_search_path, search_path_candidate};
-pub(crate) use strings::byte_slice;
+pub(crate) use strings::substring_of;
 
 use crate::context::Settings;
 use crate::globals::Globals;

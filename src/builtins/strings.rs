@@ -58,6 +58,12 @@ fn substring(vm: &mut Vm, args: &[Value]) -> Result<Value> {
     let start = vm.force_int(args[0].clone())?;
     let len = vm.force_int(args[1].clone())?;
     let s = vm.coerce_to_string(args[2].clone(), CoercionKind::Interpolation)?;
+    substring_of(start, len, &s)
+}
+
+/// `substring start len s` once its arguments are evaluated. Shared with the
+/// generator VM.
+pub(crate) fn substring_of(start: i64, len: i64, s: &NixString) -> Result<Value> {
     if start < 0 {
         return Err(Error::other("negative start position in 'substring'"));
     }
@@ -68,16 +74,14 @@ fn substring(vm: &mut Vm, args: &[Value]) -> Result<Value> {
     } else {
         start.saturating_add(len as usize).min(text.len())
     };
-    let piece = byte_slice(text, start, end);
-    Ok(Value::String(match s.context() {
-        Some(ctx) => NixString::with_context(piece, ctx.clone()),
-        None => NixString::new(piece),
-    }))
+    Ok(Value::String(
+        s.with_context_of(byte_slice(text, start, end)),
+    ))
 }
 
 /// A byte range of a string; a cut inside a character keeps the whole
 /// character's bytes replaced by U+FFFD, as the text must stay UTF-8.
-pub(crate) fn byte_slice(text: &str, start: usize, end: usize) -> String {
+fn byte_slice(text: &str, start: usize, end: usize) -> String {
     match text.get(start..end) {
         Some(s) => s.to_string(),
         None => String::from_utf8_lossy(&text.as_bytes()[start..end]).into_owned(),
@@ -158,10 +162,7 @@ fn replace_strings(vm: &mut Vm, args: &[Value]) -> Result<Value> {
 fn base_name_of(vm: &mut Vm, args: &[Value]) -> Result<Value> {
     let s = vm.coerce_to_string(args[0].clone(), CoercionKind::PathInterpolation)?;
     let base = crate::path::base_name_of(s.as_str()).to_string();
-    Ok(Value::String(match s.context() {
-        Some(ctx) => NixString::with_context(base, ctx.clone()),
-        None => NixString::new(base),
-    }))
+    Ok(Value::String(s.with_context_of(base)))
 }
 
 fn dir_of(vm: &mut Vm, args: &[Value]) -> Result<Value> {
@@ -172,8 +173,5 @@ fn dir_of(vm: &mut Vm, args: &[Value]) -> Result<Value> {
     if is_path {
         return Ok(Value::Path(NixString::new(dir)));
     }
-    Ok(Value::String(match s.context() {
-        Some(ctx) => NixString::with_context(dir, ctx.clone()),
-        None => NixString::new(dir),
-    }))
+    Ok(Value::String(s.with_context_of(dir)))
 }

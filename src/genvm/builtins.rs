@@ -25,9 +25,7 @@ use super::helpers::{
     name_arg, nix_eq,
 };
 use super::requests::{call, Co, GenFuture};
-use crate::builtins::{
-    absolute_path, byte_slice, corepkg_path, not_in_search_path, search_path_candidate,
-};
+use crate::builtins::{absolute_path, corepkg_path, not_in_search_path, search_path_candidate};
 use crate::context::EvalContext;
 use crate::error::{Error, Result};
 use crate::symbol::{known, Symbol};
@@ -653,26 +651,7 @@ async fn substring(co: Co, ctx: Rc<EvalContext>, args: Vec<Value>) -> Result<Val
     let start = force_int(&co, args[0].clone()).await?;
     let len = force_int(&co, args[1].clone()).await?;
     let s = coerce_to_string(&co, &ctx, args[2].clone(), CoercionKind::Interpolation).await?;
-    if start < 0 {
-        return Err(Error::other("negative start position in 'substring'"));
-    }
-    let text = s.as_str();
-    let start = (start as usize).min(text.len());
-    let end = if len < 0 {
-        text.len()
-    } else {
-        start.saturating_add(len as usize).min(text.len())
-    };
-    let piece = byte_slice(text, start, end);
-    Ok(Value::String(with_context_of(&s, piece)))
-}
-
-/// `text` with the context of `from`.
-fn with_context_of(from: &NixString, text: String) -> NixString {
-    match from.context() {
-        Some(ctx) => NixString::with_context(text, ctx.clone()),
-        None => NixString::new(text),
-    }
+    crate::builtins::substring_of(start, len, &s)
 }
 
 async fn concat_strings_sep(co: Co, ctx: Rc<EvalContext>, args: Vec<Value>) -> Result<Value> {
@@ -697,7 +676,7 @@ async fn dir_of(co: Co, ctx: Rc<EvalContext>, args: Vec<Value>) -> Result<Value>
     if is_path {
         return Ok(Value::Path(NixString::new(dir)));
     }
-    Ok(Value::String(with_context_of(&s, dir)))
+    Ok(Value::String(s.with_context_of(dir)))
 }
 
 #[cfg(test)]

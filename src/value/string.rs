@@ -96,6 +96,15 @@ impl NixString {
         self.0.context.is_some()
     }
 
+    /// `text` with this string's context: what slicing or renaming a
+    /// string makes.
+    pub fn with_context_of(&self, text: impl Into<Box<str>>) -> NixString {
+        match self.context() {
+            Some(ctx) => NixString::with_context(text, ctx.clone()),
+            None => NixString::new(text),
+        }
+    }
+
     /// The same text without context.
     pub fn without_context(&self) -> NixString {
         if self.has_context() {

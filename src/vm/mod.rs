@@ -29,7 +29,7 @@ use crate::source::Span;
 use crate::symbol::{known, Symbol};
 use crate::value::{Attrs, Begin, Closure, Deferred, List, PrimApp, Thunk, Value};
 
-/// What a frame record on the native stack says about a call, for traces.
+/// A call in progress, as traces name it.
 #[derive(Clone, Copy, Debug)]
 pub struct CallFrame {
     /// The called lambda's name, if it was bound to one.
