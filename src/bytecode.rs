@@ -126,6 +126,38 @@ impl Op {
                 | Op::NotEq
         )
     }
+
+    /// The operands an instruction forces before it does anything else
+    /// observable, as stack positions counted from the top (0 is the top),
+    /// in the order it forces them (`a > b` is `b < a`, which forces `b`
+    /// first; `a // b` checks that `a` is a set before it forces `b`).
+    pub fn forced_operands(self) -> &'static [usize] {
+        match self {
+            Op::Add
+            | Op::Sub
+            | Op::Mul
+            | Op::Div
+            | Op::Less
+            | Op::GreaterEq
+            | Op::Eq
+            | Op::NotEq => &[1, 0],
+            Op::Greater | Op::LessEq => &[0, 1],
+            Op::Concat | Op::Update | Op::Call => &[1],
+            Op::Force
+            | Op::Not
+            | Op::Negate
+            | Op::AssertBool
+            | Op::Assert(_)
+            | Op::JumpIfFalse(_)
+            | Op::Select(_)
+            | Op::SelectOrJump(..)
+            | Op::HasAttr(_)
+            | Op::SelectDynamic
+            | Op::SelectDynamicOrJump(_)
+            | Op::HasAttrDynamic => &[0],
+            _ => &[],
+        }
+    }
 }
 
 /// How a dynamic (`with`) lookup finds a name: the `with` namespaces in

@@ -15,7 +15,7 @@ use crate::globals::Globals;
 use crate::host::HostIo;
 use crate::io::{EvalIo, PureIo, StdIo};
 use crate::symbol::Symbol;
-use crate::value::{Attrs, Deferred, HostBuiltin, Thunk, Value};
+use crate::value::{Attrs, HostBuiltin, Thunk, Value};
 use crate::vm::Vm;
 
 /// Which virtual machine evaluates.
@@ -410,10 +410,7 @@ impl Evaluator {
             .ctx
             .compile_source(format!("«global {name}»"), source, &dir, None);
         match compiled {
-            Ok(code) => Value::Thunk(Thunk::new(Deferred::Code {
-                code,
-                upvalues: Box::new([]),
-            })),
+            Ok(code) => Value::Thunk(Thunk::of_code(code)),
             Err(e) => {
                 let thunk = Thunk::evaluated(Value::Null);
                 thunk.fail(e);
@@ -445,10 +442,7 @@ impl Evaluator {
     pub fn eval_source(&self, name: String, source: String, base_dir: &Path) -> Result<Value> {
         let compile_and_force = |force: &mut dyn FnMut(Value) -> Result<Value>| {
             let code = self.ctx.compile_source(name, source, base_dir, None)?;
-            force(Value::Thunk(Thunk::new(Deferred::Code {
-                code,
-                upvalues: Box::new([]),
-            })))
+            force(Value::Thunk(Thunk::of_code(code)))
         };
         match self.vm {
             VmKind::Fiber => self.with_vm(|vm| compile_and_force(&mut |v| vm.force(v))),

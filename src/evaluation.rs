@@ -35,7 +35,7 @@ use spindle_fiber::{StackStats, Task, TaskConfig};
 use crate::error::{Error, ErrorKind, Result};
 use crate::eval::{absolute, Evaluator};
 use crate::host::{ask, HostReply, HostRequest};
-use crate::value::{Deferred, Thunk, Value};
+use crate::value::{Thunk, Value};
 use crate::vm::Vm;
 
 /// The most steps the VM is handed at once. Between slices the evaluation
@@ -253,10 +253,7 @@ impl Evaluator {
         let base_dir = base_dir.to_path_buf();
         self.start_with(move |vm| {
             let code = vm.context().compile_source(name, source, &base_dir, None)?;
-            vm.force(Value::Thunk(Thunk::new(Deferred::Code {
-                code,
-                upvalues: Box::new([]),
-            })))
+            vm.force(Value::Thunk(Thunk::of_code(code)))
         })
     }
 

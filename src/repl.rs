@@ -20,7 +20,7 @@ use crate::host::{HostReply, HostRequest};
 use crate::io::StdIo;
 use crate::print::{escape_string_into, is_plain_identifier, print_value};
 use crate::symbol::Symbol;
-use crate::value::{Attrs, Deferred, Thunk, Value};
+use crate::value::{Attrs, Thunk, Value};
 use crate::vm::Vm;
 use crate::Step;
 
@@ -231,10 +231,7 @@ impl Repl {
             &self.working_dir(),
             Some(&self.scope),
         )?;
-        let value = Value::Thunk(Thunk::new(Deferred::Code {
-            code,
-            upvalues: Box::new([]),
-        }));
+        let value = Value::Thunk(Thunk::of_code(code));
         let binding = Attrs::from_sorted(vec![(Symbol::intern(name), value)], None);
         self.scope = self.scope.update(&binding);
         Ok(())
@@ -298,10 +295,7 @@ fn evaluate(vm: &mut Vm, source: String, dir: &std::path::Path, scope: &Attrs) -
     let code = vm
         .context()
         .compile_source(INPUT_NAME.to_string(), source, dir, Some(scope))?;
-    vm.force(Value::Thunk(Thunk::new(Deferred::Code {
-        code,
-        upvalues: Box::new([]),
-    })))
+    vm.force(Value::Thunk(Thunk::of_code(code)))
 }
 
 /// Calls a function whose formal arguments all have defaults with `{ }`, as

@@ -119,7 +119,7 @@ fn fuel_suspends_and_cancellation_unwinds_cleanly() {
     let evaluator = Evaluator::builder().build();
     // Never ends, and nests deeper with every step.
     let mut evaluation = evaluator
-        .start_str("let f = n: 1 + builtins.head (map (_: f (n + 1)) [ 1 ]); in f 0")
+        .start_str("let f = n: 1 + builtins.foldl' (_: _: f (n + 1)) 0 [ 1 ]; in f 0")
         .with_fuel(10_000);
     let mut reply = HostReply::Continue;
     for _ in 0..20 {

@@ -103,8 +103,7 @@ fn name_arg(vm: &mut Vm, v: &Value) -> Result<Symbol> {
 
 fn get_attr(vm: &mut Vm, args: &[Value]) -> Result<Value> {
     let name = name_arg(vm, &args[0])?;
-    let v = vm.select(args[1].clone(), name)?;
-    vm.force(v)
+    vm.select(args[1].clone(), name)
 }
 
 fn has_attr(vm: &mut Vm, args: &[Value]) -> Result<Value> {

@@ -78,12 +78,12 @@ fn try_eval(vm: &mut Vm, args: &[Value]) -> Result<Value> {
 
 fn seq(vm: &mut Vm, args: &[Value]) -> Result<Value> {
     vm.force(args[0].clone())?;
-    vm.force(args[1].clone())
+    Ok(args[1].clone())
 }
 
 fn deep_seq(vm: &mut Vm, args: &[Value]) -> Result<Value> {
     vm.deep_force(args[0].clone())?;
-    vm.force(args[1].clone())
+    Ok(args[1].clone())
 }
 
 fn trace(vm: &mut Vm, args: &[Value]) -> Result<Value> {
@@ -93,7 +93,7 @@ fn trace(vm: &mut Vm, args: &[Value]) -> Result<Value> {
         other => crate::print::print_traced(other)?,
     };
     vm.context().io.trace(&text);
-    vm.force(args[1].clone())
+    Ok(args[1].clone())
 }
 
 /// `warn msg v`: shows the message, then returns `v`. Only strings are

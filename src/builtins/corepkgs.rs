@@ -44,10 +44,7 @@ pub(crate) fn import(vm: &mut Vm, path: &Path) -> Result<Option<Value>> {
         Path::new(COREPKGS_DIR),
         None,
     )?;
-    let thunk = Value::Thunk(Thunk::new(Deferred::Code {
-        code,
-        upvalues: Box::new([]),
-    }));
+    let thunk = Value::Thunk(Thunk::of_code(code));
     ctx.cache_import(path.to_path_buf(), thunk.clone());
     vm.force(thunk).map(Some)
 }

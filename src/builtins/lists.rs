@@ -107,7 +107,7 @@ fn length(vm: &mut Vm, args: &[Value]) -> Result<Value> {
 fn head(vm: &mut Vm, args: &[Value]) -> Result<Value> {
     let list = vm.force_list(args[0].clone())?;
     match list.get(0) {
-        Some(v) => vm.force_ref(v),
+        Some(v) => Ok(v.clone()),
         None => Err(Error::other("'builtins.head' called on an empty list")),
     }
 }
@@ -124,7 +124,7 @@ fn elem_at(vm: &mut Vm, args: &[Value]) -> Result<Value> {
     let list = vm.force_list(args[0].clone())?;
     let i = vm.force_int(args[1].clone())?;
     match usize::try_from(i).ok().and_then(|i| list.get(i)) {
-        Some(v) => vm.force_ref(v),
+        Some(v) => Ok(v.clone()),
         None => Err(Error::other(format!("list index {i} is out of bounds"))),
     }
 }

@@ -118,7 +118,7 @@ impl GenVm {
                     self.stack.push(v);
                 }
                 Op::GetUpvalue(i) => {
-                    let v = frame.captures.values()[i as usize].clone();
+                    let v = frame.body.upvalues()[i as usize].clone();
                     self.stack.push(v);
                 }
                 Op::SetLocal(slot) => {
@@ -132,18 +132,19 @@ impl GenVm {
                 Op::MakeClosure(i) => {
                     let child = &code.children[i as usize];
                     let captured =
-                        capture(&self.stack, &child.captures, frame.captures.values(), base);
+                        capture(&self.stack, &child.captures, frame.body.upvalues(), base);
                     self.stack
                         .push(Value::Closure(Closure::new(child.clone(), captured)));
                 }
                 Op::MakeThunk(i) => {
                     let child = &code.children[i as usize];
                     let captured =
-                        capture(&self.stack, &child.captures, frame.captures.values(), base);
-                    self.stack.push(Value::Thunk(Thunk::new(Deferred::Code {
-                        code: child.clone(),
-                        upvalues: captured,
-                    })));
+                        capture(&self.stack, &child.captures, frame.body.upvalues(), base);
+                    self.stack
+                        .push(Value::Thunk(Thunk::new(Deferred::Code(Closure::new(
+                            child.clone(),
+                            captured,
+                        )))));
                 }
                 Op::MakeClosureDeferred(i) => {
                     let child = code.children[i as usize].clone();
@@ -151,13 +152,12 @@ impl GenVm {
                 }
                 Op::MakeThunkDeferred(i) => {
                     let child = code.children[i as usize].clone();
-                    let placeholders = vec![Value::Null; child.captures.len()].into_boxed_slice();
-                    self.stack.push(Value::Thunk(Thunk::new(Deferred::Code {
-                        code: child,
-                        upvalues: placeholders,
-                    })));
+                    self.stack
+                        .push(Value::Thunk(Thunk::new(Deferred::Code(Closure::deferred(
+                            child,
+                        )))));
                 }
-                Op::Finalise(slot) => finalise(&self.stack, frame.captures.values(), base, slot),
+                Op::Finalise(slot) => finalise(&self.stack, frame.body.upvalues(), base, slot),
                 Op::Call => {
                     let arg = self.pop();
                     let function = self.pop();
@@ -396,7 +396,7 @@ impl GenVm {
         for ns in &lookup.namespaces {
             let namespace = match *ns {
                 Capture::Local(s) => &self.stack[frame.base + s as usize],
-                Capture::Upvalue(u) => &frame.captures.values()[u as usize],
+                Capture::Upvalue(u) => &frame.body.upvalues()[u as usize],
             };
             let namespace = match namespace {
                 Value::Thunk(t) => match t.value() {

@@ -9,7 +9,7 @@ use std::rc::Rc;
 
 use super::requests::Generator;
 use crate::bytecode::Code;
-use crate::value::{Closure, Value};
+use crate::value::Closure;
 use crate::vm::CallFrame;
 
 /// One entry of the frame stack.
@@ -18,25 +18,6 @@ pub(super) enum Frame {
     Bytecode(BytecodeFrame),
     /// Rust code suspended while the VM answers its request.
     Generator(GeneratorFrame),
-}
-
-/// The captured values a running code object reads with `GetUpvalue`.
-pub(super) enum Captures {
-    /// A lambda body reads its closure's captures (kept alive by the clone).
-    Closure(Closure),
-    /// A thunk body owns the captures it took out of the thunk.
-    Owned(Box<[Value]>),
-}
-
-impl Captures {
-    /// The captured values.
-    #[inline]
-    pub(super) fn values(&self) -> &[Value] {
-        match self {
-            Captures::Closure(c) => c.upvalues(),
-            Captures::Owned(v) => v,
-        }
-    }
 }
 
 /// What happens when a suspended bytecode frame runs again.
@@ -55,8 +36,8 @@ pub(super) enum Resume {
 pub(super) struct BytecodeFrame {
     /// The code.
     pub(super) code: Rc<Code>,
-    /// Its captured values.
-    pub(super) captures: Captures,
+    /// The closure (or thunk body) whose captured values it reads.
+    pub(super) body: Closure,
     /// The next instruction.
     pub(super) ip: usize,
     /// Where its locals start on the value stack.

@@ -73,7 +73,7 @@ pub(crate) async fn force_thunk(co: &Co, thunk: Thunk) -> Result<Value> {
 
 async fn run_deferred(co: &Co, deferred: Deferred) -> Result<Value> {
     match deferred {
-        Deferred::Code { code, upvalues } => enter_code(co, code, upvalues).await,
+        Deferred::Code(body) => enter_code(co, body).await,
         Deferred::Apply { function, arg } => call(co, function, arg).await,
         Deferred::Apply2 { function, a, b } => {
             let partial = call(co, function, a).await?;

@@ -43,9 +43,8 @@ use self::builtins::{
     coerce_first_generator, deep_first_generator, route, run_shared, shared_generator, unsupported,
     Route, SharedRun,
 };
-use self::frames::{BytecodeFrame, Captures, Frame, GeneratorFrame, Resume};
+use self::frames::{BytecodeFrame, Frame, GeneratorFrame, Resume};
 use self::requests::{Co, GenFuture, Request, Response};
-use crate::bytecode::Code;
 use crate::context::EvalContext;
 use crate::error::{Error, ErrorKind, Result};
 use crate::source::Span;
@@ -219,9 +218,7 @@ impl GenVm {
 
     fn handle_request(&mut self, request: Request) -> Result<Called> {
         match request {
-            Request::EnterCode { code, upvalues } => {
-                self.code_frame(code, upvalues).map(Called::Enter)
-            }
+            Request::EnterCode(body) => self.code_frame(body).map(Called::Enter),
             Request::Call { function, arg } => self.call_value(function, arg, None),
         }
     }
@@ -360,7 +357,7 @@ impl GenVm {
         };
         Ok(Frame::Bytecode(BytecodeFrame {
             code,
-            captures: Captures::Closure(closure),
+            body: closure,
             ip: 0,
             base,
             call: Some(call),
@@ -369,13 +366,14 @@ impl GenVm {
     }
 
     /// A frame for a thunk body.
-    fn code_frame(&mut self, code: Rc<Code>, upvalues: Box<[Value]>) -> Result<Frame> {
+    fn code_frame(&mut self, body: Closure) -> Result<Frame> {
         self.check_frame_budget()?;
+        let code = body.code().clone();
         let base = self.stack.len();
         self.stack.resize(base + code.locals as usize, Value::Null);
         Ok(Frame::Bytecode(BytecodeFrame {
             code,
-            captures: Captures::Owned(upvalues),
+            body,
             ip: 0,
             base,
             call: None,

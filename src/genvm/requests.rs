@@ -15,22 +15,16 @@
 //! returns to the outer loop; the generator resumes once that frame has left
 //! its value on the value stack.
 
+use crate::error::Result;
+use crate::value::{Closure, Value};
 use std::future::Future;
 use std::pin::Pin;
-use std::rc::Rc;
-
-use crate::bytecode::Code;
-use crate::error::Result;
-use crate::value::Value;
 
 /// What a generator asks of the VM.
 pub(crate) enum Request {
-    /// Run a thunk body with these captured values; answered with the value
-    /// it returns (which may itself be a thunk). Always multi-frame.
-    EnterCode {
-        code: Rc<Code>,
-        upvalues: Box<[Value]>,
-    },
+    /// Run a thunk body (a closure taking no argument); answered with the
+    /// value it returns (which may itself be a thunk). Always multi-frame.
+    EnterCode(Closure),
     /// Apply `function` (evaluated or not) to `arg`; answered with the
     /// result, which may be a thunk. Same-frame for partial applications,
     /// errors and shared builtins that need nothing evaluated; multi-frame
@@ -51,8 +45,8 @@ pub(crate) type GenFuture = Pin<Box<dyn Future<Output = Result<Value>>>>;
 pub(crate) type Generator = genawaiter::rc::Gen<Request, Response, GenFuture>;
 
 /// Asks the VM to run a thunk body.
-pub(crate) async fn enter_code(co: &Co, code: Rc<Code>, upvalues: Box<[Value]>) -> Result<Value> {
-    co.yield_(Request::EnterCode { code, upvalues }).await
+pub(crate) async fn enter_code(co: &Co, body: Closure) -> Result<Value> {
+    co.yield_(Request::EnterCode(body)).await
 }
 
 /// Asks the VM to apply `function` to `arg`. The result may be a thunk.

@@ -72,7 +72,10 @@ impl Drop for Closure {
 }
 
 /// The Rust function behind a builtin. It receives exactly `arity` arguments,
-/// unevaluated; it forces what it needs through the VM.
+/// unevaluated; it forces what it needs through the VM. Like a lambda, it
+/// may return an unevaluated value (`head`, `elemAt`, `seq` return the
+/// element or argument as it is): whoever needs the value forces it, and
+/// the dispatch loop does so without nesting natively.
 pub type BuiltinFn = fn(&mut Vm, &[Value]) -> Result<Value>;
 
 /// A built-in function.

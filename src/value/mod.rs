@@ -17,7 +17,7 @@ pub use attrs::{Attrs, AttrsBuilder, PosTable};
 pub use function::{Builtin, BuiltinFn, Closure, HostBuiltin, HostFn, PrimApp, Primitive};
 pub use list::List;
 pub use string::{Context, ContextElem, NixString, StringBuilder};
-pub use thunk::{Begin, Deferred, Thunk, ThunkState};
+pub use thunk::{Begin, Deferred, FrameWork, Thunk, ThunkState};
 
 use crate::symbol::Symbol;
 

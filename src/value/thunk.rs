@@ -3,17 +3,14 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use super::{drop::release, Value};
+use super::{drop::release, Closure, Value};
 use crate::bytecode::Code;
 use crate::error::Error;
 
 /// The work a pending thunk will do when forced.
 pub enum Deferred {
-    /// Run compiled code with these captured values.
-    Code {
-        code: Rc<Code>,
-        upvalues: Box<[Value]>,
-    },
+    /// Run compiled code (a closure taking no argument) with its captured values.
+    Code(Closure),
     /// Apply a function to an argument (`map f xs` makes these).
     Apply { function: Value, arg: Value },
     /// Apply a function to two arguments (`mapAttrs f set` makes these).
@@ -40,6 +37,17 @@ pub enum ThunkState {
     Failed(Error),
 }
 
+/// Work the dispatch loop can run as a frame of its own, found by
+/// [`Thunk::start_frame`].
+pub enum FrameWork {
+    /// Run the code of this closure, which takes no argument.
+    Code(Closure),
+    /// Call this closure with this argument.
+    Apply(Closure, Value),
+    /// Apply the function to the first argument, then the result to the second.
+    Apply2(Value, Value, Value),
+}
+
 /// A shared, lazily evaluated value.
 #[derive(Clone)]
 pub struct Thunk(Rc<RefCell<ThunkState>>);
@@ -63,6 +71,12 @@ impl Thunk {
     /// A pending thunk.
     pub fn new(deferred: Deferred) -> Thunk {
         Thunk(Rc::new(RefCell::new(ThunkState::Pending(deferred))))
+    }
+
+    /// A pending thunk running `code`, which captures nothing (a file, a
+    /// REPL input).
+    pub fn of_code(code: Rc<Code>) -> Thunk {
+        Thunk::new(Deferred::Code(Closure::new(code, Box::new([]))))
     }
 
     /// A thunk that already holds its value.
@@ -134,6 +148,39 @@ impl Thunk {
         }
     }
 
+    /// Starts forcing a pending thunk whose work is bytecode (the code of a
+    /// thunk, or a closure or function of two arguments applied), leaving
+    /// the work in place as [`Thunk::start`] does and returning a copy of it
+    /// for the dispatch loop to run without recursing natively. Any other
+    /// thunk is left as it was.
+    pub fn start_frame(&self) -> Option<FrameWork> {
+        let mut state = self.0.try_borrow_mut().ok()?;
+        let work = match &*state {
+            ThunkState::Pending(Deferred::Code(closure)) => FrameWork::Code(closure.clone()),
+            ThunkState::Pending(Deferred::Apply {
+                function: Value::Closure(closure),
+                arg,
+            }) => FrameWork::Apply(closure.clone(), arg.clone()),
+            ThunkState::Pending(Deferred::Apply2 { function, a, b }) => {
+                FrameWork::Apply2(function.clone(), a.clone(), b.clone())
+            }
+            _ => return None,
+        };
+        if let ThunkState::Pending(d) = std::mem::replace(&mut *state, ThunkState::Blackhole) {
+            *state = ThunkState::Running(d);
+        }
+        Some(work)
+    }
+
+    /// Whether forcing the thunk would run something: it is pending.
+    #[inline]
+    pub fn is_pending(&self) -> bool {
+        matches!(
+            self.0.try_borrow().as_deref(),
+            Ok(ThunkState::Pending(d)) if !matches!(d, Deferred::Ready(_))
+        )
+    }
+
     /// The work of a thunk started with [`Thunk::start`], borrowed for as
     /// long as it runs.
     pub fn running(&self) -> Option<std::cell::Ref<'_, Deferred>> {
@@ -176,18 +223,11 @@ impl Thunk {
         *self.0.borrow_mut() = ThunkState::Pending(deferred);
     }
 
-    /// Fills captured value `index` of a pending code thunk (used to close
-    /// recursive `let` and `rec` bindings over themselves).
-    pub fn set_upvalue(&self, index: usize, value: Value) {
-        if let ThunkState::Pending(Deferred::Code { upvalues, .. }) = &mut *self.0.borrow_mut() {
-            upvalues[index] = value;
-        }
-    }
-
-    /// The code of a pending code thunk (whose captures `Finalise` fills).
-    pub fn pending_code(&self) -> Option<Rc<Code>> {
+    /// The closure of a pending code thunk (whose captures `Finalise` fills,
+    /// closing recursive `let` and `rec` bindings over themselves).
+    pub fn pending_closure(&self) -> Option<Closure> {
         match &*self.0.borrow() {
-            ThunkState::Pending(Deferred::Code { code, .. }) => Some(code.clone()),
+            ThunkState::Pending(Deferred::Code(closure)) => Some(closure.clone()),
             _ => None,
         }
     }
@@ -212,9 +252,9 @@ impl Drop for Thunk {
         if let Some(cell) = Rc::get_mut(&mut self.0) {
             match std::mem::replace(cell.get_mut(), ThunkState::Blackhole) {
                 ThunkState::Done(v) => release([v]),
-                ThunkState::Pending(Deferred::Code { upvalues, .. })
-                | ThunkState::Running(Deferred::Code { upvalues, .. }) => {
-                    release(upvalues.into_vec())
+                ThunkState::Pending(Deferred::Code(closure))
+                | ThunkState::Running(Deferred::Code(closure)) => {
+                    release([Value::Closure(closure)])
                 }
                 ThunkState::Pending(Deferred::Apply { function, arg })
                 | ThunkState::Running(Deferred::Apply { function, arg }) => {

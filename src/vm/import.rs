@@ -6,7 +6,7 @@ use std::rc::Rc;
 use super::Vm;
 use crate::error::Result;
 use crate::io::FileType;
-use crate::value::{Attrs, Deferred, Thunk, Value};
+use crate::value::{Attrs, Thunk, Value};
 
 impl Vm {
     /// Imports a file (a directory means its `default.nix`). Plain imports
@@ -35,10 +35,7 @@ pub(crate) fn prepare_import(
     let text = ctx.read_file_text(&path)?;
     let dir = path.parent().unwrap_or(Path::new("/")).to_path_buf();
     let code = ctx.compile_source(path.display().to_string(), text, &dir, scope.as_ref())?;
-    let thunk = Value::Thunk(Thunk::new(Deferred::Code {
-        code,
-        upvalues: Box::new([]),
-    }));
+    let thunk = Value::Thunk(Thunk::of_code(code));
     if scope.is_none() {
         ctx.cache_import(path, thunk.clone());
     }

@@ -27,7 +27,7 @@ use crate::context::EvalContext;
 use crate::error::{Error, ErrorKind, Result};
 use crate::source::Span;
 use crate::symbol::{known, Symbol};
-use crate::value::{Attrs, Begin, Closure, Deferred, List, PrimApp, Thunk, Value};
+use crate::value::{Attrs, Begin, Closure, Deferred, FrameWork, List, PrimApp, Thunk, Value};
 
 /// A call in progress, as traces name it.
 #[derive(Clone, Copy, Debug)]
@@ -67,8 +67,38 @@ struct SavedCall {
     closure: Option<Closure>,
     ip: usize,
     base: usize,
-    /// The call that was made, for traces.
-    frame: CallFrame,
+    /// The call that was made, for traces (`None` for a thunk's code).
+    frame: Option<CallFrame>,
+    /// What to do with the value the callee returns.
+    then: Then,
+}
+
+/// What the dispatch loop does with the value a frame returns.
+enum Then {
+    /// Push it for the caller: a call returned.
+    Push,
+    /// Store it in this thunk, whose forcing the caller's instruction asked
+    /// for, and run that instruction again: it now finds its operand
+    /// evaluated.
+    Retry(Thunk),
+    /// Store it in this thunk and return it further down: its value was the
+    /// value of the thunk the frame below was forcing.
+    Pass(Thunk),
+}
+
+/// A thunk whose work the dispatch loop runs as a frame of its own.
+struct ThunkFrame {
+    thunk: Thunk,
+    body: Closure,
+    arg: Option<Value>,
+    traced: bool,
+}
+
+/// Where the dispatch loop goes on after a forced thunk settled.
+struct Resumed {
+    closure: Option<Closure>,
+    ip: usize,
+    base: usize,
 }
 
 impl Vm {
@@ -185,7 +215,7 @@ impl Vm {
 
     fn run_deferred(&mut self, deferred: &Deferred) -> Result<Value> {
         let value = match deferred {
-            Deferred::Code { code, upvalues } => self.execute(code, upvalues, None)?,
+            Deferred::Code(body) => self.execute(body.code(), body.upvalues(), None)?,
             Deferred::Apply { function, arg } => self.call(function.clone(), arg.clone())?,
             Deferred::Apply2 { function, a, b } => {
                 let partial = self.call(function.clone(), a.clone())?;
@@ -323,8 +353,16 @@ impl Vm {
     #[cold]
     #[inline(never)]
     fn unwind_calls(&mut self, mut error: Error, floor: usize, root: Option<CallFrame>) -> Error {
-        let frames: Vec<CallFrame> = self.calls.drain(floor..).map(|c| c.frame).collect();
-        for frame in frames.iter().rev().chain(root.as_ref()) {
+        let saved: Vec<SavedCall> = self.calls.drain(floor..).collect();
+        for call in saved.iter().rev() {
+            if let Some(frame) = &call.frame {
+                crate::trace::add_call(&mut error, frame);
+            }
+            if let Then::Retry(thunk) | Then::Pass(thunk) = &call.then {
+                thunk.settle(&Err(error.clone()));
+            }
+        }
+        if let Some(frame) = &root {
             crate::trace::add_call(&mut error, frame);
         }
         error
@@ -340,10 +378,14 @@ impl Vm {
     /// A call from bytecode to a closure does not recurse natively: the
     /// caller's position is saved in `self.calls` and the loop continues in
     /// the callee, so plain Nix recursion costs heap, not native stack.
-    /// Native recursion happens where evaluation must nest: forcing a thunk,
-    /// a builtin calling back into Nix. Only the most frequent, simplest ops
-    /// are handled inline; everything else is in [`Vm::slow_op`], out of
-    /// line, to keep this function's own frame small.
+    /// Forcing a thunk whose work is bytecode works the same way: an
+    /// instruction finding such a thunk among the operands it forces saves
+    /// itself, runs the thunk's code, stores the value in the thunk and runs
+    /// again. Native recursion happens where evaluation must nest inside
+    /// Rust: a builtin calling back into Nix, forcing from inside a builtin,
+    /// walking nested data. Only the most frequent, simplest ops are handled
+    /// inline; everything else is in [`Vm::slow_op`], out of line, to keep
+    /// this function's own frame small.
     fn dispatch(
         &mut self,
         root_code: &Code,
@@ -379,29 +421,23 @@ impl Vm {
                     self.stack[base + slot as usize] = v;
                 }
                 Op::Jump(target) => ip = target as usize,
-                Op::JumpIfFalse(target) => match self.pop() {
-                    Value::Bool(true) => {}
-                    Value::Bool(false) => ip = target as usize,
-                    other => {
-                        if !self.force_bool(other).map_err(|e| at_op(e, code, ip))? {
-                            ip = target as usize;
-                        }
+                Op::JumpIfFalse(target) if matches!(self.stack.last(), Some(Value::Bool(_))) => {
+                    if let Some(Value::Bool(false)) = self.stack.pop() {
+                        ip = target as usize;
                     }
-                },
-                Op::Call => {
+                }
+                Op::Call if matches!(self.stack[self.stack.len() - 2], Value::Closure(_)) => {
                     let arg = self.pop();
-                    match self.pop() {
-                        Value::Closure(callee) => {
-                            let site = code.spans[ip - 1];
-                            let caller = current.take();
-                            self.enter_call(&callee, arg, site, caller, ip, base)
-                                .map_err(|e| e.with_span(site))?;
-                            base = self.stack.len() - callee.code().locals as usize;
-                            current = Some(callee);
-                            ip = 0;
-                        }
-                        other => self.op_call_native(other, arg, code, ip)?,
-                    }
+                    let Some(Value::Closure(callee)) = self.stack.pop() else {
+                        unreachable!("matched a closure above")
+                    };
+                    let site = code.spans[ip - 1];
+                    let caller = current.take();
+                    self.enter_call(&callee, arg, site, caller, ip, base)
+                        .map_err(|e| e.with_span(site))?;
+                    base = self.stack.len() - callee.code().locals as usize;
+                    current = Some(callee);
+                    ip = 0;
                 }
                 op if op.is_numeric() && self.numeric_in_place(op) => {}
                 Op::Return => {
@@ -411,12 +447,36 @@ impl Vm {
                     }
                     self.stack.truncate(base);
                     let caller = self.calls.pop().expect("a call is in progress");
-                    current = caller.closure;
-                    ip = caller.ip;
-                    base = caller.base;
-                    self.stack.push(value);
+                    let resumed = match caller.then {
+                        Then::Push => {
+                            self.stack.push(value);
+                            Resumed {
+                                closure: caller.closure,
+                                ip: caller.ip,
+                                base: caller.base,
+                            }
+                        }
+                        _ => self.settle_forced(caller, value)?,
+                    };
+                    current = resumed.closure;
+                    ip = resumed.ip;
+                    base = resumed.base;
                 }
                 other => {
+                    let pending = self
+                        .pending_operand(other)
+                        .map_err(|e| at_op(e, code, ip))?;
+                    if let Some(forced) = pending {
+                        let site = code.spans[ip - 1];
+                        let caller = current.take();
+                        let (body, callee_base) = self
+                            .enter_thunk(forced, Then::Retry, caller, ip - 1, base)
+                            .map_err(|e| e.with_span(site))?;
+                        current = Some(body);
+                        base = callee_base;
+                        ip = 0;
+                        continue;
+                    }
                     let upvalues = match &current {
                         Some(c) => c.upvalues(),
                         None => root_upvalues,
@@ -461,24 +521,34 @@ impl Vm {
         ip: usize,
         base: usize,
     ) -> Result<()> {
+        let code = callee.code();
+        let saved = SavedCall {
+            closure: caller,
+            ip,
+            base,
+            frame: Some(CallFrame {
+                name: code.name,
+                span: site,
+            }),
+            then: Then::Push,
+        };
+        self.push_frame(saved, code, Some(arg))
+    }
+
+    /// Saves a suspended frame and makes room for the locals of the code
+    /// that runs next, with the argument of a call in local 0.
+    fn push_frame(&mut self, saved: SavedCall, code: &Code, arg: Option<Value>) -> Result<()> {
         if self.calls.len() >= self.max_calls {
             return Err(self.call_limit_error());
         }
         self.burn_fuel()?;
-        let code = callee.code();
-        self.calls.push(SavedCall {
-            closure: caller,
-            ip,
-            base,
-            frame: CallFrame {
-                name: code.name,
-                span: site,
-            },
-        });
+        self.calls.push(saved);
         let callee_base = self.stack.len();
         self.stack
             .resize(callee_base + code.locals as usize, Value::Null);
-        self.stack[callee_base] = arg;
+        if let Some(arg) = arg {
+            self.stack[callee_base] = arg;
+        }
         Ok(())
     }
 
@@ -494,19 +564,140 @@ impl Vm {
         }
     }
 
-    /// `Op::Call` of something other than a closure: a builtin, a partial
-    /// application, a set with `__functor`.
+    /// The first operand `op` forces that is a pending thunk, started, when
+    /// its work is bytecode the loop can run as a frame of its own. Other
+    /// pending thunks are left to the instruction, which forces them
+    /// natively.
     #[inline(never)]
-    fn op_call_native(
+    fn pending_operand(&mut self, op: Op) -> Result<Option<ThunkFrame>> {
+        let top = self.stack.len() - 1;
+        for &position in op.forced_operands() {
+            if let Value::Thunk(thunk) = &self.stack[top - position] {
+                if thunk.is_pending() {
+                    let thunk = thunk.clone();
+                    return self.thunk_frame(thunk);
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    /// Starts forcing a pending thunk in a frame of the loop's own, when its
+    /// work is bytecode. Applying a function of two arguments makes the
+    /// first application natively (it only builds the function that takes
+    /// the second); a thunk whose work turns out not to be bytecode is
+    /// forced natively here and `None` returned.
+    fn thunk_frame(&mut self, thunk: Thunk) -> Result<Option<ThunkFrame>> {
+        let (body, arg, traced) = match thunk.start_frame() {
+            None => return Ok(None),
+            Some(FrameWork::Code(body)) => (body, None, false),
+            Some(FrameWork::Apply(function, arg)) => (function, Some(arg), true),
+            Some(FrameWork::Apply2(function, a, b)) => {
+                let partial = self.call(function, a).and_then(|f| self.force(f));
+                match partial {
+                    Ok(Value::Closure(function)) => (function, Some(b), true),
+                    Ok(other) => {
+                        let result = self.call(other, b).and_then(|v| self.force(v));
+                        thunk.settle(&result);
+                        return result.map(|_| None);
+                    }
+                    Err(e) => {
+                        thunk.settle(&Err(e.clone()));
+                        return Err(e);
+                    }
+                }
+            }
+        };
+        Ok(Some(ThunkFrame {
+            thunk,
+            body,
+            arg,
+            traced,
+        }))
+    }
+
+    /// Suspends the running frame and sets up one for a forced thunk's
+    /// work; `then` says what becomes of its value. Returns the closure to
+    /// run and the base of its locals.
+    #[inline(never)]
+    fn enter_thunk(
         &mut self,
-        function: Value,
-        arg: Value,
-        code: &Code,
+        forced: ThunkFrame,
+        then: fn(Thunk) -> Then,
+        caller: Option<Closure>,
         ip: usize,
-    ) -> Result<()> {
-        let v = self.call(function, arg).map_err(|e| at_op(e, code, ip))?;
-        self.stack.push(v);
-        Ok(())
+        base: usize,
+    ) -> Result<(Closure, usize)> {
+        let code = forced.body.code();
+        let saved = SavedCall {
+            closure: caller,
+            ip,
+            base,
+            frame: forced.traced.then_some(CallFrame {
+                name: code.name,
+                span: code.span,
+            }),
+            then: then(forced.thunk.clone()),
+        };
+        if let Err(e) = self.push_frame(saved, code, forced.arg) {
+            forced.thunk.settle(&Err(e.clone()));
+            return Err(e);
+        }
+        let callee_base = self.stack.len() - code.locals as usize;
+        Ok((forced.body, callee_base))
+    }
+
+    /// A frame that forced a thunk returned `value`: stores it in the thunk
+    /// (forcing it further first if it is itself a thunk) and says where to
+    /// go on.
+    #[inline(never)]
+    fn settle_forced(&mut self, mut saved: SavedCall, mut value: Value) -> Result<Resumed> {
+        loop {
+            let thunk = match &saved.then {
+                Then::Retry(thunk) | Then::Pass(thunk) => thunk.clone(),
+                Then::Push => unreachable!("a forced thunk's frame returns to a forcing frame"),
+            };
+            if let Value::Thunk(inner) = &value {
+                match self.thunk_frame(inner.clone()) {
+                    Ok(Some(forced)) => {
+                        // The thunk's value is another thunk's: force that
+                        // one in a frame above this one, then come back.
+                        let here = self.stack.len();
+                        self.calls.push(saved);
+                        let (body, base) = self.enter_thunk(forced, Then::Pass, None, 0, here)?;
+                        return Ok(Resumed {
+                            closure: Some(body),
+                            ip: 0,
+                            base,
+                        });
+                    }
+                    Ok(None) => {}
+                    Err(e) => {
+                        thunk.settle(&Err(e.clone()));
+                        return Err(e);
+                    }
+                }
+                value = match self.force(value) {
+                    Ok(v) => v,
+                    Err(e) => {
+                        thunk.settle(&Err(e.clone()));
+                        return Err(e);
+                    }
+                };
+            }
+            thunk.settle(&Ok(value.clone()));
+            if let Then::Retry(_) = saved.then {
+                return Ok(Resumed {
+                    closure: saved.closure,
+                    ip: saved.ip,
+                    base: saved.base,
+                });
+            }
+            saved = self
+                .calls
+                .pop()
+                .expect("a passed value has a frame to go to");
+        }
     }
 
     #[inline(never)]
@@ -522,6 +713,18 @@ impl Vm {
             Op::Pop => {
                 self.pop();
                 Ok(())
+            }
+            Op::JumpIfFalse(target) => {
+                let v = self.pop();
+                if !self.force_bool(v)? {
+                    *ip = target as usize;
+                }
+                Ok(())
+            }
+            Op::Call => {
+                let arg = self.pop();
+                let function = self.pop();
+                self.call(function, arg).map(|v| self.stack.push(v))
             }
             Op::Force => {
                 let v = self.pop();
@@ -546,10 +749,9 @@ impl Vm {
                     return Ok(());
                 }
                 let captured = capture(&self.stack, &child.captures, upvalues, base);
-                self.stack.push(Value::Thunk(Thunk::new(Deferred::Code {
-                    code: child.clone(),
-                    upvalues: captured,
-                })));
+                let body = Closure::new(child.clone(), captured);
+                self.stack
+                    .push(Value::Thunk(Thunk::new(Deferred::Code(body))));
                 Ok(())
             }
             Op::MakeClosureDeferred(i) => {
@@ -558,12 +760,9 @@ impl Vm {
                 Ok(())
             }
             Op::MakeThunkDeferred(i) => {
-                let child = code.children[i as usize].clone();
-                let placeholders = vec![Value::Null; child.captures.len()].into_boxed_slice();
-                self.stack.push(Value::Thunk(Thunk::new(Deferred::Code {
-                    code: child,
-                    upvalues: placeholders,
-                })));
+                let body = Closure::deferred(code.children[i as usize].clone());
+                self.stack
+                    .push(Value::Thunk(Thunk::new(Deferred::Code(body))));
                 Ok(())
             }
             Op::Finalise(slot) => {
@@ -661,9 +860,7 @@ impl Vm {
             | Op::GetLocal(_)
             | Op::GetUpvalue(_)
             | Op::SetLocal(_)
-            | Op::Jump(_)
-            | Op::JumpIfFalse(_)
-            | Op::Call => unreachable!("handled in dispatch"),
+            | Op::Jump(_) => unreachable!("handled in dispatch"),
         }
     }
 
@@ -878,23 +1075,13 @@ pub(crate) fn capture(
 /// Fills the captures of the deferred closure or thunk in local `slot`.
 #[inline(never)]
 pub(crate) fn finalise(stack: &[Value], upvalues: &[Value], base: usize, slot: u32) {
-    match stack[base + slot as usize].clone() {
-        Value::Closure(closure) => {
-            closure.set_upvalues(capture(stack, &closure.code().captures, upvalues, base));
-        }
-        Value::Thunk(thunk) => {
-            let Some(child) = thunk.pending_code() else {
-                return;
-            };
-            for (i, c) in child.captures.iter().enumerate() {
-                let v = match *c {
-                    Capture::Local(s) => stack[base + s as usize].clone(),
-                    Capture::Upvalue(u) => upvalues[u as usize].clone(),
-                };
-                thunk.set_upvalue(i, v);
-            }
-        }
-        _ => {}
+    let body = match &stack[base + slot as usize] {
+        Value::Closure(closure) => Some(closure.clone()),
+        Value::Thunk(thunk) => thunk.pending_closure(),
+        _ => None,
+    };
+    if let Some(body) = body {
+        body.set_upvalues(capture(stack, &body.code().captures, upvalues, base));
     }
 }
 
