@@ -121,6 +121,12 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
     /// An error with no position yet.
+    ///
+    /// Out of line: building the error where it happens would enlarge the
+    /// frames of the evaluator's recursive functions, which every level of
+    /// nesting pays for.
+    #[cold]
+    #[inline(never)]
     pub fn new(kind: ErrorKind) -> Error {
         Error(Box::new(ErrorInner {
             kind,
@@ -149,11 +155,14 @@ impl Error {
     }
 
     /// A free-form error message.
+    #[cold]
     pub fn other(msg: impl Into<String>) -> Error {
         Error::new(ErrorKind::Other(msg.into()))
     }
 
     /// A type error.
+    #[cold]
+    #[inline(never)]
     pub fn type_mismatch(expected: &'static str, got: &'static str) -> Error {
         Error::new(ErrorKind::TypeMismatch { expected, got })
     }
@@ -324,6 +333,8 @@ impl From<ErrorKind> for Error {
 }
 
 impl From<spindle_fiber::StackExhausted> for Error {
+    #[cold]
+    #[inline(never)]
     fn from(e: spindle_fiber::StackExhausted) -> Self {
         Error::new(ErrorKind::StackExhausted { budget: e.budget })
     }

@@ -61,12 +61,37 @@ pub struct Vm {
     refuel: Option<fuel::RefuelHook>,
 }
 
+/// Where a run of the dispatch loop is.
+struct Position {
+    /// The running closure (`None` for the code the loop was started with).
+    closure: Option<Closure>,
+    /// The next instruction.
+    ip: usize,
+    /// Where the frame's locals start on the value stack.
+    base: usize,
+}
+
+impl Position {
+    #[inline(always)]
+    fn code<'a>(&'a self, root: &'a Code) -> &'a Code {
+        match &self.closure {
+            Some(c) => c.code(),
+            None => root,
+        }
+    }
+
+    #[inline(always)]
+    fn upvalues<'a>(&'a self, root: &'a [Value]) -> &'a [Value] {
+        match &self.closure {
+            Some(c) => c.upvalues(),
+            None => root,
+        }
+    }
+}
+
 /// A caller suspended in the dispatch loop while its callee runs.
 struct SavedCall {
-    /// The caller's closure (`None` for the code the loop was started with).
-    closure: Option<Closure>,
-    ip: usize,
-    base: usize,
+    at: Position,
     /// The call that was made, for traces (`None` for a thunk's code).
     frame: Option<CallFrame>,
     /// What to do with the value the callee returns.
@@ -92,13 +117,6 @@ struct ThunkFrame {
     body: Closure,
     arg: Option<Value>,
     traced: bool,
-}
-
-/// Where the dispatch loop goes on after a forced thunk settled.
-struct Resumed {
-    closure: Option<Closure>,
-    ip: usize,
-    base: usize,
 }
 
 impl Vm {
@@ -229,53 +247,88 @@ impl Vm {
     // ---- calling -------------------------------------------------------------
 
     /// Applies `function` to `arg`. The result may be a thunk.
-    #[inline(never)]
+    ///
+    /// The paths a builtin calling back into Nix takes (a closure, a
+    /// builtin receiving its last argument) are each one small frame, as
+    /// every level of a builtin/lambda sandwich pays for them.
+    #[inline]
     pub fn call(&mut self, function: Value, arg: Value) -> Result<Value> {
-        if self.detached {
-            return Err(detached_call());
-        }
         match function {
-            Value::Closure(closure) => {
-                ensure_sufficient_stack(|| self.call_closure(&closure, arg, None))
-            }
-            Value::Builtin(builtin) if builtin.arity == 1 => {
-                ensure_sufficient_stack(|| (builtin.func)(self, &[arg]))
-                    .map_err(|e| builtin_context(e, builtin.name))
+            Value::Closure(closure) if !self.detached => self.call_closure(&closure, arg, None),
+            Value::PrimApp(app) if !self.detached && app.args().len() + 1 >= app.arity() => {
+                self.apply_primitive(&app, arg)
             }
             other => self.call_other(other, arg),
         }
     }
 
-    /// The rarer calls: of a thunk, a builtin taking more arguments, a
-    /// partial application, a set with `__functor`.
+    /// The rarer calls: of a thunk, a builtin of one argument or not yet
+    /// given all, a partial application, a set with `__functor`.
     #[inline(never)]
     fn call_other(&mut self, function: Value, arg: Value) -> Result<Value> {
+        if self.detached {
+            return Err(detached_call());
+        }
         match function {
             Value::Thunk(t) => {
                 let function = self.force_thunk(&t)?;
                 self.call(function, arg)
             }
-            Value::Builtin(builtin) => Ok(Value::PrimApp(PrimApp::new(builtin, vec![arg]))),
-            Value::PrimApp(app) => {
-                let mut args = Vec::with_capacity(app.args().len() + 1);
-                args.extend_from_slice(app.args());
-                args.push(arg);
-                if args.len() >= app.arity() {
-                    ensure_sufficient_stack(|| app.invoke(self, &args))
-                        .map_err(|e| builtin_context(e, app.name()))
-                } else {
-                    Ok(Value::PrimApp(app.with_args(args)))
-                }
+            Value::Builtin(builtin) if builtin.arity == 1 => {
+                ensure_sufficient_stack(|| (builtin.func)(self, &[arg]))
+                    .map_err(|e| builtin_context(e, builtin.name))
             }
-            Value::Attrs(attrs) => match attrs.get(known::functor()) {
-                Some(functor) => {
-                    let functor = functor.clone();
-                    let partial = self.call(functor, Value::Attrs(attrs.clone()))?;
-                    self.call(partial, arg)
-                }
-                None => Err(Error::new(ErrorKind::NotAFunction("a set"))),
-            },
+            Value::Builtin(builtin) => Ok(Value::PrimApp(PrimApp::new(builtin, vec![arg]))),
+            Value::PrimApp(app) => self.apply_primitive(&app, arg),
+            Value::Attrs(attrs) => {
+                let partial = self.functor_of(attrs)?;
+                self.call(partial, arg)
+            }
             other => Err(Error::new(ErrorKind::NotAFunction(other.type_phrase()))),
+        }
+    }
+
+    /// Gives a partial application of a builtin one more argument, running
+    /// the builtin when that is its last.
+    #[inline(never)]
+    fn apply_primitive(&mut self, app: &PrimApp, arg: Value) -> Result<Value> {
+        let given = app.args();
+        if given.len() + 1 < app.arity() {
+            let mut args = Vec::with_capacity(given.len() + 1);
+            args.extend_from_slice(given);
+            args.push(arg);
+            return Ok(Value::PrimApp(app.with_args(args)));
+        }
+        // The evaluator's builtins take at most three arguments, which need
+        // no allocation.
+        let n = given.len();
+        if n > 2 {
+            return self.apply_primitive_with_many(app, arg);
+        }
+        let mut args = [Value::Null, Value::Null, Value::Null];
+        args[..n].clone_from_slice(given);
+        args[n] = arg;
+        ensure_sufficient_stack(|| app.invoke(self, &args[..=n]))
+            .map_err(|e| builtin_context(e, app.name()))
+    }
+
+    #[inline(never)]
+    fn apply_primitive_with_many(&mut self, app: &PrimApp, arg: Value) -> Result<Value> {
+        let args: Vec<Value> = app.args().iter().cloned().chain([arg]).collect();
+        ensure_sufficient_stack(|| app.invoke(self, &args))
+            .map_err(|e| builtin_context(e, app.name()))
+    }
+
+    /// Calling a set: its `__functor` applied to the set itself, which
+    /// gives the function that takes the argument.
+    fn functor_of(&mut self, attrs: Attrs) -> Result<Value> {
+        match attrs.get(known::functor()) {
+            Some(functor) => {
+                let functor = functor.clone();
+                let partial = self.call(functor, Value::Attrs(attrs))?;
+                self.force(partial)
+            }
+            None => Err(Error::new(ErrorKind::NotAFunction("a set"))),
         }
     }
 
@@ -295,18 +348,21 @@ impl Vm {
     /// of `f x`): a new run of the dispatch loop, on a fresh segment if the
     /// stack runs low. Calls from bytecode to bytecode do not come here;
     /// the loop handles them with frames of its own.
+    #[inline(never)]
     fn call_closure(&mut self, closure: &Closure, arg: Value, site: Option<Span>) -> Result<Value> {
-        let code = closure.code();
-        let frame = CallFrame {
-            name: code.name,
-            span: site.unwrap_or(code.span),
-        };
         if self.call_depth + self.calls.len() >= self.max_call_depth {
             return Err(call_depth_exceeded(self.max_call_depth));
         }
         self.burn_fuel()?;
         self.call_depth += 1;
-        let result = self.execute_as(code, closure.upvalues(), Some(arg), Some(frame));
+        let code = closure.code();
+        let frame = CallFrame {
+            name: code.name,
+            span: site.unwrap_or(code.span),
+        };
+        let result = ensure_sufficient_stack(|| {
+            self.execute_as(code, closure.upvalues(), Some(arg), Some(frame))
+        });
         self.call_depth -= 1;
         result
     }
@@ -349,7 +405,8 @@ impl Vm {
     }
 
     /// After an error in a run of the dispatch loop: records the calls it
-    /// had in progress in the error's trace, innermost first, and drops them.
+    /// had in progress in the error's trace, innermost first, fails the
+    /// thunks it was forcing, and drops them.
     #[cold]
     #[inline(never)]
     fn unwind_calls(&mut self, mut error: Error, floor: usize, root: Option<CallFrame>) -> Error {
@@ -383,9 +440,10 @@ impl Vm {
     /// itself, runs the thunk's code, stores the value in the thunk and runs
     /// again. Native recursion happens where evaluation must nest inside
     /// Rust: a builtin calling back into Nix, forcing from inside a builtin,
-    /// walking nested data. Only the most frequent, simplest ops are handled
-    /// inline; everything else is in [`Vm::slow_op`], out of line, to keep
-    /// this function's own frame small.
+    /// walking nested data. Every level of such nesting pays for this
+    /// function's frame, so only the simplest ops are handled inline and
+    /// everything else out of line.
+    #[inline(never)]
     fn dispatch(
         &mut self,
         root_code: &Code,
@@ -393,97 +451,43 @@ impl Vm {
         root_base: usize,
     ) -> Result<Value> {
         let floor = self.calls.len();
-        let mut current: Option<Closure> = None;
-        let mut ip = 0;
-        let mut base = root_base;
+        let mut at = Position {
+            closure: None,
+            ip: 0,
+            base: root_base,
+        };
         loop {
-            let code: &Code = match &current {
+            let code: &Code = match &at.closure {
                 Some(c) => c.code(),
                 None => root_code,
             };
-            let op = code.ops[ip];
-            ip += 1;
+            let op = code.ops[at.ip];
+            at.ip += 1;
             match op {
                 Op::Constant(i) => self.stack.push(code.constants[i as usize].clone()),
                 Op::GetLocal(slot) => {
-                    let v = self.stack[base + slot as usize].clone();
+                    let v = self.stack[at.base + slot as usize].clone();
                     self.stack.push(v);
                 }
                 Op::GetUpvalue(i) => {
-                    let upvalues = match &current {
-                        Some(c) => c.upvalues(),
-                        None => root_upvalues,
-                    };
-                    self.stack.push(upvalues[i as usize].clone());
+                    let v = at.upvalues(root_upvalues)[i as usize].clone();
+                    self.stack.push(v);
                 }
                 Op::SetLocal(slot) => {
                     let v = self.pop();
-                    self.stack[base + slot as usize] = v;
+                    self.stack[at.base + slot as usize] = v;
                 }
-                Op::Jump(target) => ip = target as usize,
+                Op::Jump(target) => at.ip = target as usize,
                 Op::JumpIfFalse(target) if matches!(self.stack.last(), Some(Value::Bool(_))) => {
                     if let Some(Value::Bool(false)) = self.stack.pop() {
-                        ip = target as usize;
+                        at.ip = target as usize;
                     }
                 }
-                Op::Call if matches!(self.stack[self.stack.len() - 2], Value::Closure(_)) => {
-                    let arg = self.pop();
-                    let Some(Value::Closure(callee)) = self.stack.pop() else {
-                        unreachable!("matched a closure above")
-                    };
-                    let site = code.spans[ip - 1];
-                    let caller = current.take();
-                    self.enter_call(&callee, arg, site, caller, ip, base)
-                        .map_err(|e| e.with_span(site))?;
-                    base = self.stack.len() - callee.code().locals as usize;
-                    current = Some(callee);
-                    ip = 0;
-                }
-                op if op.is_numeric() && self.numeric_in_place(op) => {}
-                Op::Return => {
-                    let value = self.pop();
-                    if self.calls.len() == floor {
-                        return Ok(value);
-                    }
-                    self.stack.truncate(base);
-                    let caller = self.calls.pop().expect("a call is in progress");
-                    let resumed = match caller.then {
-                        Then::Push => {
-                            self.stack.push(value);
-                            Resumed {
-                                closure: caller.closure,
-                                ip: caller.ip,
-                                base: caller.base,
-                            }
-                        }
-                        _ => self.settle_forced(caller, value)?,
-                    };
-                    current = resumed.closure;
-                    ip = resumed.ip;
-                    base = resumed.base;
-                }
-                other => {
-                    let pending = self
-                        .pending_operand(other)
-                        .map_err(|e| at_op(e, code, ip))?;
-                    if let Some(forced) = pending {
-                        let site = code.spans[ip - 1];
-                        let caller = current.take();
-                        let (body, callee_base) = self
-                            .enter_thunk(forced, Then::Retry, caller, ip - 1, base)
-                            .map_err(|e| e.with_span(site))?;
-                        current = Some(body);
-                        base = callee_base;
-                        ip = 0;
-                        continue;
-                    }
-                    let upvalues = match &current {
-                        Some(c) => c.upvalues(),
-                        None => root_upvalues,
-                    };
-                    self.slow_op(other, code, upvalues, base, &mut ip)
-                        .map_err(|e| at_op(e, code, ip))?
-                }
+                op if op.is_numeric() && self.numbers_in_place(op) => {}
+                Op::Call => self.call_op(&mut at, root_code)?,
+                Op::Return if self.calls.len() == floor => return Ok(self.pop()),
+                Op::Return => self.return_op(&mut at)?,
+                other => self.general_op(other, &mut at, root_code, root_upvalues)?,
             }
         }
     }
@@ -492,7 +496,26 @@ impl Vm {
     /// are numbers and the result cannot fail. Otherwise leaves them for
     /// the general path and says so.
     #[inline(always)]
-    fn numeric_in_place(&mut self, op: Op) -> bool {
+    fn numbers_in_place(&mut self, op: Op) -> bool {
+        let n = self.stack.len();
+        let (a, b) = (&self.stack[n - 2], &self.stack[n - 1]);
+        if matches!(a, Value::Thunk(_)) || matches!(b, Value::Thunk(_)) {
+            return self.known_numbers_in_place(op);
+        }
+        match numeric_fast(op, a, b) {
+            Some(v) => {
+                self.stack.truncate(n - 2);
+                self.stack.push(v);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// [`Vm::numbers_in_place`] when an operand is a thunk, which may hold
+    /// a number already.
+    #[inline(never)]
+    fn known_numbers_in_place(&mut self, op: Op) -> bool {
         let n = self.stack.len();
         let (Some(a), Some(b)) = (
             known_number(&self.stack[n - 2]),
@@ -510,34 +533,143 @@ impl Vm {
         }
     }
 
-    /// Saves the caller and sets up the callee's locals on the value stack.
+    /// `Op::Call`. A closure, reached directly, through an evaluated thunk
+    /// or through a set's `__functor`, is entered in the loop; anything
+    /// else is applied natively.
     #[inline(never)]
+    fn call_op(&mut self, at: &mut Position, root_code: &Code) -> Result<()> {
+        let n = self.stack.len();
+        match &self.stack[n - 2] {
+            Value::Closure(callee) => {
+                let callee = callee.clone();
+                let arg = self.pop();
+                self.stack.pop();
+                let site = at.code(root_code).spans[at.ip - 1];
+                self.enter_call(callee, arg, site, at)
+            }
+            Value::PrimApp(app) if !self.detached && app.args().len() + 1 >= app.arity() => {
+                let app = app.clone();
+                let arg = self.pop();
+                self.stack.pop();
+                match self.apply_primitive(&app, arg) {
+                    Ok(v) => {
+                        self.stack.push(v);
+                        Ok(())
+                    }
+                    Err(e) => Err(e.with_span(at.code(root_code).spans[at.ip - 1])),
+                }
+            }
+            _ => self.call_other_op(at, root_code),
+        }
+    }
+
+    /// `Op::Call` of anything but a closure.
+    #[inline(never)]
+    fn call_other_op(&mut self, at: &mut Position, root_code: &Code) -> Result<()> {
+        let arg = self.pop();
+        let function = match self.pop() {
+            Value::Thunk(t) => match t.value() {
+                Some(v) => v,
+                None => Value::Thunk(t),
+            },
+            other => other,
+        };
+        let site = at.code(root_code).spans[at.ip - 1];
+        let function = match function {
+            Value::Attrs(attrs) if !self.detached => {
+                self.functor_of(attrs).map_err(|e| e.with_span(site))?
+            }
+            other => other,
+        };
+        match function {
+            Value::Closure(callee) => self.enter_call(callee, arg, site, at),
+            other => {
+                let v = self.call(other, arg).map_err(|e| e.with_span(site))?;
+                self.stack.push(v);
+                Ok(())
+            }
+        }
+    }
+
+    /// Saves the caller and continues in the callee.
     fn enter_call(
         &mut self,
-        callee: &Closure,
+        callee: Closure,
         arg: Value,
         site: Span,
-        caller: Option<Closure>,
-        ip: usize,
-        base: usize,
+        at: &mut Position,
     ) -> Result<()> {
         let code = callee.code();
-        let saved = SavedCall {
-            closure: caller,
-            ip,
-            base,
-            frame: Some(CallFrame {
+        let (frame, locals) = (
+            CallFrame {
                 name: code.name,
                 span: site,
-            }),
+            },
+            code.locals,
+        );
+        let callee_base = self.stack.len();
+        let caller = std::mem::replace(
+            at,
+            Position {
+                closure: Some(callee),
+                ip: 0,
+                base: callee_base,
+            },
+        );
+        let saved = SavedCall {
+            at: caller,
+            frame: Some(frame),
             then: Then::Push,
         };
-        self.push_frame(saved, code, Some(arg))
+        self.push_frame(saved, locals, Some(arg))
+            .map_err(|e| e.with_span(site))
+    }
+
+    /// `Op::Return` to a caller saved by the loop.
+    #[inline(never)]
+    fn return_op(&mut self, at: &mut Position) -> Result<()> {
+        let value = self.pop();
+        self.stack.truncate(at.base);
+        let caller = self.calls.pop().expect("a call is in progress");
+        match caller.then {
+            Then::Push => {
+                *at = caller.at;
+                self.stack.push(value);
+            }
+            _ => *at = self.settle_forced(caller, value)?,
+        }
+        Ok(())
+    }
+
+    /// Every other instruction: first forces a pending operand in a frame
+    /// of the loop's own if there is one, then runs [`Vm::slow_op`].
+    #[inline(never)]
+    fn general_op(
+        &mut self,
+        op: Op,
+        at: &mut Position,
+        root_code: &Code,
+        root_upvalues: &[Value],
+    ) -> Result<()> {
+        let site = at.code(root_code).spans[at.ip - 1];
+        if let Some(forced) = self.pending_operand(op).map_err(|e| e.with_span(site))? {
+            at.ip -= 1;
+            return self
+                .enter_thunk(forced, Then::Retry, at)
+                .map_err(|e| e.with_span(site));
+        }
+        let Position { closure, ip, base } = at;
+        let (code, upvalues) = match closure {
+            Some(c) => (&**c.code(), c.upvalues()),
+            None => (root_code, root_upvalues),
+        };
+        self.slow_op(op, code, upvalues, *base, ip)
+            .map_err(|e| e.with_span(site))
     }
 
     /// Saves a suspended frame and makes room for the locals of the code
     /// that runs next, with the argument of a call in local 0.
-    fn push_frame(&mut self, saved: SavedCall, code: &Code, arg: Option<Value>) -> Result<()> {
+    fn push_frame(&mut self, saved: SavedCall, locals: u32, arg: Option<Value>) -> Result<()> {
         if self.calls.len() >= self.max_calls {
             return Err(self.call_limit_error());
         }
@@ -545,7 +677,7 @@ impl Vm {
         self.calls.push(saved);
         let callee_base = self.stack.len();
         self.stack
-            .resize(callee_base + code.locals as usize, Value::Null);
+            .resize(callee_base + locals as usize, Value::Null);
         if let Some(arg) = arg {
             self.stack[callee_base] = arg;
         }
@@ -568,7 +700,6 @@ impl Vm {
     /// its work is bytecode the loop can run as a frame of its own. Other
     /// pending thunks are left to the instruction, which forces them
     /// natively.
-    #[inline(never)]
     fn pending_operand(&mut self, op: Op) -> Result<Option<ThunkFrame>> {
         let top = self.stack.len() - 1;
         for &position in op.forced_operands() {
@@ -616,42 +747,48 @@ impl Vm {
         }))
     }
 
-    /// Suspends the running frame and sets up one for a forced thunk's
-    /// work; `then` says what becomes of its value. Returns the closure to
-    /// run and the base of its locals.
-    #[inline(never)]
+    /// Suspends the frame at `at` and continues in one running a forced
+    /// thunk's work; `then` says what becomes of its value.
     fn enter_thunk(
         &mut self,
         forced: ThunkFrame,
         then: fn(Thunk) -> Then,
-        caller: Option<Closure>,
-        ip: usize,
-        base: usize,
-    ) -> Result<(Closure, usize)> {
+        at: &mut Position,
+    ) -> Result<()> {
         let code = forced.body.code();
-        let saved = SavedCall {
-            closure: caller,
-            ip,
-            base,
-            frame: forced.traced.then_some(CallFrame {
+        let (frame, locals) = (
+            forced.traced.then_some(CallFrame {
                 name: code.name,
                 span: code.span,
             }),
+            code.locals,
+        );
+        let callee_base = self.stack.len();
+        let caller = std::mem::replace(
+            at,
+            Position {
+                closure: Some(forced.body),
+                ip: 0,
+                base: callee_base,
+            },
+        );
+        let saved = SavedCall {
+            at: caller,
+            frame,
             then: then(forced.thunk.clone()),
         };
-        if let Err(e) = self.push_frame(saved, code, forced.arg) {
+        if let Err(e) = self.push_frame(saved, locals, forced.arg) {
             forced.thunk.settle(&Err(e.clone()));
             return Err(e);
         }
-        let callee_base = self.stack.len() - code.locals as usize;
-        Ok((forced.body, callee_base))
+        Ok(())
     }
 
     /// A frame that forced a thunk returned `value`: stores it in the thunk
     /// (forcing it further first if it is itself a thunk) and says where to
     /// go on.
     #[inline(never)]
-    fn settle_forced(&mut self, mut saved: SavedCall, mut value: Value) -> Result<Resumed> {
+    fn settle_forced(&mut self, mut saved: SavedCall, mut value: Value) -> Result<Position> {
         loop {
             let thunk = match &saved.then {
                 Then::Retry(thunk) | Then::Pass(thunk) => thunk.clone(),
@@ -662,14 +799,14 @@ impl Vm {
                     Ok(Some(forced)) => {
                         // The thunk's value is another thunk's: force that
                         // one in a frame above this one, then come back.
-                        let here = self.stack.len();
-                        self.calls.push(saved);
-                        let (body, base) = self.enter_thunk(forced, Then::Pass, None, 0, here)?;
-                        return Ok(Resumed {
-                            closure: Some(body),
+                        let mut at = Position {
+                            closure: None,
                             ip: 0,
-                            base,
-                        });
+                            base: self.stack.len(),
+                        };
+                        self.calls.push(saved);
+                        self.enter_thunk(forced, Then::Pass, &mut at)?;
+                        return Ok(at);
                     }
                     Ok(None) => {}
                     Err(e) => {
@@ -687,11 +824,7 @@ impl Vm {
             }
             thunk.settle(&Ok(value.clone()));
             if let Then::Retry(_) = saved.then {
-                return Ok(Resumed {
-                    closure: saved.closure,
-                    ip: saved.ip,
-                    base: saved.base,
-                });
+                return Ok(saved.at);
             }
             saved = self
                 .calls
@@ -1013,13 +1146,6 @@ fn known_number(v: &Value) -> Option<Value> {
             .filter(|v| matches!(v, Value::Int(_) | Value::Float(_))),
         _ => None,
     }
-}
-
-/// Gives an error from op `ip - 1` that op's span, unless it has one.
-#[cold]
-#[inline(never)]
-fn at_op(error: Error, code: &Code, ip: usize) -> Error {
-    error.with_span(code.spans[ip - 1])
 }
 
 #[cold]
