@@ -13,6 +13,7 @@ pub(super) static BUILTINS: &[Builtin] = &[Builtin {
     name: "genericClosure",
     arity: 1,
     func: generic_closure,
+    forces_first: Some(0),
 }];
 
 /// The attribute `name` of the argument set, or Nix's error for its absence.

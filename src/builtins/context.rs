@@ -20,31 +20,37 @@ pub(super) static BUILTINS: &[Builtin] = &[
         name: "getContext",
         arity: 1,
         func: get_context,
+        forces_first: None,
     },
     Builtin {
         name: "hasContext",
         arity: 1,
         func: has_context,
+        forces_first: None,
     },
     Builtin {
         name: "appendContext",
         arity: 2,
         func: append_context,
+        forces_first: None,
     },
     Builtin {
         name: "unsafeDiscardStringContext",
         arity: 1,
         func: unsafe_discard_string_context,
+        forces_first: None,
     },
     Builtin {
         name: "unsafeDiscardOutputDependency",
         arity: 1,
         func: unsafe_discard_output_dependency,
+        forces_first: None,
     },
     Builtin {
         name: "addDrvOutputDependencies",
         arity: 1,
         func: add_drv_output_dependencies,
+        forces_first: None,
     },
 ];
 

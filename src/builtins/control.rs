@@ -11,46 +11,55 @@ pub(super) static BUILTINS: &[Builtin] = &[
         name: "throw",
         arity: 1,
         func: throw,
+        forces_first: None,
     },
     Builtin {
         name: "abort",
         arity: 1,
         func: abort,
+        forces_first: None,
     },
     Builtin {
         name: "tryEval",
         arity: 1,
         func: try_eval,
+        forces_first: None,
     },
     Builtin {
         name: "seq",
         arity: 2,
         func: seq,
+        forces_first: Some(0),
     },
     Builtin {
         name: "deepSeq",
         arity: 2,
         func: deep_seq,
+        forces_first: Some(0),
     },
     Builtin {
         name: "trace",
         arity: 2,
         func: trace,
+        forces_first: None,
     },
     Builtin {
         name: "warn",
         arity: 2,
         func: warn,
+        forces_first: None,
     },
     Builtin {
         name: "break",
         arity: 1,
         func: break_,
+        forces_first: None,
     },
     Builtin {
         name: "addErrorContext",
         arity: 2,
         func: add_error_context,
+        forces_first: None,
     },
 ];
 

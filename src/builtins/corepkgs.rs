@@ -56,6 +56,7 @@ pub(super) fn constants() -> Vec<(Symbol, Value)> {
         name: "derivation",
         arity: 1,
         func: load,
+        forces_first: None,
     };
     let lazy = Thunk::new(Deferred::Apply {
         function: Value::Builtin(&LOAD),

@@ -20,6 +20,7 @@ pub(super) static BUILTINS: &[Builtin] = &[Builtin {
     name: "derivationStrict",
     arity: 1,
     func: derivation_strict,
+    forces_first: None,
 }];
 
 /// What the attributes say beyond the environment.

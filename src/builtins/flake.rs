@@ -20,11 +20,13 @@ pub(super) static BUILTINS: &[Builtin] = &[
         name: "parseFlakeRef",
         arity: 1,
         func: parse_flake_ref,
+        forces_first: None,
     },
     Builtin {
         name: "flakeRefToString",
         arity: 1,
         func: flake_ref_to_string,
+        forces_first: None,
     },
 ];
 

@@ -17,16 +17,19 @@ pub(super) static BUILTINS: &[Builtin] = &[
         name: "hashString",
         arity: 2,
         func: hash_string,
+        forces_first: None,
     },
     Builtin {
         name: "hashFile",
         arity: 2,
         func: hash_file,
+        forces_first: None,
     },
     Builtin {
         name: "convertHash",
         arity: 1,
         func: convert_hash,
+        forces_first: None,
     },
 ];
 

@@ -14,41 +14,49 @@ pub(super) static BUILTINS: &[Builtin] = &[
         name: "import",
         arity: 1,
         func: import,
+        forces_first: None,
     },
     Builtin {
         name: "scopedImport",
         arity: 2,
         func: scoped_import,
+        forces_first: None,
     },
     Builtin {
         name: "readFile",
         arity: 1,
         func: read_file,
+        forces_first: None,
     },
     Builtin {
         name: "readFileType",
         arity: 1,
         func: read_file_type,
+        forces_first: None,
     },
     Builtin {
         name: "pathExists",
         arity: 1,
         func: path_exists,
+        forces_first: None,
     },
     Builtin {
         name: "readDir",
         arity: 1,
         func: read_dir,
+        forces_first: None,
     },
     Builtin {
         name: "getEnv",
         arity: 1,
         func: get_env,
+        forces_first: None,
     },
     Builtin {
         name: "findFile",
         arity: 2,
         func: find_file,
+        forces_first: None,
     },
 ];
 

@@ -22,11 +22,13 @@ pub(super) static BUILTINS: &[Builtin] = &[
         name: "toJSON",
         arity: 1,
         func: to_json,
+        forces_first: None,
     },
     Builtin {
         name: "fromJSON",
         arity: 1,
         func: from_json,
+        forces_first: None,
     },
 ];
 

@@ -9,51 +9,61 @@ pub(super) static BUILTINS: &[Builtin] = &[
         name: "add",
         arity: 2,
         func: add,
+        forces_first: None,
     },
     Builtin {
         name: "sub",
         arity: 2,
         func: sub,
+        forces_first: None,
     },
     Builtin {
         name: "mul",
         arity: 2,
         func: mul,
+        forces_first: None,
     },
     Builtin {
         name: "div",
         arity: 2,
         func: div,
+        forces_first: None,
     },
     Builtin {
         name: "lessThan",
         arity: 2,
         func: less_than,
+        forces_first: None,
     },
     Builtin {
         name: "bitAnd",
         arity: 2,
         func: bit_and,
+        forces_first: None,
     },
     Builtin {
         name: "bitOr",
         arity: 2,
         func: bit_or,
+        forces_first: None,
     },
     Builtin {
         name: "bitXor",
         arity: 2,
         func: bit_xor,
+        forces_first: None,
     },
     Builtin {
         name: "ceil",
         arity: 1,
         func: ceil,
+        forces_first: None,
     },
     Builtin {
         name: "floor",
         arity: 1,
         func: floor,
+        forces_first: None,
     },
 ];
 

@@ -21,56 +21,67 @@ pub(super) static BUILTINS: &[Builtin] = &[
         name: "path",
         arity: 1,
         func: path,
+        forces_first: None,
     },
     Builtin {
         name: "filterSource",
         arity: 2,
         func: filter_source,
+        forces_first: None,
     },
     Builtin {
         name: "toFile",
         arity: 2,
         func: to_file,
+        forces_first: None,
     },
     Builtin {
         name: "placeholder",
         arity: 1,
         func: placeholder,
+        forces_first: None,
     },
     Builtin {
         name: "storePath",
         arity: 1,
         func: store_path,
+        forces_first: None,
     },
     Builtin {
         name: "toPath",
         arity: 1,
         func: to_path,
+        forces_first: None,
     },
     Builtin {
         name: "fetchurl",
         arity: 1,
         func: fetchurl,
+        forces_first: None,
     },
     Builtin {
         name: "fetchTarball",
         arity: 1,
         func: fetch_tarball,
+        forces_first: None,
     },
     Builtin {
         name: "fetchGit",
         arity: 1,
         func: fetch_git,
+        forces_first: None,
     },
     Builtin {
         name: "fetchMercurial",
         arity: 1,
         func: fetch_mercurial,
+        forces_first: None,
     },
     Builtin {
         name: "fetchTree",
         arity: 1,
         func: fetch_tree,
+        forces_first: None,
     },
 ];
 
@@ -84,6 +95,7 @@ pub(super) fn constants(settings: &crate::context::Settings) -> Vec<(Symbol, Val
         name: "currentTime",
         arity: 1,
         func: current_time,
+        forces_first: None,
     };
     let lazy = Thunk::new(Deferred::Apply {
         function: Value::Builtin(&CURRENT_TIME),

@@ -9,36 +9,43 @@ pub(super) static BUILTINS: &[Builtin] = &[
         name: "toString",
         arity: 1,
         func: to_string,
+        forces_first: Some(0),
     },
     Builtin {
         name: "stringLength",
         arity: 1,
         func: string_length,
+        forces_first: Some(0),
     },
     Builtin {
         name: "substring",
         arity: 3,
         func: substring,
+        forces_first: None,
     },
     Builtin {
         name: "concatStringsSep",
         arity: 2,
         func: concat_strings_sep,
+        forces_first: None,
     },
     Builtin {
         name: "replaceStrings",
         arity: 3,
         func: replace_strings,
+        forces_first: None,
     },
     Builtin {
         name: "baseNameOf",
         arity: 1,
         func: base_name_of,
+        forces_first: None,
     },
     Builtin {
         name: "dirOf",
         arity: 1,
         func: dir_of,
+        forces_first: None,
     },
 ];
 

@@ -22,6 +22,7 @@ pub(super) static BUILTINS: &[Builtin] = &[Builtin {
     name: "fromTOML",
     arity: 1,
     func: from_toml,
+    forces_first: None,
 }];
 
 /// The experimental feature that turns timestamps into values.

@@ -9,51 +9,61 @@ pub(super) static BUILTINS: &[Builtin] = &[
         name: "typeOf",
         arity: 1,
         func: type_of,
+        forces_first: Some(0),
     },
     Builtin {
         name: "isAttrs",
         arity: 1,
         func: is_attrs,
+        forces_first: Some(0),
     },
     Builtin {
         name: "isBool",
         arity: 1,
         func: is_bool,
+        forces_first: Some(0),
     },
     Builtin {
         name: "isFloat",
         arity: 1,
         func: is_float,
+        forces_first: Some(0),
     },
     Builtin {
         name: "isFunction",
         arity: 1,
         func: is_function,
+        forces_first: Some(0),
     },
     Builtin {
         name: "isInt",
         arity: 1,
         func: is_int,
+        forces_first: Some(0),
     },
     Builtin {
         name: "isList",
         arity: 1,
         func: is_list,
+        forces_first: Some(0),
     },
     Builtin {
         name: "isNull",
         arity: 1,
         func: is_null,
+        forces_first: Some(0),
     },
     Builtin {
         name: "isPath",
         arity: 1,
         func: is_path,
+        forces_first: Some(0),
     },
     Builtin {
         name: "isString",
         arity: 1,
         func: is_string,
+        forces_first: Some(0),
     },
 ];
 

@@ -15,16 +15,19 @@ pub(super) static BUILTINS: &[Builtin] = &[
         name: "compareVersions",
         arity: 2,
         func: compare_versions_builtin,
+        forces_first: None,
     },
     Builtin {
         name: "splitVersion",
         arity: 1,
         func: split_version,
+        forces_first: None,
     },
     Builtin {
         name: "parseDrvName",
         arity: 1,
         func: parse_drv_name,
+        forces_first: None,
     },
 ];
 

@@ -16,6 +16,7 @@ pub(super) static BUILTINS: &[Builtin] = &[Builtin {
     name: "toXML",
     arity: 1,
     func: to_xml,
+    forces_first: None,
 }];
 
 fn to_xml(vm: &mut Vm, args: &[Value]) -> Result<Value> {

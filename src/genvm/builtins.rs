@@ -729,6 +729,7 @@ mod tests {
         name: "fakeBuiltin",
         arity: 1,
         func: fake,
+        forces_first: None,
     };
 
     #[test]

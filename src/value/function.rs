@@ -86,6 +86,11 @@ pub struct Builtin {
     pub arity: usize,
     /// The implementation.
     pub func: BuiltinFn,
+    /// The argument the builtin forces before it does anything else, if
+    /// there is one. The fiber VM forces it beforehand when it is a pending
+    /// thunk, in a frame of the dispatch loop's own, so that a builtin
+    /// taking a deep thunk (`head (filter p xs)`) nests no native frames.
+    pub forces_first: Option<usize>,
 }
 
 /// The Rust closure behind a host builtin (see [`HostBuiltin`]). Unlike a
@@ -153,6 +158,14 @@ impl PrimApp {
         match &self.0.primitive {
             Primitive::Static(b) => b.name,
             Primitive::Host(h) => &h.name,
+        }
+    }
+
+    /// The argument the primitive forces first (see [`Builtin::forces_first`]).
+    pub fn forces_first(&self) -> Option<usize> {
+        match &self.0.primitive {
+            Primitive::Static(b) => b.forces_first,
+            Primitive::Host(_) => None,
         }
     }
 

@@ -27,7 +27,9 @@ use crate::context::EvalContext;
 use crate::error::{Error, ErrorKind, Result};
 use crate::source::Span;
 use crate::symbol::{known, Symbol};
-use crate::value::{Attrs, Begin, Closure, Deferred, FrameWork, List, PrimApp, Thunk, Value};
+use crate::value::{
+    Attrs, Begin, Builtin, Closure, Deferred, FrameWork, List, PrimApp, Thunk, Value,
+};
 
 /// A call in progress, as traces name it.
 #[derive(Clone, Copy, Debug)]
@@ -502,14 +504,8 @@ impl Vm {
         if matches!(a, Value::Thunk(_)) || matches!(b, Value::Thunk(_)) {
             return self.known_numbers_in_place(op);
         }
-        match numeric_fast(op, a, b) {
-            Some(v) => {
-                self.stack.truncate(n - 2);
-                self.stack.push(v);
-                true
-            }
-            None => false,
-        }
+        let result = numeric_fast(op, a, b);
+        self.replace_operands(result)
     }
 
     /// [`Vm::numbers_in_place`] when an operand is a thunk, which may hold
@@ -523,14 +519,20 @@ impl Vm {
         ) else {
             return false;
         };
-        match numeric_fast(op, &a, &b) {
-            Some(v) => {
-                self.stack.truncate(n - 2);
-                self.stack.push(v);
-                true
-            }
-            None => false,
-        }
+        let result = numeric_fast(op, &a, &b);
+        self.replace_operands(result)
+    }
+
+    /// Replaces the two operands on top of the stack with `result`, if
+    /// there is one, and says whether there was.
+    #[inline(always)]
+    fn replace_operands(&mut self, result: Option<Value>) -> bool {
+        let Some(v) = result else {
+            return false;
+        };
+        self.stack.truncate(self.stack.len() - 2);
+        self.stack.push(v);
+        true
     }
 
     /// `Op::Call`. A closure, reached directly, through an evaluated thunk
@@ -549,18 +551,85 @@ impl Vm {
             }
             Value::PrimApp(app) if !self.detached && app.args().len() + 1 >= app.arity() => {
                 let app = app.clone();
-                let arg = self.pop();
-                self.stack.pop();
-                match self.apply_primitive(&app, arg) {
-                    Ok(v) => {
-                        self.stack.push(v);
-                        Ok(())
-                    }
-                    Err(e) => Err(e.with_span(at.code(root_code).spans[at.ip - 1])),
-                }
+                self.run_primitive_op(&app, at, root_code)
+            }
+            Value::Builtin(builtin) if !self.detached && builtin.arity == 1 => {
+                let builtin = *builtin;
+                self.run_builtin_op(builtin, at, root_code)
             }
             _ => self.call_other_op(at, root_code),
         }
+    }
+
+    /// `Op::Call` giving a builtin its last argument: forces the argument
+    /// the builtin forces first in a frame of the loop's own when it is a
+    /// pending thunk (and runs the call again after), then runs the builtin.
+    fn run_primitive_op(
+        &mut self,
+        app: &PrimApp,
+        at: &mut Position,
+        root_code: &Code,
+    ) -> Result<()> {
+        let site = at.code(root_code).spans[at.ip - 1];
+        if self.force_argument_first(app.forces_first(), app.args(), at, site)? {
+            return Ok(());
+        }
+        let arg = self.pop();
+        self.stack.pop();
+        let v = self
+            .apply_primitive(app, arg)
+            .map_err(|e| e.with_span(site))?;
+        self.stack.push(v);
+        Ok(())
+    }
+
+    /// [`Vm::run_primitive_op`] for a builtin of one argument.
+    fn run_builtin_op(
+        &mut self,
+        builtin: &'static Builtin,
+        at: &mut Position,
+        root_code: &Code,
+    ) -> Result<()> {
+        let site = at.code(root_code).spans[at.ip - 1];
+        if self.force_argument_first(builtin.forces_first, &[], at, site)? {
+            return Ok(());
+        }
+        let arg = self.pop();
+        self.stack.pop();
+        let v = ensure_sufficient_stack(|| (builtin.func)(self, &[arg]))
+            .map_err(|e| builtin_context(e, builtin.name).with_span(site))?;
+        self.stack.push(v);
+        Ok(())
+    }
+
+    /// Before a builtin runs on the arguments `given` and the one on top of
+    /// the stack: when the argument it forces first is a pending thunk of
+    /// bytecode, continues in a frame forcing it, to run the call again
+    /// after, and says so.
+    fn force_argument_first(
+        &mut self,
+        index: Option<usize>,
+        given: &[Value],
+        at: &mut Position,
+        site: Span,
+    ) -> Result<bool> {
+        let Some(i) = index else {
+            return Ok(false);
+        };
+        let Some(Value::Thunk(thunk)) = given.get(i).or(self.stack.last()) else {
+            return Ok(false);
+        };
+        if !thunk.is_pending() {
+            return Ok(false);
+        }
+        let thunk = thunk.clone();
+        let Some(forced) = self.thunk_frame(thunk).map_err(|e| e.with_span(site))? else {
+            return Ok(false);
+        };
+        at.ip -= 1;
+        self.enter_thunk(forced, Then::Retry, at)
+            .map_err(|e| e.with_span(site))?;
+        Ok(true)
     }
 
     /// `Op::Call` of anything but a closure.

@@ -31,11 +31,13 @@ pub(super) static BUILTINS: &[Builtin] = &[
         name: "match",
         arity: 2,
         func: match_,
+        forces_first: None,
     },
     Builtin {
         name: "split",
         arity: 2,
         func: split,
+        forces_first: None,
     },
 ];
 
