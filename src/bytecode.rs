@@ -250,7 +250,7 @@ impl Eager {
 
 /// `a op b` for two numbers, when it cannot fail: `None` for anything else
 /// (other types, integer overflow, division), which takes the general path.
-#[inline]
+#[inline(always)]
 pub fn numeric_fast(op: Op, a: &Value, b: &Value) -> Option<Value> {
     match (a, b) {
         (Value::Int(x), Value::Int(y)) => {

@@ -1,6 +1,7 @@
 //! Depth stress tests: every family of nesting that a Nix program can build
 //! runs `depth()` levels deep (10^6 in optimised builds) and must give the
-//! right answer, bounded only by the stack budget.
+//! right answer, bounded only by the stack budget, within the native stack
+//! per level its line in `stress/families.tsv` allows.
 //!
 //! `SPINDLE_STRESS_DEPTH` overrides the depth.
 
@@ -21,34 +22,53 @@ fn depth() -> u64 {
 
 /// Evaluates `source` with `N` bound to the depth, strictly, and prints it.
 fn eval(source: &str) -> String {
+    eval_measured(source).0
+}
+
+/// [`eval`], also giving the peak native (fiber) stack the evaluation used.
+fn eval_measured(source: &str) -> (String, usize) {
     let n = depth();
     let program = format!("let N = {n}; in {source}");
     let evaluator = Evaluator::builder().build();
     let value = evaluator
         .eval_str(&program)
         .unwrap_or_else(|e| panic!("{}", evaluator.render_error(&e, false)));
-    evaluator
+    let printed = evaluator
         .print(&value, true)
-        .unwrap_or_else(|e| panic!("{}", evaluator.render_error(&e, false)))
+        .unwrap_or_else(|e| panic!("{}", evaluator.render_error(&e, false)));
+    (printed, evaluator.peak_stack_bytes())
 }
 
-/// The families of `stress/families.tsv`: (name, program, expected output).
-fn families() -> Vec<(String, String, String)> {
+/// A family of `stress/families.tsv`.
+struct Family {
+    name: String,
+    program: String,
+    expected: String,
+    /// The native stack one level may take, in bytes.
+    stack_per_level: u64,
+}
+
+fn families() -> Vec<Family> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("stress/families.tsv");
     let text = std::fs::read_to_string(path).expect("stress/families.tsv");
     text.lines()
         .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
         .map(|l| {
             let cols: Vec<&str> = l.split('\t').collect();
-            assert_eq!(cols.len(), 3, "malformed family line: {l}");
-            (
-                cols[0].to_string(),
-                cols[1].to_string(),
-                cols[2].to_string(),
-            )
+            assert_eq!(cols.len(), 4, "malformed family line: {l}");
+            Family {
+                name: cols[0].to_string(),
+                program: cols[1].to_string(),
+                expected: cols[2].to_string(),
+                stack_per_level: cols[3].parse().expect("STACK is a number of bytes"),
+            }
         })
         .collect()
 }
+
+/// What a run may take besides its levels: the first segments, and the
+/// serialisers' and printer's bounded work.
+const STACK_SLACK: u64 = 8 << 20;
 
 /// The expected output of a family at depth `n`.
 fn expected(pattern: &str, n: u64) -> String {
@@ -63,14 +83,28 @@ fn expected(pattern: &str, n: u64) -> String {
 fn every_family_at_depth() {
     let n = depth();
     let mut failures = Vec::new();
-    for (name, program, pattern) in families() {
-        let got = std::panic::catch_unwind(|| eval(&program));
+    for family in families() {
+        let name = &family.name;
+        let got = std::panic::catch_unwind(|| eval_measured(&family.program));
+        // Unoptimised frames are several times larger; only the families
+        // that take no native stack per level are held to it there.
+        let per_level = if cfg!(debug_assertions) && family.stack_per_level > 0 {
+            u64::MAX / (2 * n)
+        } else {
+            family.stack_per_level
+        };
+        let allowed = per_level * n + STACK_SLACK;
         match got {
-            Ok(out) if out == expected(&pattern, n) => {}
-            Ok(out) => failures.push(format!(
+            Ok((out, _)) if out != expected(&family.expected, n) => failures.push(format!(
                 "{name}: printed {:?}",
                 out.chars().take(80).collect::<String>()
             )),
+            Ok((_, stack)) if stack as u64 > allowed => failures.push(format!(
+                "{name}: took {stack} bytes of native stack, more than {allowed} \
+                 ({} per level)",
+                family.stack_per_level
+            )),
+            Ok(_) => {}
             Err(_) => failures.push(format!("{name}: failed (see the panic above)")),
         }
     }

@@ -169,7 +169,7 @@ fn read_families() -> Vec<(String, String, String)> {
         .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
         .filter_map(|l| {
             let cols: Vec<&str> = l.split('\t').collect();
-            (cols.len() == 3).then(|| (cols[0].into(), cols[1].into(), cols[2].into()))
+            (cols.len() >= 3).then(|| (cols[0].into(), cols[1].into(), cols[2].into()))
         })
         .collect()
 }

@@ -103,6 +103,20 @@ impl Thunk {
         }
     }
 
+    /// The number the thunk holds, if it is known without running anything
+    /// (see [`Thunk::known_value`]) and is a number.
+    #[inline(always)]
+    pub fn known_number(&self) -> Option<Value> {
+        match &*self.0.try_borrow().ok()? {
+            ThunkState::Done(v) | ThunkState::Pending(Deferred::Ready(v)) => match v {
+                Value::Int(i) => Some(Value::Int(*i)),
+                Value::Float(f) => Some(Value::Float(*f)),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
     /// Whether the thunk is evaluated.
     pub fn is_evaluated(&self) -> bool {
         matches!(&*self.0.borrow(), ThunkState::Done(_))

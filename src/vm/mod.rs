@@ -391,7 +391,8 @@ impl Vm {
         frame: Option<CallFrame>,
     ) -> Result<Value> {
         let base = self.stack.len();
-        self.stack.resize(base + code.locals as usize, Value::Null);
+        self.stack
+            .resize_with(base + code.locals as usize, || Value::Null);
         if let Some(arg) = arg {
             self.stack[base] = arg;
         }
@@ -746,7 +747,7 @@ impl Vm {
         self.calls.push(saved);
         let callee_base = self.stack.len();
         self.stack
-            .resize(callee_base + locals as usize, Value::Null);
+            .resize_with(callee_base + locals as usize, || Value::Null);
         if let Some(arg) = arg {
             self.stack[callee_base] = arg;
         }
@@ -1209,10 +1210,9 @@ impl Vm {
 #[inline(always)]
 fn known_number(v: &Value) -> Option<Value> {
     match v {
-        Value::Int(_) | Value::Float(_) => Some(v.clone()),
-        Value::Thunk(t) => t
-            .known_value()
-            .filter(|v| matches!(v, Value::Int(_) | Value::Float(_))),
+        Value::Int(i) => Some(Value::Int(*i)),
+        Value::Float(f) => Some(Value::Float(*f)),
+        Value::Thunk(t) => t.known_number(),
         _ => None,
     }
 }
