@@ -1,17 +1,28 @@
-//! Iterative release of deep value graphs.
+//! Bounded-depth release of deep value graphs.
 //!
 //! Rust's drop glue recurses: dropping the head of a long list of nested
 //! attribute sets or a chain of thunks would recurse once per link and could
-//! overflow any native stack. Instead, containers hand the children they
-//! own alone to a per-thread queue; the outermost drop drains it in a loop.
+//! overflow any native stack. Containers release their children through
+//! [`release`], which drops them directly while few releases are nested on
+//! this thread (the common, shallow case costs nothing extra) and, deeper
+//! than that, hands the containers among them to a per-thread queue that the
+//! outermost release drains in a loop.
 
 use std::cell::{Cell, RefCell};
 
 use super::Value;
 
+/// How many releases may nest before children are queued instead of
+/// dropped in place. Each level is one small drop frame, so the deepest
+/// direct recursion stays far inside the fiber runtime's red zone.
+const DIRECT_DEPTH: u32 = 32;
+
 thread_local! {
     static QUEUE: RefCell<Vec<Value>> = const { RefCell::new(Vec::new()) };
-    static DRAINING: Cell<bool> = const { Cell::new(false) };
+    /// Releases in progress on this thread.
+    static DEPTH: Cell<u32> = const { Cell::new(0) };
+    /// Whether the queue may hold something.
+    static QUEUED: Cell<bool> = const { Cell::new(false) };
 }
 
 /// Whether dropping `v` now would release a container (and so maybe recurse).
@@ -26,28 +37,43 @@ fn owns_container(v: &Value) -> bool {
     }
 }
 
-/// Releases `children` without recursing deeper than one level.
+/// Releases `children` without recursing deeper than [`DIRECT_DEPTH`].
 pub(super) fn release(children: impl IntoIterator<Item = Value>) {
-    let mut queued = false;
+    let depth = DEPTH.get();
+    if depth >= DIRECT_DEPTH {
+        queue_containers(children);
+        return;
+    }
+    DEPTH.set(depth + 1);
+    for child in children {
+        drop(child);
+    }
+    if depth == 0 && QUEUED.get() {
+        drain_queue();
+    }
+    DEPTH.set(depth);
+}
+
+/// Queues the containers among `children`; leaves (numbers, shared
+/// containers) are dropped in place.
+#[inline(never)]
+fn queue_containers(children: impl IntoIterator<Item = Value>) {
     for child in children {
         if owns_container(&child) {
-            // Dropping here could recurse; queue it instead. During thread
-            // teardown the queue is gone and a plain drop is all there is.
+            // During thread teardown the queue is gone and a plain drop is
+            // all there is.
             let _ = QUEUE.try_with(|queue| queue.borrow_mut().push(child));
-            queued = true;
+            QUEUED.set(true);
         }
     }
-    // Leaves (numbers, shared containers) were dropped in place: nothing
-    // to drain, and no need to touch the thread-locals.
-    if !queued {
-        return;
-    }
-    let Ok(was_draining) = DRAINING.try_with(|d| d.replace(true)) else {
-        return;
-    };
-    if was_draining {
-        return;
-    }
+}
+
+/// Drops what deeper releases queued, each with the direct depth available
+/// again. Runs at depth 1, as the outermost release.
+#[cold]
+#[inline(never)]
+fn drain_queue() {
+    QUEUED.set(false);
     // The shared empty list and set are thread-locals too, and may be
     // dropped after the queue during thread teardown.
     while let Some(value) = QUEUE
@@ -57,5 +83,5 @@ pub(super) fn release(children: impl IntoIterator<Item = Value>) {
     {
         drop(value);
     }
-    let _ = DRAINING.try_with(|d| d.set(false));
+    QUEUED.set(false);
 }
