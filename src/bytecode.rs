@@ -50,6 +50,12 @@ pub enum Op {
     Finalise(u32),
     /// Pop an argument and a function; push the result of the call.
     Call,
+    /// Call the builtin `constants[i]` with as many arguments as it takes,
+    /// popped from the stack (the first pushed first); push the result. The
+    /// compiler emits it for a saturated application of a builtin it knows
+    /// statically (`builtins.elemAt xs i`, `map f xs`), which then needs no
+    /// partial application.
+    CallBuiltin(u32),
     /// Pop as many values as `attr_templates[i]` has names; push the set.
     Attrs(u32),
     /// Pop a value, a name and a set; push the set with the name added

@@ -13,7 +13,7 @@ use crate::bytecode::{AttrTemplate, CodeKind, Op};
 use crate::error::{Error, ErrorKind, Result};
 use crate::source::Span;
 use crate::symbol::Symbol;
-use crate::value::PosTable;
+use crate::value::{PosTable, Value};
 
 /// The value side of a binding.
 enum BindingValue {
@@ -266,6 +266,27 @@ impl<'a, 'e> Compiler<'a, 'e> {
         Ok(())
     }
 
+    /// Records the bindings of a group that statically hold a builtin
+    /// (`inherit (builtins) map;`, `f = builtins.foldl';`), so that calls
+    /// through them are compiled as direct builtin calls.
+    fn note_known_builtins(&mut self, set: &BindingSet) {
+        for binding in &set.statics {
+            let known = match &binding.value {
+                BindingValue::Expr(expr) => self.static_value(expr),
+                BindingValue::InheritFrom { from, name } => {
+                    match self.static_value(&set.from_exprs[*from]) {
+                        Some(Value::Attrs(attrs)) => attrs.get(*name).cloned(),
+                        _ => None,
+                    }
+                }
+                BindingValue::Inherit(_) | BindingValue::Nested(_) => None,
+            };
+            if let Some(builtin @ Value::Builtin(_)) = known {
+                self.scopes().set_known(binding.name, builtin);
+            }
+        }
+    }
+
     /// Declares and fills the locals of a recursive binding group (`let`,
     /// `rec`). Returns each static name with its slot.
     fn bind_group(&mut self, set: &BindingSet, span: Span) -> Result<Vec<(Symbol, u32)>> {
@@ -299,6 +320,9 @@ impl<'a, 'e> Compiler<'a, 'e> {
         }
 
         let overridable = set.rec && set.has(overrides_name());
+        if !overridable {
+            self.note_known_builtins(set);
+        }
         let mut deferred = Vec::new();
         for (expr, (_, slot)) in set.from_exprs.iter().zip(&from_slots) {
             let target = BindingTarget {

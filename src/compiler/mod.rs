@@ -178,10 +178,14 @@ impl<'a, 'e> Compiler<'a, 'e> {
     }
 
     fn constant(&mut self, value: Value, span: Span) {
+        let i = self.add_constant(value);
+        self.emit(Op::Constant(i), span);
+    }
+
+    fn add_constant(&mut self, value: Value) -> u32 {
         let ctx = self.ctx();
         ctx.constants.push(value);
-        let i = (ctx.constants.len() - 1) as u32;
-        self.emit(Op::Constant(i), span);
+        (ctx.constants.len() - 1) as u32
     }
 
     fn span_of(&self, node: &rnix::SyntaxNode) -> Span {
@@ -298,11 +302,7 @@ impl<'a, 'e> Compiler<'a, 'e> {
             }
             ast::Expr::Paren(p) => self.compile(&child(p.expr(), p.syntax())?)?,
             ast::Expr::Root(r) => self.compile(&child(r.expr(), r.syntax())?)?,
-            ast::Expr::Apply(app) => {
-                self.compile(&child(app.lambda(), app.syntax())?)?;
-                self.compile_thunked(&child(app.argument(), app.syntax())?, None)?;
-                self.emit(Op::Call, span);
-            }
+            ast::Expr::Apply(app) => self.compile_apply(app)?,
             ast::Expr::Lambda(lambda) => self.compile_lambda(lambda, None, None)?,
             ast::Expr::List(list) => {
                 let mut n = 0;
@@ -602,6 +602,89 @@ impl<'a, 'e> Compiler<'a, 'e> {
                 }
                 Ok(AttrName::Dynamic(inner))
             }
+        }
+    }
+
+    /// `f a1 … an`. When `f` is a builtin known statically and the
+    /// application gives it all its arguments, the builtin is called
+    /// directly with the first `arity` of them (`Op::CallBuiltin`) instead
+    /// of being built up one partial application at a time.
+    fn compile_apply(&mut self, app: &ast::Apply) -> Result<()> {
+        let mut spine = vec![app.clone()];
+        let mut head = child(app.lambda(), app.syntax())?;
+        while let ast::Expr::Apply(inner) = &head {
+            spine.push(inner.clone());
+            head = child(inner.lambda(), inner.syntax())?;
+        }
+        spine.reverse();
+        let builtin = self
+            .static_builtin(&head)
+            .filter(|(_, arity)| *arity <= spine.len());
+        if builtin.is_none() {
+            self.compile(&head)?;
+        }
+        for (i, app) in spine.iter().enumerate() {
+            self.compile_thunked(&child(app.argument(), app.syntax())?, None)?;
+            let span = self.span_of(app.syntax());
+            match &builtin {
+                Some((value, arity)) if i + 1 == *arity => {
+                    let c = self.add_constant(value.clone());
+                    self.emit(Op::CallBuiltin(c), span);
+                }
+                Some((_, arity)) if i + 1 < *arity => {}
+                _ => {
+                    self.emit(Op::Call, span);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The builtin (and its arity) a function expression denotes statically:
+    /// a global name (`map`) or an attribute of the global `builtins`
+    /// (`builtins.elemAt`) that no binding in scope shadows.
+    fn static_builtin(&self, expr: &ast::Expr) -> Option<(Value, usize)> {
+        match self.static_value(expr)? {
+            Value::Builtin(b) => Some((Value::Builtin(b), b.arity)),
+            _ => None,
+        }
+    }
+
+    /// The value an expression is known to have when it is compiled: a
+    /// global (`builtins`), a local known to hold one, or a static
+    /// attribute of such a set (`builtins.map`).
+    pub(super) fn static_value(&self, expr: &ast::Expr) -> Option<Value> {
+        match expr {
+            ast::Expr::Ident(ident) => self.static_variable(ident_name(ident)),
+            ast::Expr::Paren(p) => self.static_value(&p.expr()?),
+            ast::Expr::Select(select) if select.default_expr().is_none() => {
+                let Value::Attrs(set) = self.static_value(&select.expr()?)? else {
+                    return None;
+                };
+                let mut path = select.attrpath()?.attrs();
+                let (Some(ast::Attr::Ident(name)), None) = (path.next(), path.next()) else {
+                    return None;
+                };
+                set.get(ident_name(&name)).cloned()
+            }
+            _ => None,
+        }
+    }
+
+    /// The value of a variable when it is known at compile time: a local
+    /// known to hold one, or a global no binding in scope shadows.
+    fn static_variable(&self, name: Symbol) -> Option<Value> {
+        if let Some(local) = self
+            .ctxs
+            .iter()
+            .rev()
+            .find_map(|c| c.scopes.find_local(name))
+        {
+            return local.known.clone();
+        }
+        match self.env.scope.and_then(|s| s.get(name)) {
+            Some(v) => Some(v.clone()),
+            None => self.env.globals.get(name).cloned(),
         }
     }
 

@@ -4,12 +4,16 @@
 
 use crate::bytecode::Capture;
 use crate::symbol::Symbol;
+use crate::value::Value;
 
 /// A named local slot.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub(super) struct Local {
     pub name: Symbol,
     pub slot: u32,
+    /// The value the local is known to hold when the code is compiled (a
+    /// builtin bound by `inherit (builtins) map;`), if any.
+    pub known: Option<Value>,
 }
 
 /// The scope bookkeeping of one code object.
@@ -64,7 +68,18 @@ impl Scopes {
 
     /// Makes `name` refer to `slot` from now on.
     pub fn bind(&mut self, name: Symbol, slot: u32) {
-        self.locals.push(Local { name, slot });
+        self.locals.push(Local {
+            name,
+            slot,
+            known: None,
+        });
+    }
+
+    /// Records that the innermost local called `name` holds `value`.
+    pub fn set_known(&mut self, name: Symbol, value: Value) {
+        if let Some(local) = self.locals.iter_mut().rev().find(|l| l.name == name) {
+            local.known = Some(value);
+        }
     }
 
     pub fn set_initialised(&mut self, slot: u32) {
@@ -77,11 +92,12 @@ impl Scopes {
 
     /// The slot of the innermost local called `name`.
     pub fn find(&self, name: Symbol) -> Option<u32> {
-        self.locals
-            .iter()
-            .rev()
-            .find(|l| l.name == name)
-            .map(|l| l.slot)
+        self.find_local(name).map(|l| l.slot)
+    }
+
+    /// The innermost local called `name`.
+    pub fn find_local(&self, name: Symbol) -> Option<&Local> {
+        self.locals.iter().rev().find(|l| l.name == name)
     }
 
     pub fn push_with(&mut self, slot: u32) {

@@ -13,7 +13,7 @@ use super::{helpers, Called, GenVm};
 use crate::bytecode::{Capture, Code, Op};
 use crate::error::{Error, ErrorKind, Result};
 use crate::symbol::Symbol;
-use crate::value::{Attrs, Closure, Deferred, NixString, StringBuilder, Thunk, Value};
+use crate::value::{Attrs, Closure, Deferred, NixString, PrimApp, StringBuilder, Thunk, Value};
 use crate::vm::{
     assertion_failed, capture, check_formals_of, compare_scalars, finalise, make_attrs, make_list,
     missing_attribute, scalar_equal,
@@ -158,9 +158,14 @@ impl GenVm {
                         )))));
                 }
                 Op::Finalise(slot) => finalise(&self.stack, frame.body.upvalues(), base, slot),
-                Op::Call => {
+                Op::Call | Op::CallBuiltin(_) => {
                     let arg = self.pop();
-                    let function = self.pop();
+                    let function = match op {
+                        Op::CallBuiltin(i) => {
+                            builtin_given_all_but_last(&code.constants[i as usize], &mut self.stack)
+                        }
+                        _ => self.pop(),
+                    };
                     match self.call_value(function, arg, Some(code.spans[ip - 1])) {
                         Ok(Called::Value(v)) => self.stack.push(v),
                         Ok(Called::Enter(next)) => return Ok(self.wait_for(frame, ip, next)),
@@ -638,4 +643,19 @@ fn concat_path(parts: &[Value]) -> Value {
         }
     }
     Value::Path(NixString::new(crate::path::canonicalise(&text)))
+}
+
+/// For `Op::CallBuiltin`: the builtin `constant` applied to all but the last
+/// of its arguments, popped from `stack`, which the generator VM then calls
+/// with the last one like any function.
+fn builtin_given_all_but_last(constant: &Value, stack: &mut Vec<Value>) -> Value {
+    let Value::Builtin(builtin) = constant else {
+        unreachable!("the compiler calls builtins only")
+    };
+    let given = stack.split_off(stack.len() - (builtin.arity - 1));
+    if given.is_empty() {
+        Value::Builtin(builtin)
+    } else {
+        Value::PrimApp(PrimApp::new(builtin, given))
+    }
 }

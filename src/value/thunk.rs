@@ -117,6 +117,16 @@ impl Thunk {
         }
     }
 
+    /// Whether the thunk's value is known without running anything
+    /// (see [`Thunk::known_value`]).
+    #[inline]
+    pub fn has_value(&self) -> bool {
+        matches!(
+            self.0.try_borrow().as_deref(),
+            Ok(ThunkState::Done(_) | ThunkState::Pending(Deferred::Ready(_)))
+        )
+    }
+
     /// Whether the thunk is evaluated.
     pub fn is_evaluated(&self) -> bool {
         matches!(&*self.0.borrow(), ThunkState::Done(_))

@@ -488,6 +488,12 @@ impl Vm {
                 }
                 op if op.is_numeric() && self.numbers_in_place(op) => {}
                 Op::Call => self.call_op(&mut at, root_code)?,
+                Op::CallBuiltin(i) => {
+                    let Value::Builtin(builtin) = code.constants[i as usize] else {
+                        unreachable!("the compiler calls builtins only")
+                    };
+                    self.run_builtin_op(builtin, 0, &mut at, root_code)?
+                }
                 Op::Return if self.calls.len() == floor => return Ok(self.pop()),
                 Op::Return => self.return_op(&mut at)?,
                 other => self.general_op(other, &mut at, root_code, root_upvalues)?,
@@ -556,7 +562,7 @@ impl Vm {
             }
             Value::Builtin(builtin) if !self.detached && builtin.arity == 1 => {
                 let builtin = *builtin;
-                self.run_builtin_op(builtin, at, root_code)
+                self.run_builtin_op(builtin, 1, at, root_code)
             }
             _ => self.call_other_op(at, root_code),
         }
@@ -572,7 +578,11 @@ impl Vm {
         root_code: &Code,
     ) -> Result<()> {
         let site = at.code(root_code).spans[at.ip - 1];
-        if self.force_argument_first(app.forces_first(), app.args(), at, site)? {
+        let first = app.forces_first().and_then(|i| {
+            let arg = app.args().get(i).or(self.stack.last());
+            arg.and_then(pending_thunk)
+        });
+        if self.retry_after_forcing(first, at, site)? {
             return Ok(());
         }
         let arg = self.pop();
@@ -584,46 +594,51 @@ impl Vm {
         Ok(())
     }
 
-    /// [`Vm::run_primitive_op`] for a builtin of one argument.
+    /// `Op::CallBuiltin`, and `Op::Call` of a builtin of one argument: runs
+    /// the builtin on the `arity` arguments on top of the stack, after
+    /// forcing the one it forces first as [`Vm::run_primitive_op`] does,
+    /// and replaces them and the `below` values under them (the function
+    /// of an `Op::Call`) with the result.
+    #[inline(never)]
     fn run_builtin_op(
         &mut self,
         builtin: &'static Builtin,
+        below: usize,
         at: &mut Position,
         root_code: &Code,
     ) -> Result<()> {
         let site = at.code(root_code).spans[at.ip - 1];
-        if self.force_argument_first(builtin.forces_first, &[], at, site)? {
+        let arity = builtin.arity;
+        let start = self.stack.len() - arity;
+        let first = builtin
+            .forces_first
+            .and_then(|i| pending_thunk(&self.stack[start + i]));
+        if self.retry_after_forcing(first, at, site)? {
             return Ok(());
         }
-        let arg = self.pop();
-        self.stack.pop();
-        let v = ensure_sufficient_stack(|| (builtin.func)(self, &[arg]))
+        let mut args = [Value::Null, Value::Null, Value::Null];
+        for (slot, arg) in args.iter_mut().zip(self.stack.drain(start..)) {
+            *slot = arg;
+        }
+        self.stack.truncate(start - below);
+        let v = ensure_sufficient_stack(|| (builtin.func)(self, &args[..arity]))
             .map_err(|e| builtin_context(e, builtin.name).with_span(site))?;
         self.stack.push(v);
         Ok(())
     }
 
-    /// Before a builtin runs on the arguments `given` and the one on top of
-    /// the stack: when the argument it forces first is a pending thunk of
-    /// bytecode, continues in a frame forcing it, to run the call again
-    /// after, and says so.
-    fn force_argument_first(
+    /// When `thunk` (a pending thunk the running instruction forces first)
+    /// has bytecode to run, continues in a frame forcing it, set to run the
+    /// instruction again after, and says so.
+    fn retry_after_forcing(
         &mut self,
-        index: Option<usize>,
-        given: &[Value],
+        thunk: Option<Thunk>,
         at: &mut Position,
         site: Span,
     ) -> Result<bool> {
-        let Some(i) = index else {
+        let Some(thunk) = thunk else {
             return Ok(false);
         };
-        let Some(Value::Thunk(thunk)) = given.get(i).or(self.stack.last()) else {
-            return Ok(false);
-        };
-        if !thunk.is_pending() {
-            return Ok(false);
-        }
-        let thunk = thunk.clone();
         let Some(forced) = self.thunk_frame(thunk).map_err(|e| e.with_span(site))? else {
             return Ok(false);
         };
@@ -722,11 +737,8 @@ impl Vm {
         root_upvalues: &[Value],
     ) -> Result<()> {
         let site = at.code(root_code).spans[at.ip - 1];
-        if let Some(forced) = self.pending_operand(op).map_err(|e| e.with_span(site))? {
-            at.ip -= 1;
-            return self
-                .enter_thunk(forced, Then::Retry, at)
-                .map_err(|e| e.with_span(site));
+        if self.retry_after_forcing(self.pending_operand(op), at, site)? {
+            return Ok(());
         }
         let Position { closure, ip, base } = at;
         let (code, upvalues) = match closure {
@@ -770,17 +782,13 @@ impl Vm {
     /// its work is bytecode the loop can run as a frame of its own. Other
     /// pending thunks are left to the instruction, which forces them
     /// natively.
-    fn pending_operand(&mut self, op: Op) -> Result<Option<ThunkFrame>> {
+    fn pending_operand(&self, op: Op) -> Option<Thunk> {
         let top = self.stack.len() - 1;
-        for &position in op.forced_operands() {
-            if let Value::Thunk(thunk) = &self.stack[top - position] {
-                if thunk.is_pending() {
-                    let thunk = thunk.clone();
-                    return self.thunk_frame(thunk);
-                }
-            }
-        }
-        Ok(None)
+        op.forced_operands()
+            .iter()
+            .map(|&position| &self.stack[top - position])
+            .find(|v| !is_evaluated(v))
+            .and_then(pending_thunk)
     }
 
     /// Starts forcing a pending thunk in a frame of the loop's own, when its
@@ -1063,7 +1071,8 @@ impl Vm {
             | Op::GetLocal(_)
             | Op::GetUpvalue(_)
             | Op::SetLocal(_)
-            | Op::Jump(_) => unreachable!("handled in dispatch"),
+            | Op::Jump(_)
+            | Op::CallBuiltin(_) => unreachable!("handled in dispatch"),
         }
     }
 
@@ -1207,6 +1216,22 @@ impl Vm {
 }
 
 /// A number, or a thunk whose number is known without running anything.
+/// The thunk, if `v` is one that is pending.
+fn pending_thunk(v: &Value) -> Option<Thunk> {
+    match v {
+        Value::Thunk(t) if t.is_pending() => Some(t.clone()),
+        _ => None,
+    }
+}
+
+/// Whether `v` is not a thunk, or a thunk whose value is known.
+fn is_evaluated(v: &Value) -> bool {
+    match v {
+        Value::Thunk(t) => t.has_value(),
+        _ => true,
+    }
+}
+
 #[inline(always)]
 fn known_number(v: &Value) -> Option<Value> {
     match v {
