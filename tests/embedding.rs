@@ -36,7 +36,7 @@ fn in_use_segments() -> usize {
 /// through a builtin that calls back into Nix (plain Nix-to-Nix calls would
 /// not touch the native stack at all).
 const DEEP_READ: &str = "let f = n: if n == 0 then builtins.readFile /deep/bottom
-                                    else builtins.head (map (_: f (n - 1)) [ 1 ]);
+                                    else builtins.foldl' (_: _: f (n - 1)) 0 [ 1 ];
                          in f 100000";
 
 #[test]

@@ -221,29 +221,55 @@ impl Vm {
 
     /// Runs a started thunk's work where it lies (nothing is moved onto this
     /// frame, which every level of a thunk chain pays for) and settles it.
+    /// When the work's value is another pending thunk, that one is run here
+    /// too, in a loop rather than by recursion, and every thunk of the
+    /// chain is settled with the value at its end.
     #[inline(never)]
     fn run_thunk(&mut self, thunk: &Thunk) -> Result<Value> {
-        let result = self.burn_fuel().and_then(|()| {
-            ensure_sufficient_stack(|| match thunk.running() {
-                Some(deferred) => self.run_deferred(&deferred),
-                None => Err(Error::new(ErrorKind::InfiniteRecursion)),
-            })
-        });
-        thunk.settle(&result);
+        let mut running = thunk.clone();
+        let mut waiting: Vec<Thunk> = Vec::new();
+        let result = loop {
+            let step = self.burn_fuel().and_then(|()| {
+                ensure_sufficient_stack(|| match running.running() {
+                    Some(deferred) => self.run_deferred(&deferred),
+                    None => Err(Error::new(ErrorKind::InfiniteRecursion)),
+                })
+            });
+            let next = match step {
+                Ok(Value::Thunk(next)) => next,
+                other => break other,
+            };
+            match next.start() {
+                Begin::Ready(v) => break Ok(v),
+                Begin::Started => waiting.push(std::mem::replace(&mut running, next)),
+                Begin::Failed(e) => break Err(e),
+                Begin::Blackhole | Begin::Run(_) => {
+                    let error = Error::new(ErrorKind::InfiniteRecursion);
+                    break Err(match running.running().as_deref() {
+                        Some(Deferred::Code(body)) => error.with_span(body.code().span),
+                        _ => error,
+                    });
+                }
+            }
+        };
+        running.settle(&result);
+        for thunk in waiting.iter().rev() {
+            thunk.settle(&result);
+        }
         result
     }
 
+    /// The value of a thunk's work, which may be another thunk.
     fn run_deferred(&mut self, deferred: &Deferred) -> Result<Value> {
-        let value = match deferred {
-            Deferred::Code(body) => self.execute(body.code(), body.upvalues(), None)?,
-            Deferred::Apply { function, arg } => self.call(function.clone(), arg.clone())?,
+        match deferred {
+            Deferred::Code(body) => self.execute(body.code(), body.upvalues(), None),
+            Deferred::Apply { function, arg } => self.call(function.clone(), arg.clone()),
             Deferred::Apply2 { function, a, b } => {
                 let partial = self.call(function.clone(), a.clone())?;
-                self.call(partial, b.clone())?
+                self.call(partial, b.clone())
             }
-            Deferred::Ready(v) => return Ok(v.clone()),
-        };
-        self.force(value)
+            Deferred::Ready(v) => Ok(v.clone()),
+        }
     }
 
     // ---- calling -------------------------------------------------------------
@@ -495,7 +521,7 @@ impl Vm {
                     self.run_builtin_op(builtin, 0, &mut at, root_code)?
                 }
                 Op::Return if self.calls.len() == floor => return Ok(self.pop()),
-                Op::Return => self.return_op(&mut at)?,
+                Op::Return => self.return_op(&mut at, root_code)?,
                 other => self.general_op(other, &mut at, root_code, root_upvalues)?,
             }
         }
@@ -712,7 +738,7 @@ impl Vm {
 
     /// `Op::Return` to a caller saved by the loop.
     #[inline(never)]
-    fn return_op(&mut self, at: &mut Position) -> Result<()> {
+    fn return_op(&mut self, at: &mut Position, root_code: &Code) -> Result<()> {
         let value = self.pop();
         self.stack.truncate(at.base);
         let caller = self.calls.pop().expect("a call is in progress");
@@ -721,7 +747,14 @@ impl Vm {
                 *at = caller.at;
                 self.stack.push(value);
             }
-            _ => *at = self.settle_forced(caller, value)?,
+            _ => {
+                // Forcing the value returned may fail (a thunk returning
+                // itself): the error is the returned expression's.
+                let site = at.code(root_code).spans[at.ip - 1];
+                *at = self
+                    .settle_forced(caller, value)
+                    .map_err(|e| e.with_span(site))?
+            }
         }
         Ok(())
     }
