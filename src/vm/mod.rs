@@ -409,6 +409,7 @@ impl Vm {
 
     /// [`Vm::execute`] for the body of a call described by `frame`, which
     /// traces name.
+    #[inline(always)]
     fn execute_as(
         &mut self,
         code: &Code,
@@ -643,8 +644,8 @@ impl Vm {
             return Ok(());
         }
         let mut args = [Value::Null, Value::Null, Value::Null];
-        for (slot, arg) in args.iter_mut().zip(self.stack.drain(start..)) {
-            *slot = arg;
+        for slot in args[..arity].iter_mut().rev() {
+            *slot = self.pop();
         }
         self.stack.truncate(start - below);
         let v = ensure_sufficient_stack(|| (builtin.func)(self, &args[..arity]))
@@ -656,6 +657,7 @@ impl Vm {
     /// When `thunk` (a pending thunk the running instruction forces first)
     /// has bytecode to run, continues in a frame forcing it, set to run the
     /// instruction again after, and says so.
+    #[inline(never)]
     fn retry_after_forcing(
         &mut self,
         thunk: Option<Thunk>,
