@@ -1,0 +1,655 @@
+//! The dispatch loop: bytecode runs here, and calls between closures and
+//! the forcing of thunks whose work is bytecode happen in frames the loop
+//! keeps on the heap (`Vm::calls`) rather than on the native stack.
+//!
+//! A run of the loop starts when Rust code runs bytecode ([`Vm::execute`]:
+//! a file, a thunk forced from a builtin, a closure a builtin calls). Inside
+//! it, a call saves the caller as a [`SavedCall`] and continues in the
+//! callee; an instruction whose operand is a pending thunk of bytecode saves
+//! itself with [`Then::Retry`], runs the thunk's code, stores the value and
+//! runs again. Every run of the loop and every frame of the out-of-line
+//! functions below is paid for by each level of native nesting, so they are
+//! kept small.
+
+use spindle_fiber::ensure_sufficient_stack;
+
+use super::{builtin_context, call_depth_exceeded, CallFrame, Vm};
+use crate::bytecode::{numeric_fast, Code, Op};
+use crate::error::{Error, ErrorKind, Result};
+use crate::source::Span;
+use crate::value::{Builtin, Closure, FrameWork, PrimApp, Thunk, Value};
+
+/// Where a run of the dispatch loop is.
+struct Position {
+    /// The running closure (`None` for the code the loop was started with).
+    closure: Option<Closure>,
+    /// The next instruction.
+    ip: usize,
+    /// Where the frame's locals start on the value stack.
+    base: usize,
+}
+
+impl Position {
+    #[inline(always)]
+    fn code<'a>(&'a self, root: &'a Code) -> &'a Code {
+        match &self.closure {
+            Some(c) => c.code(),
+            None => root,
+        }
+    }
+
+    #[inline(always)]
+    fn upvalues<'a>(&'a self, root: &'a [Value]) -> &'a [Value] {
+        match &self.closure {
+            Some(c) => c.upvalues(),
+            None => root,
+        }
+    }
+}
+
+/// A caller suspended in the dispatch loop while its callee runs.
+pub(super) struct SavedCall {
+    at: Position,
+    /// The call that was made, for traces (`None` for a thunk's code).
+    frame: Option<CallFrame>,
+    /// What to do with the value the callee returns.
+    then: Then,
+}
+
+/// What the dispatch loop does with the value a frame returns.
+enum Then {
+    /// Push it for the caller: a call returned.
+    Push,
+    /// Store it in this thunk, whose forcing the caller's instruction asked
+    /// for, and run that instruction again: it now finds its operand
+    /// evaluated.
+    Retry(Thunk),
+    /// Store it in this thunk and return it further down: its value was the
+    /// value of the thunk the frame below was forcing.
+    Pass(Thunk),
+}
+
+/// A thunk whose work the dispatch loop runs as a frame of its own.
+struct ThunkFrame {
+    thunk: Thunk,
+    body: Closure,
+    arg: Option<Value>,
+    traced: bool,
+}
+
+impl Vm {
+    /// Runs `code` with the given captured values and, for lambdas, argument.
+    pub fn execute(
+        &mut self,
+        code: &Code,
+        upvalues: &[Value],
+        arg: Option<Value>,
+    ) -> Result<Value> {
+        self.execute_as(code, upvalues, arg, None)
+    }
+
+    /// [`Vm::execute`] for the body of a call described by `frame`, which
+    /// traces name.
+    #[inline(always)]
+    pub(super) fn execute_as(
+        &mut self,
+        code: &Code,
+        upvalues: &[Value],
+        arg: Option<Value>,
+        frame: Option<CallFrame>,
+    ) -> Result<Value> {
+        let base = self.stack.len();
+        self.stack
+            .resize_with(base + code.locals as usize, || Value::Null);
+        if let Some(arg) = arg {
+            self.stack[base] = arg;
+        }
+        let floor = self.calls.len();
+        let result = self.dispatch(code, upvalues, base);
+        if let Err(e) = result {
+            let e = self.unwind_calls(e, floor, frame);
+            self.stack.truncate(base);
+            return Err(e);
+        }
+        self.stack.truncate(base);
+        result
+    }
+
+    /// After an error in a run of the dispatch loop: records the calls it
+    /// had in progress in the error's trace, innermost first, fails the
+    /// thunks it was forcing, and drops them.
+    #[cold]
+    #[inline(never)]
+    fn unwind_calls(&mut self, mut error: Error, floor: usize, root: Option<CallFrame>) -> Error {
+        let saved: Vec<SavedCall> = self.calls.drain(floor..).collect();
+        for call in saved.iter().rev() {
+            if let Some(frame) = &call.frame {
+                crate::trace::add_call(&mut error, frame);
+            }
+            if let Then::Retry(thunk) | Then::Pass(thunk) = &call.then {
+                thunk.settle(&Err(error.clone()));
+            }
+        }
+        if let Some(frame) = &root {
+            crate::trace::add_call(&mut error, frame);
+        }
+        error
+    }
+
+    #[inline]
+    pub(super) fn pop(&mut self) -> Value {
+        self.stack.pop().expect("the compiler balances the stack")
+    }
+
+    /// The interpreter loop.
+    ///
+    /// A call from bytecode to a closure does not recurse natively: the
+    /// caller's position is saved in `self.calls` and the loop continues in
+    /// the callee, so plain Nix recursion costs heap, not native stack.
+    /// Forcing a thunk whose work is bytecode works the same way: an
+    /// instruction finding such a thunk among the operands it forces saves
+    /// itself, runs the thunk's code, stores the value in the thunk and runs
+    /// again. Native recursion happens where evaluation must nest inside
+    /// Rust: a builtin calling back into Nix, forcing from inside a builtin,
+    /// walking nested data. Every level of such nesting pays for this
+    /// function's frame, so only the simplest ops are handled inline and
+    /// everything else out of line.
+    #[inline(never)]
+    fn dispatch(
+        &mut self,
+        root_code: &Code,
+        root_upvalues: &[Value],
+        root_base: usize,
+    ) -> Result<Value> {
+        let floor = self.calls.len();
+        let mut at = Position {
+            closure: None,
+            ip: 0,
+            base: root_base,
+        };
+        loop {
+            let code: &Code = match &at.closure {
+                Some(c) => c.code(),
+                None => root_code,
+            };
+            let op = code.ops[at.ip];
+            at.ip += 1;
+            match op {
+                Op::Constant(i) => self.stack.push(code.constants[i as usize].clone()),
+                Op::GetLocal(slot) => {
+                    let v = self.stack[at.base + slot as usize].clone();
+                    self.stack.push(v);
+                }
+                Op::GetUpvalue(i) => {
+                    let v = at.upvalues(root_upvalues)[i as usize].clone();
+                    self.stack.push(v);
+                }
+                Op::SetLocal(slot) => {
+                    let v = self.pop();
+                    self.stack[at.base + slot as usize] = v;
+                }
+                Op::Jump(target) => at.ip = target as usize,
+                Op::JumpIfFalse(target) if matches!(self.stack.last(), Some(Value::Bool(_))) => {
+                    if let Some(Value::Bool(false)) = self.stack.pop() {
+                        at.ip = target as usize;
+                    }
+                }
+                op if op.is_numeric() && self.numbers_in_place(op) => {}
+                Op::Call => self.call_op(&mut at, root_code)?,
+                Op::CallBuiltin(i) => {
+                    let Value::Builtin(builtin) = code.constants[i as usize] else {
+                        unreachable!("the compiler calls builtins only")
+                    };
+                    self.run_builtin_op(builtin, 0, &mut at, root_code)?
+                }
+                Op::Return if self.calls.len() == floor => return Ok(self.pop()),
+                Op::Return => self.return_op(&mut at, root_code)?,
+                other => self.general_op(other, &mut at, root_code, root_upvalues)?,
+            }
+        }
+    }
+
+    /// Applies a numeric operator to the two top values in place, when both
+    /// are numbers and the result cannot fail. Otherwise leaves them for
+    /// the general path and says so.
+    #[inline(always)]
+    fn numbers_in_place(&mut self, op: Op) -> bool {
+        let n = self.stack.len();
+        let (a, b) = (&self.stack[n - 2], &self.stack[n - 1]);
+        if matches!(a, Value::Thunk(_)) || matches!(b, Value::Thunk(_)) {
+            return self.known_numbers_in_place(op);
+        }
+        let result = numeric_fast(op, a, b);
+        self.replace_operands(result)
+    }
+
+    /// [`Vm::numbers_in_place`] when an operand is a thunk, which may hold
+    /// a number already.
+    #[inline(never)]
+    fn known_numbers_in_place(&mut self, op: Op) -> bool {
+        let n = self.stack.len();
+        let (Some(a), Some(b)) = (
+            known_number(&self.stack[n - 2]),
+            known_number(&self.stack[n - 1]),
+        ) else {
+            return false;
+        };
+        let result = numeric_fast(op, &a, &b);
+        self.replace_operands(result)
+    }
+
+    /// Replaces the two operands on top of the stack with `result`, if
+    /// there is one, and says whether there was.
+    #[inline(always)]
+    fn replace_operands(&mut self, result: Option<Value>) -> bool {
+        let Some(v) = result else {
+            return false;
+        };
+        self.stack.truncate(self.stack.len() - 2);
+        self.stack.push(v);
+        true
+    }
+
+    /// `Op::Call`. A closure, reached directly, through an evaluated thunk
+    /// or through a set's `__functor`, is entered in the loop; anything
+    /// else is applied natively.
+    #[inline(never)]
+    fn call_op(&mut self, at: &mut Position, root_code: &Code) -> Result<()> {
+        let n = self.stack.len();
+        match &self.stack[n - 2] {
+            Value::Closure(callee) => {
+                let callee = callee.clone();
+                let arg = self.pop();
+                self.stack.pop();
+                let site = at.code(root_code).spans[at.ip - 1];
+                self.enter_call(callee, arg, site, at)
+            }
+            Value::PrimApp(app) if !self.detached && app.args().len() + 1 >= app.arity() => {
+                let app = app.clone();
+                self.run_primitive_op(&app, at, root_code)
+            }
+            Value::Builtin(builtin) if !self.detached && builtin.arity == 1 => {
+                let builtin = *builtin;
+                self.run_builtin_op(builtin, 1, at, root_code)
+            }
+            _ => self.call_other_op(at, root_code),
+        }
+    }
+
+    /// `Op::Call` giving a builtin its last argument: forces the argument
+    /// the builtin forces first in a frame of the loop's own when it is a
+    /// pending thunk (and runs the call again after), then runs the builtin.
+    fn run_primitive_op(
+        &mut self,
+        app: &PrimApp,
+        at: &mut Position,
+        root_code: &Code,
+    ) -> Result<()> {
+        let site = at.code(root_code).spans[at.ip - 1];
+        let first = app.forces_first().and_then(|i| {
+            let arg = app.args().get(i).or(self.stack.last());
+            arg.and_then(pending_thunk)
+        });
+        if self.retry_after_forcing(first, at, site)? {
+            return Ok(());
+        }
+        let arg = self.pop();
+        self.stack.pop();
+        let v = self
+            .apply_primitive(app, arg)
+            .map_err(|e| e.with_span(site))?;
+        self.stack.push(v);
+        Ok(())
+    }
+
+    /// `Op::CallBuiltin`, and `Op::Call` of a builtin of one argument: runs
+    /// the builtin on the `arity` arguments on top of the stack, after
+    /// forcing the one it forces first as [`Vm::run_primitive_op`] does,
+    /// and replaces them and the `below` values under them (the function
+    /// of an `Op::Call`) with the result.
+    #[inline(never)]
+    fn run_builtin_op(
+        &mut self,
+        builtin: &'static Builtin,
+        below: usize,
+        at: &mut Position,
+        root_code: &Code,
+    ) -> Result<()> {
+        let site = at.code(root_code).spans[at.ip - 1];
+        let arity = builtin.arity;
+        let start = self.stack.len() - arity;
+        let first = builtin
+            .forces_first
+            .and_then(|i| pending_thunk(&self.stack[start + i]));
+        if self.retry_after_forcing(first, at, site)? {
+            return Ok(());
+        }
+        let mut args = [Value::Null, Value::Null, Value::Null];
+        for slot in args[..arity].iter_mut().rev() {
+            *slot = self.pop();
+        }
+        self.stack.truncate(start - below);
+        let v = ensure_sufficient_stack(|| (builtin.func)(self, &args[..arity]))
+            .map_err(|e| builtin_context(e, builtin.name).with_span(site))?;
+        self.stack.push(v);
+        Ok(())
+    }
+
+    /// When `thunk` (a pending thunk the running instruction forces first)
+    /// has bytecode to run, continues in a frame forcing it, set to run the
+    /// instruction again after, and says so.
+    #[inline(never)]
+    fn retry_after_forcing(
+        &mut self,
+        thunk: Option<Thunk>,
+        at: &mut Position,
+        site: Span,
+    ) -> Result<bool> {
+        let Some(thunk) = thunk else {
+            return Ok(false);
+        };
+        let Some(forced) = self.thunk_frame(thunk).map_err(|e| e.with_span(site))? else {
+            return Ok(false);
+        };
+        at.ip -= 1;
+        self.enter_thunk(forced, Then::Retry, at)
+            .map_err(|e| e.with_span(site))?;
+        Ok(true)
+    }
+
+    /// `Op::Call` of anything but a closure.
+    #[inline(never)]
+    fn call_other_op(&mut self, at: &mut Position, root_code: &Code) -> Result<()> {
+        let arg = self.pop();
+        let function = match self.pop() {
+            Value::Thunk(t) => match t.value() {
+                Some(v) => v,
+                None => Value::Thunk(t),
+            },
+            other => other,
+        };
+        let site = at.code(root_code).spans[at.ip - 1];
+        let function = match function {
+            Value::Attrs(attrs) if !self.detached => {
+                self.functor_of(attrs).map_err(|e| e.with_span(site))?
+            }
+            other => other,
+        };
+        match function {
+            Value::Closure(callee) => self.enter_call(callee, arg, site, at),
+            other => {
+                let v = self.call(other, arg).map_err(|e| e.with_span(site))?;
+                self.stack.push(v);
+                Ok(())
+            }
+        }
+    }
+
+    /// Saves the caller and continues in the callee.
+    fn enter_call(
+        &mut self,
+        callee: Closure,
+        arg: Value,
+        site: Span,
+        at: &mut Position,
+    ) -> Result<()> {
+        let code = callee.code();
+        let (frame, locals) = (
+            CallFrame {
+                name: code.name,
+                span: site,
+            },
+            code.locals,
+        );
+        let callee_base = self.stack.len();
+        let caller = std::mem::replace(
+            at,
+            Position {
+                closure: Some(callee),
+                ip: 0,
+                base: callee_base,
+            },
+        );
+        let saved = SavedCall {
+            at: caller,
+            frame: Some(frame),
+            then: Then::Push,
+        };
+        self.push_frame(saved, locals, Some(arg))
+            .map_err(|e| e.with_span(site))
+    }
+
+    /// `Op::Return` to a caller saved by the loop.
+    #[inline(never)]
+    fn return_op(&mut self, at: &mut Position, root_code: &Code) -> Result<()> {
+        let value = self.pop();
+        self.stack.truncate(at.base);
+        let caller = self.calls.pop().expect("a call is in progress");
+        match caller.then {
+            Then::Push => {
+                *at = caller.at;
+                self.stack.push(value);
+            }
+            _ => {
+                // Forcing the value returned may fail (a thunk returning
+                // itself): the error is the returned expression's.
+                let site = at.code(root_code).spans[at.ip - 1];
+                *at = self
+                    .settle_forced(caller, value)
+                    .map_err(|e| e.with_span(site))?
+            }
+        }
+        Ok(())
+    }
+
+    /// Every other instruction: first forces a pending operand in a frame
+    /// of the loop's own if there is one, then runs [`Vm::slow_op`].
+    #[inline(never)]
+    fn general_op(
+        &mut self,
+        op: Op,
+        at: &mut Position,
+        root_code: &Code,
+        root_upvalues: &[Value],
+    ) -> Result<()> {
+        let site = at.code(root_code).spans[at.ip - 1];
+        if self.retry_after_forcing(self.pending_operand(op), at, site)? {
+            return Ok(());
+        }
+        let Position { closure, ip, base } = at;
+        let (code, upvalues) = match closure {
+            Some(c) => (&**c.code(), c.upvalues()),
+            None => (root_code, root_upvalues),
+        };
+        self.slow_op(op, code, upvalues, *base, ip)
+            .map_err(|e| e.with_span(site))
+    }
+
+    /// Saves a suspended frame and makes room for the locals of the code
+    /// that runs next, with the argument of a call in local 0.
+    fn push_frame(&mut self, saved: SavedCall, locals: u32, arg: Option<Value>) -> Result<()> {
+        if self.calls.len() >= self.max_calls {
+            return Err(self.call_limit_error());
+        }
+        self.burn_fuel()?;
+        self.calls.push(saved);
+        let callee_base = self.stack.len();
+        self.stack
+            .resize_with(callee_base + locals as usize, || Value::Null);
+        if let Some(arg) = arg {
+            self.stack[callee_base] = arg;
+        }
+        Ok(())
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn call_limit_error(&self) -> Error {
+        if self.calls.len() + self.call_depth >= self.max_call_depth {
+            call_depth_exceeded(self.max_call_depth)
+        } else {
+            Error::new(ErrorKind::StackExhausted {
+                budget: self.ctx.settings.stack_budget,
+            })
+        }
+    }
+
+    /// The first operand `op` forces that is a pending thunk, started, when
+    /// its work is bytecode the loop can run as a frame of its own. Other
+    /// pending thunks are left to the instruction, which forces them
+    /// natively.
+    fn pending_operand(&self, op: Op) -> Option<Thunk> {
+        let top = self.stack.len() - 1;
+        op.forced_operands()
+            .iter()
+            .map(|&position| &self.stack[top - position])
+            .find(|v| !is_evaluated(v))
+            .and_then(pending_thunk)
+    }
+
+    /// Starts forcing a pending thunk in a frame of the loop's own, when its
+    /// work is bytecode. Applying a function of two arguments makes the
+    /// first application natively (it only builds the function that takes
+    /// the second); a thunk whose work turns out not to be bytecode is
+    /// forced natively here and `None` returned.
+    fn thunk_frame(&mut self, thunk: Thunk) -> Result<Option<ThunkFrame>> {
+        let (body, arg, traced) = match thunk.start_frame() {
+            None => return Ok(None),
+            Some(FrameWork::Code(body)) => (body, None, false),
+            Some(FrameWork::Apply(function, arg)) => (function, Some(arg), true),
+            Some(FrameWork::Apply2(function, a, b)) => {
+                let partial = self.call(function, a).and_then(|f| self.force(f));
+                match partial {
+                    Ok(Value::Closure(function)) => (function, Some(b), true),
+                    Ok(other) => {
+                        let result = self.call(other, b).and_then(|v| self.force(v));
+                        thunk.settle(&result);
+                        return result.map(|_| None);
+                    }
+                    Err(e) => {
+                        thunk.settle(&Err(e.clone()));
+                        return Err(e);
+                    }
+                }
+            }
+        };
+        Ok(Some(ThunkFrame {
+            thunk,
+            body,
+            arg,
+            traced,
+        }))
+    }
+
+    /// Suspends the frame at `at` and continues in one running a forced
+    /// thunk's work; `then` says what becomes of its value.
+    fn enter_thunk(
+        &mut self,
+        forced: ThunkFrame,
+        then: fn(Thunk) -> Then,
+        at: &mut Position,
+    ) -> Result<()> {
+        let code = forced.body.code();
+        let (frame, locals) = (
+            forced.traced.then_some(CallFrame {
+                name: code.name,
+                span: code.span,
+            }),
+            code.locals,
+        );
+        let callee_base = self.stack.len();
+        let caller = std::mem::replace(
+            at,
+            Position {
+                closure: Some(forced.body),
+                ip: 0,
+                base: callee_base,
+            },
+        );
+        let saved = SavedCall {
+            at: caller,
+            frame,
+            then: then(forced.thunk.clone()),
+        };
+        if let Err(e) = self.push_frame(saved, locals, forced.arg) {
+            forced.thunk.settle(&Err(e.clone()));
+            return Err(e);
+        }
+        Ok(())
+    }
+
+    /// A frame that forced a thunk returned `value`: stores it in the thunk
+    /// (forcing it further first if it is itself a thunk) and says where to
+    /// go on.
+    #[inline(never)]
+    fn settle_forced(&mut self, mut saved: SavedCall, mut value: Value) -> Result<Position> {
+        loop {
+            let thunk = match &saved.then {
+                Then::Retry(thunk) | Then::Pass(thunk) => thunk.clone(),
+                Then::Push => unreachable!("a forced thunk's frame returns to a forcing frame"),
+            };
+            if let Value::Thunk(inner) = &value {
+                match self.thunk_frame(inner.clone()) {
+                    Ok(Some(forced)) => {
+                        // The thunk's value is another thunk's: force that
+                        // one in a frame above this one, then come back.
+                        let mut at = Position {
+                            closure: None,
+                            ip: 0,
+                            base: self.stack.len(),
+                        };
+                        self.calls.push(saved);
+                        self.enter_thunk(forced, Then::Pass, &mut at)?;
+                        return Ok(at);
+                    }
+                    Ok(None) => {}
+                    Err(e) => {
+                        thunk.settle(&Err(e.clone()));
+                        return Err(e);
+                    }
+                }
+                value = match self.force(value) {
+                    Ok(v) => v,
+                    Err(e) => {
+                        thunk.settle(&Err(e.clone()));
+                        return Err(e);
+                    }
+                };
+            }
+            thunk.settle(&Ok(value.clone()));
+            if let Then::Retry(_) = saved.then {
+                return Ok(saved.at);
+            }
+            saved = self
+                .calls
+                .pop()
+                .expect("a passed value has a frame to go to");
+        }
+    }
+}
+
+/// The thunk, if `v` is one that is pending.
+fn pending_thunk(v: &Value) -> Option<Thunk> {
+    match v {
+        Value::Thunk(t) if t.is_pending() => Some(t.clone()),
+        _ => None,
+    }
+}
+
+/// Whether `v` is not a thunk, or a thunk whose value is known.
+fn is_evaluated(v: &Value) -> bool {
+    match v {
+        Value::Thunk(t) => t.has_value(),
+        _ => true,
+    }
+}
+
+#[inline(always)]
+pub(super) fn known_number(v: &Value) -> Option<Value> {
+    match v {
+        Value::Int(i) => Some(Value::Int(*i)),
+        Value::Float(f) => Some(Value::Float(*f)),
+        Value::Thunk(t) => t.known_number(),
+        _ => None,
+    }
+}
