@@ -23,6 +23,11 @@ pub enum Capture {
     Upvalue(u32),
 }
 
+/// The most arguments a builtin called by `Op::CallBuiltin` takes (every
+/// builtin of the evaluator takes at most three), so that the VM can pass
+/// them without allocating.
+pub const MAX_CALL_BUILTIN_ARITY: usize = 3;
+
 /// One instruction. Jump targets are absolute op indices.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Op {
@@ -54,7 +59,8 @@ pub enum Op {
     /// popped from the stack (the first pushed first); push the result. The
     /// compiler emits it for a saturated application of a builtin it knows
     /// statically (`builtins.elemAt xs i`, `map f xs`), which then needs no
-    /// partial application.
+    /// partial application. Only builtins of at most
+    /// [`MAX_CALL_BUILTIN_ARITY`] arguments are called this way.
     CallBuiltin(u32),
     /// Pop as many values as `attr_templates[i]` has names; push the set.
     Attrs(u32),

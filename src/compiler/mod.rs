@@ -21,7 +21,9 @@ use std::sync::Arc;
 use rnix::ast::{self, AstToken, InterpolPart};
 use rowan::ast::AstNode;
 
-use crate::bytecode::{AttrTemplate, Capture, Code, CodeKind, Eager, Formals, Op, WithLookup};
+use crate::bytecode::{
+    AttrTemplate, Capture, Code, CodeKind, Eager, Formals, Op, WithLookup, MAX_CALL_BUILTIN_ARITY,
+};
 use crate::error::{Error, ErrorKind, Result};
 use crate::globals::Globals;
 use crate::source::Span;
@@ -619,7 +621,7 @@ impl<'a, 'e> Compiler<'a, 'e> {
         spine.reverse();
         let builtin = self
             .static_builtin(&head)
-            .filter(|(_, arity)| *arity <= spine.len());
+            .filter(|(_, arity)| *arity <= spine.len() && *arity <= MAX_CALL_BUILTIN_ARITY);
         if builtin.is_none() {
             self.compile(&head)?;
         }

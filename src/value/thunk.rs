@@ -93,18 +93,8 @@ impl Thunk {
         }
     }
 
-    /// The value if it is known without running anything: evaluated, or
-    /// computed when the thunk was made.
-    #[inline]
-    pub fn known_value(&self) -> Option<Value> {
-        match &*self.0.try_borrow().ok()? {
-            ThunkState::Done(v) | ThunkState::Pending(Deferred::Ready(v)) => Some(v.clone()),
-            _ => None,
-        }
-    }
-
-    /// The number the thunk holds, if it is known without running anything
-    /// (see [`Thunk::known_value`]) and is a number.
+    /// The number the thunk holds, if its value is known without running
+    /// anything (see [`Thunk::has_value`]) and is a number.
     #[inline(always)]
     pub fn known_number(&self) -> Option<Value> {
         match &*self.0.try_borrow().ok()? {
@@ -117,8 +107,8 @@ impl Thunk {
         }
     }
 
-    /// Whether the thunk's value is known without running anything
-    /// (see [`Thunk::known_value`]).
+    /// Whether the thunk's value is known without running anything: it was
+    /// evaluated, or computed when the thunk was made.
     #[inline]
     pub fn has_value(&self) -> bool {
         matches!(

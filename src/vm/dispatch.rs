@@ -14,7 +14,7 @@
 use spindle_fiber::ensure_sufficient_stack;
 
 use super::{builtin_context, call_depth_exceeded, CallFrame, Vm};
-use crate::bytecode::{numeric_fast, Code, Op};
+use crate::bytecode::{numeric_fast, Code, Op, MAX_CALL_BUILTIN_ARITY};
 use crate::error::{Error, ErrorKind, Result};
 use crate::source::Span;
 use crate::value::{Builtin, Closure, FrameWork, PrimApp, Thunk, Value};
@@ -324,7 +324,7 @@ impl Vm {
         if self.retry_after_forcing(first, at, site)? {
             return Ok(());
         }
-        let mut args = [Value::Null, Value::Null, Value::Null];
+        let mut args: [Value; MAX_CALL_BUILTIN_ARITY] = Default::default();
         for slot in args[..arity].iter_mut().rev() {
             *slot = self.pop();
         }

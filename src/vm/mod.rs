@@ -26,7 +26,7 @@ pub(crate) use compare::{compare_scalars, same_object, scalar_equal};
 pub(crate) use import::prepare_import;
 pub(crate) use ops::append_to_path;
 
-use crate::bytecode::{Capture, Code};
+use crate::bytecode::{Capture, Code, MAX_CALL_BUILTIN_ARITY};
 use crate::context::EvalContext;
 use crate::error::{Error, ErrorKind, Result};
 use crate::source::Span;
@@ -271,13 +271,13 @@ impl Vm {
             args.push(arg);
             return Ok(Value::PrimApp(app.with_args(args)));
         }
-        // The evaluator's builtins take at most three arguments, which need
-        // no allocation.
+        // The evaluator's builtins take few arguments, which need no
+        // allocation; host builtins may take more.
         let n = given.len();
-        if n > 2 {
+        if n >= MAX_CALL_BUILTIN_ARITY {
             return self.apply_primitive_with_many(app, arg);
         }
-        let mut args = [Value::Null, Value::Null, Value::Null];
+        let mut args: [Value; MAX_CALL_BUILTIN_ARITY] = Default::default();
         args[..n].clone_from_slice(given);
         args[n] = arg;
         ensure_sufficient_stack(|| app.invoke(self, &args[..=n]))
