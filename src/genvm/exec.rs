@@ -432,7 +432,8 @@ impl GenVm {
         operand!(self, 1);
         let b = self.pop();
         let a = self.pop();
-        if matches!(a, Value::String(_) | Value::Path(_)) && matches!(b, Value::Attrs(_)) {
+        // Coercing a set may call its `__toString`, which needs a generator.
+        if matches!(a, Value::Attrs(_)) || matches!(b, Value::Attrs(_)) {
             let ctx = self.ctx.clone();
             return Step::Wait(
                 self.generator_frame("add", |co| Box::pin(helpers::add(co, ctx, a, b))),

@@ -404,26 +404,25 @@ async fn coerce_one(
 
 // ---- operators that need evaluation -----------------------------------------
 
-/// The generator behind `a + b` when a string or path meets a set (whose
+/// The generator behind `a + b` when an operand is a set (whose
 /// `__toString` or `outPath` may have to be evaluated).
 pub(crate) async fn add(co: Co, ctx: Rc<EvalContext>, a: Value, b: Value) -> Result<Value> {
     let a = force(&co, a).await?;
     match &a {
+        Value::Int(_) | Value::Float(_) => {
+            let b = force(&co, b).await?;
+            Vm::detached(ctx).add(a, b)
+        }
         Value::Path(p) => {
             // Appended paths stay paths: nothing is copied to the store.
             let suffix = coerce_to_string(&co, &ctx, b, CoercionKind::PathInterpolation).await?;
             append_to_path(p, &suffix)
         }
-        Value::String(s) => {
-            let mut out = StringBuilder::default();
-            out.push(s);
-            let rhs = coerce_to_string(&co, &ctx, b, CoercionKind::Interpolation).await?;
-            out.push(&rhs);
-            Ok(Value::String(out.finish()))
-        }
         _ => {
-            let b = force(&co, b).await?;
-            Vm::detached(ctx).add(a, b)
+            let mut out = StringBuilder::default();
+            out.push(&coerce_to_string(&co, &ctx, a, CoercionKind::Interpolation).await?);
+            out.push(&coerce_to_string(&co, &ctx, b, CoercionKind::Interpolation).await?);
+            Ok(Value::String(out.finish()))
         }
     }
 }

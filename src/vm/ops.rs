@@ -6,35 +6,41 @@ use crate::symbol::known;
 use crate::value::{List, NixString, StringBuilder, Value};
 
 impl Vm {
-    /// `a + b`.
+    /// `a + b`: numbers are added; a path takes the other operand, coerced,
+    /// as a suffix; anything else is coerced to a string and concatenated
+    /// (`{ __toString = … ; } + "x"` is a string), as Nix's string
+    /// concatenation does.
     pub fn add(&mut self, a: Value, b: Value) -> Result<Value> {
         let a = self.force(a)?;
-        let b = self.force(b)?;
-        match (&a, &b) {
-            (Value::Int(x), Value::Int(y)) => x
-                .checked_add(*y)
-                .map(Value::Int)
-                .ok_or_else(|| overflow("addition")),
-            (Value::Float(x), Value::Float(y)) => Ok(Value::Float(x + y)),
-            (Value::Int(x), Value::Float(y)) => Ok(Value::Float(*x as f64 + y)),
-            (Value::Float(x), Value::Int(y)) => Ok(Value::Float(x + *y as f64)),
-            (Value::Path(p), _) => {
+        match &a {
+            Value::Int(_) | Value::Float(_) => {
+                let b = self.force(b)?;
+                match (&a, &b) {
+                    (Value::Int(x), Value::Int(y)) => x
+                        .checked_add(*y)
+                        .map(Value::Int)
+                        .ok_or_else(|| overflow("addition")),
+                    (Value::Float(x), Value::Float(y)) => Ok(Value::Float(x + y)),
+                    (Value::Int(x), Value::Float(y)) => Ok(Value::Float(*x as f64 + y)),
+                    (Value::Float(x), Value::Int(y)) => Ok(Value::Float(x + *y as f64)),
+                    _ => Err(Error::other(format!(
+                        "cannot add {} to {}",
+                        b.type_phrase(),
+                        a.type_phrase()
+                    ))),
+                }
+            }
+            Value::Path(p) => {
                 // Appended paths stay paths: nothing is copied to the store.
                 let suffix = self.coerce_to_string(b, CoercionKind::PathInterpolation)?;
                 append_to_path(p, &suffix)
             }
-            (Value::String(s), _) => {
+            _ => {
                 let mut out = StringBuilder::default();
-                out.push(s);
-                let rhs = self.coerce_to_string(b, CoercionKind::Interpolation)?;
-                out.push(&rhs);
+                out.push(&self.coerce_to_string(a, CoercionKind::Interpolation)?);
+                out.push(&self.coerce_to_string(b, CoercionKind::Interpolation)?);
                 Ok(Value::String(out.finish()))
             }
-            _ => Err(Error::other(format!(
-                "cannot add {} to {}",
-                b.type_phrase(),
-                a.type_phrase()
-            ))),
         }
     }
 
