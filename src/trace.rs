@@ -63,7 +63,7 @@ pub fn with_context(mut error: Error, message: String) -> Error {
 }
 
 /// Adds "while calling" for one call to the error's trace, keeping the
-/// innermost [`SHOWN_FRAMES`] and counting the rest.
+/// innermost `SHOWN_FRAMES` and counting the rest.
 pub fn add_call(error: &mut Error, frame: &CallFrame) {
     if error.trace().len() < SHOWN_FRAMES {
         let name = frame

@@ -1,8 +1,9 @@
 //! The builtins: plain Rust functions, one per Nix builtin.
 //!
 //! A builtin receives its arguments unevaluated and forces what it needs
-//! through the [`Vm`]. Where it calls back into Nix (a comparator, a mapped
-//! function) it simply calls; the fiber runtime takes care of depth.
+//! through the [`Vm`](crate::vm::Vm). Where it calls back into Nix (a
+//! comparator, a mapped function) it simply calls; the fiber runtime takes
+//! care of depth.
 //!
 //! Each family lives in its own module and lists its builtins in a
 //! `BUILTINS` table; [`globals`] assembles them into the `builtins` set and

@@ -1,10 +1,13 @@
 //! The fiber VM: a plain, recursive bytecode interpreter.
 //!
-//! Forcing a thunk, calling a closure and every builtin that calls back
-//! into Nix simply recurse in Rust. Each such step goes through
-//! [`spindle_fiber::ensure_sufficient_stack`], which continues on a fresh
-//! stack segment when the current one runs low, so nesting depth is bounded
-//! by the stack budget, not by the thread's stack.
+//! Bytecode calling bytecode and forcing thunks of bytecode stay in the
+//! dispatch loop (`dispatch.rs`), with frames on the heap. Where Rust must
+//! wait for Nix (a builtin calling back into a closure or forcing its
+//! argument, comparison and coercion of nested values) it simply recurses.
+//! Each such step goes through [`spindle_fiber::ensure_sufficient_stack`],
+//! which continues on a fresh stack segment when the current one runs low,
+//! so nesting depth is bounded by the stack budget, not by the thread's
+//! stack.
 
 mod coerce;
 mod compare;
