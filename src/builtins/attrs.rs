@@ -166,11 +166,11 @@ fn map_attrs(vm: &mut Vm, args: &[Value]) -> Result<Value> {
         .entries()
         .iter()
         .map(|(k, v)| {
-            let thunk = Thunk::new(Deferred::Apply2 {
-                function: f.clone(),
-                a: Value::string(&*k.name()),
-                b: v.clone(),
-            });
+            let thunk = Thunk::new(Deferred::apply2(
+                f.clone(),
+                Value::string(&*k.name()),
+                v.clone(),
+            ));
             (*k, Value::Thunk(thunk))
         })
         .collect();
@@ -277,11 +277,11 @@ pub(crate) fn zipped(function: &Value, grouped: HashMap<Symbol, Vec<Value>>) -> 
     let entries = sorted_groups(grouped)
         .into_iter()
         .map(|(k, values)| {
-            let thunk = Thunk::new(Deferred::Apply2 {
-                function: function.clone(),
-                a: Value::string(&*k.name()),
-                b: Value::list(values),
-            });
+            let thunk = Thunk::new(Deferred::apply2(
+                function.clone(),
+                Value::string(&*k.name()),
+                Value::list(values),
+            ));
             (k, Value::Thunk(thunk))
         })
         .collect();

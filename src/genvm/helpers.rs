@@ -75,9 +75,9 @@ async fn run_deferred(co: &Co, deferred: Deferred) -> Result<Value> {
     match deferred {
         Deferred::Code(body) => enter_code(co, body).await,
         Deferred::Apply { function, arg } => call(co, function, arg).await,
-        Deferred::Apply2 { function, a, b } => {
-            let partial = call(co, function, a).await?;
-            call(co, partial, b).await
+        Deferred::Apply2(two) => {
+            let partial = call(co, two.function, two.a).await?;
+            call(co, partial, two.b).await
         }
         Deferred::Ready(v) => Ok(v),
     }

@@ -14,10 +14,29 @@ pub enum Deferred {
     /// Apply a function to an argument (`map f xs` makes these).
     Apply { function: Value, arg: Value },
     /// Apply a function to two arguments (`mapAttrs f set` makes these).
-    Apply2 { function: Value, a: Value, b: Value },
+    /// Boxed, as it is rare: every thunk is as large as its largest kind of
+    /// work.
+    Apply2(Box<TwoArgs>),
     /// Nothing to do: the value was computed when the thunk was made
     /// (see [`crate::bytecode::Eager`]).
     Ready(Value),
+}
+
+/// A function and the two arguments a [`Deferred::Apply2`] applies it to.
+pub struct TwoArgs {
+    /// The function.
+    pub function: Value,
+    /// Its first argument.
+    pub a: Value,
+    /// Its second argument.
+    pub b: Value,
+}
+
+impl Deferred {
+    /// `function a b`, applied when the thunk is forced.
+    pub fn apply2(function: Value, a: Value, b: Value) -> Deferred {
+        Deferred::Apply2(Box::new(TwoArgs { function, a, b }))
+    }
 }
 
 /// The state of a thunk.
@@ -175,8 +194,8 @@ impl Thunk {
                 function: Value::Closure(closure),
                 arg,
             }) => FrameWork::Apply(closure.clone(), arg.clone()),
-            ThunkState::Pending(Deferred::Apply2 { function, a, b }) => {
-                FrameWork::Apply2(function.clone(), a.clone(), b.clone())
+            ThunkState::Pending(Deferred::Apply2(two)) => {
+                FrameWork::Apply2(two.function.clone(), two.a.clone(), two.b.clone())
             }
             _ => return None,
         };
@@ -276,8 +295,9 @@ impl Drop for Thunk {
                 }
                 ThunkState::Pending(Deferred::Ready(v))
                 | ThunkState::Running(Deferred::Ready(v)) => release([v]),
-                ThunkState::Pending(Deferred::Apply2 { function, a, b })
-                | ThunkState::Running(Deferred::Apply2 { function, a, b }) => {
+                ThunkState::Pending(Deferred::Apply2(two))
+                | ThunkState::Running(Deferred::Apply2(two)) => {
+                    let TwoArgs { function, a, b } = *two;
                     release([function, a, b])
                 }
                 ThunkState::Blackhole | ThunkState::Failed(_) => {}

@@ -211,9 +211,9 @@ impl Vm {
         match deferred {
             Deferred::Code(body) => self.execute(body.code(), body.upvalues(), None),
             Deferred::Apply { function, arg } => self.call(function.clone(), arg.clone()),
-            Deferred::Apply2 { function, a, b } => {
-                let partial = self.call(function.clone(), a.clone())?;
-                self.call(partial, b.clone())
+            Deferred::Apply2(two) => {
+                let partial = self.call(two.function.clone(), two.a.clone())?;
+                self.call(partial, two.b.clone())
             }
             Deferred::Ready(v) => Ok(v.clone()),
         }
