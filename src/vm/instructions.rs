@@ -278,17 +278,29 @@ impl Vm {
         let lookup = &code.with_lookups[i as usize];
         for ns in &lookup.namespaces {
             let namespace = match *ns {
-                Capture::Local(s) => self.stack[base + s as usize].clone(),
-                Capture::Upvalue(u) => upvalues[u as usize].clone(),
+                Capture::Local(s) => &self.stack[base + s as usize],
+                Capture::Upvalue(u) => &upvalues[u as usize],
             };
-            match self.force(namespace)? {
-                Value::Attrs(attrs) => {
-                    if let Some(v) = attrs.get(lookup.name) {
-                        self.stack.push(v.clone());
-                        return Ok(());
+            // An evaluated namespace is searched where it lies.
+            let found = match namespace {
+                Value::Attrs(attrs) => attrs.get(lookup.name).cloned(),
+                other => {
+                    let namespace = other.clone();
+                    match self.force(namespace)? {
+                        Value::Attrs(attrs) => {
+                            if let Capture::Local(s) = *ns {
+                                // Later lookups in this frame skip the thunk.
+                                self.stack[base + s as usize] = Value::Attrs(attrs.clone());
+                            }
+                            attrs.get(lookup.name).cloned()
+                        }
+                        other => return Err(Error::type_mismatch("a set", other.type_phrase())),
                     }
                 }
-                other => return Err(Error::type_mismatch("a set", other.type_phrase())),
+            };
+            if let Some(v) = found {
+                self.stack.push(v);
+                return Ok(());
             }
         }
         Err(Error::new(ErrorKind::UndefinedVariable(
