@@ -149,9 +149,11 @@ async fn serve(request: HostRequest) -> HostReply {
             tokio::time::sleep(latency(&path)).await;
             HostReply::File(tokio::fs::read(&path).await)
         }
-        HostRequest::FileType(path) => {
-            HostReply::FileType(tokio::fs::symlink_metadata(&path).await.map(|m| kind(&m)))
-        }
+        HostRequest::FileType(path) => HostReply::FileType(
+            tokio::fs::symlink_metadata(&path)
+                .await
+                .map(|m| FileType::of(m.file_type())),
+        ),
         HostRequest::PathExists(path) => HostReply::Exists(tokio::fs::try_exists(&path).await),
         HostRequest::ReadDir(path) => HostReply::Dir(read_dir(path).await),
         HostRequest::GetEnv(_) => HostReply::Env(Ok(None)),
@@ -172,22 +174,9 @@ async fn read_dir(path: PathBuf) -> std::io::Result<Vec<(String, FileType)>> {
         let meta = tokio::fs::symlink_metadata(entry.path()).await?;
         entries.push((
             entry.file_name().to_string_lossy().into_owned(),
-            kind(&meta),
+            FileType::of(meta.file_type()),
         ));
     }
     entries.sort();
     Ok(entries)
-}
-
-fn kind(meta: &std::fs::Metadata) -> FileType {
-    let t = meta.file_type();
-    if t.is_symlink() {
-        FileType::Symlink
-    } else if t.is_dir() {
-        FileType::Directory
-    } else if t.is_file() {
-        FileType::Regular
-    } else {
-        FileType::Unknown
-    }
 }

@@ -18,6 +18,20 @@ pub enum FileType {
 }
 
 impl FileType {
+    /// The type of a file as the standard library reports it (from
+    /// metadata read without following a symlink).
+    pub fn of(t: std::fs::FileType) -> FileType {
+        if t.is_symlink() {
+            FileType::Symlink
+        } else if t.is_dir() {
+            FileType::Directory
+        } else if t.is_file() {
+            FileType::Regular
+        } else {
+            FileType::Unknown
+        }
+    }
+
     /// The name Nix uses (`"regular"`, `"directory"`, `"symlink"`, `"unknown"`).
     pub fn as_str(self) -> &'static str {
         match self {
@@ -71,42 +85,20 @@ pub trait EvalIo {
 #[derive(Clone, Copy, Debug, Default)]
 pub struct StdIo;
 
-fn file_type_of(meta: &std::fs::Metadata) -> FileType {
-    let t = meta.file_type();
-    if t.is_symlink() {
-        FileType::Symlink
-    } else if t.is_dir() {
-        FileType::Directory
-    } else if t.is_file() {
-        FileType::Regular
-    } else {
-        FileType::Unknown
-    }
-}
-
 impl EvalIo for StdIo {
     fn read_file(&self, path: &Path) -> io::Result<Vec<u8>> {
         std::fs::read(path)
     }
 
     fn file_type(&self, path: &Path) -> io::Result<FileType> {
-        std::fs::symlink_metadata(path).map(|m| file_type_of(&m))
+        std::fs::symlink_metadata(path).map(|m| FileType::of(m.file_type()))
     }
 
     fn read_dir(&self, path: &Path) -> io::Result<Vec<(String, FileType)>> {
         let mut entries = Vec::new();
         for entry in std::fs::read_dir(path)? {
             let entry = entry?;
-            let t = entry.file_type()?;
-            let kind = if t.is_symlink() {
-                FileType::Symlink
-            } else if t.is_dir() {
-                FileType::Directory
-            } else if t.is_file() {
-                FileType::Regular
-            } else {
-                FileType::Unknown
-            };
+            let kind = FileType::of(entry.file_type()?);
             entries.push((entry.file_name().to_string_lossy().into_owned(), kind));
         }
         entries.sort();

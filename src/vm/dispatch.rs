@@ -73,8 +73,9 @@ enum Then {
 struct ThunkFrame {
     thunk: Thunk,
     body: Closure,
+    /// The argument when the work is a call, which traces name; a thunk's
+    /// own code takes none.
     arg: Option<Value>,
-    traced: bool,
 }
 
 impl Vm {
@@ -513,14 +514,14 @@ impl Vm {
     /// the second); a thunk whose work turns out not to be bytecode is
     /// forced natively here and `None` returned.
     fn thunk_frame(&mut self, thunk: Thunk) -> Result<Option<ThunkFrame>> {
-        let (body, arg, traced) = match thunk.start_frame() {
+        let (body, arg) = match thunk.start_frame() {
             None => return Ok(None),
-            Some(FrameWork::Code(body)) => (body, None, false),
-            Some(FrameWork::Apply(function, arg)) => (function, Some(arg), true),
+            Some(FrameWork::Code(body)) => (body, None),
+            Some(FrameWork::Apply(function, arg)) => (function, Some(arg)),
             Some(FrameWork::Apply2(function, a, b)) => {
                 let partial = self.call(function, a).and_then(|f| self.force(f));
                 match partial {
-                    Ok(Value::Closure(function)) => (function, Some(b), true),
+                    Ok(Value::Closure(function)) => (function, Some(b)),
                     Ok(other) => {
                         let result = self.call(other, b).and_then(|v| self.force(v));
                         thunk.settle(&result);
@@ -533,12 +534,7 @@ impl Vm {
                 }
             }
         };
-        Ok(Some(ThunkFrame {
-            thunk,
-            body,
-            arg,
-            traced,
-        }))
+        Ok(Some(ThunkFrame { thunk, body, arg }))
     }
 
     /// Suspends the frame at `at` and continues in one running a forced
@@ -551,7 +547,7 @@ impl Vm {
     ) -> Result<()> {
         let code = forced.body.code();
         let (frame, locals) = (
-            forced.traced.then_some(CallFrame {
+            forced.arg.is_some().then_some(CallFrame {
                 name: code.name,
                 span: code.span,
             }),
