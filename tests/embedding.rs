@@ -33,10 +33,10 @@ fn in_use_segments() -> usize {
 }
 
 /// A read requested 100 000 levels down, each level nesting natively
-/// through a builtin that calls back into Nix (plain Nix-to-Nix calls would
-/// not touch the native stack at all).
+/// through `tryEval`, which forces its argument from Rust (plain Nix-to-Nix
+/// calls would not touch the native stack at all).
 const DEEP_READ: &str = "let f = n: if n == 0 then builtins.readFile /deep/bottom
-                                    else builtins.foldl' (_: _: f (n - 1)) 0 [ 1 ];
+                                    else (builtins.tryEval (f (n - 1))).value;
                          in f 100000";
 
 #[test]
@@ -119,7 +119,7 @@ fn fuel_suspends_and_cancellation_unwinds_cleanly() {
     let evaluator = Evaluator::builder().build();
     // Never ends, and nests deeper with every step.
     let mut evaluation = evaluator
-        .start_str("let f = n: 1 + builtins.foldl' (_: _: f (n + 1)) 0 [ 1 ]; in f 0")
+        .start_str("let f = n: 1 + (builtins.tryEval (f (n + 1))).value; in f 0")
         .with_fuel(10_000);
     let mut reply = HostReply::Continue;
     for _ in 0..20 {

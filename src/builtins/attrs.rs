@@ -4,86 +4,87 @@ use std::collections::HashMap;
 
 use crate::error::{Error, Result};
 use crate::symbol::{known, Symbol};
-use crate::value::{Attrs, AttrsBuilder, Builtin, Deferred, Thunk, Value};
-use crate::vm::Vm;
+use crate::value::BuiltinFn::{Plain, Stepped};
+use crate::value::{Attrs, AttrsBuilder, Builtin, Deferred, List, Thunk, Value};
+use crate::vm::{Resume, Step, Vm};
 
 pub(super) static BUILTINS: &[Builtin] = &[
     Builtin {
         name: "attrNames",
         arity: 1,
-        func: attr_names,
+        func: Plain(attr_names),
         forces_first: Some(0),
     },
     Builtin {
         name: "attrValues",
         arity: 1,
-        func: attr_values,
+        func: Plain(attr_values),
         forces_first: Some(0),
     },
     Builtin {
         name: "getAttr",
         arity: 2,
-        func: get_attr,
+        func: Plain(get_attr),
         forces_first: None,
     },
     Builtin {
         name: "hasAttr",
         arity: 2,
-        func: has_attr,
+        func: Plain(has_attr),
         forces_first: None,
     },
     Builtin {
         name: "removeAttrs",
         arity: 2,
-        func: remove_attrs,
+        func: Plain(remove_attrs),
         forces_first: None,
     },
     Builtin {
         name: "listToAttrs",
         arity: 1,
-        func: list_to_attrs,
+        func: Plain(list_to_attrs),
         forces_first: Some(0),
     },
     Builtin {
         name: "mapAttrs",
         arity: 2,
-        func: map_attrs,
+        func: Plain(map_attrs),
         forces_first: Some(1),
     },
     Builtin {
         name: "intersectAttrs",
         arity: 2,
-        func: intersect_attrs,
+        func: Plain(intersect_attrs),
         forces_first: None,
     },
     Builtin {
         name: "catAttrs",
         arity: 2,
-        func: cat_attrs,
+        func: Plain(cat_attrs),
         forces_first: Some(0),
     },
     Builtin {
         name: "functionArgs",
         arity: 1,
-        func: function_args,
+        func: Plain(function_args),
         forces_first: None,
     },
     Builtin {
         name: "unsafeGetAttrPos",
         arity: 2,
-        func: unsafe_get_attr_pos,
+        func: Plain(unsafe_get_attr_pos),
         forces_first: None,
     },
     Builtin {
         name: "zipAttrsWith",
         arity: 2,
-        func: zip_attrs_with,
+        func: Plain(zip_attrs_with),
         forces_first: Some(0),
     },
     Builtin {
         name: "groupBy",
         arity: 2,
-        func: group_by,
+        func: Stepped(group_by),
         forces_first: Some(0),
     },
 ];
@@ -253,16 +254,45 @@ fn zip_attrs_with(vm: &mut Vm, args: &[Value]) -> Result<Value> {
 }
 
 /// `groupBy`: like Nix, requires a function even for an empty list.
-fn group_by(vm: &mut Vm, args: &[Value]) -> Result<Value> {
-    vm.force_function(args[0].clone())?;
+fn group_by(vm: &mut Vm, args: &[Value]) -> Result<Step> {
+    let function = vm.force_function(args[0].clone())?;
     let list = vm.force_list(args[1].clone())?;
-    let mut groups: HashMap<Symbol, Vec<Value>> = HashMap::new();
-    for x in list.iter() {
-        let key = vm.call_forced(args[0].clone(), x.clone())?;
-        let key = name_arg(vm, &key)?;
-        groups.entry(key).or_default().push(x.clone());
+    let grouping = Box::new(Grouping {
+        function,
+        list,
+        next: 0,
+        groups: HashMap::new(),
+    });
+    Ok(grouping.next_element())
+}
+
+/// `groupBy` between calls of its function: resumed with the name of the
+/// group of `list[next - 1]`.
+struct Grouping {
+    function: Value,
+    list: List,
+    next: usize,
+    groups: HashMap<Symbol, Vec<Value>>,
+}
+
+impl Grouping {
+    fn next_element(mut self: Box<Self>) -> Step {
+        let Some(x) = self.list.get(self.next).cloned() else {
+            return Step::Done(grouped_lists(self.groups));
+        };
+        self.next += 1;
+        let function = self.function.clone();
+        Step::call(function, x, self)
     }
-    Ok(grouped_lists(groups))
+}
+
+impl Resume for Grouping {
+    fn resume(mut self: Box<Self>, vm: &mut Vm, name: Value) -> Result<Step> {
+        let name = name_arg(vm, &name)?;
+        let x = self.list.as_slice()[self.next - 1].clone();
+        self.groups.entry(name).or_default().push(x);
+        Ok(self.next_element())
+    }
 }
 
 fn sorted_groups(groups: HashMap<Symbol, Vec<Value>>) -> Vec<(Symbol, Vec<Value>)> {

@@ -6,13 +6,14 @@ use std::collections::VecDeque;
 
 use crate::error::{Error, Result};
 use crate::symbol::known;
+use crate::value::BuiltinFn::Stepped;
 use crate::value::{Attrs, Builtin, Value};
-use crate::vm::Vm;
+use crate::vm::{Resume, Step, Vm};
 
 pub(super) static BUILTINS: &[Builtin] = &[Builtin {
     name: "genericClosure",
     arity: 1,
-    func: generic_closure,
+    func: Stepped(generic_closure),
     forces_first: Some(0),
 }];
 
@@ -50,33 +51,82 @@ impl SeenKeys {
 
 /// Breadth-first from `startSet`: each element whose `key` is new is kept
 /// and `operator` applied to it; what it returns joins the queue.
-fn generic_closure(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+fn generic_closure(vm: &mut Vm, args: &[Value]) -> Result<Step> {
     let attrs = vm.force_attrs(args[0].clone())?;
     let start = required(&attrs, known::start_set())?;
-    let mut queue: VecDeque<Value> = vm.force_list(start)?.iter().cloned().collect();
+    let queue: VecDeque<Value> = vm.force_list(start)?.iter().cloned().collect();
     let operator = required(&attrs, known::operator())?;
     let operator = vm.force(operator)?;
-    let mut seen = SeenKeys(Vec::new());
-    let mut result = Vec::new();
-    while let Some(element) = queue.pop_front() {
-        let element = vm.force(element)?;
-        let key = match &element {
-            Value::Attrs(a) => a.get(known::key()).cloned(),
-            other => return Err(Error::type_mismatch("a set", other.type_phrase())),
-        };
-        let Some(key) = key else {
-            return Err(Error::other("attribute 'key' required"));
-        };
-        let key = vm.force(key)?;
-        if !seen.insert(vm, key)? {
-            continue;
-        }
-        result.push(element.clone());
-        let next = vm.call_forced(operator.clone(), element)?;
-        match next {
-            Value::List(items) => queue.extend(items.iter().cloned()),
-            other => return Err(Error::type_mismatch("a list", other.type_phrase())),
+    let walk = Box::new(Walk {
+        operator,
+        queue,
+        seen: SeenKeys(Vec::new()),
+        result: Vec::new(),
+        waiting: Waiting::Element,
+    });
+    Ok(walk.next_element())
+}
+
+/// `genericClosure` between steps.
+struct Walk {
+    operator: Value,
+    queue: VecDeque<Value>,
+    seen: SeenKeys,
+    result: Vec<Value>,
+    waiting: Waiting,
+}
+
+/// What a [`Walk`] is resumed with.
+enum Waiting {
+    /// The element taken from the queue, forced.
+    Element,
+    /// The key of this element, forced.
+    Key(Value),
+    /// The list `operator` returned for the element kept last.
+    Successors,
+}
+
+impl Walk {
+    fn next_element(mut self: Box<Self>) -> Step {
+        match self.queue.pop_front() {
+            Some(element) => {
+                self.waiting = Waiting::Element;
+                Step::Force(element, self)
+            }
+            None => Step::Done(Value::list(self.result)),
         }
     }
-    Ok(Value::list(result))
+}
+
+impl Resume for Walk {
+    fn resume(mut self: Box<Self>, vm: &mut Vm, value: Value) -> Result<Step> {
+        match std::mem::replace(&mut self.waiting, Waiting::Successors) {
+            Waiting::Element => {
+                let key = match &value {
+                    Value::Attrs(a) => a.get(known::key()).cloned(),
+                    other => return Err(Error::type_mismatch("a set", other.type_phrase())),
+                };
+                let Some(key) = key else {
+                    return Err(Error::other("attribute 'key' required"));
+                };
+                self.waiting = Waiting::Key(value);
+                Ok(Step::Force(key, self))
+            }
+            Waiting::Key(element) => {
+                if !self.seen.insert(vm, value)? {
+                    return Ok(self.next_element());
+                }
+                self.result.push(element.clone());
+                let operator = self.operator.clone();
+                Ok(Step::call(operator, element, self))
+            }
+            Waiting::Successors => match value {
+                Value::List(items) => {
+                    self.queue.extend(items.iter().cloned());
+                    Ok(self.next_element())
+                }
+                other => Err(Error::type_mismatch("a list", other.type_phrase())),
+            },
+        }
+    }
 }

@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 
 use crate::error::{Error, Result};
 use crate::symbol::Symbol;
+use crate::value::BuiltinFn::Plain;
 use crate::value::{Attrs, Builtin, Context, ContextElem, NixString, Value};
 use crate::vm::{CoercionKind, Vm};
 
@@ -19,37 +20,37 @@ pub(super) static BUILTINS: &[Builtin] = &[
     Builtin {
         name: "getContext",
         arity: 1,
-        func: get_context,
+        func: Plain(get_context),
         forces_first: None,
     },
     Builtin {
         name: "hasContext",
         arity: 1,
-        func: has_context,
+        func: Plain(has_context),
         forces_first: None,
     },
     Builtin {
         name: "appendContext",
         arity: 2,
-        func: append_context,
+        func: Plain(append_context),
         forces_first: None,
     },
     Builtin {
         name: "unsafeDiscardStringContext",
         arity: 1,
-        func: unsafe_discard_string_context,
+        func: Plain(unsafe_discard_string_context),
         forces_first: None,
     },
     Builtin {
         name: "unsafeDiscardOutputDependency",
         arity: 1,
-        func: unsafe_discard_output_dependency,
+        func: Plain(unsafe_discard_output_dependency),
         forces_first: None,
     },
     Builtin {
         name: "addDrvOutputDependencies",
         arity: 1,
-        func: add_drv_output_dependencies,
+        func: Plain(add_drv_output_dependencies),
         forces_first: None,
     },
 ];

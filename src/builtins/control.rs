@@ -3,6 +3,7 @@
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::symbol::known;
+use crate::value::BuiltinFn::Plain;
 use crate::value::{Attrs, Builtin, Value};
 use crate::vm::{CoercionKind, Vm};
 
@@ -10,55 +11,55 @@ pub(super) static BUILTINS: &[Builtin] = &[
     Builtin {
         name: "throw",
         arity: 1,
-        func: throw,
+        func: Plain(throw),
         forces_first: None,
     },
     Builtin {
         name: "abort",
         arity: 1,
-        func: abort,
+        func: Plain(abort),
         forces_first: None,
     },
     Builtin {
         name: "tryEval",
         arity: 1,
-        func: try_eval,
+        func: Plain(try_eval),
         forces_first: None,
     },
     Builtin {
         name: "seq",
         arity: 2,
-        func: seq,
+        func: Plain(seq),
         forces_first: Some(0),
     },
     Builtin {
         name: "deepSeq",
         arity: 2,
-        func: deep_seq,
+        func: Plain(deep_seq),
         forces_first: Some(0),
     },
     Builtin {
         name: "trace",
         arity: 2,
-        func: trace,
+        func: Plain(trace),
         forces_first: None,
     },
     Builtin {
         name: "warn",
         arity: 2,
-        func: warn,
+        func: Plain(warn),
         forces_first: None,
     },
     Builtin {
         name: "break",
         arity: 1,
-        func: break_,
+        func: Plain(break_),
         forces_first: None,
     },
     Builtin {
         name: "addErrorContext",
         arity: 2,
-        func: add_error_context,
+        func: Plain(add_error_context),
         forces_first: None,
     },
 ];

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::Result;
 use crate::symbol::Symbol;
+use crate::value::BuiltinFn::Plain;
 use crate::value::{Builtin, Deferred, Thunk, Value};
 use crate::vm::Vm;
 
@@ -55,7 +56,7 @@ pub(super) fn constants() -> Vec<(Symbol, Value)> {
     static LOAD: Builtin = Builtin {
         name: "derivation",
         arity: 1,
-        func: load,
+        func: Plain(load),
         forces_first: None,
     };
     let lazy = Thunk::new(Deferred::Apply {

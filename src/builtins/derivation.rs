@@ -13,13 +13,14 @@ use crate::store::derivation::{Derivation, FixedOutput};
 use crate::store::hash::{Hash, HashAlgo};
 use crate::store::{self, Ingestion, StoreState};
 use crate::symbol::known;
+use crate::value::BuiltinFn::Plain;
 use crate::value::{Attrs, Builtin, Context, ContextElem, NixString, Value};
 use crate::vm::{CoercionKind, Vm};
 
 pub(super) static BUILTINS: &[Builtin] = &[Builtin {
     name: "derivationStrict",
     arity: 1,
-    func: derivation_strict,
+    func: Plain(derivation_strict),
     forces_first: None,
 }];
 

@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 
 use crate::error::{Error, Result};
 use crate::symbol::Symbol;
+use crate::value::BuiltinFn::Plain;
 use crate::value::{Attrs, Builtin, Value};
 use crate::vm::Vm;
 
@@ -19,13 +20,13 @@ pub(super) static BUILTINS: &[Builtin] = &[
     Builtin {
         name: "parseFlakeRef",
         arity: 1,
-        func: parse_flake_ref,
+        func: Plain(parse_flake_ref),
         forces_first: None,
     },
     Builtin {
         name: "flakeRefToString",
         arity: 1,
-        func: flake_ref_to_string,
+        func: Plain(flake_ref_to_string),
         forces_first: None,
     },
 ];

@@ -7,6 +7,7 @@ use sha2::{Digest, Sha256, Sha512};
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::symbol::Symbol;
+use crate::value::BuiltinFn::Plain;
 use crate::value::{Builtin, Value};
 use crate::vm::Vm;
 
@@ -16,19 +17,19 @@ pub(super) static BUILTINS: &[Builtin] = &[
     Builtin {
         name: "hashString",
         arity: 2,
-        func: hash_string,
+        func: Plain(hash_string),
         forces_first: None,
     },
     Builtin {
         name: "hashFile",
         arity: 2,
-        func: hash_file,
+        func: Plain(hash_file),
         forces_first: None,
     },
     Builtin {
         name: "convertHash",
         arity: 1,
-        func: convert_hash,
+        func: Plain(convert_hash),
         forces_first: None,
     },
 ];

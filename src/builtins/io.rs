@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use crate::context::io_message;
 use crate::error::{Error, ErrorKind, Result};
+use crate::value::BuiltinFn::Plain;
 use crate::value::{Attrs, Builtin, NixString, Value};
 use crate::vm::{CoercionKind, Vm};
 
@@ -13,49 +14,49 @@ pub(super) static BUILTINS: &[Builtin] = &[
     Builtin {
         name: "import",
         arity: 1,
-        func: import,
+        func: Plain(import),
         forces_first: None,
     },
     Builtin {
         name: "scopedImport",
         arity: 2,
-        func: scoped_import,
+        func: Plain(scoped_import),
         forces_first: None,
     },
     Builtin {
         name: "readFile",
         arity: 1,
-        func: read_file,
+        func: Plain(read_file),
         forces_first: None,
     },
     Builtin {
         name: "readFileType",
         arity: 1,
-        func: read_file_type,
+        func: Plain(read_file_type),
         forces_first: None,
     },
     Builtin {
         name: "pathExists",
         arity: 1,
-        func: path_exists,
+        func: Plain(path_exists),
         forces_first: None,
     },
     Builtin {
         name: "readDir",
         arity: 1,
-        func: read_dir,
+        func: Plain(read_dir),
         forces_first: None,
     },
     Builtin {
         name: "getEnv",
         arity: 1,
-        func: get_env,
+        func: Plain(get_env),
         forces_first: None,
     },
     Builtin {
         name: "findFile",
         arity: 2,
-        func: find_file,
+        func: Plain(find_file),
         forces_first: None,
     },
 ];

@@ -14,6 +14,7 @@ use super::json_parser::parse_json;
 use crate::error::{Error, Result};
 use crate::print::format_float;
 use crate::symbol::known;
+use crate::value::BuiltinFn::Plain;
 use crate::value::{Builtin, Context, List, NixString, Value};
 use crate::vm::{CoercionKind, Vm};
 
@@ -21,14 +22,14 @@ pub(super) static BUILTINS: &[Builtin] = &[
     Builtin {
         name: "toJSON",
         arity: 1,
-        func: to_json,
+        func: Plain(to_json),
         forces_first: None,
     },
     Builtin {
         name: "fromJSON",
         arity: 1,
-        func: from_json,
-        forces_first: None,
+        func: Plain(from_json),
+        forces_first: Some(0),
     },
 ];
 

@@ -1,100 +1,99 @@
 //! List builtins.
 
-use std::cmp::Ordering;
-
 use crate::error::{Error, Result};
+use crate::value::BuiltinFn::{Plain, Stepped};
 use crate::value::{Builtin, Deferred, List, Thunk, Value};
-use crate::vm::Vm;
+use crate::vm::{Resume, Step, Vm};
 
 pub(super) static BUILTINS: &[Builtin] = &[
     Builtin {
         name: "map",
         arity: 2,
-        func: map,
+        func: Plain(map),
         forces_first: Some(1),
     },
     Builtin {
         name: "length",
         arity: 1,
-        func: length,
+        func: Plain(length),
         forces_first: Some(0),
     },
     Builtin {
         name: "head",
         arity: 1,
-        func: head,
+        func: Plain(head),
         forces_first: Some(0),
     },
     Builtin {
         name: "tail",
         arity: 1,
-        func: tail,
+        func: Plain(tail),
         forces_first: Some(0),
     },
     Builtin {
         name: "elemAt",
         arity: 2,
-        func: elem_at,
+        func: Plain(elem_at),
         forces_first: Some(0),
     },
     Builtin {
         name: "filter",
         arity: 2,
-        func: filter,
+        func: Stepped(filter),
         forces_first: Some(1),
     },
     Builtin {
         name: "foldl'",
         arity: 3,
-        func: foldl_strict,
+        func: Stepped(foldl_strict),
         forces_first: Some(0),
     },
     Builtin {
         name: "genList",
         arity: 2,
-        func: gen_list,
+        func: Plain(gen_list),
         forces_first: Some(1),
     },
     Builtin {
         name: "concatLists",
         arity: 1,
-        func: concat_lists,
+        func: Plain(concat_lists),
         forces_first: Some(0),
     },
     Builtin {
         name: "concatMap",
         arity: 2,
-        func: concat_map,
+        func: Plain(concat_map),
         forces_first: Some(0),
     },
     Builtin {
         name: "elem",
         arity: 2,
-        func: elem,
+        func: Plain(elem),
         forces_first: Some(1),
     },
     Builtin {
         name: "any",
         arity: 2,
-        func: any,
+        func: Stepped(any),
         forces_first: Some(0),
     },
     Builtin {
         name: "all",
         arity: 2,
-        func: all,
+        func: Stepped(all),
         forces_first: Some(0),
     },
     Builtin {
         name: "sort",
         arity: 2,
-        func: sort,
+        func: Stepped(sort),
         forces_first: Some(1),
     },
     Builtin {
         name: "partition",
         arity: 2,
-        func: partition,
+        func: Stepped(partition),
         forces_first: Some(0),
     },
 ];
@@ -144,35 +143,132 @@ fn elem_at(vm: &mut Vm, args: &[Value]) -> Result<Value> {
     }
 }
 
-fn filter(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+fn filter(vm: &mut Vm, args: &[Value]) -> Result<Step> {
     let list = vm.force_list(args[1].clone())?;
-    let mut out = Vec::new();
-    for x in list.iter() {
-        if predicate(vm, &args[0], x)? {
-            out.push(x.clone());
-        }
-    }
-    if out.len() == list.len() {
-        return Ok(Value::List(list));
-    }
-    Ok(Value::list(out))
-}
-
-/// Calls a Nix predicate and requires a Boolean answer.
-fn predicate(vm: &mut Vm, f: &Value, x: &Value) -> Result<bool> {
-    let answer = vm.call(f.clone(), x.clone())?;
-    vm.force_bool(answer)
+    Scan::start(Test::Filter, args[0].clone(), list)
 }
 
 /// `foldl'`: like Nix, requires a function even for an empty list.
-fn foldl_strict(vm: &mut Vm, args: &[Value]) -> Result<Value> {
-    vm.force_function(args[0].clone())?;
+fn foldl_strict(vm: &mut Vm, args: &[Value]) -> Result<Step> {
+    let op = vm.force_function(args[0].clone())?;
     let list = vm.force_list(args[2].clone())?;
-    let mut acc = args[1].clone();
-    for x in list.iter() {
-        acc = vm.call2_forced(args[0].clone(), acc, x.clone())?;
+    if list.is_empty() {
+        return Ok(Step::Force(args[1].clone(), Box::new(Finish)));
     }
-    vm.force(acc)
+    Box::new(Fold { op, list, next: 0 }).resume(vm, args[1].clone())
+}
+
+/// Resumed with the value a builtin returns.
+pub(super) struct Finish;
+
+impl Resume for Finish {
+    fn resume(self: Box<Self>, _vm: &mut Vm, value: Value) -> Result<Step> {
+        Ok(Step::Done(value))
+    }
+}
+
+/// `foldl'` between calls of its operator: resumed with the accumulator.
+struct Fold {
+    op: Value,
+    list: List,
+    next: usize,
+}
+
+impl Resume for Fold {
+    fn resume(mut self: Box<Self>, _vm: &mut Vm, acc: Value) -> Result<Step> {
+        let Some(x) = self.list.get(self.next).cloned() else {
+            return Ok(Step::Done(acc));
+        };
+        self.next += 1;
+        let op = self.op.clone();
+        Ok(Step::call2(op, acc, x, self))
+    }
+}
+
+/// What a [`Scan`] does with a predicate's answers.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Test {
+    Filter,
+    Any,
+    All,
+    /// `partition`, which also forces each element before testing it.
+    Partition,
+}
+
+/// `filter`, `any`, `all` and `partition` between calls of the predicate:
+/// resumed with its answer about `list[next - 1]` (or, for `partition`,
+/// with that element forced).
+struct Scan {
+    test: Test,
+    predicate: Value,
+    list: List,
+    next: usize,
+    /// Whether the element at `next - 1` is forced but not tested yet.
+    forced: bool,
+    kept: Vec<Value>,
+    dropped: Vec<Value>,
+}
+
+impl Scan {
+    fn start(test: Test, predicate: Value, list: List) -> Result<Step> {
+        let scan = Box::new(Scan {
+            test,
+            predicate,
+            list,
+            next: 0,
+            forced: false,
+            kept: Vec::new(),
+            dropped: Vec::new(),
+        });
+        Ok(scan.next_element())
+    }
+
+    /// Asks about the next element, or gives the result when none is left.
+    fn next_element(mut self: Box<Self>) -> Step {
+        let Some(x) = self.list.get(self.next).cloned() else {
+            return Step::Done(self.result());
+        };
+        self.next += 1;
+        if self.test == Test::Partition {
+            self.forced = true;
+            return Step::Force(x, self);
+        }
+        let predicate = self.predicate.clone();
+        Step::call(predicate, x, self)
+    }
+
+    fn result(self) -> Value {
+        match self.test {
+            Test::Filter if self.kept.len() == self.list.len() => Value::List(self.list),
+            Test::Filter => Value::list(self.kept),
+            Test::Any => Value::Bool(false),
+            Test::All => Value::Bool(true),
+            Test::Partition => super::attrs_of([
+                ("right", Value::list(self.kept)),
+                ("wrong", Value::list(self.dropped)),
+            ]),
+        }
+    }
+}
+
+impl Resume for Scan {
+    fn resume(mut self: Box<Self>, vm: &mut Vm, value: Value) -> Result<Step> {
+        let x = self.list.as_slice()[self.next - 1].clone();
+        if self.forced {
+            self.forced = false;
+            let predicate = self.predicate.clone();
+            return Ok(Step::call(predicate, x, self));
+        }
+        let answer = vm.force_bool(value)?;
+        match self.test {
+            Test::Any if answer => return Ok(Step::Done(Value::Bool(true))),
+            Test::All if !answer => return Ok(Step::Done(Value::Bool(false))),
+            Test::Filter | Test::Partition if answer => self.kept.push(x),
+            Test::Partition => self.dropped.push(x),
+            _ => {}
+        }
+        Ok(self.next_element())
+    }
 }
 
 fn gen_list(vm: &mut Vm, args: &[Value]) -> Result<Value> {
@@ -218,99 +314,142 @@ fn elem(vm: &mut Vm, args: &[Value]) -> Result<Value> {
 }
 
 /// `any`: like Nix, requires a function even for an empty list.
-fn any(vm: &mut Vm, args: &[Value]) -> Result<Value> {
-    vm.force_function(args[0].clone())?;
+fn any(vm: &mut Vm, args: &[Value]) -> Result<Step> {
+    let predicate = vm.force_function(args[0].clone())?;
     let list = vm.force_list(args[1].clone())?;
-    for x in list.iter() {
-        if predicate(vm, &args[0], x)? {
-            return Ok(Value::Bool(true));
-        }
-    }
-    Ok(Value::Bool(false))
+    Scan::start(Test::Any, predicate, list)
 }
 
 /// `all`: like Nix, requires a function even for an empty list.
-fn all(vm: &mut Vm, args: &[Value]) -> Result<Value> {
-    vm.force_function(args[0].clone())?;
+fn all(vm: &mut Vm, args: &[Value]) -> Result<Step> {
+    let predicate = vm.force_function(args[0].clone())?;
     let list = vm.force_list(args[1].clone())?;
-    for x in list.iter() {
-        if !predicate(vm, &args[0], x)? {
-            return Ok(Value::Bool(false));
-        }
-    }
-    Ok(Value::Bool(true))
+    Scan::start(Test::All, predicate, list)
 }
 
-/// `sort`: the standard library's stable sort, with a comparator that calls
-/// the Nix function. The sort only ever asks "is a less than b?", so one
-/// Nix call answers each comparison. The first error from the comparator
-/// stops further calls and is returned after the sort. Like Nix, every
-/// element is forced first, whether the comparator looks at it or not.
-fn sort(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+/// `sort`: a stable merge sort whose comparator is the Nix function, asked
+/// "is a less than b?" once per comparison. Like Nix, every element is
+/// forced first, whether the comparator looks at it or not.
+fn sort(vm: &mut Vm, args: &[Value]) -> Result<Step> {
     let list = vm.force_list(args[1].clone())?;
     let less = vm.force_function(args[0].clone())?;
-    for x in list.iter() {
-        vm.force(x.clone())?;
-    }
-    let mut items: Vec<Value> = list.as_slice().to_vec();
-    let mut failure: Option<Error> = None;
-    let sorted = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        items.sort_by(|a, b| {
-            if failure.is_some() {
-                return Ordering::Equal;
-            }
-            match vm
-                .call2_forced(less.clone(), a.clone(), b.clone())
-                .and_then(|r| vm.force_bool(r))
-            {
-                Ok(true) => Ordering::Less,
-                Ok(false) => Ordering::Equal,
-                Err(e) => {
-                    failure = Some(e);
-                    Ordering::Equal
-                }
-            }
-        })
-    }));
-    if let Err(payload) = sorted {
-        if !is_order_violation(payload.as_ref()) {
-            std::panic::resume_unwind(payload);
+    let sort = Box::new(MergeSort {
+        less,
+        src: list.as_slice().to_vec(),
+        dst: Vec::with_capacity(list.len()),
+        forced: 0,
+        width: 1,
+        lo: 0,
+        i: 0,
+        j: 1,
+        merging: false,
+    });
+    Ok(sort.next_step())
+}
+
+/// A bottom-up merge sort between comparisons (no recursion, O(n log n)):
+/// runs of `width` elements of `src` are merged pairwise onto `dst`, and
+/// the two swap when a pass is over. The merge in progress takes
+/// `src[i..mid]` and `src[j..hi]`, where `mid` and `hi` follow from `lo`
+/// and `width`. A merge first compares the two elements where the runs
+/// meet and copies both runs as they are when those are in order.
+struct MergeSort {
+    less: Value,
+    src: Vec<Value>,
+    dst: Vec<Value>,
+    /// How many elements are forced; comparisons start when all are.
+    forced: usize,
+    width: usize,
+    lo: usize,
+    i: usize,
+    j: usize,
+    /// Whether the runs of the merge in progress were found out of order.
+    merging: bool,
+}
+
+impl MergeSort {
+    fn next_step(mut self: Box<Self>) -> Step {
+        if let Some(x) = self.src.get(self.forced).cloned() {
+            return Step::Force(x, self);
         }
-        return Err(Error::other(
-            "the comparator given to 'builtins.sort' is not a strict weak ordering",
-        ));
+        match self.next_comparison() {
+            // Taking the right element only when it is strictly less keeps
+            // equal elements in their order.
+            Some((right, left)) => {
+                let less = self.less.clone();
+                Step::call2(less, right, left, self)
+            }
+            None => Step::Done(Value::list(self.src)),
+        }
     }
-    match failure {
-        Some(e) => Err(e),
-        None => Ok(Value::List(List::from_vec(items))),
+
+    /// Merges until the next comparison is needed, and gives its operands,
+    /// or `None` when the list is sorted.
+    fn next_comparison(&mut self) -> Option<(Value, Value)> {
+        let n = self.src.len();
+        loop {
+            if self.width >= n {
+                return None;
+            }
+            let mid = (self.lo + self.width).min(n);
+            let hi = (self.lo + 2 * self.width).min(n);
+            if self.i < mid && self.j < hi {
+                let left = if self.merging { self.i } else { mid - 1 };
+                return Some((self.src[self.j].clone(), self.src[left].clone()));
+            }
+            let (left, right) = self.src.split_at_mut(mid);
+            let rest = left[self.i..]
+                .iter_mut()
+                .chain(&mut right[self.j - mid..hi - mid]);
+            self.dst.extend(rest.map(std::mem::take));
+            self.lo = hi;
+            self.merging = false;
+            if self.lo >= n {
+                std::mem::swap(&mut self.src, &mut self.dst);
+                self.dst.clear();
+                self.width *= 2;
+                self.lo = 0;
+            }
+            self.i = self.lo;
+            self.j = (self.lo + self.width).min(n);
+        }
+    }
+
+    /// Takes the next element of the merge from the right run or the left.
+    fn take(&mut self, right: bool) {
+        let k = if right { &mut self.j } else { &mut self.i };
+        let x = std::mem::take(&mut self.src[*k]);
+        *k += 1;
+        self.dst.push(x);
     }
 }
 
-/// Whether a panic is the standard sort's report of an inconsistent comparator.
-fn is_order_violation(payload: &(dyn std::any::Any + Send)) -> bool {
-    let text = payload
-        .downcast_ref::<&str>()
-        .copied()
-        .or_else(|| payload.downcast_ref::<String>().map(|s| s.as_str()));
-    text.is_some_and(|t| t.contains("total order"))
+impl Resume for MergeSort {
+    fn resume(mut self: Box<Self>, vm: &mut Vm, value: Value) -> Result<Step> {
+        if self.forced < self.src.len() {
+            self.src[self.forced] = value;
+            self.forced += 1;
+        } else if self.merging {
+            let right = vm.force_bool(value)?;
+            self.take(right);
+        } else if vm.force_bool(value)? {
+            self.merging = true;
+        } else {
+            // The runs are in order: the left one is copied now, the right
+            // one when the merge finds the left exhausted.
+            let mid = (self.lo + self.width).min(self.src.len());
+            while self.i < mid {
+                self.take(false);
+            }
+        }
+        Ok(self.next_step())
+    }
 }
 
 /// `partition`: like Nix, requires a function even for an empty list, and
 /// forces each element before passing it to the predicate.
-fn partition(vm: &mut Vm, args: &[Value]) -> Result<Value> {
-    vm.force_function(args[0].clone())?;
+fn partition(vm: &mut Vm, args: &[Value]) -> Result<Step> {
+    let predicate = vm.force_function(args[0].clone())?;
     let list = vm.force_list(args[1].clone())?;
-    let (mut right, mut wrong) = (Vec::new(), Vec::new());
-    for x in list.iter() {
-        vm.force(x.clone())?;
-        if predicate(vm, &args[0], x)? {
-            right.push(x.clone());
-        } else {
-            wrong.push(x.clone());
-        }
-    }
-    Ok(super::attrs_of([
-        ("right", Value::list(right)),
-        ("wrong", Value::list(wrong)),
-    ]))
+    Scan::start(Test::Partition, predicate, list)
 }

@@ -1,6 +1,7 @@
 //! Arithmetic and bitwise builtins.
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::value::BuiltinFn::Plain;
 use crate::value::{Builtin, Value};
 use crate::vm::Vm;
 
@@ -8,61 +9,61 @@ pub(super) static BUILTINS: &[Builtin] = &[
     Builtin {
         name: "add",
         arity: 2,
-        func: add,
+        func: Plain(add),
         forces_first: None,
     },
     Builtin {
         name: "sub",
         arity: 2,
-        func: sub,
+        func: Plain(sub),
         forces_first: None,
     },
     Builtin {
         name: "mul",
         arity: 2,
-        func: mul,
+        func: Plain(mul),
         forces_first: None,
     },
     Builtin {
         name: "div",
         arity: 2,
-        func: div,
+        func: Plain(div),
         forces_first: None,
     },
     Builtin {
         name: "lessThan",
         arity: 2,
-        func: less_than,
+        func: Plain(less_than),
         forces_first: None,
     },
     Builtin {
         name: "bitAnd",
         arity: 2,
-        func: bit_and,
+        func: Plain(bit_and),
         forces_first: None,
     },
     Builtin {
         name: "bitOr",
         arity: 2,
-        func: bit_or,
+        func: Plain(bit_or),
         forces_first: None,
     },
     Builtin {
         name: "bitXor",
         arity: 2,
-        func: bit_xor,
+        func: Plain(bit_xor),
         forces_first: None,
     },
     Builtin {
         name: "ceil",
         arity: 1,
-        func: ceil,
+        func: Plain(ceil),
         forces_first: None,
     },
     Builtin {
         name: "floor",
         arity: 1,
-        func: floor,
+        func: Plain(floor),
         forces_first: None,
     },
 ];

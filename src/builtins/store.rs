@@ -13,6 +13,7 @@ use crate::io::FileType;
 use crate::store::hash::{Hash, HashAlgo};
 use crate::store::{self, Ingestion};
 use crate::symbol::Symbol;
+use crate::value::BuiltinFn::Plain;
 use crate::value::{Builtin, Context, ContextElem, Deferred, NixString, Thunk, Value};
 use crate::vm::{CoercionKind, Vm};
 
@@ -20,67 +21,67 @@ pub(super) static BUILTINS: &[Builtin] = &[
     Builtin {
         name: "path",
         arity: 1,
-        func: path,
+        func: Plain(path),
         forces_first: None,
     },
     Builtin {
         name: "filterSource",
         arity: 2,
-        func: filter_source,
+        func: Plain(filter_source),
         forces_first: None,
     },
     Builtin {
         name: "toFile",
         arity: 2,
-        func: to_file,
+        func: Plain(to_file),
         forces_first: None,
     },
     Builtin {
         name: "placeholder",
         arity: 1,
-        func: placeholder,
+        func: Plain(placeholder),
         forces_first: None,
     },
     Builtin {
         name: "storePath",
         arity: 1,
-        func: store_path,
+        func: Plain(store_path),
         forces_first: None,
     },
     Builtin {
         name: "toPath",
         arity: 1,
-        func: to_path,
+        func: Plain(to_path),
         forces_first: None,
     },
     Builtin {
         name: "fetchurl",
         arity: 1,
-        func: fetchurl,
+        func: Plain(fetchurl),
         forces_first: None,
     },
     Builtin {
         name: "fetchTarball",
         arity: 1,
-        func: fetch_tarball,
+        func: Plain(fetch_tarball),
         forces_first: None,
     },
     Builtin {
         name: "fetchGit",
         arity: 1,
-        func: fetch_git,
+        func: Plain(fetch_git),
         forces_first: None,
     },
     Builtin {
         name: "fetchMercurial",
         arity: 1,
-        func: fetch_mercurial,
+        func: Plain(fetch_mercurial),
         forces_first: None,
     },
     Builtin {
         name: "fetchTree",
         arity: 1,
-        func: fetch_tree,
+        func: Plain(fetch_tree),
         forces_first: None,
     },
 ];
@@ -94,7 +95,7 @@ pub(super) fn constants(settings: &crate::context::Settings) -> Vec<(Symbol, Val
     static CURRENT_TIME: Builtin = Builtin {
         name: "currentTime",
         arity: 1,
-        func: current_time,
+        func: Plain(current_time),
         forces_first: None,
     };
     let lazy = Thunk::new(Deferred::Apply {

@@ -1,59 +1,83 @@
 //! String builtins.
 
 use crate::error::{Error, Result};
+use crate::symbol::known;
+use crate::value::BuiltinFn::{Plain, Stepped};
 use crate::value::{Builtin, NixString, StringBuilder, Value};
-use crate::vm::{CoercionKind, Vm};
+use crate::vm::{CoercionKind, Resume, Step, Vm};
 
 pub(super) static BUILTINS: &[Builtin] = &[
     Builtin {
         name: "toString",
         arity: 1,
-        func: to_string,
+        func: Stepped(to_string),
         forces_first: Some(0),
     },
     Builtin {
         name: "stringLength",
         arity: 1,
-        func: string_length,
+        func: Plain(string_length),
         forces_first: Some(0),
     },
     Builtin {
         name: "substring",
         arity: 3,
-        func: substring,
+        func: Plain(substring),
         forces_first: None,
     },
     Builtin {
         name: "concatStringsSep",
         arity: 2,
-        func: concat_strings_sep,
+        func: Plain(concat_strings_sep),
         forces_first: None,
     },
     Builtin {
         name: "replaceStrings",
         arity: 3,
-        func: replace_strings,
+        func: Plain(replace_strings),
         forces_first: None,
     },
     Builtin {
         name: "baseNameOf",
         arity: 1,
-        func: base_name_of,
+        func: Plain(base_name_of),
         forces_first: None,
     },
     Builtin {
         name: "dirOf",
         arity: 1,
-        func: dir_of,
+        func: Plain(dir_of),
         forces_first: None,
     },
 ];
 
-fn to_string(vm: &mut Vm, args: &[Value]) -> Result<Value> {
-    Ok(Value::String(vm.coerce_to_string(
-        args[0].clone(),
-        CoercionKind::ToString,
-    )?))
+/// `toString`. A set's `__toString` is called as a step, so that the
+/// dispatch loop runs it in a frame of its own; what it returns is coerced
+/// in turn.
+fn to_string(vm: &mut Vm, args: &[Value]) -> Result<Step> {
+    let value = vm.force(args[0].clone())?;
+    Box::new(ToString { calls: 0 }).resume(vm, value)
+}
+
+/// `toString` waiting for a value to coerce.
+struct ToString {
+    /// The `__toString` functions called so far, each of which nests a
+    /// level in Nix.
+    calls: usize,
+}
+
+impl Resume for ToString {
+    fn resume(mut self: Box<Self>, vm: &mut Vm, value: Value) -> Result<Step> {
+        if let Value::Attrs(attrs) = &value {
+            if let Some(f) = attrs.get(known::to_string()).cloned() {
+                self.calls += 1;
+                vm.check_nesting(self.calls)?;
+                return Ok(Step::call(f, value, self));
+            }
+        }
+        let s = vm.coerce_to_string(value, CoercionKind::ToString)?;
+        Ok(Step::Done(Value::String(s)))
+    }
 }
 
 fn string_length(vm: &mut Vm, args: &[Value]) -> Result<Value> {

@@ -15,13 +15,14 @@ use super::json::string_without_context;
 use super::json_parser::check_no_nul;
 use crate::error::{Error, Result};
 use crate::symbol::Symbol;
+use crate::value::BuiltinFn::Plain;
 use crate::value::{Attrs, Builtin, Value};
 use crate::vm::Vm;
 
 pub(super) static BUILTINS: &[Builtin] = &[Builtin {
     name: "fromTOML",
     arity: 1,
-    func: from_toml,
+    func: Plain(from_toml),
     forces_first: None,
 }];
 

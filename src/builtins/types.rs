@@ -1,6 +1,7 @@
 //! Type predicates: `typeOf`, `isAttrs`, `isInt`, …
 
 use crate::error::Result;
+use crate::value::BuiltinFn::Plain;
 use crate::value::{Builtin, Value};
 use crate::vm::Vm;
 
@@ -8,61 +9,61 @@ pub(super) static BUILTINS: &[Builtin] = &[
     Builtin {
         name: "typeOf",
         arity: 1,
-        func: type_of,
+        func: Plain(type_of),
         forces_first: Some(0),
     },
     Builtin {
         name: "isAttrs",
         arity: 1,
-        func: is_attrs,
+        func: Plain(is_attrs),
         forces_first: Some(0),
     },
     Builtin {
         name: "isBool",
         arity: 1,
-        func: is_bool,
+        func: Plain(is_bool),
         forces_first: Some(0),
     },
     Builtin {
         name: "isFloat",
         arity: 1,
-        func: is_float,
+        func: Plain(is_float),
         forces_first: Some(0),
     },
     Builtin {
         name: "isFunction",
         arity: 1,
-        func: is_function,
+        func: Plain(is_function),
         forces_first: Some(0),
     },
     Builtin {
         name: "isInt",
         arity: 1,
-        func: is_int,
+        func: Plain(is_int),
         forces_first: Some(0),
     },
     Builtin {
         name: "isList",
         arity: 1,
-        func: is_list,
+        func: Plain(is_list),
         forces_first: Some(0),
     },
     Builtin {
         name: "isNull",
         arity: 1,
-        func: is_null,
+        func: Plain(is_null),
         forces_first: Some(0),
     },
     Builtin {
         name: "isPath",
         arity: 1,
-        func: is_path,
+        func: Plain(is_path),
         forces_first: Some(0),
     },
     Builtin {
         name: "isString",
         arity: 1,
-        func: is_string,
+        func: Plain(is_string),
         forces_first: Some(0),
     },
 ];

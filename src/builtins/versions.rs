@@ -4,6 +4,7 @@
 use std::cmp::Ordering;
 
 use crate::error::Result;
+use crate::value::BuiltinFn::Plain;
 use crate::value::{Builtin, Value};
 use crate::vm::Vm;
 
@@ -14,19 +15,19 @@ pub(super) static BUILTINS: &[Builtin] = &[
     Builtin {
         name: "compareVersions",
         arity: 2,
-        func: compare_versions_builtin,
+        func: Plain(compare_versions_builtin),
         forces_first: None,
     },
     Builtin {
         name: "splitVersion",
         arity: 1,
-        func: split_version,
+        func: Plain(split_version),
         forces_first: None,
     },
     Builtin {
         name: "parseDrvName",
         arity: 1,
-        func: parse_drv_name,
+        func: Plain(parse_drv_name),
         forces_first: None,
     },
 ];

@@ -9,13 +9,14 @@ use crate::error::Result;
 use crate::print::format_float;
 use crate::source::Span;
 use crate::symbol::known;
+use crate::value::BuiltinFn::Plain;
 use crate::value::{Attrs, Builtin, Closure, Context, NixString, Value};
 use crate::vm::Vm;
 
 pub(super) static BUILTINS: &[Builtin] = &[Builtin {
     name: "toXML",
     arity: 1,
-    func: to_xml,
+    func: Plain(to_xml),
     forces_first: None,
 }];
 

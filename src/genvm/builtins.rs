@@ -165,7 +165,7 @@ pub(crate) enum SharedRun {
 
 /// Runs the fiber VM's builtin on the detached `vm`.
 pub(crate) fn run_shared(vm: &mut Vm, builtin: &Builtin, args: &[Value]) -> SharedRun {
-    match (builtin.func)(vm, args) {
+    match builtin.run(vm, args) {
         Ok(v) => SharedRun::Done(Ok(v)),
         Err(e) => match vm.take_blocked() {
             Some(thunk) => SharedRun::Blocked(thunk),
@@ -728,7 +728,7 @@ mod tests {
     static FAKE: Builtin = Builtin {
         name: "fakeBuiltin",
         arity: 1,
-        func: fake,
+        func: crate::value::BuiltinFn::Plain(fake),
         forces_first: None,
     };
 

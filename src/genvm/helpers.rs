@@ -366,6 +366,11 @@ async fn coerce_one(
     kind: CoercionKind,
 ) -> Result<Coerced> {
     let mut value = value;
+    // Each `__toString` nests a call in Nix: an endless chain of them ends
+    // as endless recursion does, when the frames it stands for would
+    // exceed the stack budget.
+    let budget = ctx.settings.stack_budget;
+    let mut calls = 0;
     loop {
         let forced = force(co, value).await?;
         let s = match forced {
@@ -376,6 +381,10 @@ async fn coerce_one(
             },
             Value::Attrs(attrs) => {
                 if let Some(f) = attrs.get(known::to_string()).cloned() {
+                    calls += 1;
+                    if calls >= budget / super::FRAME_COST {
+                        return Err(Error::new(ErrorKind::StackExhausted { budget }));
+                    }
                     value = call(co, f, Value::Attrs(attrs)).await?;
                     continue;
                 }

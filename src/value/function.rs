@@ -6,7 +6,7 @@ use std::rc::Rc;
 use super::{drop::release, Value};
 use crate::bytecode::Code;
 use crate::error::Result;
-use crate::vm::Vm;
+use crate::vm::{Step, Vm};
 
 struct ClosureInner {
     code: Rc<Code>,
@@ -76,7 +76,18 @@ impl Drop for Closure {
 /// may return an unevaluated value (`head`, `elemAt`, `seq` return the
 /// element or argument as it is): whoever needs the value forces it, and
 /// the dispatch loop does so without nesting natively.
-pub type BuiltinFn = fn(&mut Vm, &[Value]) -> Result<Value>;
+#[derive(Clone, Copy)]
+pub enum BuiltinFn {
+    /// A plain function, which calls back into Nix natively where it must.
+    Plain(fn(&mut Vm, &[Value]) -> Result<Value>),
+    /// A function giving its first [`Step`]: for builtins that call back
+    /// into Nix once per element, so that the dispatch loop can run those
+    /// calls in frames of its own (see [`crate::vm::Step`]).
+    Stepped(SteppedFn),
+}
+
+/// The function behind a stepped builtin: it gives the first [`Step`].
+pub type SteppedFn = fn(&mut Vm, &[Value]) -> Result<Step>;
 
 /// A built-in function.
 pub struct Builtin {
@@ -91,6 +102,20 @@ pub struct Builtin {
     /// thunk, in a frame of the dispatch loop's own, so that a builtin
     /// taking a deep thunk (`head (filter p xs)`) nests no native frames.
     pub forces_first: Option<usize>,
+}
+
+impl Builtin {
+    /// Runs the builtin on all of its arguments, a stepped one with native
+    /// calls.
+    pub fn run(&self, vm: &mut Vm, args: &[Value]) -> Result<Value> {
+        match self.func {
+            BuiltinFn::Plain(f) => f(vm, args),
+            BuiltinFn::Stepped(f) => {
+                let first = f(vm, args)?;
+                vm.run_steps(first)
+            }
+        }
+    }
 }
 
 /// The Rust closure behind a host builtin (see [`HostBuiltin`]). Unlike a
@@ -169,6 +194,18 @@ impl PrimApp {
         }
     }
 
+    /// The function giving the first step, when the primitive is a
+    /// stepped builtin (see [`BuiltinFn::Stepped`]).
+    pub fn stepped(&self) -> Option<SteppedFn> {
+        match &self.0.primitive {
+            Primitive::Static(Builtin {
+                func: BuiltinFn::Stepped(f),
+                ..
+            }) => Some(*f),
+            _ => None,
+        }
+    }
+
     /// How many arguments the primitive takes in all.
     pub fn arity(&self) -> usize {
         match &self.0.primitive {
@@ -190,7 +227,7 @@ impl PrimApp {
     /// Runs the primitive on all of its arguments.
     pub fn invoke(&self, vm: &mut Vm, args: &[Value]) -> Result<Value> {
         match &self.0.primitive {
-            Primitive::Static(b) => (b.func)(vm, args),
+            Primitive::Static(b) => b.run(vm, args),
             Primitive::Host(h) => (h.func)(vm, args),
         }
     }

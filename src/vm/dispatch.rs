@@ -13,11 +13,12 @@
 
 use spindle_fiber::ensure_sufficient_stack;
 
+use super::steps::{Callback, Resume, Step};
 use super::{builtin_context, call_depth_exceeded, CallFrame, Vm};
 use crate::bytecode::{numeric_fast, Code, Op, MAX_CALL_BUILTIN_ARITY};
 use crate::error::{Error, ErrorKind, Result};
 use crate::source::Span;
-use crate::value::{Builtin, Closure, FrameWork, PrimApp, Thunk, Value};
+use crate::value::{Builtin, BuiltinFn, Closure, FrameWork, PrimApp, Thunk, Value};
 
 /// Where a run of the dispatch loop is.
 struct Position {
@@ -67,6 +68,22 @@ enum Then {
     /// Store it in this thunk and return it further down: its value was the
     /// value of the thunk the frame below was forcing.
     Pass(Thunk),
+    /// Hand it, forced, to this stepped builtin and take its next step; the
+    /// saved position is the builtin's caller.
+    Resume(Box<dyn Resume>),
+    /// Apply it to the value on top of the stack (the second argument of a
+    /// builtin's callback), then resume the builtin with the result.
+    ApplyHeld(Box<dyn Resume>),
+}
+
+/// How a stepped builtin's callback goes on.
+enum Callee {
+    /// Enter this closure with this argument in the loop.
+    Enter(Closure, Value, Then),
+    /// Make this call next: the function returned by a first application.
+    Next(Callback),
+    /// The call was made natively: resume with this value.
+    Returned(Box<dyn Resume>, Value),
 }
 
 /// A thunk whose work the dispatch loop runs as a frame of its own.
@@ -296,6 +313,15 @@ impl Vm {
         }
         let arg = self.pop();
         self.stack.pop();
+        if let Some(stepped) = app.stepped() {
+            let mut args: [Value; MAX_CALL_BUILTIN_ARITY] = Default::default();
+            let n = app.args().len();
+            args[..n].clone_from_slice(app.args());
+            args[n] = arg;
+            let first = ensure_sufficient_stack(|| stepped(self, &args[..=n]))
+                .map_err(|e| e.with_span(site))?;
+            return self.take_steps(first, at, site);
+        }
         let v = self
             .apply_primitive(app, arg)
             .map_err(|e| e.with_span(site))?;
@@ -330,8 +356,15 @@ impl Vm {
             *slot = self.pop();
         }
         self.stack.truncate(start - below);
-        let v = ensure_sufficient_stack(|| (builtin.func)(self, &args[..arity]))
-            .map_err(|e| builtin_context(e, builtin.name).with_span(site))?;
+        let v = match builtin.func {
+            BuiltinFn::Plain(f) => ensure_sufficient_stack(|| f(self, &args[..arity])),
+            BuiltinFn::Stepped(f) => {
+                let first = ensure_sufficient_stack(|| f(self, &args[..arity]))
+                    .map_err(|e| builtin_context(e, builtin.name).with_span(site))?;
+                return self.take_steps(first, at, site);
+            }
+        }
+        .map_err(|e| builtin_context(e, builtin.name).with_span(site))?;
         self.stack.push(v);
         Ok(())
     }
@@ -394,11 +427,25 @@ impl Vm {
         site: Span,
         at: &mut Position,
     ) -> Result<()> {
+        self.enter_call_then(callee, arg, site, site, Then::Push, at)
+    }
+
+    /// Saves the caller, to get the callee's value as `then` says, and
+    /// continues in the callee. Traces show the call at `shown`.
+    fn enter_call_then(
+        &mut self,
+        callee: Closure,
+        arg: Value,
+        shown: Span,
+        site: Span,
+        then: Then,
+        at: &mut Position,
+    ) -> Result<()> {
         let code = callee.code();
         let (frame, locals) = (
             CallFrame {
                 name: code.name,
-                span: site,
+                span: shown,
             },
             code.locals,
         );
@@ -414,7 +461,7 @@ impl Vm {
         let saved = SavedCall {
             at: caller,
             frame: Some(frame),
-            then: Then::Push,
+            then,
         };
         self.push_frame(saved, locals, Some(arg))
             .map_err(|e| e.with_span(site))
@@ -431,12 +478,15 @@ impl Vm {
                 *at = caller.at;
                 self.stack.push(value);
             }
-            _ => {
+            Then::Resume(_) | Then::ApplyHeld(_) => {
+                *at = self.returned_to_builtin(caller, value, root_code)?;
+            }
+            Then::Retry(_) | Then::Pass(_) => {
                 // Forcing the value returned may fail (a thunk returning
                 // itself): the error is the returned expression's.
                 let site = at.code(root_code).spans[at.ip - 1];
                 *at = self
-                    .settle_forced(caller, value)
+                    .settle_forced(caller, value, root_code)
                     .map_err(|e| e.with_span(site))?
             }
         }
@@ -479,6 +529,18 @@ impl Vm {
             .resize_with(callee_base + locals as usize, || Value::Null);
         if let Some(arg) = arg {
             self.stack[callee_base] = arg;
+        }
+        Ok(())
+    }
+
+    /// Fails as a call nested `levels` deeper than the calls in progress
+    /// would when that is past the call depth limit or the stack budget:
+    /// for a stepped builtin whose steps stand for nested calls in Nix (a
+    /// chain of `__toString`s), so that an endless chain ends as endless
+    /// recursion does.
+    pub(crate) fn check_nesting(&self, levels: usize) -> Result<()> {
+        if self.calls.len().saturating_add(levels) >= self.max_calls {
+            return Err(self.call_limit_error());
         }
         Ok(())
     }
@@ -578,10 +640,18 @@ impl Vm {
     /// (forcing it further first if it is itself a thunk) and says where to
     /// go on.
     #[inline(never)]
-    fn settle_forced(&mut self, mut saved: SavedCall, mut value: Value) -> Result<Position> {
+    fn settle_forced(
+        &mut self,
+        mut saved: SavedCall,
+        mut value: Value,
+        root_code: &Code,
+    ) -> Result<Position> {
         loop {
             let thunk = match &saved.then {
                 Then::Retry(thunk) | Then::Pass(thunk) => thunk.clone(),
+                Then::Resume(_) | Then::ApplyHeld(_) => {
+                    return self.returned_to_builtin(saved, value, root_code)
+                }
                 Then::Push => unreachable!("a forced thunk's frame returns to a forcing frame"),
             };
             if let Value::Thunk(inner) = &value {
@@ -620,6 +690,122 @@ impl Vm {
                 .calls
                 .pop()
                 .expect("a passed value has a frame to go to");
+        }
+    }
+
+    /// A frame a stepped builtin was waiting for returned `value`: takes
+    /// the builtin's next steps and says where to go on.
+    #[inline(never)]
+    fn returned_to_builtin(
+        &mut self,
+        saved: SavedCall,
+        value: Value,
+        root_code: &Code,
+    ) -> Result<Position> {
+        let mut at = saved.at;
+        let site = at.code(root_code).spans[at.ip - 1];
+        let step = match saved.then {
+            Then::Resume(then) => Step::Force(value, then),
+            Then::ApplyHeld(then) => {
+                let second = self.pop();
+                Step::call(value, second, then)
+            }
+            _ => unreachable!("only a stepped builtin's frames are resumed"),
+        };
+        self.take_steps(step, &mut at, site)?;
+        Ok(at)
+    }
+
+    /// Carries out a stepped builtin's steps, called at `site` from the
+    /// frame at `at`: values are forced and closures called in frames of
+    /// the loop's own, which resume the builtin when they return;
+    /// anything else is done natively and the builtin resumed at once.
+    /// The builtin's result is pushed for its caller.
+    #[inline(never)]
+    fn take_steps(&mut self, mut step: Step, at: &mut Position, site: Span) -> Result<()> {
+        loop {
+            let (then, value) = match step {
+                Step::Done(v) => {
+                    self.stack.push(v);
+                    return Ok(());
+                }
+                Step::Force(v, then) => {
+                    if let Some(forced) = match pending_thunk(&v) {
+                        Some(thunk) => self.thunk_frame(thunk).map_err(|e| e.with_span(site))?,
+                        None => None,
+                    } {
+                        let caller = std::mem::replace(at, self.scratch_position());
+                        self.calls.push(SavedCall {
+                            at: caller,
+                            frame: None,
+                            then: Then::Resume(then),
+                        });
+                        return self
+                            .enter_thunk(forced, Then::Pass, at)
+                            .map_err(|e| e.with_span(site));
+                    }
+                    (then, self.force(v).map_err(|e| e.with_span(site))?)
+                }
+                Step::Call(call) => match self.callee(call).map_err(|e| e.with_span(site))? {
+                    Callee::Enter(callee, arg, then) => {
+                        let shown = callee.code().span;
+                        return self.enter_call_then(callee, arg, shown, site, then, at);
+                    }
+                    Callee::Next(next) => {
+                        step = Step::Call(next);
+                        continue;
+                    }
+                    Callee::Returned(then, v) => (then, v),
+                },
+            };
+            step = ensure_sufficient_stack(|| then.resume(self, value))
+                .map_err(|e| e.with_span(site))?;
+        }
+    }
+
+    /// Prepares a builtin's callback: a closure is to be entered in the
+    /// loop, holding a second argument on the stack for the function it
+    /// returns; anything else is applied natively.
+    fn callee(&mut self, call: Callback) -> Result<Callee> {
+        let Callback {
+            function,
+            arg,
+            second,
+            then,
+        } = call;
+        let function = match function {
+            Value::Thunk(t) => self.force_thunk(&t)?,
+            Value::Attrs(attrs) => self.functor_of(attrs)?,
+            other => other,
+        };
+        if let Value::Closure(callee) = function {
+            let then = match second {
+                Some(b) => {
+                    self.stack.push(b);
+                    Then::ApplyHeld(then)
+                }
+                None => Then::Resume(then),
+            };
+            return Ok(Callee::Enter(callee, arg, then));
+        }
+        let v = self.call(function, arg)?;
+        Ok(match second {
+            Some(b) => Callee::Next(Callback {
+                function: v,
+                arg: b,
+                second: None,
+                then,
+            }),
+            None => Callee::Returned(then, self.force(v)?),
+        })
+    }
+
+    /// A position for a frame that only passes a value down.
+    fn scratch_position(&self) -> Position {
+        Position {
+            closure: None,
+            ip: 0,
+            base: self.stack.len(),
         }
     }
 }

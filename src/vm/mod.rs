@@ -17,6 +17,7 @@ mod fuel;
 mod import;
 mod instructions;
 mod ops;
+mod steps;
 
 use std::rc::Rc;
 
@@ -28,6 +29,7 @@ pub use coerce::CoercionKind;
 pub(crate) use compare::{compare_scalars, same_object, scalar_equal};
 pub(crate) use import::prepare_import;
 pub(crate) use ops::append_to_path;
+pub use steps::{Callback, Resume, Step};
 
 use crate::bytecode::{Capture, Code, MAX_CALL_BUILTIN_ARITY};
 use crate::context::EvalContext;
@@ -250,7 +252,7 @@ impl Vm {
                 self.call(function, arg)
             }
             Value::Builtin(builtin) if builtin.arity == 1 => {
-                ensure_sufficient_stack(|| (builtin.func)(self, &[arg]))
+                ensure_sufficient_stack(|| builtin.run(self, &[arg]))
                     .map_err(|e| builtin_context(e, builtin.name))
             }
             Value::Builtin(builtin) => Ok(Value::PrimApp(PrimApp::new(builtin, vec![arg]))),

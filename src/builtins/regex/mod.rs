@@ -20,6 +20,7 @@ use regex_automata::nfa::thompson::{self, pikevm};
 use regex_automata::{Anchored, Input, MatchKind};
 
 use crate::error::{Error, Result};
+use crate::value::BuiltinFn::Plain;
 use crate::value::{Builtin, NixString, Value};
 use crate::vm::Vm;
 
@@ -30,13 +31,13 @@ pub(super) static BUILTINS: &[Builtin] = &[
     Builtin {
         name: "match",
         arity: 2,
-        func: match_,
+        func: Plain(match_),
         forces_first: None,
     },
     Builtin {
         name: "split",
         arity: 2,
-        func: split,
+        func: Plain(split),
         forces_first: None,
     },
 ];
