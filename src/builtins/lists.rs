@@ -352,7 +352,8 @@ fn sort(vm: &mut Vm, args: &[Value]) -> Result<Step> {
 /// the two swap when a pass is over. The merge in progress takes
 /// `src[i..mid]` and `src[j..hi]`, where `mid` and `hi` follow from `lo`
 /// and `width`. A merge first compares the two elements where the runs
-/// meet and copies both runs as they are when those are in order.
+/// meet and copies both runs as they are when those are in order; that
+/// comparison is never asked twice.
 struct MergeSort {
     less: Value,
     src: Vec<Value>,
@@ -394,8 +395,15 @@ impl MergeSort {
             let mid = (self.lo + self.width).min(n);
             let hi = (self.lo + 2 * self.width).min(n);
             if self.i < mid && self.j < hi {
-                let left = if self.merging { self.i } else { mid - 1 };
-                return Some((self.src[self.j].clone(), self.src[left].clone()));
+                if !self.merging {
+                    return Some((self.src[self.j].clone(), self.src[mid - 1].clone()));
+                }
+                if self.j == mid && self.i + 1 == mid {
+                    // The check where the runs meet asked exactly this.
+                    self.take(true);
+                    continue;
+                }
+                return Some((self.src[self.j].clone(), self.src[self.i].clone()));
             }
             let (left, right) = self.src.split_at_mut(mid);
             let rest = left[self.i..]

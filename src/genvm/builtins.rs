@@ -624,7 +624,10 @@ async fn merge(
     }
     let (mut i, mut j) = (0, mid);
     while i < mid && j < run.len() {
-        if is_less(co, less, &run[j], &run[i]).await? {
+        // When the left run is down to its last element and the right run is
+        // untouched, the check above has already compared the two.
+        let known = j == mid && i + 1 == mid;
+        if known || is_less(co, less, &run[j], &run[i]).await? {
             out.push(std::mem::take(&mut run[j]));
             j += 1;
         } else {

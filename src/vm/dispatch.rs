@@ -13,7 +13,7 @@
 
 use spindle_fiber::ensure_sufficient_stack;
 
-use super::steps::{Callback, Resume, Step};
+use super::steps::{Callback, Resume, Step, NATIVE_STEPPERS};
 use super::{builtin_context, call_depth_exceeded, CallFrame, Vm};
 use crate::bytecode::{numeric_fast, Code, Op, MAX_CALL_BUILTIN_ARITY};
 use crate::error::{Error, ErrorKind, Result};
@@ -320,7 +320,7 @@ impl Vm {
             args[n] = arg;
             let first = ensure_sufficient_stack(|| stepped(self, &args[..=n]))
                 .map_err(|e| e.with_span(site))?;
-            return self.take_steps(first, at, site);
+            return self.run_stepped(first, at, site);
         }
         let v = self
             .apply_primitive(app, arg)
@@ -361,7 +361,7 @@ impl Vm {
             BuiltinFn::Stepped(f) => {
                 let first = ensure_sufficient_stack(|| f(self, &args[..arity]))
                     .map_err(|e| builtin_context(e, builtin.name).with_span(site))?;
-                return self.take_steps(first, at, site);
+                return self.run_stepped(first, at, site);
             }
         }
         .map_err(|e| builtin_context(e, builtin.name).with_span(site))?;
@@ -714,6 +714,19 @@ impl Vm {
         };
         self.take_steps(step, &mut at, site)?;
         Ok(at)
+    }
+
+    /// Runs a stepped builtin, called at `site` from the frame at `at`,
+    /// from its first step, with native calls when few stepped builtins
+    /// run that way already, in frames of the loop otherwise (see
+    /// [`NATIVE_STEPPERS`]), and pushes its result.
+    fn run_stepped(&mut self, first: Step, at: &mut Position, site: Span) -> Result<()> {
+        if self.native_steppers >= NATIVE_STEPPERS {
+            return self.take_steps(first, at, site);
+        }
+        let v = self.run_steps(first).map_err(|e| e.with_span(site))?;
+        self.stack.push(v);
+        Ok(())
     }
 
     /// Carries out a stepped builtin's steps, called at `site` from the

@@ -59,6 +59,9 @@ pub struct Vm {
     /// Closure calls in progress that were made from native code.
     call_depth: usize,
     max_call_depth: usize,
+    /// Stepped builtins running their steps with native calls
+    /// ([`Vm::run_steps`]), one inside another.
+    native_steppers: usize,
     /// A detached VM never evaluates: the generator VM uses one as a context
     /// object to run shared builtins and operators on values it has forced.
     detached: bool,
@@ -73,18 +76,23 @@ pub struct Vm {
 impl Vm {
     /// A VM for the given evaluation context.
     pub fn new(ctx: Rc<EvalContext>) -> Vm {
+        Vm::with_stack_capacity(ctx, 1024)
+    }
+
+    fn with_stack_capacity(ctx: Rc<EvalContext>, capacity: usize) -> Vm {
         let max_call_depth = ctx.settings.max_call_depth;
         // A saved call and its callee's locals and operands cost heap
         // instead of native stack; they count against the stack budget.
         let per_call = std::mem::size_of::<SavedCall>() + 4 * std::mem::size_of::<Value>();
         let max_calls = (ctx.settings.stack_budget / per_call).min(max_call_depth);
         Vm {
-            stack: Vec::with_capacity(1024),
+            stack: Vec::with_capacity(capacity),
             ctx,
             calls: Vec::new(),
             max_calls,
             call_depth: 0,
             max_call_depth,
+            native_steppers: 0,
             fuel: u64::MAX,
             refuel: None,
             detached: false,
@@ -97,7 +105,9 @@ impl Vm {
     /// Code that only inspects values already forced runs on it unchanged,
     /// without ever recursing natively.
     pub(crate) fn detached(ctx: Rc<EvalContext>) -> Vm {
-        let mut vm = Vm::new(ctx);
+        // The generator VM makes one per builtin it resumes, at every level
+        // of a deep evaluation: an empty stack keeps them small.
+        let mut vm = Vm::with_stack_capacity(ctx, 0);
         vm.detached = true;
         vm.max_calls = 0;
         vm

@@ -12,6 +12,13 @@
 //! code that calls a stepped builtin runs the same steps with plain calls
 //! ([`Vm::run_steps`]).
 //!
+//! Plain calls are cheaper than frames of the loop (about 10% fewer
+//! instructions on a `sort` with a Nix comparator), so the loop, too, runs
+//! a stepped builtin's steps natively as long as fewer than
+//! [`NATIVE_STEPPERS`] stepped builtins are doing so already; only the
+//! deeper ones take frames of the loop. A sandwich then nests at most that
+//! many levels of native stack, a constant, whatever its depth.
+//!
 //! Each step is ordinary Rust between two such requests: it may force or
 //! compare values natively (a bounded amount of work per step), as any
 //! builtin does.
@@ -19,6 +26,11 @@
 use super::Vm;
 use crate::error::Result;
 use crate::value::Value;
+
+/// How many stepped builtins may run their steps with native calls, one
+/// inside another, before the dispatch loop takes over: a few kilobytes of
+/// native stack each.
+pub(super) const NATIVE_STEPPERS: usize = 16;
 
 /// What a stepped builtin asks for next.
 pub enum Step {
@@ -69,7 +81,14 @@ impl Step {
 impl Vm {
     /// Runs a stepped builtin to its result with native calls and forcing:
     /// how Rust code calling the builtin runs it.
-    pub fn run_steps(&mut self, mut step: Step) -> Result<Value> {
+    pub fn run_steps(&mut self, step: Step) -> Result<Value> {
+        self.native_steppers += 1;
+        let result = self.run_steps_natively(step);
+        self.native_steppers -= 1;
+        result
+    }
+
+    fn run_steps_natively(&mut self, mut step: Step) -> Result<Value> {
         loop {
             let (then, value) = match step {
                 Step::Done(v) => return Ok(v),
