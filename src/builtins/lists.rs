@@ -237,6 +237,11 @@ impl Scan {
         Step::call(predicate, x, self)
     }
 
+    /// The element last asked about.
+    fn current(&self) -> Value {
+        self.list.as_slice()[self.next - 1].clone()
+    }
+
     fn result(self) -> Value {
         match self.test {
             Test::Filter if self.kept.len() == self.list.len() => Value::List(self.list),
@@ -253,18 +258,23 @@ impl Scan {
 
 impl Resume for Scan {
     fn resume(mut self: Box<Self>, vm: &mut Vm, value: Value) -> Result<Step> {
-        let x = self.list.as_slice()[self.next - 1].clone();
         if self.forced {
             self.forced = false;
-            let predicate = self.predicate.clone();
+            let (predicate, x) = (self.predicate.clone(), self.current());
             return Ok(Step::call(predicate, x, self));
         }
         let answer = vm.force_bool(value)?;
         match self.test {
             Test::Any if answer => return Ok(Step::Done(Value::Bool(true))),
             Test::All if !answer => return Ok(Step::Done(Value::Bool(false))),
-            Test::Filter | Test::Partition if answer => self.kept.push(x),
-            Test::Partition => self.dropped.push(x),
+            Test::Filter | Test::Partition if answer => {
+                let x = self.current();
+                self.kept.push(x);
+            }
+            Test::Partition => {
+                let x = self.current();
+                self.dropped.push(x);
+            }
             _ => {}
         }
         Ok(self.next_element())
