@@ -267,14 +267,8 @@ impl Resume for Scan {
         match self.test {
             Test::Any if answer => return Ok(Step::Done(Value::Bool(true))),
             Test::All if !answer => return Ok(Step::Done(Value::Bool(false))),
-            Test::Filter | Test::Partition if answer => {
-                let x = self.current();
-                self.kept.push(x);
-            }
-            Test::Partition => {
-                let x = self.current();
-                self.dropped.push(x);
-            }
+            Test::Filter | Test::Partition if answer => self.kept.push(self.current()),
+            Test::Partition => self.dropped.push(self.current()),
             _ => {}
         }
         Ok(self.next_element())

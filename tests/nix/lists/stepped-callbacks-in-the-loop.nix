@@ -1,10 +1,11 @@
-# The checks of stepped-callbacks.nix, evaluated 20 levels deep inside
-# foldl' callbacks: that deep, stepped builtins no longer run their steps
-# with native calls but in frames of the dispatch loop.
+# The checks of stepped-callbacks.nix, evaluated 64 levels deep inside
+# foldl' callbacks: deeper than the stepped builtins that make their
+# callbacks with native calls, so these run theirs in frames of the
+# dispatch loop.
 let
   nest = d:
     if d == 0 then
       let checks = import ./stepped-callbacks.nix; in builtins.deepSeq checks checks
     else builtins.foldl' (_: _: nest (d - 1)) null [ 1 ];
 in
-nest 20
+nest 64
