@@ -342,3 +342,71 @@ fn generator_gaps() -> Vec<String> {
         .map(String::from)
         .collect()
 }
+
+/// Records the messages of `builtins.trace`; refuses all other I/O.
+#[derive(Default)]
+struct TraceLog(std::cell::RefCell<Vec<String>>);
+
+impl spindle::io::EvalIo for TraceLog {
+    fn read_file(&self, path: &std::path::Path) -> std::io::Result<Vec<u8>> {
+        spindle::io::PureIo.read_file(path)
+    }
+    fn file_type(&self, path: &std::path::Path) -> std::io::Result<spindle::io::FileType> {
+        spindle::io::PureIo.file_type(path)
+    }
+    fn read_dir(
+        &self,
+        path: &std::path::Path,
+    ) -> std::io::Result<Vec<(String, spindle::io::FileType)>> {
+        spindle::io::PureIo.read_dir(path)
+    }
+    fn path_exists(&self, path: &std::path::Path) -> std::io::Result<bool> {
+        spindle::io::PureIo.path_exists(path)
+    }
+    fn get_env(&self, name: &str) -> std::io::Result<Option<String>> {
+        spindle::io::PureIo.get_env(name)
+    }
+    fn current_time(&self) -> std::io::Result<i64> {
+        spindle::io::PureIo.current_time()
+    }
+    fn trace(&self, message: &str) {
+        self.0.borrow_mut().push(message.to_string());
+    }
+}
+
+/// The comparisons `sort` asks of its comparator, as "a b", for a list of
+/// distinct integers, and the sorted list.
+fn comparisons(vm: VmKind, list: &str) -> (Vec<String>, String) {
+    let log = std::rc::Rc::new(TraceLog::default());
+    let e = Evaluator::builder().vm(vm).io(log.clone()).build();
+    let source = format!(
+        "builtins.sort (a: b: builtins.trace \"${{toString a}} ${{toString b}}\" (a < b)) {list}"
+    );
+    let sorted = e
+        .eval_str(&source)
+        .and_then(|v| e.print(&v, true))
+        .unwrap_or_else(|err| e.render_error(&err, false));
+    let asked = log.0.borrow().clone();
+    (asked, sorted)
+}
+
+#[test]
+fn sort_never_asks_a_comparison_twice() {
+    for (list, sorted) in [
+        ("[ 3 1 2 ]", "[ 1 2 3 ]"),
+        ("[ 1 2 3 ]", "[ 1 2 3 ]"),
+        ("[ 9 8 7 6 5 4 3 2 1 ]", "[ 1 2 3 4 5 6 7 8 9 ]"),
+        ("[ 5 3 1 4 2 6 0 ]", "[ 0 1 2 3 4 5 6 ]"),
+        ("[ 2 1 4 3 6 5 8 7 10 9 ]", "[ 1 2 3 4 5 6 7 8 9 10 ]"),
+    ] {
+        let (fiber, fiber_sorted) = comparisons(VmKind::Fiber, list);
+        let (generator, generator_sorted) = comparisons(VmKind::Generator, list);
+        assert_eq!(fiber_sorted, sorted, "{list}");
+        assert_eq!(generator_sorted, sorted, "{list}");
+        assert_eq!(fiber, generator, "the VMs compare differently on {list}");
+        let mut distinct = fiber.clone();
+        distinct.sort();
+        distinct.dedup();
+        assert_eq!(distinct.len(), fiber.len(), "{list} asked {fiber:?}");
+    }
+}
