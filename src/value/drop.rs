@@ -37,6 +37,30 @@ fn owns_container(v: &Value) -> bool {
     }
 }
 
+/// Whether dropping `v` has anything to do; numbers and the like need not
+/// even call the drop glue.
+#[inline(always)]
+fn holds_reference(v: &Value) -> bool {
+    !matches!(
+        v,
+        Value::Null | Value::Bool(_) | Value::Int(_) | Value::Float(_) | Value::Builtin(_)
+    )
+}
+
+/// Shortens a stack of values to `len`, running the drop glue only for the
+/// values that hold a reference: the VMs' value stacks are mostly numbers,
+/// `null` and such when a frame's slots are discarded.
+#[inline]
+pub(crate) fn truncate_values(values: &mut Vec<Value>, len: usize) {
+    while values.len() > len {
+        match values.pop() {
+            Some(v) if holds_reference(&v) => drop(v),
+            Some(v) => std::mem::forget(v),
+            None => break,
+        }
+    }
+}
+
 /// Releases `children` without recursing deeper than [`DIRECT_DEPTH`].
 pub(super) fn release(children: impl IntoIterator<Item = Value>) {
     let depth = DEPTH.get();
@@ -46,7 +70,12 @@ pub(super) fn release(children: impl IntoIterator<Item = Value>) {
     }
     DEPTH.set(depth + 1);
     for child in children {
-        drop(child);
+        if holds_reference(&child) {
+            drop(child);
+        } else {
+            // Nothing to free; skipping the glue is what makes this cheap.
+            std::mem::forget(child);
+        }
     }
     if depth == 0 && QUEUED.get() {
         drain_queue();

@@ -10,16 +10,69 @@ use crate::vm::{Step, Vm};
 
 struct ClosureInner {
     code: Rc<Code>,
-    upvalues: OnceCell<Box<[Value]>>,
+    upvalues: OnceCell<Upvalues>,
+}
+
+/// How many captured values a closure keeps in its own allocation. Most
+/// lambdas and thunks capture one to three; more go to a slice of their own.
+const INLINE_UPVALUES: usize = 3;
+
+/// The values a closure captured.
+pub enum Upvalues {
+    /// Few values, kept in the closure's allocation; the slots past `len`
+    /// hold `null`.
+    Inline {
+        /// How many slots are used.
+        len: u8,
+        /// The values.
+        values: [Value; INLINE_UPVALUES],
+    },
+    /// Any number of values.
+    Heap(Box<[Value]>),
+}
+
+impl Upvalues {
+    /// The `n` values `value(0)`, …, `value(n - 1)`.
+    #[inline]
+    pub fn from_fn(n: usize, mut value: impl FnMut(usize) -> Value) -> Upvalues {
+        use Value::Null;
+        let values = match n {
+            0 => [Null, Null, Null],
+            1 => [value(0), Null, Null],
+            2 => [value(0), value(1), Null],
+            3 => [value(0), value(1), value(2)],
+            _ => return Upvalues::Heap((0..n).map(value).collect()),
+        };
+        Upvalues::Inline {
+            len: n as u8,
+            values,
+        }
+    }
+
+    /// No values.
+    pub fn none() -> Upvalues {
+        Upvalues::from_fn(0, |_| Value::Null)
+    }
+
+    /// The captured values, in capture order.
+    #[inline]
+    pub fn as_slice(&self) -> &[Value] {
+        match self {
+            Upvalues::Inline { len, values } => &values[..*len as usize],
+            Upvalues::Heap(values) => values,
+        }
+    }
 }
 
 /// A lambda together with the values it captured.
 #[derive(Clone)]
 pub struct Closure(Rc<ClosureInner>);
 
+const _: () = assert!(std::mem::size_of::<ClosureInner>() <= 64);
+
 impl Closure {
     /// A closure whose captured values are known now.
-    pub fn new(code: Rc<Code>, upvalues: Box<[Value]>) -> Closure {
+    pub fn new(code: Rc<Code>, upvalues: Upvalues) -> Closure {
         Closure(Rc::new(ClosureInner {
             code,
             upvalues: OnceCell::from(upvalues),
@@ -36,7 +89,7 @@ impl Closure {
     }
 
     /// Completes a deferred closure.
-    pub fn set_upvalues(&self, upvalues: Box<[Value]>) {
+    pub fn set_upvalues(&self, upvalues: Upvalues) {
         let _ = self.0.upvalues.set(upvalues);
     }
 
@@ -48,7 +101,7 @@ impl Closure {
     /// The captured values.
     #[inline]
     pub fn upvalues(&self) -> &[Value] {
-        self.0.upvalues.get().map(|u| &u[..]).unwrap_or(&[])
+        self.0.upvalues.get().map_or(&[], Upvalues::as_slice)
     }
 
     /// Whether both are the same closure.
@@ -64,8 +117,10 @@ impl Closure {
 impl Drop for Closure {
     fn drop(&mut self) {
         if let Some(inner) = Rc::get_mut(&mut self.0) {
-            if let Some(upvalues) = inner.upvalues.take() {
-                release(upvalues.into_vec());
+            match inner.upvalues.take() {
+                Some(Upvalues::Inline { values, .. }) => release(values),
+                Some(Upvalues::Heap(values)) => release(values.into_vec()),
+                None => {}
             }
         }
     }

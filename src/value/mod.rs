@@ -8,13 +8,16 @@
 mod access;
 mod attrs;
 mod drop;
+pub(crate) use drop::truncate_values;
 mod function;
 mod list;
 mod string;
 mod thunk;
 
 pub use attrs::{Attrs, AttrsBuilder, PosTable};
-pub use function::{Builtin, BuiltinFn, Closure, HostBuiltin, HostFn, PrimApp, Primitive};
+pub use function::{
+    Builtin, BuiltinFn, Closure, HostBuiltin, HostFn, PrimApp, Primitive, Upvalues,
+};
 pub use list::List;
 pub use string::{Context, ContextElem, NixString, StringBuilder};
 pub use thunk::{Begin, Deferred, FrameWork, Thunk, ThunkState};

@@ -3,7 +3,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use super::{drop::release, Closure, Value};
+use super::{drop::release, Closure, Upvalues, Value};
 use crate::bytecode::Code;
 use crate::error::Error;
 
@@ -95,7 +95,7 @@ impl Thunk {
     /// A pending thunk running `code`, which captures nothing (a file, a
     /// REPL input).
     pub fn of_code(code: Rc<Code>) -> Thunk {
-        Thunk::new(Deferred::Code(Closure::new(code, Box::new([]))))
+        Thunk::new(Deferred::Code(Closure::new(code, Upvalues::none())))
     }
 
     /// A thunk that already holds its value.

@@ -18,7 +18,9 @@ use super::{builtin_context, call_depth_exceeded, CallFrame, Vm};
 use crate::bytecode::{numeric_fast, Code, Op, MAX_CALL_BUILTIN_ARITY};
 use crate::error::{Error, ErrorKind, Result};
 use crate::source::Span;
-use crate::value::{Builtin, BuiltinFn, Closure, FrameWork, PrimApp, Thunk, Value};
+use crate::value::{
+    truncate_values, Builtin, BuiltinFn, Closure, FrameWork, PrimApp, Thunk, Value,
+};
 
 /// Where a run of the dispatch loop is.
 struct Position {
@@ -63,8 +65,10 @@ enum Then {
     Push,
     /// Store it in this thunk, whose forcing the caller's instruction asked
     /// for, and run that instruction again: it now finds its operand
-    /// evaluated.
-    Retry(Thunk),
+    /// evaluated. When the thunk is an operand at this index of the value
+    /// stack, the value replaces it there, and the instruction runs again
+    /// on the value itself.
+    Retry(Thunk, Option<usize>),
     /// Store it in this thunk and return it further down: its value was the
     /// value of the thunk the frame below was forcing.
     Pass(Thunk),
@@ -117,19 +121,15 @@ impl Vm {
         frame: Option<CallFrame>,
     ) -> Result<Value> {
         let base = self.stack.len();
-        self.stack
-            .resize_with(base + code.locals as usize, || Value::Null);
-        if let Some(arg) = arg {
-            self.stack[base] = arg;
-        }
+        self.make_locals(code.locals, arg);
         let floor = self.calls.len();
         let result = self.dispatch(code, upvalues, base);
         if let Err(e) = result {
             let e = self.unwind_calls(e, floor, frame);
-            self.stack.truncate(base);
+            truncate_values(&mut self.stack, base);
             return Err(e);
         }
-        self.stack.truncate(base);
+        truncate_values(&mut self.stack, base);
         result
     }
 
@@ -144,7 +144,7 @@ impl Vm {
             if let Some(frame) = &call.frame {
                 crate::trace::add_call(&mut error, frame);
             }
-            if let Then::Retry(thunk) | Then::Pass(thunk) = &call.then {
+            if let Then::Retry(thunk, _) | Then::Pass(thunk) = &call.then {
                 thunk.settle(&Err(error.clone()));
             }
         }
@@ -263,7 +263,8 @@ impl Vm {
         let Some(v) = result else {
             return false;
         };
-        self.stack.truncate(self.stack.len() - 2);
+        let below = self.stack.len() - 2;
+        truncate_values(&mut self.stack, below);
         self.stack.push(v);
         true
     }
@@ -304,9 +305,12 @@ impl Vm {
         root_code: &Code,
     ) -> Result<()> {
         let site = at.code(root_code).spans[at.ip - 1];
-        let first = app.forces_first().and_then(|i| {
-            let arg = app.args().get(i).or(self.stack.last());
-            arg.and_then(pending_thunk)
+        let first = app.forces_first().and_then(|i| match app.args().get(i) {
+            Some(arg) => pending_thunk(arg).map(|t| (t, None)),
+            None => {
+                let top = self.stack.len() - 1;
+                pending_thunk(&self.stack[top]).map(|t| (t, Some(top)))
+            }
         });
         if self.retry_after_forcing(first, at, site)? {
             return Ok(());
@@ -347,7 +351,7 @@ impl Vm {
         let start = self.stack.len() - arity;
         let first = builtin
             .forces_first
-            .and_then(|i| pending_thunk(&self.stack[start + i]));
+            .and_then(|i| pending_thunk(&self.stack[start + i]).map(|t| (t, Some(start + i))));
         if self.retry_after_forcing(first, at, site)? {
             return Ok(());
         }
@@ -355,7 +359,7 @@ impl Vm {
         for slot in args[..arity].iter_mut().rev() {
             *slot = self.pop();
         }
-        self.stack.truncate(start - below);
+        truncate_values(&mut self.stack, start - below);
         let v = match builtin.func {
             BuiltinFn::Plain(f) => ensure_sufficient_stack(|| f(self, &args[..arity])),
             BuiltinFn::Stepped(f) => {
@@ -369,24 +373,25 @@ impl Vm {
         Ok(())
     }
 
-    /// When `thunk` (a pending thunk the running instruction forces first)
+    /// When `thunk` (a pending thunk the running instruction forces first,
+    /// and the index of the stack where it lies, if it is an operand there)
     /// has bytecode to run, continues in a frame forcing it, set to run the
     /// instruction again after, and says so.
     #[inline(never)]
     fn retry_after_forcing(
         &mut self,
-        thunk: Option<Thunk>,
+        thunk: Option<(Thunk, Option<usize>)>,
         at: &mut Position,
         site: Span,
     ) -> Result<bool> {
-        let Some(thunk) = thunk else {
+        let Some((thunk, slot)) = thunk else {
             return Ok(false);
         };
         let Some(forced) = self.thunk_frame(thunk).map_err(|e| e.with_span(site))? else {
             return Ok(false);
         };
         at.ip -= 1;
-        self.enter_thunk(forced, Then::Retry, at)
+        self.enter_thunk(forced, |thunk| Then::Retry(thunk, slot), at)
             .map_err(|e| e.with_span(site))?;
         Ok(true)
     }
@@ -471,7 +476,7 @@ impl Vm {
     #[inline(never)]
     fn return_op(&mut self, at: &mut Position, root_code: &Code) -> Result<()> {
         let value = self.pop();
-        self.stack.truncate(at.base);
+        truncate_values(&mut self.stack, at.base);
         let caller = self.calls.pop().expect("a call is in progress");
         match caller.then {
             Then::Push => {
@@ -481,7 +486,7 @@ impl Vm {
             Then::Resume(_) | Then::ApplyHeld(_) => {
                 *at = self.returned_to_builtin(caller, value, root_code)?;
             }
-            Then::Retry(_) | Then::Pass(_) => {
+            Then::Retry(..) | Then::Pass(_) => {
                 // Forcing the value returned may fail (a thunk returning
                 // itself): the error is the returned expression's.
                 let site = at.code(root_code).spans[at.ip - 1];
@@ -503,17 +508,20 @@ impl Vm {
         root_code: &Code,
         root_upvalues: &[Value],
     ) -> Result<()> {
-        let site = at.code(root_code).spans[at.ip - 1];
-        if self.retry_after_forcing(self.pending_operand(op), at, site)? {
-            return Ok(());
+        if let Some(pending) = self.pending_operand(op) {
+            let site = at.code(root_code).spans[at.ip - 1];
+            if self.retry_after_forcing(Some(pending), at, site)? {
+                return Ok(());
+            }
         }
         let Position { closure, ip, base } = at;
         let (code, upvalues) = match closure {
             Some(c) => (&**c.code(), c.upvalues()),
             None => (root_code, root_upvalues),
         };
+        let site = *ip - 1;
         self.slow_op(op, code, upvalues, *base, ip)
-            .map_err(|e| e.with_span(site))
+            .map_err(|e| e.with_span(code.spans[site]))
     }
 
     /// Saves a suspended frame and makes room for the locals of the code
@@ -524,13 +532,21 @@ impl Vm {
         }
         self.burn_fuel()?;
         self.calls.push(saved);
-        let callee_base = self.stack.len();
-        self.stack
-            .resize_with(callee_base + locals as usize, || Value::Null);
-        if let Some(arg) = arg {
-            self.stack[callee_base] = arg;
-        }
+        self.make_locals(locals, arg);
         Ok(())
+    }
+
+    /// Pushes the `locals` slots of a frame about to run: the argument of a
+    /// call in the first, `null` in the others.
+    #[inline(always)]
+    fn make_locals(&mut self, locals: u32, arg: Option<Value>) {
+        let mut nulls = locals as usize;
+        if let Some(arg) = arg {
+            self.stack.push(arg);
+            nulls = nulls.saturating_sub(1);
+        }
+        self.stack
+            .extend(std::iter::repeat_with(|| Value::Null).take(nulls));
     }
 
     /// Fails as a call nested `levels` deeper than the calls in progress
@@ -561,13 +577,18 @@ impl Vm {
     /// its work is bytecode the loop can run as a frame of its own. Other
     /// pending thunks are left to the instruction, which forces them
     /// natively.
-    fn pending_operand(&self, op: Op) -> Option<Thunk> {
+    #[inline(always)]
+    fn pending_operand(&self, op: Op) -> Option<(Thunk, Option<usize>)> {
+        let forced = op.forced_operands();
+        if forced.is_empty() {
+            return None;
+        }
         let top = self.stack.len() - 1;
-        op.forced_operands()
+        let slot = forced
             .iter()
-            .map(|&position| &self.stack[top - position])
-            .find(|v| !is_evaluated(v))
-            .and_then(pending_thunk)
+            .map(|&position| top - position)
+            .find(|&slot| !is_evaluated(&self.stack[slot]))?;
+        pending_thunk(&self.stack[slot]).map(|t| (t, Some(slot)))
     }
 
     /// Starts forcing a pending thunk in a frame of the loop's own, when its
@@ -604,7 +625,7 @@ impl Vm {
     fn enter_thunk(
         &mut self,
         forced: ThunkFrame,
-        then: fn(Thunk) -> Then,
+        then: impl FnOnce(Thunk) -> Then,
         at: &mut Position,
     ) -> Result<()> {
         let code = forced.body.code();
@@ -648,7 +669,7 @@ impl Vm {
     ) -> Result<Position> {
         loop {
             let thunk = match &saved.then {
-                Then::Retry(thunk) | Then::Pass(thunk) => thunk.clone(),
+                Then::Retry(thunk, _) | Then::Pass(thunk) => thunk.clone(),
                 Then::Resume(_) | Then::ApplyHeld(_) => {
                     return self.returned_to_builtin(saved, value, root_code)
                 }
@@ -683,7 +704,10 @@ impl Vm {
                 };
             }
             thunk.settle(&Ok(value.clone()));
-            if let Then::Retry(_) = saved.then {
+            if let Then::Retry(_, slot) = saved.then {
+                if let Some(slot) = slot {
+                    self.stack[slot] = value;
+                }
                 return Ok(saved.at);
             }
             saved = self

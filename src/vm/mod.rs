@@ -36,7 +36,7 @@ use crate::context::EvalContext;
 use crate::error::{Error, ErrorKind, Result};
 use crate::source::Span;
 use crate::symbol::{known, Symbol};
-use crate::value::{Attrs, Begin, Closure, Deferred, List, PrimApp, Thunk, Value};
+use crate::value::{Attrs, Begin, Closure, Deferred, List, PrimApp, Thunk, Upvalues, Value};
 
 /// A call in progress, as traces name it.
 #[derive(Clone, Copy, Debug)]
@@ -396,14 +396,11 @@ pub(crate) fn capture(
     captures: &[Capture],
     upvalues: &[Value],
     base: usize,
-) -> Box<[Value]> {
-    captures
-        .iter()
-        .map(|c| match *c {
-            Capture::Local(slot) => stack[base + slot as usize].clone(),
-            Capture::Upvalue(i) => upvalues[i as usize].clone(),
-        })
-        .collect()
+) -> Upvalues {
+    Upvalues::from_fn(captures.len(), |i| match captures[i] {
+        Capture::Local(slot) => stack[base + slot as usize].clone(),
+        Capture::Upvalue(i) => upvalues[i as usize].clone(),
+    })
 }
 
 /// Fills the captures of the deferred closure or thunk in local `slot`.
