@@ -51,7 +51,7 @@ use crate::source::Span;
 use crate::symbol::known;
 use crate::trace::TraceBuilder;
 use crate::value::{Builtin, Closure, PrimApp, Value};
-use crate::vm::{call_depth_exceeded, prepare_import, CallFrame, Vm};
+use crate::vm::{call_depth_exceeded, curried_closure, prepare_import, CallFrame, Vm};
 
 /// Bytes of the stack budget one frame of the frame stack counts for: a
 /// frame record plus a typical generator's boxed state. Measured on an
@@ -228,7 +228,10 @@ impl GenVm {
     /// Applies `function` to `arg`; `site` is the call's span in code.
     fn call_value(&mut self, function: Value, arg: Value, site: Option<Span>) -> Result<Called> {
         match function {
-            Value::Closure(closure) => self.closure_frame(closure, arg, site).map(Called::Enter),
+            Value::Closure(closure) => match curried_closure(&closure, &arg) {
+                Some(inner) => Ok(Called::Value(inner)),
+                None => self.closure_frame(closure, arg, site).map(Called::Enter),
+            },
             Value::Builtin(builtin) if builtin.arity == 1 => {
                 self.call_builtin(builtin, std::slice::from_ref(&arg))
             }

@@ -112,6 +112,15 @@ impl Thunk {
         }
     }
 
+    /// `f` of the value, when already evaluated, read where it lies.
+    #[inline]
+    pub fn peek<R>(&self, f: impl FnOnce(&Value) -> R) -> Option<R> {
+        match &*self.0.try_borrow().ok()? {
+            ThunkState::Done(v) => Some(f(v)),
+            _ => None,
+        }
+    }
+
     /// The number the thunk holds, if its value is known without running
     /// anything (see [`Thunk::has_value`]) and is a number.
     #[inline(always)]

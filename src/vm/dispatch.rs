@@ -14,7 +14,7 @@
 use spindle_fiber::ensure_sufficient_stack;
 
 use super::steps::{Callback, Resume, Step, NATIVE_STEPPERS};
-use super::{builtin_context, call_depth_exceeded, CallFrame, Vm};
+use super::{builtin_context, call_depth_exceeded, curried_closure, CallFrame, Vm};
 use crate::bytecode::{numeric_fast, Code, Op, MAX_CALL_BUILTIN_ARITY};
 use crate::error::{Error, ErrorKind, Result};
 use crate::source::Span;
@@ -424,7 +424,9 @@ impl Vm {
         }
     }
 
-    /// Saves the caller and continues in the callee.
+    /// Saves the caller and continues in the callee (or, for a curried
+    /// lambda, just pushes the closure the call returns).
+    #[inline(always)]
     fn enter_call(
         &mut self,
         callee: Closure,
@@ -432,6 +434,11 @@ impl Vm {
         site: Span,
         at: &mut Position,
     ) -> Result<()> {
+        if let Some(inner) = curried_closure(&callee, &arg) {
+            self.burn_fuel().map_err(|e| e.with_span(site))?;
+            self.stack.push(inner);
+            return Ok(());
+        }
         self.enter_call_then(callee, arg, site, site, Then::Push, at)
     }
 

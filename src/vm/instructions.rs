@@ -282,21 +282,26 @@ impl Vm {
                 Capture::Upvalue(u) => &upvalues[u as usize],
             };
             // An evaluated namespace is searched where it lies.
-            let found = match namespace {
-                Value::Attrs(attrs) => attrs.get(lookup.name).cloned(),
-                other => {
-                    let namespace = other.clone();
-                    match self.force(namespace)? {
-                        Value::Attrs(attrs) => {
-                            if let Capture::Local(s) = *ns {
-                                // Later lookups in this frame skip the thunk.
-                                self.stack[base + s as usize] = Value::Attrs(attrs.clone());
-                            }
-                            attrs.get(lookup.name).cloned()
+            let in_place = |v: &Value| match v {
+                Value::Attrs(attrs) => Some(attrs.get(lookup.name).cloned()),
+                _ => None,
+            };
+            let evaluated = match namespace {
+                Value::Thunk(t) => t.peek(in_place).flatten(),
+                other => in_place(other),
+            };
+            let found = match evaluated {
+                Some(found) => found,
+                None => match self.force(namespace.clone())? {
+                    Value::Attrs(attrs) => {
+                        if let Capture::Local(s) = *ns {
+                            // Later lookups in this frame skip the thunk.
+                            self.stack[base + s as usize] = Value::Attrs(attrs.clone());
                         }
-                        other => return Err(Error::type_mismatch("a set", other.type_phrase())),
+                        attrs.get(lookup.name).cloned()
                     }
-                }
+                    other => return Err(Error::type_mismatch("a set", other.type_phrase())),
+                },
             };
             if let Some(v) = found {
                 self.stack.push(v);

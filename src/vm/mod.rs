@@ -341,6 +341,9 @@ impl Vm {
             return Err(call_depth_exceeded(self.max_call_depth));
         }
         self.burn_fuel()?;
+        if let Some(inner) = curried_closure(closure, &arg) {
+            return Ok(inner);
+        }
         self.call_depth += 1;
         let code = closure.code();
         let frame = CallFrame {
@@ -403,6 +406,17 @@ pub(crate) fn capture(
     })
 }
 
+/// What calling `closure` with `arg` returns when the closure's body is
+/// itself a lambda (`a: b: …` applied to `a`, the usual function of two
+/// arguments): the inner closure, made here without running any code.
+pub(crate) fn curried_closure(closure: &Closure, arg: &Value) -> Option<Value> {
+    let code = closure.code();
+    let inner = &code.children[code.curried? as usize];
+    let locals = std::slice::from_ref(arg);
+    let upvalues = capture(locals, &inner.captures, closure.upvalues(), 0);
+    Some(Value::Closure(Closure::new(inner.clone(), upvalues)))
+}
+
 /// Fills the captures of the deferred closure or thunk in local `slot`.
 #[inline(never)]
 pub(crate) fn finalise(stack: &[Value], upvalues: &[Value], base: usize, slot: u32) {
@@ -421,7 +435,7 @@ pub(crate) fn finalise(stack: &[Value], upvalues: &[Value], base: usize, slot: u
 pub(crate) fn make_attrs(stack: &mut Vec<Value>, code: &Code, template: u32) {
     let template = &code.attr_templates[template as usize];
     let n = template.names.len();
-    let values = stack.split_off(stack.len() - n);
+    let values = stack.drain(stack.len() - n..);
     let entries = template.names.iter().copied().zip(values).collect();
     stack.push(Value::Attrs(Attrs::from_sorted(
         entries,
