@@ -61,6 +61,16 @@ pub(crate) fn truncate_values(values: &mut Vec<Value>, len: usize) {
     }
 }
 
+/// [`release`] of a single child, which costs nothing for a number.
+#[inline(always)]
+pub(super) fn release_one(child: Value) {
+    if holds_reference(&child) {
+        release([child]);
+    } else {
+        std::mem::forget(child);
+    }
+}
+
 /// Releases `children` without recursing deeper than [`DIRECT_DEPTH`].
 pub(super) fn release(children: impl IntoIterator<Item = Value>) {
     let depth = DEPTH.get();

@@ -3,7 +3,8 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use super::{drop::release, Closure, Upvalues, Value};
+use super::drop::{release, release_one};
+use super::{Closure, Upvalues, Value};
 use crate::bytecode::Code;
 use crate::error::Error;
 
@@ -249,6 +250,14 @@ impl Thunk {
         };
     }
 
+    /// [`Thunk::settle`] with a value, which is stored without a copy.
+    pub fn settle_value(&self, value: Value) {
+        let mut state = self.0.borrow_mut();
+        if matches!(*state, ThunkState::Running(_)) {
+            *state = ThunkState::Done(value);
+        }
+    }
+
     /// Stores the value computed for a thunk begun with [`Thunk::begin`].
     pub fn finish(&self, value: Value) {
         *self.0.borrow_mut() = ThunkState::Done(value);
@@ -293,17 +302,17 @@ impl Drop for Thunk {
     fn drop(&mut self) {
         if let Some(cell) = Rc::get_mut(&mut self.0) {
             match std::mem::replace(cell.get_mut(), ThunkState::Blackhole) {
-                ThunkState::Done(v) => release([v]),
+                ThunkState::Done(v) => release_one(v),
                 ThunkState::Pending(Deferred::Code(closure))
                 | ThunkState::Running(Deferred::Code(closure)) => {
-                    release([Value::Closure(closure)])
+                    release_one(Value::Closure(closure))
                 }
                 ThunkState::Pending(Deferred::Apply { function, arg })
                 | ThunkState::Running(Deferred::Apply { function, arg }) => {
                     release([function, arg])
                 }
                 ThunkState::Pending(Deferred::Ready(v))
-                | ThunkState::Running(Deferred::Ready(v)) => release([v]),
+                | ThunkState::Running(Deferred::Ready(v)) => release_one(v),
                 ThunkState::Pending(Deferred::Apply2(two))
                 | ThunkState::Running(Deferred::Apply2(two)) => {
                     let TwoArgs { function, a, b } = *two;

@@ -534,13 +534,19 @@ impl Vm {
     /// Saves a suspended frame and makes room for the locals of the code
     /// that runs next, with the argument of a call in local 0.
     fn push_frame(&mut self, saved: SavedCall, locals: u32, arg: Option<Value>) -> Result<()> {
-        if self.calls.len() >= self.max_calls {
-            return Err(self.call_limit_error());
-        }
-        self.burn_fuel()?;
+        self.frame_room()?;
         self.calls.push(saved);
         self.make_locals(locals, arg);
         Ok(())
+    }
+
+    /// Checks that one more frame may be saved, and counts the step.
+    #[inline(always)]
+    fn frame_room(&mut self) -> Result<()> {
+        if self.calls.len() >= self.max_calls {
+            return Err(self.call_limit_error());
+        }
+        self.burn_fuel()
     }
 
     /// Pushes the `locals` slots of a frame about to run: the argument of a
@@ -635,6 +641,10 @@ impl Vm {
         then: impl FnOnce(Thunk) -> Then,
         at: &mut Position,
     ) -> Result<()> {
+        if let Err(e) = self.frame_room() {
+            forced.thunk.settle(&Err(e.clone()));
+            return Err(e);
+        }
         let code = forced.body.code();
         let (frame, locals) = (
             forced.arg.is_some().then_some(CallFrame {
@@ -652,15 +662,12 @@ impl Vm {
                 base: callee_base,
             },
         );
-        let saved = SavedCall {
+        self.calls.push(SavedCall {
             at: caller,
             frame,
-            then: then(forced.thunk.clone()),
-        };
-        if let Err(e) = self.push_frame(saved, locals, forced.arg) {
-            forced.thunk.settle(&Err(e.clone()));
-            return Err(e);
-        }
+            then: then(forced.thunk),
+        });
+        self.make_locals(locals, forced.arg);
         Ok(())
     }
 
@@ -676,13 +683,14 @@ impl Vm {
     ) -> Result<Position> {
         loop {
             let thunk = match &saved.then {
-                Then::Retry(thunk, _) | Then::Pass(thunk) => thunk.clone(),
+                Then::Retry(thunk, _) | Then::Pass(thunk) => thunk,
                 Then::Resume(_) | Then::ApplyHeld(_) => {
                     return self.returned_to_builtin(saved, value, root_code)
                 }
                 Then::Push => unreachable!("a forced thunk's frame returns to a forcing frame"),
             };
             if let Value::Thunk(inner) = &value {
+                let thunk = thunk.clone();
                 match self.thunk_frame(inner.clone()) {
                     Ok(Some(forced)) => {
                         // The thunk's value is another thunk's: force that
@@ -710,12 +718,18 @@ impl Vm {
                     }
                 };
             }
-            thunk.settle(&Ok(value.clone()));
-            if let Then::Retry(_, slot) = saved.then {
-                if let Some(slot) = slot {
+            match saved.then {
+                Then::Retry(thunk, Some(slot)) => {
+                    thunk.settle_value(value.clone());
                     self.stack[slot] = value;
+                    return Ok(saved.at);
                 }
-                return Ok(saved.at);
+                Then::Retry(thunk, None) => {
+                    thunk.settle_value(value);
+                    return Ok(saved.at);
+                }
+                Then::Pass(thunk) => thunk.settle_value(value.clone()),
+                _ => unreachable!("matched a forcing frame above"),
             }
             saved = self
                 .calls
