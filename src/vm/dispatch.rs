@@ -253,6 +253,9 @@ impl Vm {
             return false;
         };
         let result = numeric_fast(op, &a, &b);
+        // Both are numbers: there is nothing to drop.
+        std::mem::forget(a);
+        std::mem::forget(b);
         self.replace_operands(result)
     }
 
