@@ -18,6 +18,7 @@ use super::{builtin_context, call_depth_exceeded, curried_closure, CallFrame, Vm
 use crate::bytecode::{numeric_fast, Code, Op, MAX_CALL_BUILTIN_ARITY};
 use crate::error::{Error, ErrorKind, Result};
 use crate::source::Span;
+use crate::symbol::Symbol;
 use crate::value::{
     truncate_values, Builtin, BuiltinFn, Closure, FrameWork, PrimApp, Thunk, Value,
 };
@@ -213,6 +214,7 @@ impl Vm {
                     }
                 }
                 op if op.is_numeric() && self.numbers_in_place(op) => {}
+                Op::Select(name) | Op::SelectOrJump(name, _) if self.select_in_place(name) => {}
                 Op::Call => self.call_op(&mut at, root_code)?,
                 Op::CallBuiltin(i) => {
                     let Value::Builtin(builtin) = code.constants[i as usize] else {
@@ -257,6 +259,30 @@ impl Vm {
         std::mem::forget(a);
         std::mem::forget(b);
         self.replace_operands(result)
+    }
+
+    /// `Op::Select` (or `SelectOrJump`) of an attribute that an evaluated
+    /// set on top of the stack has: replaces the set with the attribute's
+    /// value. Anything else
+    /// (a pending thunk, a missing attribute, not a set) is left for the
+    /// general path and says so.
+    #[inline(never)]
+    fn select_in_place(&mut self, name: Symbol) -> bool {
+        let lookup = |v: &Value| match v {
+            Value::Attrs(attrs) => attrs.get(name).cloned(),
+            _ => None,
+        };
+        let found = match self.stack.last() {
+            Some(Value::Thunk(t)) => t.peek(lookup).flatten(),
+            Some(other) => lookup(other),
+            None => None,
+        };
+        let Some(v) = found else {
+            return false;
+        };
+        let top = self.stack.len() - 1;
+        self.stack[top] = v;
+        true
     }
 
     /// Replaces the two operands on top of the stack with `result`, if
