@@ -263,9 +263,8 @@ impl Vm {
 
     /// `Op::Select` (or `SelectOrJump`) of an attribute that an evaluated
     /// set on top of the stack has: replaces the set with the attribute's
-    /// value. Anything else
-    /// (a pending thunk, a missing attribute, not a set) is left for the
-    /// general path and says so.
+    /// value. Anything else (a pending thunk, a missing attribute, not a
+    /// set) is left for the general path and says so.
     #[inline(never)]
     fn select_in_place(&mut self, name: Symbol) -> bool {
         let lookup = |v: &Value| match v {
