@@ -348,15 +348,14 @@ pub struct Code {
     /// For thunk bodies that are one operator on numbers: how to compute
     /// them on the spot instead of allocating the thunk.
     pub eager: Option<Eager>,
-    /// For a lambda whose body is another lambda (`a: b: …`) and that has
-    /// no other local than its argument: the child a call makes a closure
-    /// of and returns, which the VMs do without running the body.
-    pub curried: Option<u32>,
 }
 
 impl Code {
-    /// The child for [`Code::curried`], if the code is such a lambda.
-    pub fn detect_curried(&self) -> Option<u32> {
+    /// For a lambda whose body is another lambda (`a: b: …`) and that has
+    /// no other local than its argument: the child a call makes a closure
+    /// of and returns, which the VMs do without running the body.
+    #[inline]
+    pub fn curried(&self) -> Option<u32> {
         match self.ops[..] {
             [Op::MakeClosure(inner), Op::Return] if self.locals == 1 => Some(inner),
             _ => None,

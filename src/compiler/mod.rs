@@ -132,7 +132,7 @@ impl<'a, 'e> Compiler<'a, 'e> {
 
     fn pop_ctx(&mut self) -> Code {
         let ctx = self.ctxs.pop().expect("a code object is being compiled");
-        let mut code = Code {
+        Code {
             name: ctx.name,
             kind: ctx.kind,
             ops: ctx.ops,
@@ -145,12 +145,7 @@ impl<'a, 'e> Compiler<'a, 'e> {
             with_lookups: ctx.with_lookups,
             span: ctx.span,
             eager: None,
-            curried: None,
-        };
-        if matches!(code.kind, CodeKind::Lambda { .. }) {
-            code.curried = code.detect_curried();
         }
-        code
     }
 
     fn ctx(&mut self) -> &mut Ctx {

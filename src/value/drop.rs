@@ -47,6 +47,17 @@ fn holds_reference(v: &Value) -> bool {
     )
 }
 
+/// Drops `v`, running the drop glue only when it holds a reference.
+#[inline(always)]
+fn discard(v: Value) {
+    if holds_reference(&v) {
+        drop(v);
+    } else {
+        // Nothing to free; skipping the glue is what makes this cheap.
+        std::mem::forget(v);
+    }
+}
+
 /// Shortens a stack of values to `len`, running the drop glue only for the
 /// values that hold a reference: the VMs' value stacks are mostly numbers,
 /// `null` and such when a frame's slots are discarded.
@@ -54,8 +65,7 @@ fn holds_reference(v: &Value) -> bool {
 pub(crate) fn truncate_values(values: &mut Vec<Value>, len: usize) {
     while values.len() > len {
         match values.pop() {
-            Some(v) if holds_reference(&v) => drop(v),
-            Some(v) => std::mem::forget(v),
+            Some(v) => discard(v),
             None => break,
         }
     }
@@ -80,12 +90,7 @@ pub(super) fn release(children: impl IntoIterator<Item = Value>) {
     }
     DEPTH.set(depth + 1);
     for child in children {
-        if holds_reference(&child) {
-            drop(child);
-        } else {
-            // Nothing to free; skipping the glue is what makes this cheap.
-            std::mem::forget(child);
-        }
+        discard(child);
     }
     if depth == 0 && QUEUED.get() {
         drain_queue();

@@ -238,15 +238,19 @@ impl Thunk {
     /// error, or, for an error that says a resource ran out, puts the work
     /// back to be tried again.
     pub fn settle(&self, result: &crate::error::Result<Value>) {
+        let error = match result {
+            Ok(v) => return self.settle_value(v.clone()),
+            Err(e) => e,
+        };
         let mut state = self.0.borrow_mut();
         let ThunkState::Running(deferred) = std::mem::replace(&mut *state, ThunkState::Blackhole)
         else {
             return;
         };
-        *state = match result {
-            Ok(v) => ThunkState::Done(v.clone()),
-            Err(e) if e.is_resource_limit() => ThunkState::Pending(deferred),
-            Err(e) => ThunkState::Failed(e.clone()),
+        *state = if error.is_resource_limit() {
+            ThunkState::Pending(deferred)
+        } else {
+            ThunkState::Failed(error.clone())
         };
     }
 

@@ -13,6 +13,7 @@
 
 use spindle_fiber::ensure_sufficient_stack;
 
+use super::instructions::attr_in_place;
 use super::steps::{Callback, Resume, Step, NATIVE_STEPPERS};
 use super::{builtin_context, call_depth_exceeded, curried_closure, CallFrame, Vm};
 use crate::bytecode::{numeric_fast, Code, Op, MAX_CALL_BUILTIN_ARITY};
@@ -267,16 +268,8 @@ impl Vm {
     /// set) is left for the general path and says so.
     #[inline(never)]
     fn select_in_place(&mut self, name: Symbol) -> bool {
-        let lookup = |v: &Value| match v {
-            Value::Attrs(attrs) => attrs.get(name).cloned(),
-            _ => None,
-        };
-        let found = match self.stack.last() {
-            Some(Value::Thunk(t)) => t.peek(lookup).flatten(),
-            Some(other) => lookup(other),
-            None => None,
-        };
-        let Some(v) = found else {
+        let found = self.stack.last().and_then(|set| attr_in_place(set, name));
+        let Some(Some(v)) = found else {
             return false;
         };
         let top = self.stack.len() - 1;
@@ -554,9 +547,9 @@ impl Vm {
             Some(c) => (&**c.code(), c.upvalues()),
             None => (root_code, root_upvalues),
         };
-        let site = *ip - 1;
+        let op_index = *ip - 1;
         self.slow_op(op, code, upvalues, *base, ip)
-            .map_err(|e| e.with_span(code.spans[site]))
+            .map_err(|e| e.with_span(code.spans[op_index]))
     }
 
     /// Saves a suspended frame and makes room for the locals of the code

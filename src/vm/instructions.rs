@@ -11,6 +11,21 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::symbol::Symbol;
 use crate::value::{Attrs, Closure, Deferred, Thunk, Value};
 
+/// Attribute `name` of `v` when `v` is a set, or a thunk already evaluated
+/// to one, read without forcing or copying the set: `Some(None)` when the
+/// set lacks it, `None` when `v` is not (yet) a set.
+#[inline]
+pub(super) fn attr_in_place(v: &Value, name: Symbol) -> Option<Option<Value>> {
+    let lookup = |v: &Value| match v {
+        Value::Attrs(attrs) => Some(attrs.get(name).cloned()),
+        _ => None,
+    };
+    match v {
+        Value::Thunk(t) => t.peek(lookup).flatten(),
+        other => lookup(other),
+    }
+}
+
 impl Vm {
     #[inline(never)]
     pub(super) fn slow_op(
@@ -282,15 +297,7 @@ impl Vm {
                 Capture::Upvalue(u) => &upvalues[u as usize],
             };
             // An evaluated namespace is searched where it lies.
-            let in_place = |v: &Value| match v {
-                Value::Attrs(attrs) => Some(attrs.get(lookup.name).cloned()),
-                _ => None,
-            };
-            let evaluated = match namespace {
-                Value::Thunk(t) => t.peek(in_place).flatten(),
-                other => in_place(other),
-            };
-            let found = match evaluated {
+            let found = match attr_in_place(namespace, lookup.name) {
                 Some(found) => found,
                 None => match self.force(namespace.clone())? {
                     Value::Attrs(attrs) => {

@@ -411,7 +411,7 @@ pub(crate) fn capture(
 /// arguments): the inner closure, made here without running any code.
 pub(crate) fn curried_closure(closure: &Closure, arg: &Value) -> Option<Value> {
     let code = closure.code();
-    let inner = &code.children[code.curried? as usize];
+    let inner = &code.children[code.curried()? as usize];
     let locals = std::slice::from_ref(arg);
     let upvalues = capture(locals, &inner.captures, closure.upvalues(), 0);
     Some(Value::Closure(Closure::new(inner.clone(), upvalues)))
