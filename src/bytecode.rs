@@ -55,6 +55,10 @@ pub enum Op {
     Finalise(u32),
     /// Pop an argument and a function; push the result of the call.
     Call,
+    /// Pop two arguments and a function; push the result of applying the
+    /// function to the first and that to the second (`f a b`). A curried
+    /// lambda runs its [`Code::fused`] code on both at once.
+    Call2,
     /// Call the builtin `constants[i]` with as many arguments as it takes,
     /// popped from the stack (the first pushed first); push the result. The
     /// compiler emits it for a saturated application of a builtin it knows
@@ -155,6 +159,7 @@ impl Op {
             | Op::NotEq => &[1, 0],
             Op::Greater | Op::LessEq => &[0, 1],
             Op::Concat | Op::Update | Op::Call => &[1],
+            Op::Call2 => &[2],
             Op::Force
             | Op::Not
             | Op::Negate
@@ -184,7 +189,7 @@ pub struct WithLookup {
 
 /// The static names of an attribute-set literal, sorted by symbol, and
 /// their source positions.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct AttrTemplate {
     /// Names, sorted; values are pushed in this order.
     pub names: Vec<Symbol>,
@@ -322,6 +327,7 @@ pub enum CodeKind {
 }
 
 /// A compiled piece of code.
+#[derive(Clone)]
 pub struct Code {
     /// The name a lambda was bound to, for traces.
     pub name: Option<Symbol>,
@@ -348,6 +354,9 @@ pub struct Code {
     /// For thunk bodies that are one operator on numbers: how to compute
     /// them on the spot instead of allocating the thunk.
     pub eager: Option<Eager>,
+    /// For a curried lambda (see [`Code::curried`]): the inner lambda's
+    /// code taking both arguments at once (see [`Code::fuse`]).
+    pub fused: Option<Rc<Code>>,
 }
 
 impl Code {
@@ -360,6 +369,76 @@ impl Code {
             [Op::MakeClosure(inner), Op::Return] if self.locals == 1 => Some(inner),
             _ => None,
         }
+    }
+
+    /// For a curried lambda `a: b: …`: the inner lambda's code, rewritten
+    /// to run with the outer lambda's captured values and `a` in a local
+    /// slot of its own, the last one ([`Code::locals`] - 1), instead of
+    /// among its captured values. Applying the outer lambda to two
+    /// arguments then runs it directly: the closure the first application
+    /// would make is never built. Traces see the inner lambda's call, as
+    /// they do when the application is made in two steps.
+    pub fn fuse(&self) -> Option<Code> {
+        let inner = &self.children[self.curried()? as usize];
+        let first = inner.locals;
+        // Where each of the inner lambda's captured values lives in a
+        // frame of the fused code.
+        let moved: Vec<Capture> = inner
+            .captures
+            .iter()
+            .map(|c| match c {
+                Capture::Local(_) => Capture::Local(first),
+                upvalue => *upvalue,
+            })
+            .collect();
+        let relocate = |c: &Capture| match c {
+            Capture::Upvalue(i) => moved[*i as usize],
+            local => *local,
+        };
+        let ops = inner
+            .ops
+            .iter()
+            .map(|op| match op {
+                Op::GetUpvalue(i) => match moved[*i as usize] {
+                    Capture::Local(slot) => Op::GetLocal(slot),
+                    Capture::Upvalue(j) => Op::GetUpvalue(j),
+                },
+                other => *other,
+            })
+            .collect();
+        let children = inner
+            .children
+            .iter()
+            .map(|child| {
+                if !child
+                    .captures
+                    .iter()
+                    .any(|c| matches!(c, Capture::Upvalue(_)))
+                {
+                    return child.clone();
+                }
+                let mut child = (**child).clone();
+                child.captures = child.captures.iter().map(relocate).collect();
+                Rc::new(child)
+            })
+            .collect();
+        let with_lookups = inner
+            .with_lookups
+            .iter()
+            .map(|lookup| WithLookup {
+                name: lookup.name,
+                namespaces: lookup.namespaces.iter().map(relocate).collect(),
+            })
+            .collect();
+        Some(Code {
+            ops,
+            children,
+            with_lookups,
+            captures: self.captures.clone(),
+            locals: first + 1,
+            fused: None,
+            ..(**inner).clone()
+        })
     }
 
     /// The formals of a lambda with a `{ … }` pattern.

@@ -145,6 +145,7 @@ impl<'a, 'e> Compiler<'a, 'e> {
             with_lookups: ctx.with_lookups,
             span: ctx.span,
             eager: None,
+            fused: None,
         }
     }
 
@@ -625,6 +626,9 @@ impl<'a, 'e> Compiler<'a, 'e> {
         if builtin.is_none() {
             self.compile(&head)?;
         }
+        // Arguments past a builtin's are applied two at a time where they
+        // can be: `Op::Call2` lets a curried lambda take both at once.
+        let mut held = false;
         for (i, app) in spine.iter().enumerate() {
             self.compile_thunked(&child(app.argument(), app.syntax())?, None)?;
             let span = self.span_of(app.syntax());
@@ -632,12 +636,17 @@ impl<'a, 'e> Compiler<'a, 'e> {
                 Some((value, arity)) if i + 1 == *arity => {
                     let c = self.add_constant(value.clone());
                     self.emit(Op::CallBuiltin(c), span);
+                    continue;
                 }
-                Some((_, arity)) if i + 1 < *arity => {}
-                _ => {
-                    self.emit(Op::Call, span);
-                }
+                Some((_, arity)) if i + 1 < *arity => continue,
+                _ => {}
             }
+            if held {
+                self.emit(Op::Call2, span);
+            } else if i + 1 == spine.len() {
+                self.emit(Op::Call, span);
+            }
+            held = !held && i + 1 < spine.len();
         }
         Ok(())
     }
@@ -892,9 +901,14 @@ impl<'a, 'e> Compiler<'a, 'e> {
             }
         }
         let body = child(lambda.body(), lambda.syntax())?;
-        self.compile(&body)?;
+        match &body {
+            // As in Nix, a curried lambda's inner lambdas go by its name.
+            ast::Expr::Lambda(inner) if name.is_some() => self.compile_lambda(inner, name, None)?,
+            other => self.compile(other)?,
+        }
         self.emit(Op::Return, span);
-        let code = self.pop_ctx();
+        let mut code = self.pop_ctx();
+        code.fused = code.fuse().map(Rc::new);
         self.emit_child(code, true, span, target);
         Ok(())
     }

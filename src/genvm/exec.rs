@@ -9,6 +9,7 @@
 //! work to a frame above and continue with the value it leaves.
 
 use super::frames::{BytecodeFrame, Frame, Resume};
+use super::requests::fused_callee;
 use super::{helpers, Called, GenVm};
 use crate::bytecode::{Capture, Code, Op};
 use crate::error::{Error, ErrorKind, Result};
@@ -97,13 +98,27 @@ impl GenVm {
     /// Runs a bytecode frame until it returns (`true`: its value is on the
     /// stack) or waits for a frame it pushed above itself (`false`).
     pub(super) fn execute_bytecode(&mut self, mut frame: BytecodeFrame) -> Result<bool> {
-        if let Resume::Retry(store) = frame.resume {
-            let v = self.pop();
-            if let Some(slot) = store {
-                self.stack[slot] = v;
+        match frame.resume {
+            Resume::Continue => {}
+            Resume::Retry(store) => {
+                let v = self.pop();
+                if let Some(slot) = store {
+                    self.stack[slot] = v;
+                }
+                frame.ip -= 1;
+                frame.resume = Resume::Continue;
             }
-            frame.ip -= 1;
-            frame.resume = Resume::Continue;
+            Resume::CallHeld => {
+                frame.resume = Resume::Continue;
+                let ip = frame.ip;
+                let function = self.pop();
+                let arg = self.pop();
+                match self.call_value(function, arg, Some(frame.code.spans[ip - 1])) {
+                    Ok(Called::Value(v)) => self.stack.push(v),
+                    Ok(Called::Enter(next)) => return Ok(self.wait_for(frame, ip, next)),
+                    Err(e) => fail!(self, frame, ip, e),
+                }
+            }
         }
         let code = frame.code.clone();
         let base = frame.base;
@@ -169,6 +184,36 @@ impl GenVm {
                     match self.call_value(function, arg, Some(code.spans[ip - 1])) {
                         Ok(Called::Value(v)) => self.stack.push(v),
                         Ok(Called::Enter(next)) => return Ok(self.wait_for(frame, ip, next)),
+                        Err(e) => fail!(self, frame, ip, e),
+                    }
+                }
+                Op::Call2 => {
+                    let b = self.pop();
+                    let a = self.pop();
+                    let function = self.pop();
+                    let site = Some(code.spans[ip - 1]);
+                    if let Some(closure) = fused_callee(&function) {
+                        match self.fused_frame(closure, a, b, site) {
+                            Ok(next) => return Ok(self.wait_for(frame, ip, next)),
+                            Err(e) => fail!(self, frame, ip, e),
+                        }
+                    }
+                    // Held under the frame the first application may need.
+                    self.stack.push(b);
+                    match self.call_value(function, a, site) {
+                        Ok(Called::Value(partial)) => {
+                            let b = self.pop();
+                            match self.call_value(partial, b, site) {
+                                Ok(Called::Value(v)) => self.stack.push(v),
+                                Ok(Called::Enter(next)) => {
+                                    return Ok(self.wait_for(frame, ip, next))
+                                }
+                                Err(e) => fail!(self, frame, ip, e),
+                            }
+                        }
+                        Ok(Called::Enter(next)) => {
+                            return Ok(self.wait_then(frame, ip, next, Resume::CallHeld))
+                        }
                         Err(e) => fail!(self, frame, ip, e),
                     }
                 }
@@ -372,9 +417,20 @@ impl GenVm {
     }
 
     /// Suspends the frame under `next`, continuing with the value it leaves.
-    fn wait_for(&mut self, mut frame: BytecodeFrame, ip: usize, next: Frame) -> bool {
+    fn wait_for(&mut self, frame: BytecodeFrame, ip: usize, next: Frame) -> bool {
+        self.wait_then(frame, ip, next, Resume::Continue)
+    }
+
+    /// Suspends the frame under `next`, to go on as `resume` says.
+    fn wait_then(
+        &mut self,
+        mut frame: BytecodeFrame,
+        ip: usize,
+        next: Frame,
+        resume: Resume,
+    ) -> bool {
         frame.ip = ip;
-        frame.resume = Resume::Continue;
+        frame.resume = resume;
         self.frames.push(Frame::Bytecode(frame));
         self.frames.push(next);
         false

@@ -30,6 +30,9 @@ pub(super) enum Resume {
     /// stack slot (when it was one: `with` namespaces are not), and run the
     /// same instruction again, which now finds its operand evaluated.
     Retry(Option<usize>),
+    /// An `Op::Call2` made its first application in a frame above: apply
+    /// the value that frame left to the second argument, held under it.
+    CallHeld,
 }
 
 /// Compiled code in progress: a lambda call or a thunk body.

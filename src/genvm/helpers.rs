@@ -12,7 +12,7 @@ use std::cmp::Ordering;
 use std::collections::HashSet;
 use std::rc::Rc;
 
-use super::requests::{call, enter_code, Co};
+use super::requests::{call, call2, enter_code, Co};
 use crate::context::EvalContext;
 use crate::error::{Error, ErrorKind, Result};
 use crate::print::format_float_to_string;
@@ -75,10 +75,7 @@ async fn run_deferred(co: &Co, deferred: Deferred) -> Result<Value> {
     match deferred {
         Deferred::Code(body) => enter_code(co, body).await,
         Deferred::Apply { function, arg } => call(co, function, arg).await,
-        Deferred::Apply2(two) => {
-            let partial = call(co, two.function, two.a).await?;
-            call(co, partial, two.b).await
-        }
+        Deferred::Apply2(two) => call2(co, two.function, two.a, two.b).await,
         Deferred::Ready(v) => Ok(v),
     }
 }
@@ -91,8 +88,8 @@ pub(crate) async fn call_forced(co: &Co, function: Value, arg: Value) -> Result<
 
 /// Applies `function` to two arguments and forces the result.
 pub(crate) async fn call2_forced(co: &Co, function: Value, a: Value, b: Value) -> Result<Value> {
-    let partial = call(co, function, a).await?;
-    call_forced(co, partial, b).await
+    let v = call2(co, function, a, b).await?;
+    force(co, v).await
 }
 
 /// The generator behind calling a function value that is a pending thunk.

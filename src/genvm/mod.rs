@@ -45,6 +45,7 @@ use self::builtins::{
 };
 use self::frames::{BytecodeFrame, Frame, GeneratorFrame, Resume};
 use self::requests::{Co, GenFuture, Request, Response};
+use crate::bytecode::Code;
 use crate::context::EvalContext;
 use crate::error::{Error, ErrorKind, Result};
 use crate::source::Span;
@@ -220,6 +221,9 @@ impl GenVm {
         match request {
             Request::EnterCode(body) => self.code_frame(body).map(Called::Enter),
             Request::Call { function, arg } => self.call_value(function, arg, None),
+            Request::CallFused { closure, a, b } => {
+                self.fused_frame(closure, a, b, None).map(Called::Enter)
+            }
         }
     }
 
@@ -343,15 +347,48 @@ impl GenVm {
 
     /// A frame for calling a lambda, with its locals reserved.
     fn closure_frame(&mut self, closure: Closure, arg: Value, site: Option<Span>) -> Result<Frame> {
+        let code = closure.code().clone();
+        self.lambda_frame(code, closure, arg, None, site)
+    }
+
+    /// A frame running a curried lambda's fused code on both arguments:
+    /// `b` in the first local, as any lambda's argument, `a` in the last
+    /// (see [`crate::bytecode::Code::fuse`]).
+    fn fused_frame(
+        &mut self,
+        closure: Closure,
+        a: Value,
+        b: Value,
+        site: Option<Span>,
+    ) -> Result<Frame> {
+        let code = closure
+            .fused()
+            .expect("called for a curried lambda")
+            .clone();
+        self.lambda_frame(code, closure, b, Some(a), site)
+    }
+
+    /// A frame running `code` with `body`'s captured values, `arg` in the
+    /// first local and `last`, if given, in the last.
+    fn lambda_frame(
+        &mut self,
+        code: Rc<Code>,
+        body: Closure,
+        arg: Value,
+        last: Option<Value>,
+        site: Option<Span>,
+    ) -> Result<Frame> {
         if self.call_depth >= self.max_call_depth {
             return Err(call_depth_exceeded(self.max_call_depth));
         }
         self.check_frame_budget()?;
-        let code = closure.code().clone();
         let base = self.stack.len();
         self.stack.resize(base + code.locals as usize, Value::Null);
         if let Some(slot) = self.stack.get_mut(base) {
             *slot = arg;
+        }
+        if let Some(last) = last {
+            *self.stack.last_mut().expect("fused code has two locals") = last;
         }
         self.call_depth += 1;
         let call = CallFrame {
@@ -360,7 +397,7 @@ impl GenVm {
         };
         Ok(Frame::Bytecode(BytecodeFrame {
             code,
-            body: closure,
+            body,
             ip: 0,
             base,
             call: Some(call),

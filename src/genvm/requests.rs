@@ -30,6 +30,14 @@ pub(crate) enum Request {
     /// errors and shared builtins that need nothing evaluated; multi-frame
     /// for lambdas, generator builtins and `__functor` sets.
     Call { function: Value, arg: Value },
+    /// Apply a curried lambda to two arguments at once (see
+    /// [`crate::bytecode::Code::fuse`]); answered with the result, which may
+    /// be a thunk. Always multi-frame.
+    CallFused {
+        closure: Closure,
+        a: Value,
+        b: Value,
+    },
 }
 
 /// The VM's answer: the value, or the error evaluating it raised.
@@ -52,4 +60,30 @@ pub(crate) async fn enter_code(co: &Co, body: Closure) -> Result<Value> {
 /// Asks the VM to apply `function` to `arg`. The result may be a thunk.
 pub(crate) async fn call(co: &Co, function: Value, arg: Value) -> Result<Value> {
     co.yield_(Request::Call { function, arg }).await
+}
+
+/// Asks the VM to apply `function` to `a` and the result to `b`: in one
+/// request when it is a curried lambda, in two otherwise. The result may be
+/// a thunk.
+pub(crate) async fn call2(co: &Co, function: Value, a: Value, b: Value) -> Result<Value> {
+    match fused_callee(&function) {
+        Some(closure) => co.yield_(Request::CallFused { closure, a, b }).await,
+        None => {
+            let partial = call(co, function, a).await?;
+            call(co, partial, b).await
+        }
+    }
+}
+
+/// The curried lambda `function` is, directly or as an evaluated thunk.
+pub(crate) fn fused_callee(function: &Value) -> Option<Closure> {
+    let closure = match function {
+        Value::Closure(c) => c.clone(),
+        Value::Thunk(t) => match t.value()? {
+            Value::Closure(c) => c,
+            _ => return None,
+        },
+        _ => return None,
+    };
+    closure.fused().is_some().then_some(closure)
 }

@@ -98,6 +98,13 @@ impl Closure {
         &self.0.code
     }
 
+    /// The code taking both arguments of a curried lambda (see
+    /// [`Code::fuse`]), if this is one.
+    #[inline]
+    pub fn fused(&self) -> Option<&Rc<Code>> {
+        self.0.code.fused.as_ref()
+    }
+
     /// The captured values.
     #[inline]
     pub fn upvalues(&self) -> &[Value] {

@@ -26,30 +26,69 @@ use crate::value::{
 
 /// Where a run of the dispatch loop is.
 struct Position {
-    /// The running closure (`None` for the code the loop was started with).
-    closure: Option<Closure>,
+    /// The code running.
+    running: Running,
     /// The next instruction.
     ip: usize,
     /// Where the frame's locals start on the value stack.
     base: usize,
 }
 
-impl Position {
-    #[inline(always)]
-    fn code<'a>(&'a self, root: &'a Code) -> &'a Code {
-        match &self.closure {
-            Some(c) => c.code(),
-            None => root,
+/// The code a frame of the dispatch loop runs, and its captured values.
+struct Running {
+    /// The closure (`None` for the code the loop was started with).
+    closure: Option<Closure>,
+    /// Whether it is a curried lambda given both arguments, which runs its
+    /// fused code (see [`Code::fuse`]).
+    fused: bool,
+}
+
+impl Running {
+    const ROOT: Running = Running {
+        closure: None,
+        fused: false,
+    };
+
+    fn closure(closure: Closure) -> Running {
+        Running {
+            closure: Some(closure),
+            fused: false,
+        }
+    }
+
+    fn fused(closure: Closure) -> Running {
+        Running {
+            closure: Some(closure),
+            fused: true,
         }
     }
 
     #[inline(always)]
-    fn upvalues<'a>(&'a self, root: &'a [Value]) -> &'a [Value] {
+    fn code_and_upvalues<'a>(
+        &'a self,
+        root_code: &'a Code,
+        root_upvalues: &'a [Value],
+    ) -> (&'a Code, &'a [Value]) {
         match &self.closure {
-            Some(c) => c.upvalues(),
-            None => root,
+            None => (root_code, root_upvalues),
+            Some(c) if self.fused => (fused_code(c), c.upvalues()),
+            Some(c) => (c.code(), c.upvalues()),
         }
     }
+}
+
+impl Position {
+    #[inline(always)]
+    fn code<'a>(&'a self, root: &'a Code) -> &'a Code {
+        self.running.code_and_upvalues(root, &[]).0
+    }
+}
+
+#[inline(always)]
+fn fused_code(closure: &Closure) -> &Code {
+    closure
+        .fused()
+        .expect("only curried lambdas run fused code")
 }
 
 /// A caller suspended in the dispatch loop while its callee runs.
@@ -80,12 +119,17 @@ enum Then {
     /// Apply it to the value on top of the stack (the second argument of a
     /// builtin's callback), then resume the builtin with the result.
     ApplyHeld(Box<dyn Resume>),
+    /// Apply it to the value on top of the stack (the second argument of
+    /// an `Op::Call2`) and push the result for the caller.
+    CallHeld,
 }
 
 /// How a stepped builtin's callback goes on.
 enum Callee {
     /// Enter this closure with this argument in the loop.
     Enter(Closure, Value, Then),
+    /// Enter this curried lambda's fused code with these two arguments.
+    EnterFused(Closure, Value, Value, Then),
     /// Make this call next: the function returned by a first application.
     Next(Callback),
     /// The call was made natively: resume with this value.
@@ -99,6 +143,9 @@ struct ThunkFrame {
     /// The argument when the work is a call, which traces name; a thunk's
     /// own code takes none.
     arg: Option<Value>,
+    /// The first argument when the work is a curried lambda's fused code
+    /// given both (`arg` is the second).
+    first: Option<Value>,
 }
 
 impl Vm {
@@ -109,7 +156,7 @@ impl Vm {
         upvalues: &[Value],
         arg: Option<Value>,
     ) -> Result<Value> {
-        self.execute_as(code, upvalues, arg, None)
+        self.execute_as(code, upvalues, |vm| vm.make_locals(code.locals, arg), None)
     }
 
     /// [`Vm::execute`] for the body of a call described by `frame`, which
@@ -119,11 +166,11 @@ impl Vm {
         &mut self,
         code: &Code,
         upvalues: &[Value],
-        arg: Option<Value>,
+        make_locals: impl FnOnce(&mut Vm),
         frame: Option<CallFrame>,
     ) -> Result<Value> {
         let base = self.stack.len();
-        self.make_locals(code.locals, arg);
+        make_locals(self);
         let floor = self.calls.len();
         let result = self.dispatch(code, upvalues, base);
         if let Err(e) = result {
@@ -183,42 +230,50 @@ impl Vm {
     ) -> Result<Value> {
         let floor = self.calls.len();
         let mut at = Position {
-            closure: None,
+            running: Running::ROOT,
             ip: 0,
             base: root_base,
         };
         loop {
-            let code: &Code = match &at.closure {
-                Some(c) => c.code(),
-                None => root_code,
-            };
-            let op = code.ops[at.ip];
-            at.ip += 1;
-            match op {
-                Op::Constant(i) => self.stack.push(code.constants[i as usize].clone()),
-                Op::GetLocal(slot) => {
-                    let v = self.stack[at.base + slot as usize].clone();
-                    self.stack.push(v);
-                }
-                Op::GetUpvalue(i) => {
-                    let v = at.upvalues(root_upvalues)[i as usize].clone();
-                    self.stack.push(v);
-                }
-                Op::SetLocal(slot) => {
-                    let v = self.pop();
-                    self.stack[at.base + slot as usize] = v;
-                }
-                Op::Jump(target) => at.ip = target as usize,
-                Op::JumpIfFalse(target) if matches!(self.stack.last(), Some(Value::Bool(_))) => {
-                    if let Some(Value::Bool(false)) = self.stack.pop() {
-                        at.ip = target as usize;
+            // Instructions that stay in the running frame go round this
+            // inner loop, which looks up the frame's code only once.
+            let op = {
+                let Position { running, ip, base } = &mut at;
+                let (code, upvalues) = running.code_and_upvalues(root_code, root_upvalues);
+                loop {
+                    let op = code.ops[*ip];
+                    *ip += 1;
+                    match op {
+                        Op::Constant(i) => self.stack.push(code.constants[i as usize].clone()),
+                        Op::GetLocal(slot) => {
+                            let v = self.stack[*base + slot as usize].clone();
+                            self.stack.push(v);
+                        }
+                        Op::GetUpvalue(i) => self.stack.push(upvalues[i as usize].clone()),
+                        Op::SetLocal(slot) => {
+                            let v = self.pop();
+                            self.stack[*base + slot as usize] = v;
+                        }
+                        Op::Jump(target) => *ip = target as usize,
+                        Op::JumpIfFalse(target)
+                            if matches!(self.stack.last(), Some(Value::Bool(_))) =>
+                        {
+                            if let Some(Value::Bool(false)) = self.stack.pop() {
+                                *ip = target as usize;
+                            }
+                        }
+                        op if op.is_numeric() && self.numbers_in_place(op) => {}
+                        Op::Select(name) | Op::SelectOrJump(name, _)
+                            if self.select_in_place(name) => {}
+                        other => break other,
                     }
                 }
-                op if op.is_numeric() && self.numbers_in_place(op) => {}
-                Op::Select(name) | Op::SelectOrJump(name, _) if self.select_in_place(name) => {}
+            };
+            match op {
                 Op::Call => self.call_op(&mut at, root_code)?,
+                Op::Call2 => self.call2_op(&mut at, root_code)?,
                 Op::CallBuiltin(i) => {
-                    let Value::Builtin(builtin) = code.constants[i as usize] else {
+                    let Value::Builtin(builtin) = at.code(root_code).constants[i as usize] else {
                         unreachable!("the compiler calls builtins only")
                     };
                     self.run_builtin_op(builtin, 0, &mut at, root_code)?
@@ -312,7 +367,48 @@ impl Vm {
                 let builtin = *builtin;
                 self.run_builtin_op(builtin, 1, at, root_code)
             }
-            _ => self.call_other_op(at, root_code),
+            _ => {
+                let arg = self.pop();
+                let function = self.pop();
+                self.call_popped(function, arg, at, root_code)
+            }
+        }
+    }
+
+    /// `Op::Call2`. A curried lambda, reached directly or through an
+    /// evaluated thunk, runs its fused code on both arguments in the loop;
+    /// another closure is entered in the loop holding the second argument
+    /// for the function it returns; anything else is applied to the first
+    /// natively, and the result to the second as by `Op::Call`.
+    #[inline(never)]
+    fn call2_op(&mut self, at: &mut Position, root_code: &Code) -> Result<()> {
+        let n = self.stack.len();
+        let callee = match &self.stack[n - 3] {
+            Value::Closure(c) => Some(c.clone()),
+            Value::Thunk(t) => t
+                .peek(|v| match v {
+                    Value::Closure(c) => Some(c.clone()),
+                    _ => None,
+                })
+                .flatten(),
+            _ => None,
+        };
+        let b = self.pop();
+        let a = self.pop();
+        let function = self.pop();
+        let site = at.code(root_code).spans[at.ip - 1];
+        match callee {
+            Some(callee) if callee.fused().is_some() => {
+                self.enter_fused_then(callee, a, b, site, site, Then::Push, at)
+            }
+            Some(callee) => {
+                self.stack.push(b);
+                self.enter_call_then(callee, a, site, site, Then::CallHeld, at)
+            }
+            None => {
+                let partial = self.call(function, a).map_err(|e| e.with_span(site))?;
+                self.call_popped(partial, b, at, root_code)
+            }
         }
     }
 
@@ -417,11 +513,21 @@ impl Vm {
         Ok(true)
     }
 
-    /// `Op::Call` of anything but a closure.
+    /// Calls `function` with `arg`, which the caller has taken off the
+    /// stack: a closure, reached directly, through an evaluated thunk or
+    /// through a set's `__functor`, is entered in the loop; anything else
+    /// is applied natively. This is also the second application of an
+    /// `Op::Call2`, which cannot force an operand in a frame and run again
+    /// as `Op::Call` may.
     #[inline(never)]
-    fn call_other_op(&mut self, at: &mut Position, root_code: &Code) -> Result<()> {
-        let arg = self.pop();
-        let function = match self.pop() {
+    fn call_popped(
+        &mut self,
+        function: Value,
+        arg: Value,
+        at: &mut Position,
+        root_code: &Code,
+    ) -> Result<()> {
+        let function = match function {
             Value::Thunk(t) => match t.value() {
                 Some(v) => v,
                 None => Value::Thunk(t),
@@ -482,22 +588,67 @@ impl Vm {
             },
             code.locals,
         );
+        self.suspend_for(Running::closure(callee), frame, then, at)
+            .map_err(|e| e.with_span(site))?;
+        self.make_locals(locals, Some(arg));
+        Ok(())
+    }
+
+    /// [`Vm::enter_call_then`] of a curried lambda given both arguments:
+    /// continues in its fused code.
+    #[allow(clippy::too_many_arguments)]
+    fn enter_fused_then(
+        &mut self,
+        callee: Closure,
+        a: Value,
+        b: Value,
+        shown: Span,
+        site: Span,
+        then: Then,
+        at: &mut Position,
+    ) -> Result<()> {
+        let code = fused_code(&callee);
+        let (frame, locals) = (
+            CallFrame {
+                name: code.name,
+                span: shown,
+            },
+            code.locals,
+        );
+        self.burn_fuel().map_err(|e| e.with_span(site))?;
+        self.suspend_for(Running::fused(callee), frame, then, at)
+            .map_err(|e| e.with_span(site))?;
+        self.make_fused_locals(locals, a, b);
+        Ok(())
+    }
+
+    /// Saves the frame at `at`, which gets the value of the call described
+    /// by `frame` as `then` says, and continues at the start of `running`,
+    /// whose locals the caller pushes next.
+    #[inline(always)]
+    fn suspend_for(
+        &mut self,
+        running: Running,
+        frame: CallFrame,
+        then: Then,
+        at: &mut Position,
+    ) -> Result<()> {
+        self.frame_room()?;
         let callee_base = self.stack.len();
         let caller = std::mem::replace(
             at,
             Position {
-                closure: Some(callee),
+                running,
                 ip: 0,
                 base: callee_base,
             },
         );
-        let saved = SavedCall {
+        self.calls.push(SavedCall {
             at: caller,
             frame: Some(frame),
             then,
-        };
-        self.push_frame(saved, locals, Some(arg))
-            .map_err(|e| e.with_span(site))
+        });
+        Ok(())
     }
 
     /// `Op::Return` to a caller saved by the loop.
@@ -513,6 +664,11 @@ impl Vm {
             }
             Then::Resume(_) | Then::ApplyHeld(_) => {
                 *at = self.returned_to_builtin(caller, value, root_code)?;
+            }
+            Then::CallHeld => {
+                *at = caller.at;
+                let held = self.pop();
+                self.call_popped(value, held, at, root_code)?;
             }
             Then::Retry(..) | Then::Pass(_) => {
                 // Forcing the value returned may fail (a thunk returning
@@ -542,23 +698,11 @@ impl Vm {
                 return Ok(());
             }
         }
-        let Position { closure, ip, base } = at;
-        let (code, upvalues) = match closure {
-            Some(c) => (&**c.code(), c.upvalues()),
-            None => (root_code, root_upvalues),
-        };
+        let Position { running, ip, base } = at;
+        let (code, upvalues) = running.code_and_upvalues(root_code, root_upvalues);
         let op_index = *ip - 1;
         self.slow_op(op, code, upvalues, *base, ip)
             .map_err(|e| e.with_span(code.spans[op_index]))
-    }
-
-    /// Saves a suspended frame and makes room for the locals of the code
-    /// that runs next, with the argument of a call in local 0.
-    fn push_frame(&mut self, saved: SavedCall, locals: u32, arg: Option<Value>) -> Result<()> {
-        self.frame_room()?;
-        self.calls.push(saved);
-        self.make_locals(locals, arg);
-        Ok(())
     }
 
     /// Checks that one more frame may be saved, and counts the step.
@@ -573,7 +717,7 @@ impl Vm {
     /// Pushes the `locals` slots of a frame about to run: the argument of a
     /// call in the first, `null` in the others.
     #[inline(always)]
-    fn make_locals(&mut self, locals: u32, arg: Option<Value>) {
+    pub(super) fn make_locals(&mut self, locals: u32, arg: Option<Value>) {
         let mut nulls = locals as usize;
         if let Some(arg) = arg {
             self.stack.push(arg);
@@ -581,6 +725,15 @@ impl Vm {
         }
         self.stack
             .extend(std::iter::repeat_with(|| Value::Null).take(nulls));
+    }
+
+    /// Pushes the `locals` slots of a curried lambda's fused code: the
+    /// second argument in the first, as for any lambda, the first argument
+    /// in the last (see [`Code::fuse`]), `null` in the others.
+    #[inline(always)]
+    pub(super) fn make_fused_locals(&mut self, locals: u32, a: Value, b: Value) {
+        self.make_locals(locals - 1, Some(b));
+        self.stack.push(a);
     }
 
     /// Fails as a call nested `levels` deeper than the calls in progress
@@ -635,6 +788,16 @@ impl Vm {
             None => return Ok(None),
             Some(FrameWork::Code(body)) => (body, None),
             Some(FrameWork::Apply(function, arg)) => (function, Some(arg)),
+            Some(FrameWork::Apply2(Value::Closure(function), a, b))
+                if function.fused().is_some() =>
+            {
+                return Ok(Some(ThunkFrame {
+                    thunk,
+                    body: function,
+                    arg: Some(b),
+                    first: Some(a),
+                }));
+            }
             Some(FrameWork::Apply2(function, a, b)) => {
                 let partial = self.call(function, a).and_then(|f| self.force(f));
                 match partial {
@@ -651,7 +814,12 @@ impl Vm {
                 }
             }
         };
-        Ok(Some(ThunkFrame { thunk, body, arg }))
+        Ok(Some(ThunkFrame {
+            thunk,
+            body,
+            arg,
+            first: None,
+        }))
     }
 
     /// Suspends the frame at `at` and continues in one running a forced
@@ -666,7 +834,10 @@ impl Vm {
             forced.thunk.settle(&Err(e.clone()));
             return Err(e);
         }
-        let code = forced.body.code();
+        let code = match forced.first {
+            Some(_) => fused_code(&forced.body),
+            None => forced.body.code(),
+        };
         let (frame, locals) = (
             forced.arg.is_some().then_some(CallFrame {
                 name: code.name,
@@ -674,11 +845,15 @@ impl Vm {
             }),
             code.locals,
         );
+        let running = match forced.first {
+            Some(_) => Running::fused(forced.body),
+            None => Running::closure(forced.body),
+        };
         let callee_base = self.stack.len();
         let caller = std::mem::replace(
             at,
             Position {
-                closure: Some(forced.body),
+                running,
                 ip: 0,
                 base: callee_base,
             },
@@ -688,7 +863,10 @@ impl Vm {
             frame,
             then: then(forced.thunk),
         });
-        self.make_locals(locals, forced.arg);
+        match (forced.first, forced.arg) {
+            (Some(a), Some(b)) => self.make_fused_locals(locals, a, b),
+            (_, arg) => self.make_locals(locals, arg),
+        }
         Ok(())
     }
 
@@ -708,7 +886,9 @@ impl Vm {
                 Then::Resume(_) | Then::ApplyHeld(_) => {
                     return self.returned_to_builtin(saved, value, root_code)
                 }
-                Then::Push => unreachable!("a forced thunk's frame returns to a forcing frame"),
+                Then::Push | Then::CallHeld => {
+                    unreachable!("a forced thunk's frame returns to a forcing frame")
+                }
             };
             if let Value::Thunk(inner) = &value {
                 let thunk = thunk.clone();
@@ -717,7 +897,7 @@ impl Vm {
                         // The thunk's value is another thunk's: force that
                         // one in a frame above this one, then come back.
                         let mut at = Position {
-                            closure: None,
+                            running: Running::ROOT,
                             ip: 0,
                             base: self.stack.len(),
                         };
@@ -830,6 +1010,10 @@ impl Vm {
                         let shown = callee.code().span;
                         return self.enter_call_then(callee, arg, shown, site, then, at);
                     }
+                    Callee::EnterFused(callee, a, b, then) => {
+                        let shown = fused_code(&callee).span;
+                        return self.enter_fused_then(callee, a, b, shown, site, then, at);
+                    }
                     Callee::Next(next) => {
                         step = Step::Call(next);
                         continue;
@@ -858,6 +1042,14 @@ impl Vm {
             other => other,
         };
         if let Value::Closure(callee) = function {
+            if let (Some(b), true) = (&second, callee.fused().is_some()) {
+                return Ok(Callee::EnterFused(
+                    callee,
+                    arg,
+                    b.clone(),
+                    Then::Resume(then),
+                ));
+            }
             let then = match second {
                 Some(b) => {
                     self.stack.push(b);
@@ -882,7 +1074,7 @@ impl Vm {
     /// A position for a frame that only passes a value down.
     fn scratch_position(&self) -> Position {
         Position {
-            closure: None,
+            running: Running::ROOT,
             ip: 0,
             base: self.stack.len(),
         }

@@ -53,6 +53,12 @@ impl Vm {
                 let function = self.pop();
                 self.call(function, arg).map(|v| self.stack.push(v))
             }
+            Op::Call2 => {
+                let b = self.pop();
+                let a = self.pop();
+                let function = self.pop();
+                self.call2(function, a, b).map(|v| self.stack.push(v))
+            }
             Op::Force => {
                 let v = self.pop();
                 self.force(v).map(|v| self.stack.push(v))

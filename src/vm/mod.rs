@@ -223,10 +223,7 @@ impl Vm {
         match deferred {
             Deferred::Code(body) => self.execute(body.code(), body.upvalues(), None),
             Deferred::Apply { function, arg } => self.call(function.clone(), arg.clone()),
-            Deferred::Apply2(two) => {
-                let partial = self.call(two.function.clone(), two.a.clone())?;
-                self.call(partial, two.b.clone())
-            }
+            Deferred::Apply2(two) => self.call2(two.function.clone(), two.a.clone(), two.b.clone()),
             Deferred::Ready(v) => Ok(v.clone()),
         }
     }
@@ -327,8 +324,22 @@ impl Vm {
 
     /// Applies `function` to two arguments and forces the result.
     pub fn call2_forced(&mut self, function: Value, a: Value, b: Value) -> Result<Value> {
-        let partial = self.call(function, a)?;
-        self.call_forced(partial, b)
+        let v = self.call2(function, a, b)?;
+        self.force(v)
+    }
+
+    /// Applies `function` to `a` and the result to `b`. A curried lambda
+    /// takes both at once, without making the closure in between.
+    pub fn call2(&mut self, function: Value, a: Value, b: Value) -> Result<Value> {
+        match &function {
+            Value::Closure(closure) if !self.detached && closure.fused().is_some() => {
+                self.call_fused(closure, a, b)
+            }
+            _ => {
+                let partial = self.call(function, a)?;
+                self.call(partial, b)
+            }
+        }
     }
 
     /// Calls a closure from native code (a builtin, `__functor`, a thunk
@@ -351,7 +362,39 @@ impl Vm {
             span: site.unwrap_or(code.span),
         };
         let result = ensure_sufficient_stack(|| {
-            self.execute_as(code, closure.upvalues(), Some(arg), Some(frame))
+            self.execute_as(
+                code,
+                closure.upvalues(),
+                |vm| vm.make_locals(code.locals, Some(arg)),
+                Some(frame),
+            )
+        });
+        self.call_depth -= 1;
+        result
+    }
+
+    /// [`Vm::call_closure`] of a curried lambda given both arguments: runs
+    /// its fused code, counting the two applications it stands for.
+    #[inline(never)]
+    fn call_fused(&mut self, closure: &Closure, a: Value, b: Value) -> Result<Value> {
+        if self.call_depth + self.calls.len() >= self.max_call_depth {
+            return Err(call_depth_exceeded(self.max_call_depth));
+        }
+        self.burn_fuel()?;
+        self.burn_fuel()?;
+        let code = closure.fused().expect("called for a curried lambda");
+        self.call_depth += 1;
+        let frame = CallFrame {
+            name: code.name,
+            span: code.span,
+        };
+        let result = ensure_sufficient_stack(|| {
+            self.execute_as(
+                code,
+                closure.upvalues(),
+                |vm| vm.make_fused_locals(code.locals, a, b),
+                Some(frame),
+            )
         });
         self.call_depth -= 1;
         result
