@@ -8,10 +8,10 @@
 #   benches/instructions.sh [SPINDLE_BINARY] [PROGRAM…]
 #
 # Needs valgrind; nix-instantiate is optional. Build spindle first with
-# `cargo build --release`.
+# `cargo build --profile dist` (the optimised build the benchmarks use).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-spindle="${1:-$here/../target/release/spindle}"
+spindle="${1:-$here/../target/dist/spindle}"
 shift || true
 corpus="$here/nix"
 only=("$@")

@@ -296,7 +296,7 @@ struct Series {
 fn run(options: Options) -> Result<(), String> {
     if !options.spindle.exists() {
         return Err(format!(
-            "no spindle binary at {} (build it with `cargo build --release`, or pass --spindle)",
+            "no spindle binary at {} (build it with `cargo build --profile dist --workspace`, or pass --spindle)",
             options.spindle.display()
         ));
     }
