@@ -670,6 +670,12 @@ impl Vm {
                 let held = self.pop();
                 self.call_popped(value, held, at, root_code)?;
             }
+            Then::Retry(thunk, slot) if !matches!(value, Value::Thunk(_)) => {
+                // The usual end of forcing an operand, taken without the
+                // loop of `settle_forced`.
+                *at = caller.at;
+                self.settle_operand(thunk, slot, value);
+            }
             Then::Retry(..) | Then::Pass(_) => {
                 // Forcing the value returned may fail (a thunk returning
                 // itself): the error is the returned expression's.
@@ -920,13 +926,8 @@ impl Vm {
                 };
             }
             match saved.then {
-                Then::Retry(thunk, Some(slot)) => {
-                    thunk.settle_value(value.clone());
-                    self.stack[slot] = value;
-                    return Ok(saved.at);
-                }
-                Then::Retry(thunk, None) => {
-                    thunk.settle_value(value);
+                Then::Retry(thunk, slot) => {
+                    self.settle_operand(thunk, slot, value);
                     return Ok(saved.at);
                 }
                 Then::Pass(thunk) => thunk.settle_value(value.clone()),
@@ -936,6 +937,19 @@ impl Vm {
                 .calls
                 .pop()
                 .expect("a passed value has a frame to go to");
+        }
+    }
+
+    /// Stores the value of a thunk an instruction forced, and puts it in
+    /// the thunk's place among the operands when it lies there.
+    #[inline(always)]
+    fn settle_operand(&mut self, thunk: Thunk, slot: Option<usize>, value: Value) {
+        match slot {
+            Some(slot) => {
+                thunk.settle_value(value.clone());
+                self.stack[slot] = value;
+            }
+            None => thunk.settle_value(value),
         }
     }
 
