@@ -23,6 +23,27 @@ impl List {
         List(Rc::new(items))
     }
 
+    /// `self ++ other`. A list nothing else refers to is extended in place
+    /// (`[ x ] ++ f y` in a recursion, a fresh list appended to) instead of
+    /// copied: its elements are moved, not cloned and released.
+    pub fn concat(mut self, mut other: List) -> List {
+        if let Some(items) = Rc::get_mut(&mut self.0) {
+            match Rc::get_mut(&mut other.0) {
+                Some(more) => items.append(more),
+                None => items.extend_from_slice(&other.0),
+            }
+            return self;
+        }
+        if let Some(items) = Rc::get_mut(&mut other.0) {
+            items.splice(0..0, self.0.iter().cloned());
+            return other;
+        }
+        let mut items = Vec::with_capacity(self.len() + other.len());
+        items.extend_from_slice(&self.0);
+        items.extend_from_slice(&other.0);
+        List::from_vec(items)
+    }
+
     /// The elements.
     pub fn as_slice(&self) -> &[Value] {
         &self.0

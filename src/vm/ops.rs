@@ -111,10 +111,7 @@ impl Vm {
         if b.is_empty() {
             return Ok(Value::List(a));
         }
-        let mut items = Vec::with_capacity(a.len() + b.len());
-        items.extend_from_slice(a.as_slice());
-        items.extend_from_slice(b.as_slice());
-        Ok(Value::List(List::from_vec(items)))
+        Ok(Value::List(a.concat(b)))
     }
 
     pub(crate) fn update(&mut self, a: Value, b: Value) -> Result<Value> {
