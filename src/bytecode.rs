@@ -35,6 +35,9 @@ pub enum Op {
     Constant(u32),
     /// Push a local slot.
     GetLocal(u32),
+    /// Push a local slot, moving the value out and leaving `null`: the
+    /// only read of that slot in its code (see [`Code::take_single_reads`]).
+    TakeLocal(u32),
     /// Push a captured value.
     GetUpvalue(u32),
     /// Pop into a local slot.
@@ -141,6 +144,18 @@ impl Op {
                 | Op::Eq
                 | Op::NotEq
         )
+    }
+
+    /// Where the instruction may jump to.
+    pub fn jump_target(self) -> Option<u32> {
+        match self {
+            Op::Jump(t)
+            | Op::JumpIfFalse(t)
+            | Op::SelectOrJump(_, t)
+            | Op::SelectDynamicOrJump(t)
+            | Op::FormalOrJump(_, t) => Some(t),
+            _ => None,
+        }
     }
 
     /// The operands an instruction forces before it does anything else
@@ -371,6 +386,54 @@ impl Code {
         }
     }
 
+    /// Turns each read of a local slot that is the only one its code makes
+    /// into `Op::TakeLocal`, which moves the value out instead of copying
+    /// it. A value nothing else refers to then reaches the operator that
+    /// consumes it unshared, which may update it in place (`xs ++ [ x ]`,
+    /// `acc // { … }` with the accumulator of a `foldl'`). Jumps only go
+    /// forward, so such a read runs at most once in a frame; slots read in
+    /// any other way (captured, a `with` namespace, the argument of a
+    /// pattern, a deferred closure being completed) are left alone.
+    pub fn take_single_reads(&mut self) {
+        #[derive(Clone, Copy)]
+        enum Reads {
+            None,
+            Once(usize),
+            Many,
+        }
+        let mut reads = vec![Reads::None; self.locals as usize];
+        let pin = |reads: &mut [Reads], slot: u32| reads[slot as usize] = Reads::Many;
+        for (i, op) in self.ops.iter().enumerate() {
+            match *op {
+                Op::GetLocal(slot) | Op::TakeLocal(slot) => {
+                    let r = &mut reads[slot as usize];
+                    *r = match r {
+                        Reads::None => Reads::Once(i),
+                        _ => Reads::Many,
+                    };
+                }
+                Op::Finalise(slot) => pin(&mut reads, slot),
+                Op::CheckFormals | Op::FormalOrJump(..) => pin(&mut reads, 0),
+                _ => {}
+            }
+            if op.jump_target().is_some_and(|target| target as usize <= i) {
+                return;
+            }
+        }
+        let captured = self.children.iter().flat_map(|child| &child.captures);
+        let namespaces = self.with_lookups.iter().flat_map(|l| &l.namespaces);
+        for capture in captured.chain(namespaces) {
+            if let Capture::Local(slot) = *capture {
+                pin(&mut reads, slot);
+            }
+        }
+        for (slot, r) in reads.iter().enumerate() {
+            if let Reads::Once(i) = *r {
+                self.ops[i] = Op::TakeLocal(slot as u32);
+            }
+        }
+    }
+
     /// For a curried lambda `a: b: …`: the inner lambda's code, rewritten
     /// to run with the outer lambda's captured values and `a` in a local
     /// slot of its own, the last one ([`Code::locals`] - 1), instead of
@@ -430,7 +493,7 @@ impl Code {
                 namespaces: lookup.namespaces.iter().map(relocate).collect(),
             })
             .collect();
-        Some(Code {
+        let mut fused = Code {
             ops,
             children,
             with_lookups,
@@ -438,7 +501,9 @@ impl Code {
             locals: first + 1,
             fused: None,
             ..(**inner).clone()
-        })
+        };
+        fused.take_single_reads();
+        Some(fused)
     }
 
     /// The formals of a lambda with a `{ … }` pattern.

@@ -132,7 +132,7 @@ impl<'a, 'e> Compiler<'a, 'e> {
 
     fn pop_ctx(&mut self) -> Code {
         let ctx = self.ctxs.pop().expect("a code object is being compiled");
-        Code {
+        let mut code = Code {
             name: ctx.name,
             kind: ctx.kind,
             ops: ctx.ops,
@@ -146,7 +146,9 @@ impl<'a, 'e> Compiler<'a, 'e> {
             span: ctx.span,
             eager: None,
             fused: None,
-        }
+        };
+        code.take_single_reads();
+        code
     }
 
     fn ctx(&mut self) -> &mut Ctx {

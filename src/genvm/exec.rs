@@ -132,6 +132,10 @@ impl GenVm {
                     let v = self.stack[base + slot as usize].clone();
                     self.stack.push(v);
                 }
+                Op::TakeLocal(slot) => {
+                    let v = std::mem::take(&mut self.stack[base + slot as usize]);
+                    self.stack.push(v);
+                }
                 Op::GetUpvalue(i) => {
                     let v = frame.body.upvalues()[i as usize].clone();
                     self.stack.push(v);
@@ -663,7 +667,7 @@ fn insert_dynamic(set: Value, name: Value, value: Value) -> Result<Value> {
         )));
     }
     let single = Attrs::from_sorted(vec![(name, value)], None);
-    Ok(Value::Attrs(set.update(&single)))
+    Ok(Value::Attrs(set.update_owned(&single)))
 }
 
 /// The type error of `++` or `//` for an operand that is not a list or set.

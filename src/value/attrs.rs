@@ -158,6 +158,29 @@ impl Attrs {
         Attrs::from_sorted(out, positions)
     }
 
+    /// `self // other`, updating `self` in place when nothing else refers
+    /// to it and `other` is small (an accumulator given an attribute or
+    /// two): each attribute is inserted where it belongs instead of both
+    /// sets being copied.
+    pub fn update_owned(mut self, other: &Attrs) -> Attrs {
+        const IN_PLACE_MOST: usize = 4;
+        if other.len() <= IN_PLACE_MOST {
+            if let Some(inner) = Rc::get_mut(&mut self.0) {
+                for (name, v) in other.entries() {
+                    match inner.entries.binary_search_by_key(name, |e| e.0) {
+                        Ok(i) => inner.entries[i].1 = v.clone(),
+                        Err(i) => inner.entries.insert(i, (*name, v.clone())),
+                    }
+                }
+                if let Some(positions) = &other.0.positions {
+                    inner.positions = Some(positions.clone());
+                }
+                return self;
+            }
+        }
+        self.update(other)
+    }
+
     /// Whether both are the same allocation.
     pub fn ptr_eq(&self, other: &Attrs) -> bool {
         Rc::ptr_eq(&self.0, &other.0)

@@ -249,6 +249,10 @@ impl Vm {
                             let v = self.stack[*base + slot as usize].clone();
                             self.stack.push(v);
                         }
+                        Op::TakeLocal(slot) => {
+                            let v = std::mem::take(&mut self.stack[*base + slot as usize]);
+                            self.stack.push(v);
+                        }
                         Op::GetUpvalue(i) => self.stack.push(upvalues[i as usize].clone()),
                         Op::SetLocal(slot) => {
                             let v = self.pop();

@@ -191,6 +191,7 @@ impl Vm {
             Op::Return
             | Op::Constant(_)
             | Op::GetLocal(_)
+            | Op::TakeLocal(_)
             | Op::GetUpvalue(_)
             | Op::SetLocal(_)
             | Op::Jump(_)
@@ -263,7 +264,7 @@ impl Vm {
             )));
         }
         let single = Attrs::from_sorted(vec![(name, value)], None);
-        self.stack.push(Value::Attrs(set.update(&single)));
+        self.stack.push(Value::Attrs(set.update_owned(&single)));
         Ok(())
     }
 

@@ -117,7 +117,7 @@ impl Vm {
     pub(crate) fn update(&mut self, a: Value, b: Value) -> Result<Value> {
         let a = self.force_attrs(a)?;
         let b = self.force_attrs(b)?;
-        Ok(Value::Attrs(a.update(&b)))
+        Ok(Value::Attrs(a.update_owned(&b)))
     }
 
     /// Forces `v` and requires a list.
