@@ -23,10 +23,17 @@ impl List {
         List(Rc::new(items))
     }
 
-    /// `self ++ other`. A list nothing else refers to is extended in place
-    /// (`[ x ] ++ f y` in a recursion, a fresh list appended to) instead of
-    /// copied: its elements are moved, not cloned and released.
+    /// `self ++ other`. An empty side gives the other back; a list nothing
+    /// else refers to is extended in place (`[ x ] ++ f y` in a recursion,
+    /// a fresh list appended to) instead of copied: its elements are moved,
+    /// not cloned and released.
     pub fn concat(mut self, mut other: List) -> List {
+        if self.is_empty() {
+            return other;
+        }
+        if other.is_empty() {
+            return self;
+        }
         if let Some(items) = Rc::get_mut(&mut self.0) {
             match Rc::get_mut(&mut other.0) {
                 Some(more) => items.append(more),

@@ -105,12 +105,6 @@ impl Vm {
     pub(crate) fn concat(&mut self, a: Value, b: Value) -> Result<Value> {
         let a = self.force_list(a)?;
         let b = self.force_list(b)?;
-        if a.is_empty() {
-            return Ok(Value::List(b));
-        }
-        if b.is_empty() {
-            return Ok(Value::List(a));
-        }
         Ok(Value::List(a.concat(b)))
     }
 
