@@ -197,7 +197,7 @@ fn eval(args: EvalArgs) -> i32 {
     let evaluator = builder.build();
     let show_trace = args.show_trace && !args.no_show_trace;
     let started = std::time::Instant::now();
-    let outcome = run(&evaluator, &args);
+    let outcome = run(&evaluator, &args, &mut |output| println!("{output}"));
     if args.stats {
         eprintln!(
             "stats: time {:.3} s, peak fiber stack {} bytes",
@@ -206,10 +206,7 @@ fn eval(args: EvalArgs) -> i32 {
         );
     }
     match outcome {
-        Ok(output) => {
-            println!("{output}");
-            0
-        }
+        Ok(()) => 0,
         Err(e) => {
             eprintln!("{}", evaluator.render_error(&e, show_trace));
             1
@@ -252,26 +249,41 @@ fn read_input(evaluator: &Evaluator, args: &EvalArgs) -> Result<(String, String,
     }
 }
 
-fn run(evaluator: &Evaluator, args: &EvalArgs) -> Result<String, Error> {
+/// Evaluates the input and prints the value at each `-A` path (the whole
+/// value without one), one per line as each is found, as nix-instantiate
+/// does: a later path's error leaves the earlier results printed.
+fn run(evaluator: &Evaluator, args: &EvalArgs, print: &mut dyn FnMut(&str)) -> Result<(), Error> {
     let (name, text, dir) = read_input(evaluator, args)?;
     if args.parse {
         evaluator.check_source(name, text, &dir)?;
-        return Ok(String::new()).map(|s| s.trim_end().to_string());
+        print("");
+        return Ok(());
     }
-    let value = evaluator.eval_source(name, text, &dir)?;
+    let root = evaluator.eval_source(name, text, &dir)?;
     let auto_args = auto_args(evaluator, args)?;
-    let mut value = auto_call(evaluator, value, &auto_args)?;
-    for path in &args.attr {
-        value = select_path(evaluator, value, path)?;
-        value = auto_call(evaluator, value, &auto_args)?;
+    let whole = [String::new()];
+    let paths = if args.attr.is_empty() {
+        &whole[..]
+    } else {
+        &args.attr[..]
+    };
+    for path in paths {
+        let mut value = select_path(evaluator, root.clone(), path, &auto_args)?;
+        // Only the selected value itself is left uncalled without
+        // arguments: nix-instantiate prints a function then.
+        if !auto_args.is_empty() {
+            value = auto_call(evaluator, value, &auto_args)?;
+        }
+        let output = if args.json {
+            evaluator.print_json(&value)?
+        } else if args.xml {
+            evaluator.print_xml(&value, !args.no_location, args.strict)?
+        } else {
+            evaluator.print(&value, args.strict)?
+        };
+        print(&output);
     }
-    if args.json {
-        return evaluator.print_json(&value);
-    }
-    if args.xml {
-        return evaluator.print_xml(&value, !args.no_location, args.strict);
-    }
-    evaluator.print(&value, args.strict)
+    Ok(())
 }
 
 fn auto_args(evaluator: &Evaluator, args: &EvalArgs) -> Result<Attrs, Error> {
@@ -289,55 +301,127 @@ fn auto_args(evaluator: &Evaluator, args: &EvalArgs) -> Result<Attrs, Error> {
     Ok(Attrs::from_unsorted(pairs))
 }
 
-/// nix-instantiate's automatic call: a function with a `{ … }` pattern at the
-/// top is called with the `--arg`/`--argstr` values it names.
+/// nix-instantiate's automatic call: a function with a `{ … }` pattern is
+/// called with the `--arg`/`--argstr` values it names (all of them, when
+/// it has `...`), and a set with `__functor` is called through it.
 fn auto_call(evaluator: &Evaluator, value: Value, args: &Attrs) -> Result<Value, Error> {
     let value = evaluator.force(&value)?;
+    if let Value::Attrs(set) = &value {
+        if let Some(functor) = set.get(spindle::symbol::Symbol::intern("__functor")) {
+            let called = evaluator.call(functor, std::slice::from_ref(&value))?;
+            return auto_call(evaluator, called, args);
+        }
+    }
     let Value::Closure(closure) = &value else {
         return Ok(value);
     };
     let Some(formals) = closure.code().formals().cloned() else {
         return Ok(value);
     };
-    let mut actual = Vec::new();
-    for (name, has_default) in &formals.entries {
-        match args.get(*name) {
-            Some(v) => actual.push((*name, v.clone())),
-            None if *has_default => {}
-            None => {
-                return Err(Error::other(format!(
-                    "cannot evaluate a function that has an argument without a value ('{name}')"
-                )))
+    let actual = if formals.ellipsis {
+        args.entries().to_vec()
+    } else {
+        let mut named = Vec::new();
+        for (name, has_default) in &formals.entries {
+            match args.get(*name) {
+                Some(v) => named.push((*name, v.clone())),
+                None if *has_default => {}
+                None => return Err(missing_auto_arg(*name, formals.positions.get(*name))),
             }
         }
-    }
-    if formals.ellipsis {
-        actual = args.entries().to_vec();
-    }
+        named
+    };
     evaluator.call(&value, &[Value::Attrs(Attrs::from_unsorted(actual))])
 }
 
-fn select_path(evaluator: &Evaluator, mut value: Value, path: &str) -> Result<Value, Error> {
-    for part in path.split('.').filter(|p| !p.is_empty()) {
-        value = evaluator.force(&value)?;
-        value = match (&value, part.parse::<usize>()) {
-            (Value::List(items), Ok(i)) => items.get(i).cloned().ok_or_else(|| {
-                Error::other(format!(
-                    "list index {i} in selection path '{path}' is out of range"
-                ))
-            })?,
-            _ => {
-                let name = spindle::symbol::Symbol::intern(part);
-                match value.attr(name).cloned() {
-                    Some(v) => v,
-                    None => {
-                        return Err(Error::other(format!(
-                            "attribute '{part}' in selection path '{path}' not found"
-                        )))
-                    }
+fn missing_auto_arg(name: spindle::symbol::Symbol, at: Option<spindle::source::Span>) -> Error {
+    let error = Error::other(format!(
+        "cannot evaluate a function that has an argument without a value ('{name}')\n\n       \
+         Nix attempted to evaluate a function as a top level expression; in\n       \
+         this case it must have its arguments supplied either by default\n       \
+         values, or passed explicitly with '--arg' or '--argstr'. See\n       \
+         https://nixos.org/manual/nix/stable/#ss-functions.\n"
+    ));
+    match at {
+        Some(span) => error.with_span(span),
+        None => error,
+    }
+}
+
+/// The value at an `-A` attribute path (`a.b.0`, `"x.y".z`): at each step
+/// the value so far is called automatically, then the attribute or list
+/// element selected.
+fn select_path(
+    evaluator: &Evaluator,
+    mut value: Value,
+    path: &str,
+    auto_args: &Attrs,
+) -> Result<Value, Error> {
+    for part in parse_attr_path(path)? {
+        value = auto_call(evaluator, value, auto_args)?;
+        let wrong_type = |expected: &str, found: &Value| {
+            Error::other(format!(
+                "the expression selected by the selection path '{path}' should be {expected} but is {}",
+                found.type_phrase()
+            ))
+        };
+        value = match part.parse::<u32>() {
+            Ok(i) => {
+                let Value::List(items) = &value else {
+                    return Err(wrong_type("a list", &value));
+                };
+                items.get(i as usize).cloned().ok_or_else(|| {
+                    Error::other(format!(
+                        "list index {i} in selection path '{path}' is out of range"
+                    ))
+                })?
+            }
+            Err(_) => {
+                if !matches!(value, Value::Attrs(_)) {
+                    return Err(wrong_type("a set", &value));
                 }
+                if part.is_empty() {
+                    return Err(Error::other(format!(
+                        "empty attribute name in selection path '{path}'"
+                    )));
+                }
+                let name = spindle::symbol::Symbol::intern(&part);
+                value.attr(name).cloned().ok_or_else(|| {
+                    Error::other(format!(
+                        "attribute '{part}' in selection path '{path}' not found"
+                    ))
+                })?
             }
         };
     }
     Ok(value)
+}
+
+/// The names of an attribute path: separated by dots, a part in double
+/// quotes taken as it is; an empty path names nothing.
+fn parse_attr_path(path: &str) -> Result<Vec<String>, Error> {
+    let mut parts = Vec::new();
+    let mut current = String::new();
+    let mut chars = path.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '.' => parts.push(std::mem::take(&mut current)),
+            '"' => loop {
+                match chars.next() {
+                    Some('"') => break,
+                    Some(c) => current.push(c),
+                    None => {
+                        return Err(Error::other(format!(
+                            "missing closing quote in selection path '{path}'"
+                        )))
+                    }
+                }
+            },
+            c => current.push(c),
+        }
+    }
+    if !current.is_empty() {
+        parts.push(current);
+    }
+    Ok(parts)
 }

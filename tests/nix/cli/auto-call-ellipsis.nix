@@ -1,0 +1,2 @@
+# A function with `...` is given every automatic argument.
+{ ... }@args: builtins.attrNames args
