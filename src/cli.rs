@@ -1,6 +1,6 @@
 //! `spindle eval`: nix-instantiate's evaluation flags on Spindle.
 
-use std::io::Read;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -197,7 +197,8 @@ fn eval(args: EvalArgs) -> i32 {
     let evaluator = builder.build();
     let show_trace = args.show_trace && !args.no_show_trace;
     let started = std::time::Instant::now();
-    let outcome = run(&evaluator, &args, &mut |output| println!("{output}"));
+    let outcome = run(&evaluator, &args, &mut |output| print!("{output}"));
+    let _ = std::io::stdout().flush();
     if args.stats {
         eprintln!(
             "stats: time {:.3} s, peak fiber stack {} bytes",
@@ -233,8 +234,16 @@ fn read_input(evaluator: &Evaluator, args: &EvalArgs) -> Result<(String, String,
         }
         Some(file) => {
             let mut path = absolute(&cwd, Path::new(file));
-            if path.is_dir() {
-                path.push("default.nix");
+            match std::fs::metadata(&path) {
+                Ok(meta) if meta.is_dir() => path.push("default.nix"),
+                Ok(_) => {}
+                Err(e) => {
+                    return Err(io_error(format!(
+                        "getting status of '{}': {}",
+                        path.display(),
+                        spindle::context::io_message(&e)
+                    )))
+                }
             }
             let text = std::fs::read_to_string(&path).map_err(|e| {
                 io_error(format!(
@@ -250,13 +259,14 @@ fn read_input(evaluator: &Evaluator, args: &EvalArgs) -> Result<(String, String,
 }
 
 /// Evaluates the input and prints the value at each `-A` path (the whole
-/// value without one), one per line as each is found, as nix-instantiate
-/// does: a later path's error leaves the earlier results printed.
+/// value without one) as each is found, as nix-instantiate does: a line
+/// each, but JSON with no line breaks at all; a later path's error leaves
+/// the earlier results printed.
 fn run(evaluator: &Evaluator, args: &EvalArgs, print: &mut dyn FnMut(&str)) -> Result<(), Error> {
     let (name, text, dir) = read_input(evaluator, args)?;
     if args.parse {
         evaluator.check_source(name, text, &dir)?;
-        print("");
+        print("\n");
         return Ok(());
     }
     let root = evaluator.eval_source(name, text, &dir)?;
@@ -277,9 +287,9 @@ fn run(evaluator: &Evaluator, args: &EvalArgs, print: &mut dyn FnMut(&str)) -> R
         let output = if args.json {
             evaluator.print_json(&value)?
         } else if args.xml {
-            evaluator.print_xml(&value, !args.no_location, args.strict)?
+            evaluator.print_xml(&value, !args.no_location, args.strict)? + "\n"
         } else {
-            evaluator.print(&value, args.strict)?
+            evaluator.print(&value, args.strict)? + "\n"
         };
         print(&output);
     }
