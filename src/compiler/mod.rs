@@ -28,7 +28,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::globals::Globals;
 use crate::source::Span;
 use crate::symbol::Symbol;
-use crate::value::{Attrs, PosTable, Value};
+use crate::value::{Attrs, NixString, PosTable, Value};
 use scope::Scopes;
 
 /// What the compiler needs to know about the surroundings of a file.
@@ -463,6 +463,12 @@ impl<'a, 'e> Compiler<'a, 'e> {
             return Ok(());
         }
         let parts = path.parts();
+        if let [InterpolPart::Literal(content)] = parts.as_slice() {
+            // A path without interpolation is a constant, as in Nix.
+            let text = crate::path::canonicalise(&self.path_prefix(content.text(), expr)?);
+            self.constant(Value::Path(NixString::new(text)), span);
+            return Ok(());
+        }
         let mut n = 0;
         for (i, part) in parts.into_iter().enumerate() {
             match part {
@@ -788,6 +794,11 @@ impl<'a, 'e> Compiler<'a, 'e> {
         match expr {
             ast::Expr::Literal(lit) => return self.compile_literal(lit, span),
             ast::Expr::Str(s) if is_plain_string(s) => return self.compile_string(s, span),
+            ast::Expr::PathAbs(_) | ast::Expr::PathRel(_) | ast::Expr::PathHome(_)
+                if is_plain_path(expr) =>
+            {
+                return self.compile_path(expr, span)
+            }
             ast::Expr::Paren(p) => {
                 return self.compile_thunked(&child(p.expr(), p.syntax())?, target)
             }
@@ -1032,6 +1043,12 @@ fn ident_name(ident: &ast::Ident) -> Symbol {
         Some(token) => Symbol::intern(token.text()),
         None => Symbol::intern(&ident.syntax().text().to_string()),
     }
+}
+
+/// Whether `expr` is a path literal without interpolation.
+fn is_plain_path(expr: &ast::Expr) -> bool {
+    ast::Path::cast(expr.syntax().clone())
+        .is_some_and(|p| matches!(p.parts().as_slice(), [InterpolPart::Literal(_)]))
 }
 
 fn is_plain_string(s: &ast::Str) -> bool {
