@@ -7,7 +7,7 @@ mod repl_cli;
 // values, attribute arrays); mimalloc serves them markedly faster than the
 // system allocator. The library leaves the choice to its embedder.
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: spindle_alloc::Mimalloc = spindle_alloc::Mimalloc;
 
 fn main() {
     std::process::exit(cli::main());
