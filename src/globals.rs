@@ -1,6 +1,6 @@
 //! The names visible in every file: `builtins` and the top-level globals.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use crate::symbol::Symbol;
 use crate::value::Value;
@@ -8,7 +8,7 @@ use crate::value::Value;
 /// Global names and their values, resolved by the compiler to constants.
 #[derive(Clone, Default)]
 pub struct Globals {
-    names: HashMap<Symbol, Value>,
+    names: FxHashMap<Symbol, Value>,
 }
 
 impl Globals {

@@ -1,8 +1,8 @@
 //! Printing values the way `nix-instantiate --eval` does.
 
-use std::collections::HashSet;
 use std::fmt::Write as _;
 
+use rustc_hash::FxHashSet;
 use spindle_fiber::ensure_sufficient_stack;
 
 use crate::error::Result;
@@ -32,7 +32,7 @@ enum Identity {
 }
 
 struct Printer {
-    seen: HashSet<Identity>,
+    seen: FxHashSet<Identity>,
     unevaluated: &'static str,
     out: String,
 }
@@ -40,7 +40,7 @@ struct Printer {
 impl Printer {
     fn new(unevaluated: &'static str) -> Printer {
         Printer {
-            seen: HashSet::new(),
+            seen: FxHashSet::default(),
             unevaluated,
             out: String::new(),
         }

@@ -5,9 +5,10 @@
 //! is per thread, like the values that use it.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::fmt;
 use std::rc::Rc;
+
+use rustc_hash::FxHashMap;
 
 /// An interned name.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -15,7 +16,7 @@ pub struct Symbol(u32);
 
 #[derive(Default)]
 struct Interner {
-    ids: HashMap<Rc<str>, Symbol>,
+    ids: FxHashMap<Rc<str>, Symbol>,
     names: Vec<Rc<str>>,
 }
 

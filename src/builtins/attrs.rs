@@ -1,12 +1,15 @@
 //! Attribute-set builtins.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use crate::error::{Error, Result};
 use crate::symbol::{known, Symbol};
 use crate::value::BuiltinFn::{Plain, Stepped};
 use crate::value::{Attrs, AttrsBuilder, Builtin, Deferred, List, Thunk, Value};
 use crate::vm::{Resume, Step, Vm};
+
+/// Values gathered by attribute name (`zipAttrsWith`, `groupBy`).
+pub(crate) type Groups = FxHashMap<Symbol, Vec<Value>>;
 
 pub(super) static BUILTINS: &[Builtin] = &[
     Builtin {
@@ -244,7 +247,7 @@ fn unsafe_get_attr_pos(vm: &mut Vm, args: &[Value]) -> Result<Value> {
 fn zip_attrs_with(vm: &mut Vm, args: &[Value]) -> Result<Value> {
     vm.force_function(args[0].clone())?;
     let sets = vm.force_list(args[1].clone())?;
-    let mut grouped: HashMap<Symbol, Vec<Value>> = HashMap::new();
+    let mut grouped: Groups = Groups::default();
     for set in sets.iter() {
         for (k, v) in vm.force_attrs(set.clone())?.entries() {
             grouped.entry(*k).or_default().push(v.clone());
@@ -261,7 +264,7 @@ fn group_by(vm: &mut Vm, args: &[Value]) -> Result<Step> {
         function,
         list,
         next: 0,
-        groups: HashMap::new(),
+        groups: FxHashMap::default(),
     });
     Ok(grouping.next_element())
 }
@@ -272,7 +275,7 @@ struct Grouping {
     function: Value,
     list: List,
     next: usize,
-    groups: HashMap<Symbol, Vec<Value>>,
+    groups: Groups,
 }
 
 impl Grouping {
@@ -295,7 +298,7 @@ impl Resume for Grouping {
     }
 }
 
-fn sorted_groups(groups: HashMap<Symbol, Vec<Value>>) -> Vec<(Symbol, Vec<Value>)> {
+fn sorted_groups(groups: Groups) -> Vec<(Symbol, Vec<Value>)> {
     let mut groups: Vec<(Symbol, Vec<Value>)> = groups.into_iter().collect();
     groups.sort_by_key(|g| g.0);
     groups
@@ -303,7 +306,7 @@ fn sorted_groups(groups: HashMap<Symbol, Vec<Value>>) -> Vec<(Symbol, Vec<Value>
 
 /// The result of `zipAttrsWith f`: each name's values, with `f name values`
 /// left to be applied lazily. Shared with the generator VM.
-pub(crate) fn zipped(function: &Value, grouped: HashMap<Symbol, Vec<Value>>) -> Value {
+pub(crate) fn zipped(function: &Value, grouped: Groups) -> Value {
     let entries = sorted_groups(grouped)
         .into_iter()
         .map(|(k, values)| {
@@ -320,7 +323,7 @@ pub(crate) fn zipped(function: &Value, grouped: HashMap<Symbol, Vec<Value>>) -> 
 
 /// The result of `groupBy`: the elements of each group as a list. Shared
 /// with the generator VM.
-pub(crate) fn grouped_lists(groups: HashMap<Symbol, Vec<Value>>) -> Value {
+pub(crate) fn grouped_lists(groups: Groups) -> Value {
     let entries = sorted_groups(groups)
         .into_iter()
         .map(|(k, v)| (k, Value::list(v)))

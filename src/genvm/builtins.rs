@@ -16,7 +16,6 @@
 //! than run on a path that might recurse.
 
 use std::cmp::Ordering;
-use std::collections::HashMap;
 use std::rc::Rc;
 
 use super::helpers::{
@@ -350,7 +349,7 @@ async fn cat_attrs(co: Co, _ctx: Rc<EvalContext>, args: Vec<Value>) -> Result<Va
 async fn zip_attrs_with(co: Co, _ctx: Rc<EvalContext>, args: Vec<Value>) -> Result<Value> {
     force_function(&co, args[0].clone()).await?;
     let sets = force_list(&co, args[1].clone()).await?;
-    let mut grouped: HashMap<Symbol, Vec<Value>> = HashMap::new();
+    let mut grouped: crate::builtins::Groups = Default::default();
     for set in sets.iter() {
         for (k, v) in force_attrs(&co, set.clone()).await?.entries() {
             grouped.entry(*k).or_default().push(v.clone());
@@ -362,7 +361,7 @@ async fn zip_attrs_with(co: Co, _ctx: Rc<EvalContext>, args: Vec<Value>) -> Resu
 async fn group_by(co: Co, _ctx: Rc<EvalContext>, args: Vec<Value>) -> Result<Value> {
     force_function(&co, args[0].clone()).await?;
     let list = force_list(&co, args[1].clone()).await?;
-    let mut groups: HashMap<Symbol, Vec<Value>> = HashMap::new();
+    let mut groups: crate::builtins::Groups = Default::default();
     for x in list.iter() {
         let key = call_forced(&co, args[0].clone(), x.clone()).await?;
         let key = name_arg(&co, key).await?;

@@ -9,8 +9,9 @@
 //! back to it, so each is awaited inline in whichever generator needs it.
 
 use std::cmp::Ordering;
-use std::collections::HashSet;
 use std::rc::Rc;
+
+use rustc_hash::FxHashSet;
 
 use super::requests::{call, call2, enter_code, Co};
 use crate::context::EvalContext;
@@ -477,7 +478,7 @@ pub(crate) async fn less_than_generator(co: Co, a: Value, b: Value, negate: bool
 /// order. A set or list reached twice (shared, or a cycle) is walked once.
 pub(crate) async fn deep_force(co: &Co, value: Value) -> Result<Value> {
     let root = force(co, value).await?;
-    let mut seen: HashSet<usize> = HashSet::new();
+    let mut seen: FxHashSet<usize> = FxHashSet::default();
     let mut open: Vec<(Value, usize)> = Vec::new();
     if first_visit(&root, &mut seen) {
         open.push((root.clone(), 0));
@@ -512,7 +513,7 @@ pub(crate) async fn deep_force(co: &Co, value: Value) -> Result<Value> {
 }
 
 /// Whether `value` is a container not walked yet (and records it).
-fn first_visit(value: &Value, seen: &mut HashSet<usize>) -> bool {
+fn first_visit(value: &Value, seen: &mut FxHashSet<usize>) -> bool {
     match value {
         Value::Attrs(a) => seen.insert(a.addr()),
         Value::List(l) => seen.insert(l.addr()),

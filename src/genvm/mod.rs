@@ -31,13 +31,12 @@ mod frames;
 mod helpers;
 mod requests;
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::ops::ControlFlow;
 use std::path::Path;
 use std::rc::Rc;
 
 use genawaiter::GeneratorState;
+use rustc_hash::FxHashMap;
 
 use self::builtins::{
     coerce_first_generator, deep_first_generator, route, run_shared, shared_generator, unsupported,
@@ -86,7 +85,7 @@ pub struct GenVm {
     max_frames: usize,
     stack_budget: usize,
     /// Routes of the builtins met so far, by address.
-    routes: HashMap<usize, Option<Route>, BuildHasherDefault<AddressHasher>>,
+    routes: FxHashMap<usize, Option<Route>>,
 }
 
 impl GenVm {
@@ -102,7 +101,7 @@ impl GenVm {
             max_call_depth,
             max_frames: (stack_budget / FRAME_COST).max(1),
             stack_budget,
-            routes: HashMap::default(),
+            routes: FxHashMap::default(),
         }
     }
 
@@ -494,27 +493,4 @@ fn coerces_without_evaluation(v: &Value) -> bool {
         v => v,
     };
     !matches!(v, Value::Attrs(_) | Value::List(_))
-}
-
-/// Hashes builtin addresses for the route cache.
-#[derive(Default)]
-struct AddressHasher(u64);
-
-impl Hasher for AddressHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 = (self.0.rotate_left(8) ^ u64::from(*b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        }
-    }
-
-    fn write_usize(&mut self, n: usize) {
-        // Builtins are 8-aligned and evenly spaced: mix the low bits up.
-        self.0 = ((n as u64) >> 3)
-            .wrapping_mul(0x9E37_79B9_7F4A_7C15)
-            .rotate_left(32);
-    }
 }

@@ -1,5 +1,6 @@
 //! Deep forcing, for `--strict`, `deepSeq` and serialisers.
 
+use rustc_hash::FxHashSet;
 use spindle_fiber::ensure_sufficient_stack;
 
 use super::Vm;
@@ -10,17 +11,13 @@ impl Vm {
     /// Forces `value` and everything inside it. A set or list reached twice
     /// (through sharing or a cycle) is walked once.
     pub fn deep_force(&mut self, value: Value) -> Result<Value> {
-        let mut seen = std::collections::HashSet::new();
+        let mut seen = FxHashSet::default();
         let v = self.force(value)?;
         self.deep_force_inner(&v, &mut seen)?;
         Ok(v)
     }
 
-    fn deep_force_inner(
-        &mut self,
-        value: &Value,
-        seen: &mut std::collections::HashSet<usize>,
-    ) -> Result<()> {
+    fn deep_force_inner(&mut self, value: &Value, seen: &mut FxHashSet<usize>) -> Result<()> {
         match value {
             Value::Attrs(attrs) => {
                 if !seen.insert(attrs.addr()) {
