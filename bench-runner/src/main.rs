@@ -1,8 +1,11 @@
 //! `spindle-bench`: runs every program of the benchmark corpus
 //! (`benches/nix/`) on Spindle's fiber VM, on its generator VM and, when it
 //! is installed, on C++ Nix's `nix-instantiate --eval --strict`, one process
-//! per run. The engines alternate (round-robin, the order rotating each
-//! round), so that a slow spell of a shared machine hits all of them alike.
+//! per run. The engines alternate (round-robin), so that a slow spell of a
+//! shared machine hits all of them alike, and each round takes them in
+//! another of their orders: a run can be slowed by the one before it (the
+//! pages it released may cost more to fault in again), so over six rounds
+//! every engine follows every other equally often.
 //!
 //! It prints a Markdown table: the median time of each engine, the medians
 //! of the ratios taken pair by pair within one round (fiber/generator,
@@ -35,7 +38,8 @@ nix-instantiate, round-robin, one process per run, and prints a table of
 median times, per-round ratios and peak RSS.
 
 options:
-  --rounds N        rounds (runs of each program on each engine); default 5
+  --rounds N        rounds (runs of each program on each engine); default 6,
+                    a multiple of 6 takes the engines in every order alike
   --small           use the small sizes criterion uses instead of the defaults
   --only A,B,…      run only these programs
   --metric M        wall (elapsed time, the default) or cpu (user + system)
@@ -125,7 +129,7 @@ fn main() -> ExitCode {
 fn parse_options(args: &[String]) -> Result<Options, String> {
     let here = std::env::current_exe().map_err(|e| format!("cannot find this binary: {e}"))?;
     let mut options = Options {
-        rounds: 5,
+        rounds: 6,
         small: false,
         only: Vec::new(),
         metric: Metric::Wall,
@@ -261,6 +265,23 @@ fn has_nix(nix: &Path) -> bool {
 }
 
 /// The command line running `program` on `engine`.
+/// Every order of `n` engines, by their indices: rounds go through them in
+/// turn.
+fn orders(n: usize) -> Vec<Vec<usize>> {
+    if n == 0 {
+        return vec![Vec::new()];
+    }
+    let mut all = Vec::new();
+    for shorter in orders(n - 1) {
+        for at in 0..n {
+            let mut order = shorter.clone();
+            order.insert(at, n - 1);
+            all.push(order);
+        }
+    }
+    all
+}
+
 fn command_line(options: &Options, engine: Engine, program: &Program) -> Vec<String> {
     let file = program.path.display().to_string();
     let n = program.n.to_string();
@@ -339,10 +360,11 @@ fn run(options: Options) -> Result<(), String> {
     let mut reference: Vec<Option<(Engine, Vec<u8>)>> = vec![None; programs.len()];
 
     let progress = std::io::stderr().is_terminal();
+    let orders = orders(engines.len());
     for round in 0..options.rounds {
+        let order = &orders[round % orders.len()];
         for (p, program) in programs.iter().enumerate() {
-            for k in 0..engines.len() {
-                let e = (k + round) % engines.len();
+            for &e in order {
                 let engine = engines[e];
                 if engine == Engine::Nix && !program.on_nix {
                     continue;
@@ -611,5 +633,37 @@ fn print_table(
         if let Some(m) = m {
             println!("\n(!) {}: {m}", programs[p].name);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::orders;
+
+    #[test]
+    fn rounds_take_the_engines_in_every_order_once() {
+        let all = orders(3);
+        assert_eq!(all.len(), 6);
+        for order in &all {
+            let mut sorted = order.clone();
+            sorted.sort();
+            assert_eq!(sorted, vec![0, 1, 2], "{order:?} is not a permutation");
+        }
+        let mut distinct = all.clone();
+        distinct.sort();
+        distinct.dedup();
+        assert_eq!(distinct.len(), 6);
+        // Within the six orders, every engine directly follows every other
+        // one equally often.
+        for a in 0..3 {
+            for b in (0..3).filter(|&b| b != a) {
+                let follows = all
+                    .iter()
+                    .filter(|o| o.windows(2).any(|w| w == [a, b]))
+                    .count();
+                assert_eq!(follows, 2, "{b} after {a}");
+            }
+        }
+        assert_eq!(orders(2), vec![vec![1, 0], vec![0, 1]]);
     }
 }
