@@ -317,7 +317,7 @@ fn auto_args(evaluator: &Evaluator, args: &EvalArgs) -> Result<Attrs, Error> {
 fn auto_call(evaluator: &Evaluator, value: Value, args: &Attrs) -> Result<Value, Error> {
     let value = evaluator.force(&value)?;
     if let Value::Attrs(set) = &value {
-        if let Some(functor) = set.get(spindle::symbol::Symbol::intern("__functor")) {
+        if let Some(functor) = set.get(spindle::symbol::known::functor()) {
             let called = evaluator.call(functor, std::slice::from_ref(&value))?;
             return auto_call(evaluator, called, args);
         }

@@ -264,7 +264,7 @@ fn group_by(vm: &mut Vm, args: &[Value]) -> Result<Step> {
         function,
         list,
         next: 0,
-        groups: FxHashMap::default(),
+        groups: Groups::default(),
     });
     Ok(grouping.next_element())
 }
