@@ -93,6 +93,11 @@ impl Closure {
         let _ = self.0.upvalues.set(upvalues);
     }
 
+    /// Whether this closure was made deferred and is not completed yet.
+    pub fn is_deferred(&self) -> bool {
+        self.0.upvalues.get().is_none()
+    }
+
     /// The compiled code.
     pub fn code(&self) -> &Rc<Code> {
         &self.0.code

@@ -461,6 +461,10 @@ pub(crate) fn curried_closure(closure: &Closure, arg: &Value) -> Option<Value> {
 }
 
 /// Fills the captures of the deferred closure or thunk in local `slot`.
+///
+/// The slot may hold something else by now: a formal's slot holds the
+/// caller's value when the caller gave one, and that value's captures
+/// belong to another frame, so only a body still deferred is completed.
 #[inline(never)]
 pub(crate) fn finalise(stack: &[Value], upvalues: &[Value], base: usize, slot: u32) {
     let body = match &stack[base + slot as usize] {
@@ -468,7 +472,7 @@ pub(crate) fn finalise(stack: &[Value], upvalues: &[Value], base: usize, slot: u
         Value::Thunk(thunk) => thunk.pending_closure(),
         _ => None,
     };
-    if let Some(body) = body {
+    if let Some(body) = body.filter(Closure::is_deferred) {
         body.set_upvalues(capture(stack, &body.code().captures, upvalues, base));
     }
 }
