@@ -406,7 +406,11 @@ impl<'a, 'e> Compiler<'a, 'e> {
                 Ok(())
             }
             BindingValue::Nested(nested) => {
-                if target.is_none() && !nested.rec {
+                // A plain set of static names costs nothing to build in
+                // place: its values are thunks anyway. Dynamic names are
+                // evaluated when their set is, so such a set waits in a
+                // thunk as in Nix (`{ a.b.${x} = 1; }` has `a` without `x`).
+                if target.is_none() && !nested.rec && nested.dynamics.is_empty() {
                     return self.compile_plain_set(nested, span);
                 }
                 self.push_ctx(CodeKind::Thunk, None, span);
