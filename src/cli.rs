@@ -29,15 +29,28 @@ enum Command {
     Repl(crate::repl_cli::ReplArgs),
 }
 
+/// The command line of `spindle` run under the name `nix-instantiate`.
+#[derive(Parser)]
+#[command(
+    name = "nix-instantiate",
+    version,
+    about = "Spindle standing in for nix-instantiate (evaluation only: pass --eval)"
+)]
+struct NixInstantiate {
+    #[command(flatten)]
+    args: EvalArgs,
+}
+
 #[derive(Args)]
 struct EvalArgs {
-    /// The file to evaluate (`-` for standard input), or the expression with -E.
-    input: Option<String>,
-    /// Treat the argument as an expression rather than a file.
+    /// The files to evaluate (`-` for standard input; `./default.nix`
+    /// without any), or the expressions with -E.
+    inputs: Vec<String>,
+    /// Treat the arguments as expressions rather than files.
     #[arg(short = 'E', long = "expr")]
     expr: bool,
-    /// Accepted for nix-instantiate compatibility; evaluation is implied.
-    #[arg(long)]
+    /// Evaluate rather than instantiate; implied by `spindle eval`.
+    #[arg(long, alias = "eval-only")]
     eval: bool,
     /// Evaluate the result completely, not just to its outermost constructor.
     #[arg(long)]
@@ -78,9 +91,17 @@ struct EvalArgs {
     /// Cap the fiber stack of the evaluation, in bytes (suffixes K, M, G).
     #[arg(long, value_parser = parse_size)]
     stack_budget: Option<usize>,
-    /// Accepted and ignored: Spindle has no store.
+    /// Accepted for nix-instantiate compatibility.
     #[arg(long)]
     read_write_mode: bool,
+    /// Nix's build timeout in seconds: accepted, and without effect on
+    /// evaluation, which builds nothing.
+    #[arg(long, value_name = "SECONDS")]
+    timeout: Option<u64>,
+    /// Set a Nix setting: `pure-eval`, `restrict-eval`, `abort-on-warn`,
+    /// `experimental-features`, `extra-experimental-features`.
+    #[arg(long, num_args = 2, value_names = ["NAME", "VALUE"], action = clap::ArgAction::Append)]
+    option: Vec<String>,
     /// Print the evaluation's time and peak fiber stack on standard error.
     #[arg(long)]
     stats: bool,
@@ -150,21 +171,146 @@ fn parse_size(s: &str) -> Result<usize, String> {
 /// Runs the command line; returns the exit status.
 pub fn main() -> i32 {
     spindle_fiber::install_overflow_guard();
-    let cli = match Cli::try_parse() {
-        Ok(cli) => cli,
-        Err(e) => {
-            let code = if e.use_stderr() { 1 } else { 0 };
-            let _ = e.print();
-            return code;
+    report_panics_as_bugs();
+    if invoked_as_nix_instantiate() {
+        return match NixInstantiate::try_parse() {
+            Ok(cli) if cli.args.eval || cli.args.parse => eval(cli.args),
+            Ok(_) => {
+                eprintln!(
+                    "error: Spindle does not instantiate derivations yet: \
+                     pass --eval (or --eval-only) to evaluate"
+                );
+                1
+            }
+            Err(e) => usage_error(e, "nix-instantiate"),
+        };
+    }
+    match Cli::try_parse() {
+        Ok(cli) => match cli.command {
+            Command::Eval(args) => eval(*args),
+            Command::Repl(args) => crate::repl_cli::main(args),
+        },
+        Err(e) => usage_error(e, "spindle"),
+    }
+}
+
+/// Whether the binary was started under the name `nix-instantiate` (a
+/// symlink to it), and so stands in for it.
+fn invoked_as_nix_instantiate() -> bool {
+    std::env::args_os()
+        .next()
+        .as_deref()
+        .and_then(|arg0| Path::new(arg0).file_name())
+        .is_some_and(|name| name == "nix-instantiate")
+}
+
+/// Prints a command-line error (exit status 1) or the help or version
+/// asked for (status 0). An unknown flag is named as Nix names it.
+fn usage_error(e: clap::Error, program: &str) -> i32 {
+    if !e.use_stderr() {
+        let _ = e.print();
+        return 0;
+    }
+    match (e.kind(), e.get(clap::error::ContextKind::InvalidArg)) {
+        (clap::error::ErrorKind::UnknownArgument, Some(flag)) => {
+            eprintln!(
+                "error: unrecognised flag '{flag}'\nTry '{program} --help' for more information."
+            );
         }
-    };
-    match cli.command {
-        Command::Eval(args) => eval(*args),
-        Command::Repl(args) => crate::repl_cli::main(args),
+        _ => {
+            let _ = e.print();
+        }
+    }
+    1
+}
+
+/// A panic is a bug in Spindle: the user gets one line saying so and
+/// asking for a report, and the process exits with status 101; the
+/// default report with its backtrace is kept for `RUST_BACKTRACE`.
+fn report_panics_as_bugs() {
+    if std::env::var_os("RUST_BACKTRACE").is_some() {
+        return;
+    }
+    std::panic::set_hook(Box::new(|info| {
+        let payload = info.payload();
+        let message = payload
+            .downcast_ref::<&str>()
+            .copied()
+            .or_else(|| payload.downcast_ref::<String>().map(String::as_str));
+        eprintln!("{}", bug_report(message, info.location()));
+    }));
+}
+
+/// The line a panic is reported with.
+fn bug_report(message: Option<&str>, at: Option<&std::panic::Location>) -> String {
+    let place = at
+        .map(|l| format!(" at {}:{}", l.file(), l.line()))
+        .unwrap_or_default();
+    let message = message.unwrap_or("unknown cause").replace('\n', " ");
+    format!(
+        "error: internal error (a bug in Spindle): {message}{place}; please report it \
+         with the input that caused it (RUST_BACKTRACE=1 shows where)"
+    )
+}
+
+/// The Nix settings that `--option` and the environment give.
+#[derive(Default)]
+struct NixSettings {
+    pure_eval: bool,
+    restrict_eval: bool,
+    abort_on_warn: bool,
+    experimental_features: Vec<String>,
+}
+
+impl NixSettings {
+    /// Reads the `--option NAME VALUE` pairs and `NIX_ABORT_ON_WARN`; an
+    /// unknown setting is warned about, as Nix does.
+    fn from_args(args: &EvalArgs) -> Result<NixSettings, String> {
+        let mut settings = NixSettings {
+            pure_eval: args.pure_eval,
+            abort_on_warn: std::env::var("NIX_ABORT_ON_WARN")
+                .is_ok_and(|v| matches!(v.as_str(), "1" | "true" | "yes")),
+            experimental_features: args.extra_experimental_features.clone(),
+            ..NixSettings::default()
+        };
+        for pair in args.option.chunks(2) {
+            let (name, value) = (pair[0].as_str(), pair[1].as_str());
+            match name {
+                "pure-eval" => settings.pure_eval = parse_bool_setting(name, value)?,
+                "restrict-eval" => settings.restrict_eval = parse_bool_setting(name, value)?,
+                "abort-on-warn" => settings.abort_on_warn = parse_bool_setting(name, value)?,
+                "experimental-features" => {
+                    settings.experimental_features = vec![value.to_string()];
+                }
+                "extra-experimental-features" => {
+                    settings.experimental_features.push(value.to_string());
+                }
+                _ => eprintln!("warning: unknown setting '{name}'"),
+            }
+        }
+        Ok(settings)
+    }
+}
+
+/// A Boolean setting's value, spelt as Nix accepts it.
+fn parse_bool_setting(name: &str, value: &str) -> Result<bool, String> {
+    match value {
+        "true" | "yes" | "1" => Ok(true),
+        "false" | "no" | "0" => Ok(false),
+        _ => Err(format!(
+            "Boolean setting '{name}' has invalid value '{value}'"
+        )),
     }
 }
 
 fn eval(args: EvalArgs) -> i32 {
+    let settings = match NixSettings::from_args(&args) {
+        Ok(settings) => settings,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return 1;
+        }
+    };
     let mut search_path = args.include.clone();
     if let Ok(nix_path) = std::env::var("NIX_PATH") {
         search_path.extend(
@@ -175,7 +321,8 @@ fn eval(args: EvalArgs) -> i32 {
         );
     }
     let mut builder = Evaluator::builder()
-        .pure(args.pure_eval)
+        .pure(settings.pure_eval)
+        .abort_on_warn(settings.abort_on_warn)
         .search_path(search_path)
         .vm(args.vm.into());
     if let Some(budget) = args.stack_budget {
@@ -185,7 +332,8 @@ fn eval(args: EvalArgs) -> i32 {
         builder = builder.max_call_depth(depth);
     }
     builder = builder.experimental_features(
-        args.extra_experimental_features
+        settings
+            .experimental_features
             .iter()
             .flat_map(|f| f.split_whitespace()),
     );
@@ -194,6 +342,10 @@ fn eval(args: EvalArgs) -> i32 {
         short_paths: args.lint_short_path_literals.unwrap_or_default(),
         urls: args.lint_url_literals.unwrap_or_default(),
     });
+    if settings.restrict_eval {
+        eprintln!("error: the setting 'restrict-eval' is not supported yet");
+        return 1;
+    }
     let evaluator = builder.build();
     let show_trace = args.show_trace && !args.no_show_trace;
     let started = std::time::Instant::now();
@@ -209,30 +361,32 @@ fn eval(args: EvalArgs) -> i32 {
     match outcome {
         Ok(()) => 0,
         Err(e) => {
-            eprintln!("{}", evaluator.render_error(&e, show_trace));
+            let rendered = evaluator.render_error(&e, show_trace);
+            eprintln!("{}", spindle::terminal::for_stderr(&rendered));
             1
         }
     }
 }
 
-/// The source to evaluate: its name, text and the directory it is relative to.
-fn read_input(evaluator: &Evaluator, args: &EvalArgs) -> Result<(String, String, PathBuf), Error> {
+/// The source to evaluate: its name, text and the directory it is relative
+/// to. `input` is an expression with -E, a file name or `-` otherwise.
+fn read_input(
+    evaluator: &Evaluator,
+    input: &str,
+    is_expr: bool,
+) -> Result<(String, String, PathBuf), Error> {
     let cwd = evaluator.context().settings.working_dir.clone();
     let io_error = |what: String| Error::new(ErrorKind::Io(what));
-    match args.input.as_deref() {
-        None if !args.expr => Err(io_error(
-            "no input given: name a file, '-' or use -E".into(),
-        )),
-        None => Err(io_error("-E needs an expression".into())),
-        Some(expr) if args.expr => Ok(("«string»".into(), expr.to_string(), cwd)),
-        Some("-") => {
+    match input {
+        expr if is_expr => Ok(("«string»".into(), expr.to_string(), cwd)),
+        "-" => {
             let mut text = String::new();
             std::io::stdin()
                 .read_to_string(&mut text)
                 .map_err(|e| io_error(format!("reading standard input: {e}")))?;
             Ok(("«stdin»".into(), text, cwd))
         }
-        Some(file) => {
+        file => {
             let mut path = absolute(&cwd, Path::new(file));
             match std::fs::metadata(&path) {
                 Ok(meta) if meta.is_dir() => path.push("default.nix"),
@@ -258,12 +412,34 @@ fn read_input(evaluator: &Evaluator, args: &EvalArgs) -> Result<(String, String,
     }
 }
 
-/// Evaluates the input and prints the value at each `-A` path (the whole
-/// value without one) as each is found, as nix-instantiate does: a line
-/// each, but JSON with no line breaks at all; a later path's error leaves
-/// the earlier results printed.
+/// Evaluates each input in turn (`./default.nix` when there is none, as
+/// nix-instantiate does) and prints the value at each `-A` path of it (the
+/// whole value without one) as each is found: a line each, but JSON with
+/// no line breaks at all; a later path's error leaves the earlier results
+/// printed.
 fn run(evaluator: &Evaluator, args: &EvalArgs, print: &mut dyn FnMut(&str)) -> Result<(), Error> {
-    let (name, text, dir) = read_input(evaluator, args)?;
+    if args.expr && args.inputs.is_empty() {
+        return Err(Error::new(ErrorKind::Io("-E needs an expression".into())));
+    }
+    let default_file = [String::from("default.nix")];
+    let inputs = if args.inputs.is_empty() {
+        &default_file[..]
+    } else {
+        &args.inputs[..]
+    };
+    for input in inputs {
+        run_one(evaluator, args, input, print)?;
+    }
+    Ok(())
+}
+
+fn run_one(
+    evaluator: &Evaluator,
+    args: &EvalArgs,
+    input: &str,
+    print: &mut dyn FnMut(&str),
+) -> Result<(), Error> {
+    let (name, text, dir) = read_input(evaluator, input, args.expr)?;
     if args.parse {
         evaluator.check_source(name, text, &dir)?;
         print("\n");
@@ -434,4 +610,29 @@ fn parse_attr_path(path: &str) -> Result<Vec<String>, Error> {
         parts.push(current);
     }
     Ok(parts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_is_reported_on_one_line_naming_the_place() {
+        let at = std::panic::Location::caller();
+        let line = bug_report(Some("index out of bounds:\nthe len is 3"), Some(at));
+        assert!(!line.contains('\n'), "{line}");
+        assert!(line.starts_with("error: internal error (a bug in Spindle): index out of bounds: the len is 3 at src/cli.rs:"), "{line}");
+        assert!(line.contains("please report it"), "{line}");
+        assert!(bug_report(None, None).contains("unknown cause"));
+    }
+
+    #[test]
+    fn boolean_settings_are_spelt_as_nix_spells_them() {
+        assert_eq!(parse_bool_setting("pure-eval", "yes"), Ok(true));
+        assert_eq!(parse_bool_setting("pure-eval", "0"), Ok(false));
+        assert_eq!(
+            parse_bool_setting("pure-eval", "maybe"),
+            Err("Boolean setting 'pure-eval' has invalid value 'maybe'".to_string())
+        );
+    }
 }

@@ -63,6 +63,9 @@ pub struct Settings {
     pub experimental_features: Vec<String>,
     /// Which literal lints are on.
     pub lints: crate::compiler::Lints,
+    /// `builtins.warn` stops the evaluation with an error after warning
+    /// (Nix's `abort-on-warn`), so that a warning's trace can be seen.
+    pub abort_on_warn: bool,
 }
 
 impl Settings {

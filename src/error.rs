@@ -264,9 +264,9 @@ impl Error {
                     self.0.elided_frames
                 );
             }
-            let _ = writeln!(out, "       error: {}", self.0.kind);
+            write_message(&mut out, "       error: ", &self.0.kind);
         } else {
-            let _ = writeln!(out, "error: {}", self.0.kind);
+            write_message(&mut out, "error: ", &self.0.kind);
         }
         if let Some(span) = self.0.span {
             render_location(&mut out, sources, span, 7);
@@ -315,6 +315,24 @@ pub fn io_cancelled() -> std::io::Error {
 /// Whether `e` was made by [`io_cancelled`].
 pub fn is_io_cancelled(e: &std::io::Error) -> bool {
     e.get_ref().is_some_and(|inner| inner.is::<IoCancelled>())
+}
+
+/// `label` and the message, whose further lines are indented to where the
+/// first began, as Nix lays them out (empty lines stay empty).
+fn write_message(out: &mut String, label: &str, message: &impl std::fmt::Display) {
+    let message = message.to_string();
+    let indent = " ".repeat(label.len());
+    out.push_str(label);
+    for (i, line) in message.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+            if !line.is_empty() {
+                out.push_str(&indent);
+            }
+        }
+        out.push_str(line);
+    }
+    out.push('\n');
 }
 
 /// `at FILE:LINE:COLUMN:` indented by `indent` spaces, then the excerpt

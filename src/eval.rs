@@ -46,6 +46,7 @@ pub struct EvaluatorBuilder {
     max_call_depth: Option<usize>,
     experimental_features: Vec<String>,
     lints: Lints,
+    abort_on_warn: bool,
     fuel: Option<u64>,
     host_io: bool,
     builtins: Vec<Rc<HostBuiltin>>,
@@ -73,6 +74,7 @@ impl Default for EvaluatorBuilder {
             max_call_depth: None,
             experimental_features: Vec::new(),
             lints: Lints::default(),
+            abort_on_warn: false,
             fuel: None,
             host_io: false,
             builtins: Vec::new(),
@@ -93,6 +95,13 @@ impl EvaluatorBuilder {
     /// is refused with an error.
     pub fn pure(mut self, pure: bool) -> Self {
         self.pure = pure;
+        self
+    }
+
+    /// Makes `builtins.warn` an error after it has warned, as Nix's
+    /// `abort-on-warn` setting does.
+    pub fn abort_on_warn(mut self, abort: bool) -> Self {
+        self.abort_on_warn = abort;
         self
     }
 
@@ -278,6 +287,7 @@ impl EvaluatorBuilder {
             stack_budget: self.stack_budget,
             experimental_features: self.experimental_features,
             lints: self.lints,
+            abort_on_warn: self.abort_on_warn,
         };
         let ctx = Rc::new(EvalContext::new(settings, io));
         let mut globals = crate::builtins::globals(&ctx.settings);

@@ -72,12 +72,15 @@ pub trait EvalIo {
     }
     /// Shows a `builtins.trace` message; standard error by default.
     fn trace(&self, message: &str) {
-        eprintln!("trace: {message}");
+        eprintln!(
+            "{}",
+            crate::terminal::for_stderr(&format!("trace: {message}"))
+        );
     }
     /// Shows a warning, already rendered (it starts with `warning:`);
     /// standard error by default.
     fn warn(&self, rendered: &str) {
-        eprintln!("{rendered}");
+        eprintln!("{}", crate::terminal::for_stderr(rendered));
     }
 }
 

@@ -37,6 +37,7 @@ pub mod source;
 pub mod store;
 pub mod symbol;
 pub mod syntax;
+pub mod terminal;
 pub mod trace;
 pub mod value;
 pub mod vm;

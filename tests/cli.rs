@@ -57,3 +57,149 @@ fn a_missing_input_file_is_named() {
         "{stderr}"
     );
 }
+
+/// Runs the binary under the name `nix-instantiate` (a symbolic link to
+/// it, as users and the Nixpkgs library's test suites set it up) in `dir`.
+fn nix_instantiate(dir: &std::path::Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let bin = dir.join("bin");
+    std::fs::create_dir_all(&bin).expect("bin dir");
+    let link = bin.join("nix-instantiate");
+    if !link.exists() {
+        std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_spindle"), &link).expect("symlink");
+    }
+    Command::new(&link)
+        .current_dir(dir)
+        .args(args)
+        .env_remove("NIX_ABORT_ON_WARN")
+        .envs(env.iter().copied())
+        .output()
+        .expect("run nix-instantiate")
+}
+
+fn scratch_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("spindle-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    dir
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn run_as_nix_instantiate_it_takes_the_flags_of_the_library_suites() {
+    let dir = scratch_dir("flags");
+    std::fs::write(dir.join("default.nix"), "{ a = 1 + 1; }").unwrap();
+    std::fs::write(dir.join("b.nix"), "\"b\"").unwrap();
+    let cases: &[(&[&str], &str)] = &[
+        // What lib/tests/modules.sh passes.
+        (
+            &[
+                "--timeout",
+                "1",
+                "--eval-only",
+                "--show-trace",
+                "--read-write-mode",
+                "--json",
+                "-A",
+                "a",
+            ],
+            "2",
+        ),
+        // Without a file, ./default.nix; several files in turn.
+        (&["--eval", "--strict"], "{ a = 2; }\n"),
+        (
+            &["--eval", "--strict", "default.nix", "b.nix"],
+            "{ a = 2; }\n\"b\"\n",
+        ),
+        (&["--eval", "-E", "1", "2"], "1\n2\n"),
+    ];
+    for (args, expected) in cases {
+        let output = nix_instantiate(&dir, args, &[]);
+        assert!(
+            output.status.success(),
+            "{args:?}: {}",
+            text(&output.stderr)
+        );
+        assert_eq!(text(&output.stdout), *expected, "{args:?}");
+    }
+    let read = ["--eval", "-E", "builtins.readFile ./b.nix"];
+    assert!(nix_instantiate(&dir, &read, &[]).status.success());
+    let pure = [&["--option", "pure-eval", "true"], &read[..]].concat();
+    assert_eq!(nix_instantiate(&dir, &pure, &[]).status.code(), Some(1));
+}
+
+#[test]
+fn unknown_flags_and_settings_are_named() {
+    let dir = scratch_dir("unknown");
+    let output = nix_instantiate(&dir, &["--eval", "--frobnicate", "-E", "1"], &[]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        text(&output.stderr).contains("error: unrecognised flag '--frobnicate'"),
+        "{}",
+        text(&output.stderr)
+    );
+    let output = nix_instantiate(
+        &dir,
+        &["--eval", "--option", "frobnicate", "x", "-E", "1"],
+        &[],
+    );
+    assert_eq!(text(&output.stdout), "1\n");
+    assert!(text(&output.stderr).contains("warning: unknown setting 'frobnicate'"));
+    let output = nix_instantiate(
+        &dir,
+        &["--eval", "--option", "pure-eval", "maybe", "-E", "1"],
+        &[],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    assert!(text(&output.stderr).contains("Boolean setting 'pure-eval' has invalid value 'maybe'"));
+    // Instantiation is not evaluation: refused with what to do instead.
+    let output = nix_instantiate(&dir, &["-E", "1"], &[]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        text(&output.stderr).contains("pass --eval"),
+        "{}",
+        text(&output.stderr)
+    );
+}
+
+#[test]
+fn warnings_abort_when_asked_to() {
+    let dir = scratch_dir("warn");
+    let expr = ["--eval", "-E", "builtins.warn \"careful\" 1"];
+    let plain = nix_instantiate(&dir, &expr, &[]);
+    assert_eq!(text(&plain.stdout), "1\n");
+    assert!(text(&plain.stderr).contains("evaluation warning: careful"));
+    for value in ["1", "true", "yes"] {
+        let aborted = nix_instantiate(&dir, &expr, &[("NIX_ABORT_ON_WARN", value)]);
+        assert_eq!(aborted.status.code(), Some(1), "NIX_ABORT_ON_WARN={value}");
+        let stderr = text(&aborted.stderr);
+        assert!(stderr.contains("evaluation warning: careful"), "{stderr}");
+        assert!(stderr.contains("abort-on-warn is set"), "{stderr}");
+    }
+    let mut with_option = vec!["--option", "abort-on-warn", "true"];
+    with_option.extend(expr);
+    assert_eq!(
+        nix_instantiate(&dir, &with_option, &[]).status.code(),
+        Some(1)
+    );
+    let kept = nix_instantiate(&dir, &expr, &[("NIX_ABORT_ON_WARN", "0")]);
+    assert_eq!(text(&kept.stdout), "1\n");
+}
+
+#[test]
+fn messages_on_standard_error_lose_escapes_and_tabs_as_in_nix() {
+    // Nix 2.8 prints `error: ab`, then `       cd     e`: the message's
+    // lines indented under the first, colours dropped when standard error
+    // is not a terminal, and the tab padded to a multiple of eight.
+    let output = spindle_eval(&[
+        "-E",
+        "throw \"ab\\ncd\\t${builtins.fromJSON \"\\\"\\\\u001b\\\"\"}[1;35me\"",
+    ]);
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.starts_with("error: ab\n       cd     e\n"),
+        "{stderr:?}"
+    );
+}

@@ -111,6 +111,11 @@ fn trace(vm: &mut Vm, args: &[Value]) -> Result<Value> {
 fn warn(vm: &mut Vm, args: &[Value]) -> Result<Value> {
     let msg = vm.force_string(args[0].clone())?;
     vm.context().io.warn(&format_eval_warning(msg.as_str()));
+    if vm.context().settings.abort_on_warn {
+        return Err(Error::other(
+            "aborting to reveal stack trace of warning, as abort-on-warn is set",
+        ));
+    }
     vm.force(args[1].clone())
 }
 

@@ -700,6 +700,7 @@ mod tests {
             stack_budget: 8 << 30,
             experimental_features: Vec::new(),
             lints: Default::default(),
+            abort_on_warn: false,
         }
     }
 
