@@ -17,7 +17,7 @@ use common::{discover, run_all, suite_dir, Kind};
 #[test]
 fn language_suite_on_both_vms() {
     let Some(root) = suite_dir() else {
-        eprintln!("\n*** SKIPPED: the Nix language suite was not found ***\n");
+        common::data_missing("the Nix language suite", common::SUITE_HINT);
         return;
     };
     common::require_binary_flag("--vm");

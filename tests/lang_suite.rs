@@ -33,9 +33,7 @@ fn known_failures() -> BTreeMap<String, String> {
 #[test]
 fn nix_language_suite() {
     let Some(root) = suite_dir() else {
-        eprintln!(
-            "\n*** SKIPPED: the Nix language suite was not found (set SPINDLE_LANG_TESTS or put it at ../shared/nix-lang-tests) ***\n"
-        );
+        common::data_missing("the Nix language suite", common::SUITE_HINT);
         return;
     };
     let cases = discover(&root.join("lang"));

@@ -16,6 +16,22 @@ use wait_timeout::ChildExt;
 
 const TIMEOUT: Duration = Duration::from_secs(60);
 
+/// What a test does when data kept outside the repository is missing:
+/// under CI (`CI` set) or with `SPINDLE_REQUIRE_DATA=1` it fails, naming
+/// what is missing and how to give it; elsewhere it says on standard error
+/// that it checks nothing.
+pub fn data_missing(what: &str, how: &str) {
+    if std::env::var_os("CI").is_some()
+        || std::env::var("SPINDLE_REQUIRE_DATA").is_ok_and(|v| v == "1")
+    {
+        panic!("{what} was not found: {how}");
+    }
+    eprintln!("\n*** SKIPPED: {what} was not found ({how}) ***\n");
+}
+
+/// How to give the language suite when it is missing.
+pub const SUITE_HINT: &str = "set SPINDLE_LANG_TESTS or put it at ../shared/nix-lang-tests";
+
 /// The suite: `../shared/nix-lang-tests` next to the checkout, or the
 /// directory named by `SPINDLE_LANG_TESTS`; `None` when it is missing.
 pub fn suite_dir() -> Option<PathBuf> {
