@@ -68,7 +68,9 @@ impl Sources {
         let width = (last + 1).to_string().len();
         let mut out = String::new();
         for l in first..=last {
-            let text = file.source_line(l).trim_end_matches(['\n', '\r']);
+            let full = file.source_line(l).trim_end_matches(['\n', '\r']);
+            let column = (l == line).then_some(loc.begin.column);
+            let (text, column) = clip_line(full, column.unwrap_or(0));
             if text.is_empty() {
                 out.push_str(&format!("{indent}{:>width$}|\n", l + 1));
             } else {
@@ -77,12 +79,70 @@ impl Sources {
             if l == line {
                 let lead: String = text
                     .chars()
-                    .take(loc.begin.column)
+                    .take(column)
                     .map(|c| if c == '\t' { '\t' } else { ' ' })
                     .collect();
                 out.push_str(&format!("{indent}{:>width$}| {lead}^\n", ""));
             }
         }
         out
+    }
+}
+
+/// The longest source line an excerpt shows whole, in characters.
+const LONGEST_EXCERPT_LINE: usize = 240;
+
+/// `line` as an excerpt shows it, with the caret's column in what is shown:
+/// a line longer than [`LONGEST_EXCERPT_LINE`] (generated code, minified
+/// JSON) is cut to a window around `column`, each cut marked `…`, so that
+/// an error's report stays short whatever the input.
+fn clip_line(line: &str, column: usize) -> (std::borrow::Cow<'_, str>, usize) {
+    let length = line.chars().count();
+    if length <= LONGEST_EXCERPT_LINE {
+        return (line.into(), column);
+    }
+    let half = LONGEST_EXCERPT_LINE / 2;
+    let start = column
+        .saturating_sub(half)
+        .min(length - LONGEST_EXCERPT_LINE);
+    let end = start + LONGEST_EXCERPT_LINE;
+    let mut shown = String::new();
+    if start > 0 {
+        shown.push('…');
+    }
+    shown.extend(line.chars().skip(start).take(end - start));
+    if end < length {
+        shown.push('…');
+    }
+    (shown.into(), column - start + usize::from(start > 0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{clip_line, LONGEST_EXCERPT_LINE};
+
+    #[test]
+    fn short_lines_are_shown_whole() {
+        assert_eq!(
+            clip_line("let x = 1; in x", 4),
+            ("let x = 1; in x".into(), 4)
+        );
+    }
+
+    #[test]
+    fn long_lines_are_cut_around_the_column() {
+        let line: String = (0..10_000)
+            .map(|i| char::from(b'a' + (i % 26) as u8))
+            .collect();
+        let (shown, column) = clip_line(&line, 5_000);
+        assert_eq!(shown.chars().count(), LONGEST_EXCERPT_LINE + 2);
+        assert!(shown.starts_with('…') && shown.ends_with('…'));
+        assert_eq!(shown.chars().nth(column), line.chars().nth(5_000));
+        let (start, column) = clip_line(&line, 3);
+        assert!(!start.starts_with('…') && start.ends_with('…'));
+        assert_eq!(start.chars().nth(column), Some('d'));
+        let (end, column) = clip_line(&line, 9_999);
+        assert!(end.starts_with('…') && !end.ends_with('…'));
+        assert_eq!(end.chars().nth(column), line.chars().last());
     }
 }

@@ -203,3 +203,70 @@ fn messages_on_standard_error_lose_escapes_and_tabs_as_in_nix() {
         "{stderr:?}"
     );
 }
+
+#[test]
+fn deep_source_is_refused_at_the_bracket_too_many() {
+    // Nix's own parser gives up near 10^4 levels; Spindle refuses deeper
+    // brackets at once, naming the first one too many, whatever the depth.
+    let dir = scratch_dir("deep");
+    for (open, close) in [("(", ")"), ("[ ", " ]"), ("{ a = ", "; }"), ("\"${", "}\"")] {
+        let depth = 1_000_000;
+        let source = format!("{}1{}", open.repeat(depth), close.repeat(depth));
+        let file = dir.join("deep.nix");
+        std::fs::write(&file, source).unwrap();
+        let output = spindle_eval(&["--parse", file.to_str().unwrap()]);
+        assert_eq!(output.status.code(), Some(1), "{open}");
+        let stderr = text(&output.stderr);
+        assert!(
+            stderr.contains("expression nested too deeply for the parser"),
+            "{open}: {stderr}"
+        );
+        // The bracket itself starts `at` bytes into each opening.
+        let at = open.find(['(', '[', '{', '$']).unwrap();
+        let column = 10_000 * open.len() + at + 1;
+        assert!(
+            stderr.contains(&format!("deep.nix:1:{column}:")),
+            "{open}: {stderr}"
+        );
+        // The excerpt of the one long line is cut to a window around the
+        // column.
+        assert!(
+            stderr.len() < 4096,
+            "{open}: {} bytes of errors",
+            stderr.len()
+        );
+    }
+    // Just inside the limit is fine.
+    let file = dir.join("inside.nix");
+    std::fs::write(
+        &file,
+        format!("{}1{}", "[ ".repeat(10_000), " ]".repeat(10_000)),
+    )
+    .unwrap();
+    let output = spindle_eval(&["--parse", file.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+}
+
+#[test]
+fn generated_sets_and_lets_of_many_names_evaluate() {
+    let dir = scratch_dir("wide");
+    let n = 100_000;
+    let names: String = (0..n).map(|i| format!(" a{i} = {i};")).collect();
+    let refs: String = (1..n).map(|i| format!(" b{i} = b{} + 1;", i - 1)).collect();
+    let cases = [
+        (format!("({{{names} }}).a{}", n - 1), format!("{}\n", n - 1)),
+        (
+            format!("let b0 = 0;{refs} in b{}", n - 1),
+            format!("{}\n", n - 1),
+        ),
+        (
+            format!("(rec {{ b0 = 0;{refs} }}).b{}", n - 1),
+            format!("{}\n", n - 1),
+        ),
+    ];
+    for (source, expected) in cases {
+        let file = dir.join("wide.nix");
+        std::fs::write(&file, &source).unwrap();
+        assert_eq!(stdout_of(&[file.to_str().unwrap()]), expected);
+    }
+}

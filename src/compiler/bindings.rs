@@ -7,6 +7,7 @@ use std::rc::Rc;
 
 use rnix::ast::{self, HasEntry};
 use rowan::ast::AstNode;
+use rustc_hash::FxHashMap;
 
 use super::{child, AttrName, BindingTarget, Compiler};
 use crate::bytecode::{AttrTemplate, CodeKind, Op};
@@ -47,17 +48,30 @@ struct BindingSet {
     /// Whether the set is `rec`: its values see its own names.
     rec: bool,
     statics: Vec<StaticBinding>,
+    /// Where each static name is in `statics`: generated sets may have a
+    /// hundred thousand names, and each is looked up as it is added.
+    index: FxHashMap<Symbol, usize>,
     dynamics: Vec<DynamicBinding>,
     from_exprs: Vec<ast::Expr>,
 }
 
 impl BindingSet {
     fn find(&mut self, name: Symbol) -> Option<&mut StaticBinding> {
-        self.statics.iter_mut().find(|b| b.name == name)
+        let &i = self.index.get(&name)?;
+        Some(&mut self.statics[i])
+    }
+
+    fn get(&self, name: Symbol) -> Option<&StaticBinding> {
+        self.index.get(&name).map(|&i| &self.statics[i])
     }
 
     fn has(&self, name: Symbol) -> bool {
-        self.statics.iter().any(|b| b.name == name)
+        self.index.contains_key(&name)
+    }
+
+    fn push(&mut self, binding: StaticBinding) {
+        self.index.insert(binding.name, self.statics.len());
+        self.statics.push(binding);
     }
 }
 
@@ -137,7 +151,7 @@ impl<'a, 'e> Compiler<'a, 'e> {
             }
             return Err(self.duplicate(name, span));
         }
-        set.statics.push(StaticBinding { name, span, value });
+        set.push(StaticBinding { name, span, value });
         Ok(())
     }
 
@@ -289,17 +303,17 @@ impl<'a, 'e> Compiler<'a, 'e> {
 
     /// Declares and fills the locals of a recursive binding group (`let`,
     /// `rec`). Returns each static name with its slot.
-    fn bind_group(&mut self, set: &BindingSet, span: Span) -> Result<Vec<(Symbol, u32)>> {
+    fn bind_group(&mut self, set: &BindingSet, span: Span) -> Result<Slots> {
         // `inherit x;` names the enclosing scope's `x`, so it is read before
         // the group's own names come into scope.
-        let mut slots = Vec::with_capacity(set.statics.len());
+        let mut slots = Slots::default();
         for binding in &set.statics {
             if let BindingValue::Inherit(name) = &binding.value {
                 self.compile_thunked_variable(*name, binding.span, None)?;
                 let slot = self.scopes().new_slot();
                 self.emit(Op::SetLocal(slot), binding.span);
                 self.scopes().set_initialised(slot);
-                slots.push((binding.name, slot));
+                slots.insert(binding.name, slot);
             }
         }
         let mut from_slots = Vec::with_capacity(set.from_exprs.len());
@@ -312,7 +326,7 @@ impl<'a, 'e> Compiler<'a, 'e> {
         for binding in &set.statics {
             if !matches!(binding.value, BindingValue::Inherit(_)) {
                 let slot = self.scopes().new_slot();
-                slots.push((binding.name, slot));
+                slots.insert(binding.name, slot);
             }
         }
         for (name, slot) in &slots {
@@ -439,11 +453,7 @@ impl<'a, 'e> Compiler<'a, 'e> {
         let template = self.template(set);
         let names = self.ctx().attr_templates[template as usize].names.clone();
         for name in names {
-            let binding = set
-                .statics
-                .iter()
-                .find(|b| b.name == name)
-                .expect("template names come from the set");
+            let binding = set.get(name).expect("template names come from the set");
             self.compile_binding_value(&binding.value, &from_slots, binding.span, None)?;
         }
         self.emit(Op::Attrs(template), span);
@@ -475,11 +485,12 @@ impl<'a, 'e> Compiler<'a, 'e> {
     }
 }
 
-fn slot_of(slots: &[(Symbol, u32)], name: Symbol) -> u32 {
-    slots
-        .iter()
-        .find(|(n, _)| *n == name)
-        .map(|(_, s)| *s)
+/// The local slot of each static name of a binding group.
+type Slots = FxHashMap<Symbol, u32>;
+
+fn slot_of(slots: &Slots, name: Symbol) -> u32 {
+    *slots
+        .get(&name)
         .expect("every static name of a group has a slot")
 }
 

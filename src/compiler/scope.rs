@@ -2,6 +2,8 @@
 //! compiled, which are captured from enclosing code objects, and which
 //! `with` namespaces are in force.
 
+use rustc_hash::FxHashMap;
+
 use crate::bytecode::Capture;
 use crate::symbol::Symbol;
 use crate::value::Value;
@@ -21,6 +23,10 @@ pub(super) struct Local {
 pub(super) struct Scopes {
     /// Named locals, innermost last.
     locals: Vec<Local>,
+    /// For each name, the indices of the locals that bind it, innermost
+    /// last: a lookup costs the same however many names are in scope (a
+    /// generated `let` may bind a hundred thousand).
+    by_name: FxHashMap<Symbol, Vec<usize>>,
     /// Whether each slot holds its final value yet.
     initialised: Vec<bool>,
     /// Slots holding `with` namespaces, innermost last.
@@ -49,7 +55,11 @@ impl Scopes {
     }
 
     pub fn reset(&mut self, mark: ScopeMark) {
-        self.locals.truncate(mark.locals);
+        for local in self.locals.drain(mark.locals..).rev() {
+            if let Some(indices) = self.by_name.get_mut(&local.name) {
+                indices.pop();
+            }
+        }
         self.withs.truncate(mark.withs);
         self.next_slot = mark.next_slot;
     }
@@ -68,6 +78,10 @@ impl Scopes {
 
     /// Makes `name` refer to `slot` from now on.
     pub fn bind(&mut self, name: Symbol, slot: u32) {
+        self.by_name
+            .entry(name)
+            .or_default()
+            .push(self.locals.len());
         self.locals.push(Local {
             name,
             slot,
@@ -77,8 +91,8 @@ impl Scopes {
 
     /// Records that the innermost local called `name` holds `value`.
     pub fn set_known(&mut self, name: Symbol, value: Value) {
-        if let Some(local) = self.locals.iter_mut().rev().find(|l| l.name == name) {
-            local.known = Some(value);
+        if let Some(&i) = self.by_name.get(&name).and_then(|v| v.last()) {
+            self.locals[i].known = Some(value);
         }
     }
 
@@ -97,7 +111,8 @@ impl Scopes {
 
     /// The innermost local called `name`.
     pub fn find_local(&self, name: Symbol) -> Option<&Local> {
-        self.locals.iter().rev().find(|l| l.name == name)
+        let &i = self.by_name.get(&name)?.last()?;
+        Some(&self.locals[i])
     }
 
     pub fn push_with(&mut self, slot: u32) {
