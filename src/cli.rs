@@ -91,9 +91,14 @@ struct EvalArgs {
     /// Cap the fiber stack of the evaluation, in bytes (suffixes K, M, G).
     #[arg(long, value_parser = parse_size)]
     stack_budget: Option<usize>,
-    /// Accepted for nix-instantiate compatibility.
+    /// Write derivations to the store too (and use the default store
+    /// when none is configured).
     #[arg(long)]
     read_write_mode: bool,
+    /// Write to the local Nix store under DIR (paths `/nix/store/…` kept in
+    /// `DIR/nix/store/…`); NIX_STORE_DIR and NIX_STATE_DIR name a store too.
+    #[arg(long, value_name = "DIR")]
+    store: Option<PathBuf>,
     /// Nix's build timeout in seconds: accepted, and without effect on
     /// evaluation, which builds nothing.
     #[arg(long, value_name = "SECONDS")]
@@ -345,6 +350,14 @@ fn eval(args: EvalArgs) -> i32 {
     if settings.restrict_eval {
         eprintln!("error: the setting 'restrict-eval' is not supported yet");
         return 1;
+    }
+    let store = spindle::store::local::configured_store(
+        args.store.as_deref(),
+        |name| std::env::var(name).ok(),
+        args.read_write_mode,
+    );
+    if let Some(store) = store {
+        builder = builder.store(store).write_derivations(args.read_write_mode);
     }
     let evaluator = builder.build();
     let show_trace = args.show_trace && !args.no_show_trace;

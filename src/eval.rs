@@ -14,6 +14,7 @@ use crate::genvm::GenVm;
 use crate::globals::Globals;
 use crate::host::HostIo;
 use crate::io::{EvalIo, PureIo, StdIo};
+use crate::store::{Store, StoreMappedIo, StoreState};
 use crate::symbol::Symbol;
 use crate::value::{Attrs, HostBuiltin, Thunk, Value};
 use crate::vm::Vm;
@@ -52,6 +53,8 @@ pub struct EvaluatorBuilder {
     builtins: Vec<Rc<HostBuiltin>>,
     globals: Vec<(String, GlobalDef)>,
     vm: VmKind,
+    store: Option<Rc<dyn Store>>,
+    write_derivations: bool,
 }
 
 /// An extra global name, as given to the builder.
@@ -80,6 +83,8 @@ impl Default for EvaluatorBuilder {
             builtins: Vec::new(),
             globals: Vec::new(),
             vm: VmKind::Fiber,
+            store: None,
+            write_derivations: false,
         }
     }
 }
@@ -260,6 +265,25 @@ impl EvaluatorBuilder {
         self
     }
 
+    /// Writes to `store` what Nix writes to its store (`toFile`, `path`,
+    /// `filterSource`, paths coerced to strings; derivations too with
+    /// [`EvaluatorBuilder::write_derivations`]), and names store paths
+    /// after its store directory. Without a store, evaluation writes
+    /// nothing and names paths under `/nix/store`. Reading the store's
+    /// paths back goes through the I/O, with each store path mapped to
+    /// where the store keeps it ([`Store::physical_path`]).
+    pub fn store(mut self, store: Rc<dyn Store>) -> Self {
+        self.store = Some(store);
+        self
+    }
+
+    /// Writes the `.drv` file of each derivation to the store, as
+    /// nix-instantiate's `--read-write-mode` does (only with a store).
+    pub fn write_derivations(mut self, write: bool) -> Self {
+        self.write_derivations = write;
+        self
+    }
+
     /// Builds the evaluator.
     pub fn build(self) -> Evaluator {
         let base_io: Rc<dyn EvalIo> = match (self.io, self.pure) {
@@ -272,6 +296,14 @@ impl EvaluatorBuilder {
         } else {
             base_io
         };
+        let io: Rc<dyn EvalIo> = match &self.store {
+            Some(store) => Rc::new(StoreMappedIo::new(io, store.clone())),
+            None => io,
+        };
+        let store_dir = self
+            .store
+            .as_ref()
+            .map_or_else(|| "/nix/store".to_string(), |s| s.store_dir().to_string());
         let working_dir = self
             .working_dir
             .or_else(|| std::env::current_dir().ok())
@@ -280,7 +312,7 @@ impl EvaluatorBuilder {
             pure: self.pure,
             search_path: self.search_path,
             current_system: self.current_system,
-            store_dir: "/nix/store".to_string(),
+            store_dir,
             home: self.home,
             working_dir,
             max_call_depth: self.max_call_depth.unwrap_or(usize::MAX),
@@ -289,7 +321,9 @@ impl EvaluatorBuilder {
             lints: self.lints,
             abort_on_warn: self.abort_on_warn,
         };
-        let ctx = Rc::new(EvalContext::new(settings, io));
+        let mut ctx = EvalContext::new(settings, io);
+        ctx.store = StoreState::with_backend(self.store, self.write_derivations);
+        let ctx = Rc::new(ctx);
         let mut globals = crate::builtins::globals(&ctx.settings);
         add_host_builtins(&mut globals, &self.builtins);
         ctx.set_globals(globals);

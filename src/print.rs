@@ -160,7 +160,8 @@ pub fn escape_string(s: &str) -> String {
     out
 }
 
-fn print_attr_name(out: &mut String, name: &str) {
+/// Writes an attribute name as Nix shows it: bare when it can be, else quoted.
+pub(crate) fn print_attr_name(out: &mut String, name: &str) {
     if is_plain_identifier(name) {
         out.push_str(name);
     } else {

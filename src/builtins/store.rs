@@ -2,8 +2,9 @@
 //! `placeholder`, `storePath`, `toPath`, the `currentTime` constant, and the
 //! fetchers, which need a real store and the network and so always fail.
 //!
-//! Nothing is written anywhere: like `nix-instantiate --eval` in read-only
-//! mode, these compute the paths that adding to the store would give.
+//! Without a store they only compute the paths that adding to the store
+//! would give, like `nix-instantiate --eval` in read-only mode; with one
+//! (`EvaluatorBuilder::store`) they write the paths to it, as Nix does.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -150,8 +151,8 @@ fn store_path_string(path: String) -> Value {
 
 // ---- adding paths ---------------------------------------------------------
 
-/// The common part of `path` and `filterSource`: the store path of `path`
-/// as filtered, checked against `expected` when given.
+/// The common part of `path` and `filterSource`: adds `path` as filtered
+/// to the store (or only names it), checked against `expected` when given.
 fn add_path(
     vm: &mut Vm,
     name: &str,
@@ -170,18 +171,15 @@ fn add_path(
             other => Err(Error::type_mismatch("a Boolean", other.type_phrase())),
         }
     };
-    let dir = store::store_dir(&ctx);
-    let computed =
-        store::compute_path_for_path(&ctx, name, Path::new(path), method, &mut call_filter)?;
-    if let Some(hash) = expected {
-        let wanted = store::make_fixed_output_path(dir, method, &hash, name)?;
-        if wanted != computed {
-            return Err(Error::other(format!(
-                "store path mismatch in (possibly filtered) path added from '{path}'"
-            )));
-        }
-    }
-    Ok(store_path_string(computed))
+    let added = store::add_source(
+        &ctx,
+        name,
+        Path::new(path),
+        method,
+        &mut call_filter,
+        expected.as_ref(),
+    )?;
+    Ok(store_path_string(added))
 }
 
 /// `builtins.path { path; name ? baseNameOf path; filter ? …; recursive ? true; sha256 ? … }`.
@@ -265,13 +263,7 @@ fn to_file(vm: &mut Vm, args: &[Value]) -> Result<Value> {
         }
     }
     let ctx = vm.context().clone();
-    let path = store::make_text_path(
-        store::store_dir(&ctx),
-        &name,
-        contents.as_str().as_bytes(),
-        &references,
-    )?;
-    ctx.store.add_references(&path, references);
+    let path = store::add_text(&ctx, &name, contents.as_str().as_bytes(), references)?;
     Ok(store_path_string(path))
 }
 

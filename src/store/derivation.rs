@@ -215,8 +215,8 @@ impl Derivation {
     }
 
     /// Fills in the output paths (and the environment variables named after
-    /// the outputs), computes the path of the `.drv` file and records the
-    /// derivation in `state`. `output_names` are the outputs to create
+    /// the outputs), computes the path of the `.drv` file, writes it when
+    /// `state` writes derivations, and records the derivation in `state`. `output_names` are the outputs to create
     /// unless `fixed` makes this a fixed-output derivation.
     pub fn instantiate(
         &mut self,
@@ -256,6 +256,13 @@ impl Derivation {
             text.as_bytes(),
             &references,
         )?;
+        if state.writes_derivations() {
+            let outputs = self
+                .output_paths()
+                .map(|(name, path)| (name.clone(), path.to_string()))
+                .collect();
+            state.write_text(&drv_path, text.as_bytes(), &references, outputs)?;
+        }
         let output_hashes = self.hash_modulo(state, false)?;
         state.add_references(&drv_path, references);
         state.add_derivation(&drv_path, DrvInfo { output_hashes });

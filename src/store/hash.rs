@@ -75,6 +75,11 @@ impl Hash {
         to_base32(&self.bytes)
     }
 
+    /// `algo:<Nix base-32>`, as content addresses write it.
+    pub fn to_typed_base32(&self) -> String {
+        format!("{}:{}", self.algo.name(), self.to_base32())
+    }
+
     /// Parses a hash the way a derivation's `outputHash` or `builtins.path`'s
     /// `sha256` is read: SRI (`sha256-…`), `algo:digest`, or a bare digest in
     /// base-16, base-32 or base-64 when the algorithm is known from context.

@@ -1,22 +1,32 @@
-//! Store paths, computed without a store.
+//! Store paths, computed without a store, and written to one when the
+//! evaluator has one.
 //!
-//! Spindle has no Nix store. What it needs of one is the names: the path a
-//! local file would be copied to, the paths of `toFile` texts, and the paths
-//! of derivations and their outputs. All are hashes of fingerprints, so they
-//! can be computed exactly as Nix would, without writing anything.
+//! What evaluation needs of a store is first the names: the path a local
+//! file is copied to, the paths of `toFile` texts, and the paths of
+//! derivations and their outputs. All are hashes of fingerprints, so they
+//! are computed exactly as Nix would, with or without a store. When the
+//! evaluator was given a [`Store`] (`backend.rs`; [`local::LocalStore`] is a
+//! real local Nix store), the same functions also hand it the contents:
+//! [`add_source`] for local paths, [`add_text`] for texts and, when
+//! derivations are written, `.drv` files ([`StoreState::write_text`]).
 //!
-//! [`StoreState`] remembers what an evaluation has "added": the references
+//! [`StoreState`] remembers what an evaluation has added: the references
 //! of text files and derivations (for the closures that `=`-context needs)
 //! and the modulo hashes of derivations (for derivations that depend on
 //! them).
 
+pub mod backend;
 pub mod derivation;
 pub mod hash;
+pub mod local;
 pub mod nar;
+
+pub use backend::{Store, StoreItem, StoreMappedIo, UnwritableStore};
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 use crate::context::EvalContext;
 use crate::error::{Error, Result};
@@ -50,15 +60,68 @@ pub struct DrvInfo {
     pub output_hashes: BTreeMap<String, Hash>,
 }
 
-/// The store-related memory of one evaluation.
+/// The store-related memory of one evaluation, and the store it writes
+/// to, if any.
 #[derive(Default)]
 pub struct StoreState {
     sources: RefCell<HashMap<PathBuf, String>>,
     references: RefCell<HashMap<String, BTreeSet<String>>>,
     derivations: RefCell<HashMap<String, DrvInfo>>,
+    backend: Option<Rc<dyn Store>>,
+    write_derivations: bool,
 }
 
 impl StoreState {
+    /// The memory of an evaluation that writes to `backend`, `.drv` files
+    /// too when `write_derivations` (nix-instantiate's `--read-write-mode`).
+    pub fn with_backend(backend: Option<Rc<dyn Store>>, write_derivations: bool) -> StoreState {
+        StoreState {
+            backend,
+            write_derivations,
+            ..StoreState::default()
+        }
+    }
+
+    /// The store written to, if any.
+    pub fn backend(&self) -> Option<&Rc<dyn Store>> {
+        self.backend.as_ref()
+    }
+
+    /// Whether paths are written to a store (and so their files are kept
+    /// while they are hashed).
+    pub fn writes(&self) -> bool {
+        self.backend.is_some()
+    }
+
+    /// Whether derivations are written to the store.
+    pub fn writes_derivations(&self) -> bool {
+        self.write_derivations && self.writes()
+    }
+
+    /// Adds a text file (a `toFile` result, a `.drv`) to the store, if
+    /// there is one. `outputs` are a derivation's outputs and their paths.
+    pub fn write_text(
+        &self,
+        path: &str,
+        contents: &[u8],
+        references: &BTreeSet<String>,
+        outputs: Vec<(String, String)>,
+    ) -> Result<()> {
+        let Some(backend) = &self.backend else {
+            return Ok(());
+        };
+        let node = nar::Node::file(contents);
+        backend.add(&StoreItem {
+            path,
+            contents: &node,
+            nar: &node.nar_hash()?,
+            references,
+            ca: format!("text:{}", Hash::sha256(contents).to_typed_base32()),
+            deriver: None,
+            outputs,
+        })
+    }
+
     /// Records the references of a path this evaluation produced.
     pub fn add_references(&self, path: &str, references: BTreeSet<String>) {
         self.references
@@ -203,16 +266,32 @@ pub fn make_output_path(store_dir: &str, output: &str, hash: &Hash, name: &str) 
     make_store_path(store_dir, &format!("output:{output}"), hash, &name)
 }
 
-/// Hashes the file or tree at `path` by `method`, leaving out what
-/// `filter` rejects.
-pub fn hash_path(
+/// A local path read for the store: the hash of its contents by the
+/// ingestion method, and the files when they are to be written.
+pub struct ReadPath {
+    /// The hash that names the path (of the NAR, or of a flat file).
+    pub hash: Hash,
+    /// The files, when the evaluation writes to a store.
+    pub tree: Option<(nar::Node, nar::NarHash)>,
+}
+
+/// Reads the file or tree at `path` by `method`, leaving out what `filter`
+/// rejects; the files are kept when `keep`.
+pub fn read_path(
     ctx: &EvalContext,
     path: &Path,
     method: Ingestion,
     filter: &mut nar::PathFilter<'_>,
-) -> Result<Hash> {
-    let bytes = match method {
-        Ingestion::Recursive => nar::hash_path(ctx, path, filter)?,
+    keep: bool,
+) -> Result<ReadPath> {
+    match method {
+        Ingestion::Recursive => {
+            let dumped = nar::dump(ctx.io.as_ref(), path, filter, keep)?;
+            Ok(ReadPath {
+                hash: dumped.nar.hash.clone(),
+                tree: dumped.tree.map(|tree| (tree, dumped.nar)),
+            })
+        }
         Ingestion::Flat => {
             // Nix reports a missing file by its status, then a directory by
             // the failed read.
@@ -225,28 +304,74 @@ pub fn hash_path(
                     crate::context::io_message(&e)
                 ))
             })?;
-            Hash::sha256(&contents).bytes
+            let tree = match keep {
+                true => {
+                    let node = nar::Node::file(&contents);
+                    let nar = node.nar_hash()?;
+                    Some((node, nar))
+                }
+                false => None,
+            };
+            Ok(ReadPath {
+                hash: Hash::sha256(&contents),
+                tree,
+            })
         }
-    };
-    Ok(Hash {
-        algo: HashAlgo::Sha256,
-        bytes,
-    })
+    }
 }
 
-/// The store path `path` would be copied to under `name`, by `method`.
-pub fn compute_path_for_path(
+/// Copies `path` (filtered) to the store under `name` by `method`, or only
+/// names it when the evaluation has no store; checks the result against the
+/// store path `expected` names, when given, before writing anything.
+pub fn add_source(
     ctx: &EvalContext,
     name: &str,
     path: &Path,
     method: Ingestion,
     filter: &mut nar::PathFilter<'_>,
+    expected: Option<&Hash>,
 ) -> Result<String> {
-    let hash = hash_path(ctx, path, method, filter)?;
-    make_fixed_output_path(store_dir(ctx), method, &hash, name)
+    let read = read_path(ctx, path, method, filter, ctx.store.writes())?;
+    let dir = store_dir(ctx);
+    let store_path = make_fixed_output_path(dir, method, &read.hash, name)?;
+    if let Some(hash) = expected {
+        if make_fixed_output_path(dir, method, hash, name)? != store_path {
+            return Err(Error::other(format!(
+                "store path mismatch in (possibly filtered) path added from '{}'",
+                path.display()
+            )));
+        }
+    }
+    if let (Some(backend), Some((tree, nar))) = (ctx.store.backend(), &read.tree) {
+        backend.add(&StoreItem {
+            path: &store_path,
+            contents: tree,
+            nar,
+            references: &BTreeSet::new(),
+            ca: format!("fixed:{}{}", method.prefix(), read.hash.to_typed_base32()),
+            deriver: None,
+            outputs: Vec::new(),
+        })?;
+    }
+    Ok(store_path)
 }
 
-/// The store path `path` would be copied to when interpolated into a string,
+/// Adds a text file with the given references to the store (or only names
+/// it, without a store): `toFile`.
+pub fn add_text(
+    ctx: &EvalContext,
+    name: &str,
+    contents: &[u8],
+    references: BTreeSet<String>,
+) -> Result<String> {
+    let path = make_text_path(store_dir(ctx), name, contents, &references)?;
+    ctx.store
+        .write_text(&path, contents, &references, Vec::new())?;
+    ctx.store.add_references(&path, references);
+    Ok(path)
+}
+
+/// The store path `path` is copied to when interpolated into a string,
 /// with that store path as its context.
 pub fn copy_path_to_store(ctx: &EvalContext, path: &str) -> Result<NixString> {
     let store_path = source_path(ctx, path)?;
@@ -266,8 +391,14 @@ fn source_path(ctx: &EvalContext, path: &str) -> Result<String> {
     if let Some(known) = ctx.store.sources.borrow().get(&key) {
         return Ok(known.clone());
     }
-    let store_path =
-        compute_path_for_path(ctx, base, &key, Ingestion::Recursive, &mut |_, _| Ok(true))?;
+    let store_path = add_source(
+        ctx,
+        base,
+        &key,
+        Ingestion::Recursive,
+        &mut |_, _| Ok(true),
+        None,
+    )?;
     ctx.store
         .sources
         .borrow_mut()

@@ -511,9 +511,12 @@ pub(crate) fn check_formals_of(code: &Code, attrs: &Attrs) -> Result<()> {
     }
     if !formals.ellipsis {
         if let Some((name, _)) = attrs.entries().iter().find(|(n, _)| !formals.contains(*n)) {
+            // Nix quotes a name that is not an identifier.
+            let mut shown = String::new();
+            crate::print::print_attr_name(&mut shown, &name.name());
             return Err(Error::new(ErrorKind::UnexpectedArgument {
                 function: code.display_name(),
-                name: name.name().to_string(),
+                name: shown,
             }));
         }
     }
