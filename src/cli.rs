@@ -357,7 +357,7 @@ fn eval(args: EvalArgs) -> i32 {
         args.read_write_mode,
     );
     if let Some(store) = store {
-        builder = builder.store(store).write_derivations(args.read_write_mode);
+        builder = builder.store(store).read_write_mode(args.read_write_mode);
     }
     let evaluator = builder.build();
     let show_trace = args.show_trace && !args.no_show_trace;

@@ -54,7 +54,7 @@ pub struct EvaluatorBuilder {
     globals: Vec<(String, GlobalDef)>,
     vm: VmKind,
     store: Option<Rc<dyn Store>>,
-    write_derivations: bool,
+    read_write_mode: bool,
 }
 
 /// An extra global name, as given to the builder.
@@ -84,7 +84,7 @@ impl Default for EvaluatorBuilder {
             globals: Vec::new(),
             vm: VmKind::Fiber,
             store: None,
-            write_derivations: false,
+            read_write_mode: false,
         }
     }
 }
@@ -267,7 +267,7 @@ impl EvaluatorBuilder {
 
     /// Writes to `store` what Nix writes to its store (`toFile`, `path`,
     /// `filterSource`, paths coerced to strings; derivations too with
-    /// [`EvaluatorBuilder::write_derivations`]), and names store paths
+    /// [`EvaluatorBuilder::read_write_mode`]), and names store paths
     /// after its store directory. Without a store, evaluation writes
     /// nothing and names paths under `/nix/store`. Reading the store's
     /// paths back goes through the I/O, with each store path mapped to
@@ -277,10 +277,11 @@ impl EvaluatorBuilder {
         self
     }
 
-    /// Writes the `.drv` file of each derivation to the store, as
-    /// nix-instantiate's `--read-write-mode` does (only with a store).
-    pub fn write_derivations(mut self, write: bool) -> Self {
-        self.write_derivations = write;
+    /// nix-instantiate's `--read-write-mode` (only with a store): the
+    /// `.drv` file of each derivation is written to the store too, and
+    /// `builtins.storePath` accepts only valid paths.
+    pub fn read_write_mode(mut self, write: bool) -> Self {
+        self.read_write_mode = write;
         self
     }
 
@@ -322,7 +323,7 @@ impl EvaluatorBuilder {
             abort_on_warn: self.abort_on_warn,
         };
         let mut ctx = EvalContext::new(settings, io);
-        ctx.store = StoreState::with_backend(self.store, self.write_derivations);
+        ctx.store = StoreState::with_backend(self.store, self.read_write_mode);
         let ctx = Rc::new(ctx);
         let mut globals = crate::builtins::globals(&ctx.settings);
         add_host_builtins(&mut globals, &self.builtins);

@@ -23,7 +23,7 @@ mod json_parser;
 mod lists;
 mod numbers;
 mod regex;
-mod store;
+pub(crate) mod store;
 mod strings;
 mod toml;
 mod types;
@@ -37,6 +37,7 @@ pub use xml::to_xml_string;
 
 pub(crate) use attrs::{grouped_lists, zipped, Groups};
 pub(crate) use io::{absolute_path, corepkg_path, not_in_search_path, search_path_candidate};
+pub(crate) use store::{add_path_with, filter_answer, filter_source_args, path_args};
 pub(crate) use strings::substring_of;
 
 use crate::context::Settings;

@@ -151,39 +151,71 @@ fn store_path_string(path: String) -> Value {
 
 // ---- adding paths ---------------------------------------------------------
 
-/// The common part of `path` and `filterSource`: adds `path` as filtered
-/// to the store (or only names it), checked against `expected` when given.
-fn add_path(
-    vm: &mut Vm,
-    name: &str,
-    path: &str,
-    filter: Option<Value>,
+/// The arguments of `path` or `filterSource`, evaluated; the filter is a
+/// function not called yet.
+pub(crate) struct AddPathArgs {
+    name: String,
+    path: String,
+    /// The filter function, forced.
+    pub filter: Option<Value>,
     method: Ingestion,
     expected: Option<Hash>,
+}
+
+impl AddPathArgs {
+    /// The path to add.
+    pub fn path(&self) -> &Path {
+        Path::new(&self.path)
+    }
+}
+
+/// What a path filter's result means: a Boolean, or an error.
+pub(crate) fn filter_answer(result: Value) -> Result<bool> {
+    match result {
+        Value::Bool(b) => Ok(b),
+        other => Err(Error::type_mismatch("a Boolean", other.type_phrase())),
+    }
+}
+
+/// Adds the path `args` describe to the store (or only names it), asking
+/// `decide` about each file below it.
+pub(crate) fn add_path_with(
+    ctx: &crate::context::EvalContext,
+    args: &AddPathArgs,
+    decide: &mut store::nar::PathFilter<'_>,
 ) -> Result<Value> {
-    let ctx = vm.context().clone();
-    let mut call_filter = |p: &Path, kind: FileType| -> Result<bool> {
-        let Some(f) = &filter else { return Ok(true) };
-        let p = Value::string(p.to_string_lossy().into_owned());
-        let result = vm.call2_forced(f.clone(), p, Value::string(kind.as_str()))?;
-        match result {
-            Value::Bool(b) => Ok(b),
-            other => Err(Error::type_mismatch("a Boolean", other.type_phrase())),
-        }
-    };
     let added = store::add_source(
-        &ctx,
-        name,
-        Path::new(path),
-        method,
-        &mut call_filter,
-        expected.as_ref(),
+        ctx,
+        &args.name,
+        args.path(),
+        args.method,
+        decide,
+        args.expected.as_ref(),
     )?;
     Ok(store_path_string(added))
 }
 
+/// The common part of `path` and `filterSource` on the fiber VM: the filter
+/// is called as the tree is read.
+fn add_path(vm: &mut Vm, args: AddPathArgs) -> Result<Value> {
+    let ctx = vm.context().clone();
+    let filter = args.filter.clone();
+    let mut call_filter = |p: &Path, kind: FileType| -> Result<bool> {
+        let Some(f) = &filter else { return Ok(true) };
+        let p = Value::string(p.to_string_lossy().into_owned());
+        filter_answer(vm.call2_forced(f.clone(), p, Value::string(kind.as_str()))?)
+    };
+    add_path_with(&ctx, &args, &mut call_filter)
+}
+
 /// `builtins.path { path; name ? baseNameOf path; filter ? …; recursive ? true; sha256 ? … }`.
 fn path(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+    let args = path_args(vm, args)?;
+    add_path(vm, args)
+}
+
+/// Evaluates the arguments of `builtins.path`.
+pub(crate) fn path_args(vm: &mut Vm, args: &[Value]) -> Result<AddPathArgs> {
     let attrs = vm.force_attrs(args[0].clone())?;
     let mut path = None;
     let mut name = String::new();
@@ -219,11 +251,23 @@ fn path(vm: &mut Vm, args: &[Value]) -> Result<Value> {
     if name.is_empty() {
         name = crate::path::base_name_of(path.as_str()).to_string();
     }
-    add_path(vm, &name, path.as_str(), filter, method, expected)
+    Ok(AddPathArgs {
+        name,
+        path: path.as_str().to_string(),
+        filter,
+        method,
+        expected,
+    })
 }
 
 /// `builtins.filterSource filter path`.
 fn filter_source(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+    let args = filter_source_args(vm, args)?;
+    add_path(vm, args)
+}
+
+/// Evaluates the arguments of `builtins.filterSource`.
+pub(crate) fn filter_source_args(vm: &mut Vm, args: &[Value]) -> Result<AddPathArgs> {
     let path = coerce_to_path(vm, &args[1])?;
     let filter = vm.force(args[0].clone())?;
     if !filter.is_function() {
@@ -232,15 +276,13 @@ fn filter_source(vm: &mut Vm, args: &[Value]) -> Result<Value> {
             filter.type_phrase()
         )));
     }
-    let name = crate::path::base_name_of(path.as_str()).to_string();
-    add_path(
-        vm,
-        &name,
-        path.as_str(),
-        Some(filter),
-        Ingestion::Recursive,
-        None,
-    )
+    Ok(AddPathArgs {
+        name: crate::path::base_name_of(path.as_str()).to_string(),
+        path: path.as_str().to_string(),
+        filter: Some(filter),
+        method: Ingestion::Recursive,
+        expected: None,
+    })
 }
 
 /// `builtins.toFile name contents`: a text file whose references are the
@@ -304,6 +346,15 @@ fn store_path(vm: &mut Vm, args: &[Value]) -> Result<Value> {
             "path '{text}' is not in the Nix store"
         )));
     };
+    // In read-write mode Nix makes sure the path exists (a local store
+    // cannot substitute it).
+    if let Some(backend) = ctx.store.backend().filter(|_| ctx.store.read_write()) {
+        if !backend.is_valid(store_path)? {
+            return Err(Error::other(format!(
+                "path '{store_path}' does not exist and cannot be created"
+            )));
+        }
+    }
     let mut context = path.context().cloned().unwrap_or_default();
     context.insert(ContextElem::Plain(store_path.to_string()));
     Ok(Value::String(NixString::with_context(

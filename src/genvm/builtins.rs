@@ -137,9 +137,8 @@ pub(crate) fn route(name: &str) -> Option<Route> {
         "derivation" => Shared,
         "fetchurl" | "fetchTarball" | "fetchGit" | "fetchMercurial" | "fetchTree" => Shared,
         "genericClosure" => generator!(generic_closure),
-        // Shared: without a filter they need nothing evaluated; a filter
-        // would call back into Nix and is refused by the detached VM.
-        "path" | "filterSource" => Shared,
+        "path" => generator!(path),
+        "filterSource" => generator!(filter_source),
         _ => return None,
     })
 }
@@ -206,6 +205,101 @@ async fn finish_shared(
             SharedRun::Blocked(next) => blocker = next,
         }
     }
+}
+
+/// Runs `f` on a detached VM until it no longer needs a thunk forced,
+/// forcing each such thunk with the generator VM's frames.
+async fn run_detached<T>(
+    co: &Co,
+    ctx: &Rc<EvalContext>,
+    what: &str,
+    mut f: impl FnMut(&mut Vm) -> Result<T>,
+) -> Result<T> {
+    let mut vm = Vm::detached(ctx.clone());
+    let mut last: Option<Thunk> = None;
+    loop {
+        match f(&mut vm) {
+            Ok(v) => return Ok(v),
+            Err(e) => match vm.take_blocked() {
+                Some(thunk) if last.as_ref().is_some_and(|t| t.ptr_eq(&thunk)) => {
+                    return Err(Error::other(format!(
+                        "internal error: '{what}' blocked twice on one thunk"
+                    )))
+                }
+                Some(thunk) => {
+                    // An error is left in the thunk, where `f` meets it again.
+                    let _ = force_thunk(co, thunk.clone()).await;
+                    last = Some(thunk);
+                }
+                None => return Err(e),
+            },
+        }
+    }
+}
+
+/// `builtins.path`: its arguments evaluated as the fiber VM does, then the
+/// path added with the filter's answers gathered first.
+async fn path(co: Co, ctx: Rc<EvalContext>, args: Vec<Value>) -> Result<Value> {
+    let parsed = run_detached(&co, &ctx, "path", |vm| {
+        crate::builtins::path_args(vm, &args)
+    })
+    .await?;
+    add_filtered_path(&co, &ctx, parsed).await
+}
+
+/// `builtins.filterSource`, as [`path`].
+async fn filter_source(co: Co, ctx: Rc<EvalContext>, args: Vec<Value>) -> Result<Value> {
+    let parsed = run_detached(&co, &ctx, "filterSource", |vm| {
+        crate::builtins::filter_source_args(vm, &args)
+    })
+    .await?;
+    add_filtered_path(&co, &ctx, parsed).await
+}
+
+/// Adds a path to the store. The NAR reader calls its filter synchronously,
+/// so the filter's answers are gathered first, by a walk in the reader's
+/// own order (entries sorted, each accepted directory entered before its
+/// next sibling), calling the Nix filter once per entry as Nix does.
+async fn add_filtered_path(
+    co: &Co,
+    ctx: &Rc<EvalContext>,
+    args: crate::builtins::store::AddPathArgs,
+) -> Result<Value> {
+    let Some(filter) = args.filter.clone() else {
+        return crate::builtins::add_path_with(ctx, &args, &mut |_, _| Ok(true));
+    };
+    let io = ctx.io.clone();
+    let root = args.path().to_path_buf();
+    let mut answers = std::collections::HashMap::new();
+    let is_dir = matches!(io.file_type(&root), Ok(crate::io::FileType::Directory));
+    // Directories being walked: path, entries, next entry. A directory that
+    // cannot be listed is left to the reader, which reports it.
+    let mut stack = Vec::new();
+    if is_dir {
+        if let Ok(entries) = io.read_dir(&root) {
+            stack.push((root.clone(), entries, 0));
+        }
+    }
+    while let Some((dir, entries, next)) = stack.last_mut() {
+        let Some((name, kind)) = entries.get(*next).cloned() else {
+            stack.pop();
+            continue;
+        };
+        *next += 1;
+        let child = dir.join(&name);
+        let p = Value::string(child.to_string_lossy().into_owned());
+        let answer = call2_forced(co, filter.clone(), p, Value::string(kind.as_str())).await?;
+        let keep = crate::builtins::filter_answer(answer)?;
+        answers.insert(child.clone(), keep);
+        if keep && kind == crate::io::FileType::Directory {
+            if let Ok(entries) = io.read_dir(&child) {
+                stack.push((child, entries, 0));
+            }
+        }
+    }
+    crate::builtins::add_path_with(ctx, &args, &mut |p, _| {
+        Ok(answers.get(p).copied().unwrap_or(false))
+    })
 }
 
 /// The generator behind a [`Route::CoerceFirst`] builtin whose first

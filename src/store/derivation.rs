@@ -256,7 +256,7 @@ impl Derivation {
             text.as_bytes(),
             &references,
         )?;
-        if state.writes_derivations() {
+        if state.read_write() {
             let outputs = self
                 .output_paths()
                 .map(|(name, path)| (name.clone(), path.to_string()))

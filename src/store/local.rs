@@ -187,16 +187,16 @@ impl LocalStore {
                 .map_err(|e| self.setup_error(dir, &e.into()))?;
         }
         let db_path = db_dir.join("db.sqlite");
-        let db = Connection::open(&db_path).map_err(|e| sql_error(&db_path, e))?;
-        db.busy_timeout(BUSY_TIMEOUT)
-            .map_err(|e| sql_error(&db_path, e))?;
-        // As Nix sets them: write-ahead logging, checked foreign keys.
-        db.pragma_update(None, "foreign_keys", 1)
-            .map_err(|e| sql_error(&db_path, e))?;
-        db.query_row("pragma journal_mode = wal", [], |_| Ok(()))
-            .map_err(|e| sql_error(&db_path, e))?;
-        db.pragma_update(None, "synchronous", "normal")
-            .map_err(|e| sql_error(&db_path, e))?;
+        let db = retry_busy(|| {
+            let db = Connection::open(&db_path)?;
+            db.busy_timeout(BUSY_TIMEOUT)?;
+            // As Nix sets them: write-ahead logging, checked foreign keys.
+            db.pragma_update(None, "foreign_keys", 1)?;
+            db.query_row("pragma journal_mode = wal", [], |_| Ok(()))?;
+            db.pragma_update(None, "synchronous", "normal")?;
+            Ok(db)
+        })
+        .map_err(|e| sql_error(&db_path, e))?;
         self.check_schema(&db, &db_dir)?;
         Ok(db)
     }
@@ -224,8 +224,12 @@ impl LocalStore {
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 let db_path = db_dir.join("db.sqlite");
-                db.execute_batch(&format!("begin immediate; {SCHEMA} commit;"))
-                    .map_err(|e| sql_error(&db_path, e))?;
+                retry_busy(|| {
+                    let tx = db.unchecked_transaction()?;
+                    tx.execute_batch(SCHEMA)?;
+                    tx.commit()
+                })
+                .map_err(|e| sql_error(&db_path, e))?;
                 write_atomically(&schema_file, SCHEMA_VERSION.to_string().as_bytes())
                     .map_err(|e| self.setup_error(&schema_file, &e))
             }
@@ -246,55 +250,14 @@ impl LocalStore {
     fn register(&self, item: &StoreItem<'_>) -> Result<()> {
         let mut db = self.db()?;
         let db_path = self.db_dir().join("db.sqlite");
-        let err = |e| sql_error(&db_path, e);
-        let tx = db
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(err)?;
-        if path_id(&tx, item.path).map_err(err)?.is_some() {
-            return Ok(());
-        }
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs() as i64)
-            .unwrap_or(0);
-        tx.execute(
-            "insert into ValidPaths (path, hash, registrationTime, deriver, narSize, ca) values (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![
-                item.path,
-                format!("sha256:{}", item.nar.hash.to_base16()),
-                now,
-                item.deriver,
-                item.nar.size as i64,
-                item.ca,
-            ],
-        )
-        .map_err(err)?;
-        let id = tx.last_insert_rowid();
-        for reference in item.references {
-            let target = if reference == item.path {
-                id
-            } else {
-                path_id(&tx, reference).map_err(err)?.ok_or_else(|| {
-                    Error::other(format!(
-                        "cannot add '{}' to the Nix store: its reference '{reference}' is not valid",
-                        item.path
-                    ))
-                })?
-            };
-            tx.execute(
-                "insert or replace into Refs (referrer, reference) values (?1, ?2)",
-                params![id, target],
-            )
-            .map_err(err)?;
-        }
-        for (output, path) in &item.outputs {
-            tx.execute(
-                "insert or replace into DerivationOutputs (drv, id, path) values (?1, ?2, ?3)",
-                params![id, output, path],
-            )
-            .map_err(err)?;
-        }
-        tx.commit().map_err(err)
+        let outcome =
+            retry_busy(|| try_register(&mut db, item)).map_err(|e| sql_error(&db_path, e))?;
+        outcome.map_err(|reference| {
+            Error::other(format!(
+                "cannot add '{}' to the Nix store: its reference '{reference}' is not valid",
+                item.path
+            ))
+        })
     }
 
     /// Puts `item`'s files at `real`, under a temporary name first; any
@@ -355,7 +318,7 @@ impl Store for LocalStore {
     fn is_valid(&self, path: &str) -> Result<bool> {
         let db = self.db()?;
         let db_path = self.db_dir().join("db.sqlite");
-        Ok(path_id(&db, path)
+        Ok(retry_busy(|| path_id(&db, path))
             .map_err(|e| sql_error(&db_path, e))?
             .is_some())
     }
@@ -417,6 +380,77 @@ pub const DEFAULT_STATE_DIR: &str = "/nix/var/nix";
 /// `root` followed by the absolute `path`.
 fn join_absolute(root: &Path, path: &Path) -> PathBuf {
     root.join(path.strip_prefix("/").unwrap_or(path))
+}
+
+/// Registers `item` in one immediate transaction, unless it is registered
+/// already; `Err(reference)` names a reference that is not valid.
+fn try_register(
+    db: &mut Connection,
+    item: &StoreItem<'_>,
+) -> rusqlite::Result<std::result::Result<(), String>> {
+    let tx = db.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    if path_id(&tx, item.path)?.is_some() {
+        return Ok(Ok(()));
+    }
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    tx.execute(
+        "insert into ValidPaths (path, hash, registrationTime, deriver, narSize, ca) values (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![
+            item.path,
+            format!("sha256:{}", item.nar.hash.to_base16()),
+            now,
+            item.deriver,
+            item.nar.size as i64,
+            item.ca,
+        ],
+    )?;
+    let id = tx.last_insert_rowid();
+    for reference in item.references {
+        let target = if reference == item.path {
+            id
+        } else {
+            match path_id(&tx, reference)? {
+                Some(target) => target,
+                None => return Ok(Err(reference.clone())),
+            }
+        };
+        tx.execute(
+            "insert or replace into Refs (referrer, reference) values (?1, ?2)",
+            params![id, target],
+        )?;
+    }
+    for (output, path) in &item.outputs {
+        tx.execute(
+            "insert or replace into DerivationOutputs (drv, id, path) values (?1, ?2, ?3)",
+            params![id, output, path],
+        )?;
+    }
+    tx.commit()?;
+    Ok(Ok(()))
+}
+
+/// Runs `f` again while SQLite says the database is busy, for as long as
+/// the busy timeout. SQLite's own busy handler does not cover every case
+/// (changing the journal mode, upgrading a read to a write), so Nix
+/// retries the same way.
+fn retry_busy<T>(mut f: impl FnMut() -> rusqlite::Result<T>) -> rusqlite::Result<T> {
+    let started = std::time::Instant::now();
+    loop {
+        match f() {
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if matches!(
+                    e.code,
+                    rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+                ) && started.elapsed() < BUSY_TIMEOUT =>
+            {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            other => return other,
+        }
+    }
 }
 
 fn path_id(db: &Connection, path: &str) -> rusqlite::Result<Option<i64>> {

@@ -68,16 +68,17 @@ pub struct StoreState {
     references: RefCell<HashMap<String, BTreeSet<String>>>,
     derivations: RefCell<HashMap<String, DrvInfo>>,
     backend: Option<Rc<dyn Store>>,
-    write_derivations: bool,
+    read_write: bool,
 }
 
 impl StoreState {
-    /// The memory of an evaluation that writes to `backend`, `.drv` files
-    /// too when `write_derivations` (nix-instantiate's `--read-write-mode`).
-    pub fn with_backend(backend: Option<Rc<dyn Store>>, write_derivations: bool) -> StoreState {
+    /// The memory of an evaluation that writes to `backend`; `read_write`
+    /// is nix-instantiate's `--read-write-mode`: `.drv` files are written
+    /// too, and `storePath` insists on valid paths.
+    pub fn with_backend(backend: Option<Rc<dyn Store>>, read_write: bool) -> StoreState {
         StoreState {
             backend,
-            write_derivations,
+            read_write,
             ..StoreState::default()
         }
     }
@@ -93,9 +94,10 @@ impl StoreState {
         self.backend.is_some()
     }
 
-    /// Whether derivations are written to the store.
-    pub fn writes_derivations(&self) -> bool {
-        self.write_derivations && self.writes()
+    /// Whether the store is in read-write mode: derivations are written to
+    /// it, and `storePath` checks that a path is valid.
+    pub fn read_write(&self) -> bool {
+        self.read_write && self.writes()
     }
 
     /// Adds a text file (a `toFile` result, a `.drv`) to the store, if
