@@ -472,3 +472,79 @@ fn nix_store_dir_names_the_store() {
         "path '{missing}' does not exist and cannot be created"
     )));
 }
+
+/// `fetchGit` of a local working tree: its tracked files, as Nix 2.8
+/// fetches them, clean and dirty.
+#[test]
+fn fetch_git_of_a_working_tree() {
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = tmp.path().join("repo");
+    std::fs::create_dir_all(repo.join("dir")).unwrap();
+    let git = |args: &[&str]| {
+        let status = Command::new("git")
+            .arg("-C")
+            .arg(&repo)
+            .args(args)
+            .env("GIT_AUTHOR_DATE", "2001-02-03T04:05:06Z")
+            .env("GIT_COMMITTER_DATE", "2001-02-03T04:05:06Z")
+            .status()
+            .expect("git runs");
+        assert!(status.success(), "git {args:?}");
+    };
+    git(&["init", "-q"]);
+    git(&["config", "user.name", "t"]);
+    git(&["config", "user.email", "t@example.com"]);
+    std::fs::write(repo.join("tracked"), "t").unwrap();
+    std::fs::write(repo.join("dir/nested"), "n").unwrap();
+    git(&["add", "."]);
+    git(&["commit", "-q", "-m", "one"]);
+    std::fs::write(repo.join("untracked"), "u").unwrap();
+    let expr = r#"let r = builtins.fetchGit ./.; in r // { files = builtins.attrNames (builtins.readDir r.outPath); }"#;
+    let nix_bin = nix_bin();
+    for state in ["clean", "dirty"] {
+        if state == "dirty" {
+            std::fs::write(repo.join("tracked"), "changed").unwrap();
+        }
+        let root = tmp.path().join(format!("spindle-{state}"));
+        let ours = succeed(
+            "spindle eval",
+            spindle(
+                &[
+                    "eval",
+                    "--store",
+                    root.to_str().unwrap(),
+                    "--strict",
+                    "-E",
+                    expr,
+                ],
+                &repo,
+            ),
+        );
+        assert!(ours.contains(r#"files = [ "dir" "tracked" ]"#), "{ours}");
+        assert!(
+            ours.contains(r#"lastModifiedDate = "20010203040506""#),
+            "{ours}"
+        );
+        assert_eq!(
+            ours.contains("rev = \"0000000000000000000000000000000000000000\""),
+            state == "dirty",
+            "{ours}"
+        );
+        if let Some(bin) = &nix_bin {
+            let theirs = succeed(
+                "nix-instantiate",
+                nix(
+                    bin,
+                    "nix-instantiate",
+                    &tmp.path().join(format!("nix-{state}")),
+                    &["--eval", "--strict", "-E", expr],
+                    &repo,
+                ),
+            );
+            assert_eq!(ours, theirs, "{state}");
+        }
+    }
+    // Without a store there is nothing to fetch into.
+    let output = spindle(&["eval", "--strict", "-E", "builtins.fetchGit ./."], &repo);
+    assert!(String::from_utf8_lossy(&output.stderr).contains("needs a Nix store"));
+}

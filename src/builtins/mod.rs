@@ -15,6 +15,7 @@ mod context;
 mod control;
 mod corepkgs;
 mod derivation;
+mod fetch_git;
 mod flake;
 mod hash;
 mod io;

@@ -70,7 +70,7 @@ pub(super) static BUILTINS: &[Builtin] = &[
     Builtin {
         name: "fetchGit",
         arity: 1,
-        func: Plain(fetch_git),
+        func: Plain(super::fetch_git::fetch_git),
         forces_first: None,
     },
     Builtin {
@@ -184,7 +184,7 @@ pub(crate) fn add_path_with(
     args: &AddPathArgs,
     decide: &mut store::nar::PathFilter<'_>,
 ) -> Result<Value> {
-    let added = store::add_source(
+    let (added, _) = store::add_source(
         ctx,
         &args.name,
         args.path(),
@@ -394,7 +394,7 @@ fn to_path(vm: &mut Vm, args: &[Value]) -> Result<Value> {
 
 // ---- fetchers -------------------------------------------------------------
 
-fn needs_store(what: &'static str) -> Result<Value> {
+pub(super) fn needs_store(what: &'static str) -> Result<Value> {
     Err(Error::new(ErrorKind::NeedsStore(what)))
 }
 
@@ -404,10 +404,6 @@ fn fetchurl(_vm: &mut Vm, _args: &[Value]) -> Result<Value> {
 
 fn fetch_tarball(_vm: &mut Vm, _args: &[Value]) -> Result<Value> {
     needs_store("builtins.fetchTarball")
-}
-
-fn fetch_git(_vm: &mut Vm, _args: &[Value]) -> Result<Value> {
-    needs_store("builtins.fetchGit")
 }
 
 fn fetch_mercurial(_vm: &mut Vm, _args: &[Value]) -> Result<Value> {

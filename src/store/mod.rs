@@ -325,6 +325,7 @@ pub fn read_path(
 /// Copies `path` (filtered) to the store under `name` by `method`, or only
 /// names it when the evaluation has no store; checks the result against the
 /// store path `expected` names, when given, before writing anything.
+/// Returns the store path and the hash that named it.
 pub fn add_source(
     ctx: &EvalContext,
     name: &str,
@@ -332,7 +333,7 @@ pub fn add_source(
     method: Ingestion,
     filter: &mut nar::PathFilter<'_>,
     expected: Option<&Hash>,
-) -> Result<String> {
+) -> Result<(String, Hash)> {
     let read = read_path(ctx, path, method, filter, ctx.store.writes())?;
     let dir = store_dir(ctx);
     let store_path = make_fixed_output_path(dir, method, &read.hash, name)?;
@@ -355,7 +356,7 @@ pub fn add_source(
             outputs: Vec::new(),
         })?;
     }
-    Ok(store_path)
+    Ok((store_path, read.hash))
 }
 
 /// Adds a text file with the given references to the store (or only names
@@ -393,7 +394,7 @@ fn source_path(ctx: &EvalContext, path: &str) -> Result<String> {
     if let Some(known) = ctx.store.sources.borrow().get(&key) {
         return Ok(known.clone());
     }
-    let store_path = add_source(
+    let (store_path, _) = add_source(
         ctx,
         base,
         &key,
