@@ -31,11 +31,11 @@ struct Request {
 /// `builtins.fetchGit url` or `builtins.fetchGit { url; name ? "source";
 /// submodules ? false; shallow ? false; }`.
 pub(super) fn fetch_git(vm: &mut Vm, args: &[Value]) -> Result<Value> {
-    let request = parse(vm, &args[0])?;
     let ctx = vm.context().clone();
     if ctx.store.backend().is_none() {
         return needs_store("builtins.fetchGit");
     }
+    let request = parse(vm, &args[0])?;
     if ctx.settings.pure {
         return Err(Error::new(ErrorKind::Impure(
             "'builtins.fetchGit' of a working tree".to_string(),
