@@ -70,13 +70,12 @@ impl TomlReader<'_> {
                 check_no_nul(s)?;
                 Value::string(s.as_ref())
             }
+            // Nix 2.8 (toml11 over strtoll) saturates an integer out of
+            // range, which lib.fromHexString relies on.
             DeValue::Integer(i) => match i64::from_str_radix(i.as_str(), i.radix()) {
                 Ok(n) => Value::Int(n),
-                Err(_) => {
-                    return Err(Error::other(format!(
-                        "integer {i} is outside of Nix integer range"
-                    )))
-                }
+                Err(_) if i.as_str().starts_with('-') => Value::Int(i64::MIN),
+                Err(_) => Value::Int(i64::MAX),
             },
             DeValue::Float(f) => Value::Float(float(f.as_str())?),
             DeValue::Boolean(b) => Value::Bool(*b),
