@@ -15,10 +15,10 @@ use std::process::Command;
 use crate::error::{Error, ErrorKind, Result};
 use crate::io::FileType;
 use crate::store::{self, Ingestion};
-use crate::value::{Context, ContextElem, NixString, Value};
+use crate::value::Value;
 use crate::vm::{CoercionKind, Vm};
 
-use super::store::{force_string_no_context, needs_store};
+use super::store::{force_string_no_context, needs_store, store_path_string};
 
 /// What `fetchGit` was asked for.
 struct Request {
@@ -111,7 +111,7 @@ pub(super) fn fetch_git(vm: &mut Vm, args: &[Value]) -> Result<Value> {
                 data_encoding::BASE64.encode(&nar_hash.bytes)
             )),
         ),
-        ("outPath", store_path_value(out_path)),
+        ("outPath", store_path_string(out_path)),
         ("shortRev", Value::string(rev[..7].to_string())),
         ("submodules", Value::Bool(request.submodules)),
     ];
@@ -126,12 +126,6 @@ pub(super) fn fetch_git(vm: &mut Vm, args: &[Value]) -> Result<Value> {
     attrs.push(("revCount", Value::Int(rev_count)));
     attrs.push(("rev", Value::string(rev)));
     Ok(super::attrs_of(attrs))
-}
-
-fn store_path_value(path: String) -> Value {
-    let mut context = Context::new();
-    context.insert(ContextElem::Plain(path.clone()));
-    Value::String(NixString::with_context(path, context))
 }
 
 fn parse(vm: &mut Vm, arg: &Value) -> Result<Request> {

@@ -143,7 +143,7 @@ fn coerce_to_path(vm: &mut Vm, v: &Value) -> Result<NixString> {
 }
 
 /// A string naming a store path, with that path as its context.
-fn store_path_string(path: String) -> Value {
+pub(super) fn store_path_string(path: String) -> Value {
     let mut context = Context::new();
     context.insert(ContextElem::Plain(path.clone()));
     Value::String(NixString::with_context(path, context))

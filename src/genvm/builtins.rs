@@ -189,48 +189,40 @@ async fn finish_shared(
     vm: &mut Vm,
     builtin: &Builtin,
     args: &[Value],
-    mut blocker: Thunk,
+    blocker: Thunk,
 ) -> Result<Value> {
-    loop {
-        // An error is left in the thunk, where the builtin meets it again.
-        let _ = force_thunk(co, blocker.clone()).await;
-        match run_shared(vm, builtin, args) {
-            SharedRun::Done(result) => return result,
-            SharedRun::Blocked(next) if next.ptr_eq(&blocker) => {
-                return Err(Error::other(format!(
-                    "internal error: builtin '{}' blocked twice on one thunk",
-                    builtin.name
-                )))
-            }
-            SharedRun::Blocked(next) => blocker = next,
-        }
-    }
+    run_detached(co, vm, builtin.name, Some(blocker), |vm| {
+        builtin.run(vm, args)
+    })
+    .await
 }
 
-/// Runs `f` on a detached VM until it no longer needs a thunk forced,
-/// forcing each such thunk with the generator VM's frames.
+/// Runs `f` on the detached `vm` until it no longer needs a thunk forced,
+/// forcing `pending` first and then each thunk `f` needs, with the
+/// generator VM's frames.
 async fn run_detached<T>(
     co: &Co,
-    ctx: &Rc<EvalContext>,
+    vm: &mut Vm,
     what: &str,
+    mut pending: Option<Thunk>,
     mut f: impl FnMut(&mut Vm) -> Result<T>,
 ) -> Result<T> {
-    let mut vm = Vm::detached(ctx.clone());
     let mut last: Option<Thunk> = None;
     loop {
-        match f(&mut vm) {
+        if let Some(thunk) = pending.take() {
+            // An error is left in the thunk, where `f` meets it again.
+            let _ = force_thunk(co, thunk.clone()).await;
+            last = Some(thunk);
+        }
+        match f(vm) {
             Ok(v) => return Ok(v),
             Err(e) => match vm.take_blocked() {
                 Some(thunk) if last.as_ref().is_some_and(|t| t.ptr_eq(&thunk)) => {
                     return Err(Error::other(format!(
-                        "internal error: '{what}' blocked twice on one thunk"
+                        "internal error: builtin '{what}' blocked twice on one thunk"
                     )))
                 }
-                Some(thunk) => {
-                    // An error is left in the thunk, where `f` meets it again.
-                    let _ = force_thunk(co, thunk.clone()).await;
-                    last = Some(thunk);
-                }
+                Some(thunk) => pending = Some(thunk),
                 None => return Err(e),
             },
         }
@@ -240,7 +232,8 @@ async fn run_detached<T>(
 /// `builtins.path`: its arguments evaluated as the fiber VM does, then the
 /// path added with the filter's answers gathered first.
 async fn path(co: Co, ctx: Rc<EvalContext>, args: Vec<Value>) -> Result<Value> {
-    let parsed = run_detached(&co, &ctx, "path", |vm| {
+    let mut vm = Vm::detached(ctx.clone());
+    let parsed = run_detached(&co, &mut vm, "path", None, |vm| {
         crate::builtins::path_args(vm, &args)
     })
     .await?;
@@ -249,7 +242,8 @@ async fn path(co: Co, ctx: Rc<EvalContext>, args: Vec<Value>) -> Result<Value> {
 
 /// `builtins.filterSource`, as [`path`].
 async fn filter_source(co: Co, ctx: Rc<EvalContext>, args: Vec<Value>) -> Result<Value> {
-    let parsed = run_detached(&co, &ctx, "filterSource", |vm| {
+    let mut vm = Vm::detached(ctx.clone());
+    let parsed = run_detached(&co, &mut vm, "filterSource", None, |vm| {
         crate::builtins::filter_source_args(vm, &args)
     })
     .await?;
