@@ -232,22 +232,28 @@ async fn run_detached<T>(
 /// `builtins.path`: its arguments evaluated as the fiber VM does, then the
 /// path added with the filter's answers gathered first.
 async fn path(co: Co, ctx: Rc<EvalContext>, args: Vec<Value>) -> Result<Value> {
-    let mut vm = Vm::detached(ctx.clone());
-    let parsed = run_detached(&co, &mut vm, "path", None, |vm| {
-        crate::builtins::path_args(vm, &args)
-    })
-    .await?;
+    let parsed = path_arguments(&co, &ctx, "path", crate::builtins::path_args, &args).await?;
     add_filtered_path(&co, &ctx, parsed).await
 }
 
 /// `builtins.filterSource`, as [`path`].
 async fn filter_source(co: Co, ctx: Rc<EvalContext>, args: Vec<Value>) -> Result<Value> {
-    let mut vm = Vm::detached(ctx.clone());
-    let parsed = run_detached(&co, &mut vm, "filterSource", None, |vm| {
-        crate::builtins::filter_source_args(vm, &args)
-    })
-    .await?;
+    let parse = crate::builtins::filter_source_args;
+    let parsed = path_arguments(&co, &ctx, "filterSource", parse, &args).await?;
     add_filtered_path(&co, &ctx, parsed).await
+}
+
+/// The arguments of `path` or `filterSource`, evaluated by the fiber VM's
+/// own `parse` on a detached VM.
+async fn path_arguments(
+    co: &Co,
+    ctx: &Rc<EvalContext>,
+    what: &str,
+    parse: fn(&mut Vm, &[Value]) -> Result<crate::builtins::store::AddPathArgs>,
+    args: &[Value],
+) -> Result<crate::builtins::store::AddPathArgs> {
+    let mut vm = Vm::detached(ctx.clone());
+    run_detached(co, &mut vm, what, None, |vm| parse(vm, args)).await
 }
 
 /// Adds a path to the store. The NAR reader calls its filter synchronously,
