@@ -1,0 +1,1 @@
+builtins.fromTOML "v = -0x1"
