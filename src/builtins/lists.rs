@@ -310,7 +310,7 @@ fn concat_map(vm: &mut Vm, args: &[Value]) -> Result<Value> {
 fn elem(vm: &mut Vm, args: &[Value]) -> Result<Value> {
     let list = vm.force_list(args[1].clone())?;
     for x in list.iter() {
-        if vm.equal(args[0].clone(), x.clone())? {
+        if vm.equal_members(&args[0], x)? {
             return Ok(Value::Bool(true));
         }
     }

@@ -21,7 +21,7 @@ use std::rc::Rc;
 use super::helpers::{
     call2_forced, call_forced, coerce_to_string, compare, deep_force, force, force_attrs,
     force_bool, force_function, force_int, force_list, force_string, force_thunk, less_than,
-    name_arg, nix_eq,
+    name_arg, nix_eq_members,
 };
 use super::requests::{call, Co, GenFuture};
 use crate::builtins::{absolute_path, corepkg_path, not_in_search_path, search_path_candidate};
@@ -611,7 +611,7 @@ async fn concat_map(co: Co, _ctx: Rc<EvalContext>, args: Vec<Value>) -> Result<V
 async fn elem(co: Co, _ctx: Rc<EvalContext>, args: Vec<Value>) -> Result<Value> {
     let list = force_list(&co, args[1].clone()).await?;
     for x in list.iter() {
-        if nix_eq(&co, args[0].clone(), x.clone()).await? {
+        if nix_eq_members(&co, &args[0], x).await? {
             return Ok(Value::Bool(true));
         }
     }

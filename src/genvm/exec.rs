@@ -516,8 +516,9 @@ impl GenVm {
         .into()
     }
 
-    /// `==` (or `!=` when `negate`). Two distinct lists or sets compare
-    /// their elements in a generator; anything else compares inline.
+    /// `==` (or `!=` when `negate`). Two lists or sets compare their
+    /// elements in a generator (even one compared with itself, whose
+    /// members are still forced); anything else compares inline.
     #[inline(never)]
     fn equality(&mut self, negate: bool) -> Step {
         operand!(self, 2);
@@ -528,12 +529,12 @@ impl GenVm {
             (&a, &b),
             (Value::List(_), Value::List(_)) | (Value::Attrs(_), Value::Attrs(_))
         );
-        if containers && !a.ptr_eq(&b) {
+        if containers {
             return Step::Wait(
                 self.generator_frame("nix_eq", |co| Box::pin(helpers::equality(co, a, b, negate))),
             );
         }
-        let equal = containers || scalar_equal(&a, &b);
+        let equal = scalar_equal(&a, &b);
         Step::Push(Value::Bool(equal != negate))
     }
 

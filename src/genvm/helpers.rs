@@ -170,14 +170,17 @@ pub(crate) async fn name_arg(co: &Co, v: Value) -> Result<Symbol> {
 
 // ---- equality and ordering --------------------------------------------------
 
-/// Containers whose elements are being compared, with the next position.
+/// Containers whose elements are being compared, with the next position
+/// and whether the two are one container compared with itself.
 enum EqWork {
-    Lists(List, List, usize),
-    Sets(Attrs, Attrs, usize),
+    Lists(List, List, usize, bool),
+    Sets(Attrs, Attrs, usize, bool),
 }
 
 /// `a == b`, comparing nested elements depth first in the fiber VM's
-/// order and stopping at the first difference.
+/// order and stopping at the first difference. Members of containers that
+/// are the same cell (`same_object`, or the same position of one container)
+/// are only forced, as in `Vm::equal_members`.
 pub(crate) async fn nix_eq(co: &Co, a: Value, b: Value) -> Result<bool> {
     let mut work: Vec<EqWork> = Vec::new();
     let mut pair = Some((a, b));
@@ -187,31 +190,27 @@ pub(crate) async fn nix_eq(co: &Co, a: Value, b: Value) -> Result<bool> {
             let b = force(co, b).await?;
             match (a, b) {
                 (Value::List(x), Value::List(y)) => {
-                    if !x.ptr_eq(&y) {
-                        if x.len() != y.len() {
-                            return Ok(false);
-                        }
-                        work.push(EqWork::Lists(x, y, 0));
+                    if x.len() != y.len() {
+                        return Ok(false);
                     }
+                    let same = x.ptr_eq(&y);
+                    work.push(EqWork::Lists(x, y, 0, same));
                 }
                 (Value::Attrs(x), Value::Attrs(y)) => {
-                    if !x.ptr_eq(&y) {
-                        if is_derivation(co, &x).await? && is_derivation(co, &y).await? {
-                            if let (Some(p), Some(q)) =
-                                (x.get(known::out_path()), y.get(known::out_path()))
-                            {
-                                // Two derivations are equal when their outputs are.
-                                if !same_object(p, q) {
-                                    pair = Some((p.clone(), q.clone()));
-                                }
-                                continue;
-                            }
+                    let same = x.ptr_eq(&y);
+                    if is_derivation(co, &x).await? && is_derivation(co, &y).await? {
+                        if let (Some(p), Some(q)) =
+                            (x.get(known::out_path()), y.get(known::out_path()))
+                        {
+                            // Two derivations are equal when their outputs are.
+                            pair = member_pair(co, same, p, q).await?;
+                            continue;
                         }
-                        if x.len() != y.len() {
-                            return Ok(false);
-                        }
-                        work.push(EqWork::Sets(x, y, 0));
                     }
+                    if x.len() != y.len() {
+                        return Ok(false);
+                    }
+                    work.push(EqWork::Sets(x, y, 0, same));
                 }
                 (a, b) => {
                     if !scalar_equal(&a, &b) {
@@ -224,18 +223,17 @@ pub(crate) async fn nix_eq(co: &Co, a: Value, b: Value) -> Result<bool> {
             return Ok(true);
         };
         match top {
-            EqWork::Lists(x, y, i) => {
+            EqWork::Lists(x, y, i, same) => {
                 if *i == x.len() {
                     work.pop();
                 } else {
-                    let (p, q) = (&x.as_slice()[*i], &y.as_slice()[*i]);
+                    let (p, q) = (x.as_slice()[*i].clone(), y.as_slice()[*i].clone());
                     *i += 1;
-                    if !same_object(p, q) {
-                        pair = Some((p.clone(), q.clone()));
-                    }
+                    let same = *same;
+                    pair = member_pair(co, same, &p, &q).await?;
                 }
             }
-            EqWork::Sets(x, y, i) => {
+            EqWork::Sets(x, y, i, same) => {
                 if *i == x.len() {
                     work.pop();
                 } else {
@@ -244,12 +242,34 @@ pub(crate) async fn nix_eq(co: &Co, a: Value, b: Value) -> Result<bool> {
                     if kx != ky {
                         return Ok(false);
                     }
-                    if !same_object(vx, vy) {
-                        pair = Some((vx.clone(), vy.clone()));
-                    }
+                    let (vx, vy, same) = (vx.clone(), vy.clone(), *same);
+                    pair = member_pair(co, same, &vx, &vy).await?;
                 }
             }
         }
+    }
+}
+
+/// Two members of containers to compare: none when they are one cell,
+/// which is then only forced.
+async fn member_pair(
+    co: &Co,
+    same_container: bool,
+    a: &Value,
+    b: &Value,
+) -> Result<Option<(Value, Value)>> {
+    if same_container || same_object(a, b) {
+        force(co, a.clone()).await?;
+        return Ok(None);
+    }
+    Ok(Some((a.clone(), b.clone())))
+}
+
+/// `Vm::equal_members`: equality of two values held by containers.
+pub(crate) async fn nix_eq_members(co: &Co, a: &Value, b: &Value) -> Result<bool> {
+    match member_pair(co, false, a, b).await? {
+        None => Ok(true),
+        Some((a, b)) => nix_eq(co, a, b).await,
     }
 }
 
@@ -273,7 +293,7 @@ pub(crate) async fn compare(co: &Co, a: Value, b: Value) -> Result<Ordering> {
         let b_forced = force(co, b).await?;
         if let (Value::List(x), Value::List(y)) = (&a_forced, &b_forced) {
             for (p, q) in x.iter().zip(y.iter()) {
-                if same_object(p, q) || nix_eq(co, p.clone(), q.clone()).await? {
+                if nix_eq_members(co, p, q).await? {
                     continue;
                 }
                 (a, b) = (p.clone(), q.clone());

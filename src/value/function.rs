@@ -237,6 +237,11 @@ impl PrimApp {
         &self.0.primitive
     }
 
+    /// Whether both are the same partial application.
+    pub fn ptr_eq(&self, other: &PrimApp) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+
     /// The builtin, when it is one of the evaluator's.
     pub fn builtin(&self) -> Option<&'static Builtin> {
         match self.0.primitive {

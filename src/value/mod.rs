@@ -107,17 +107,6 @@ impl Value {
         }
     }
 
-    /// Whether two values are the same object (same allocation), which
-    /// lets equality skip work, as Nix does.
-    pub fn ptr_eq(&self, other: &Value) -> bool {
-        match (self, other) {
-            (Value::Attrs(a), Value::Attrs(b)) => a.ptr_eq(b),
-            (Value::List(a), Value::List(b)) => a.ptr_eq(b),
-            (Value::Thunk(a), Value::Thunk(b)) => a.ptr_eq(b),
-            _ => false,
-        }
-    }
-
     /// Looks up `name` when this is an attribute set.
     pub fn attr(&self, name: Symbol) -> Option<&Value> {
         match self {

@@ -10,46 +10,61 @@ use crate::symbol::known;
 use crate::value::Value;
 
 impl Vm {
-    /// `a == b`.
+    /// `a == b`. The operands of `==` are never "the same" in Nix's sense
+    /// (`f == f` is false for a function): only values held by containers
+    /// are, see `equal_members`.
     pub fn equal(&mut self, a: Value, b: Value) -> Result<bool> {
         let a = self.force(a)?;
         let b = self.force(b)?;
         self.equal_forced(&a, &b)
     }
 
-    /// Equality of elements inside lists and sets: the same object is equal
-    /// to itself without being forced (so `[f] == [f]` holds for a function).
-    fn equal_nested(&mut self, a: &Value, b: &Value) -> Result<bool> {
+    /// Equality of two values held by containers: elements of lists,
+    /// values of sets, and `elem`'s argument against an element. Nix 2.8
+    /// compares the cells that hold them, and a cell is equal to itself
+    /// once forced, whatever it holds (`[ f ] == [ f ]` for a function,
+    /// `[ x ] == [ x ]` for a set with a failing attribute); see
+    /// `same_object` for what counts as the same cell here.
+    pub fn equal_members(&mut self, a: &Value, b: &Value) -> Result<bool> {
         if same_object(a, b) {
+            self.force_ref(a)?;
             return Ok(true);
         }
         ensure_sufficient_stack(|| self.equal(a.clone(), b.clone()))
     }
 
+    /// Like `equal_members`, for two values at the same position of one
+    /// container compared with itself, which are one cell whatever they are.
+    fn equal_members_in(&mut self, same_container: bool, a: &Value, b: &Value) -> Result<bool> {
+        if same_container {
+            self.force_ref(a)?;
+            return Ok(true);
+        }
+        self.equal_members(a, b)
+    }
+
     fn equal_forced(&mut self, a: &Value, b: &Value) -> Result<bool> {
         Ok(match (a, b) {
             (Value::List(x), Value::List(y)) => {
-                if x.ptr_eq(y) {
-                    return Ok(true);
-                }
                 if x.len() != y.len() {
                     return Ok(false);
                 }
+                // A list compared with itself is still forced element by
+                // element, as Nix does.
+                let same = x.ptr_eq(y);
                 for (p, q) in x.iter().zip(y.iter()) {
-                    if !self.equal_nested(p, q)? {
+                    if !self.equal_members_in(same, p, q)? {
                         return Ok(false);
                     }
                 }
                 true
             }
             (Value::Attrs(x), Value::Attrs(y)) => {
-                if x.ptr_eq(y) {
-                    return Ok(true);
-                }
+                let same = x.ptr_eq(y);
                 if self.is_derivation(x)? && self.is_derivation(y)? {
                     if let (Some(p), Some(q)) = (x.get(known::out_path()), y.get(known::out_path()))
                     {
-                        return self.equal_nested(&p.clone(), &q.clone());
+                        return self.equal_members_in(same, &p.clone(), &q.clone());
                     }
                 }
                 if x.len() != y.len() {
@@ -59,7 +74,7 @@ impl Vm {
                     if kx != ky {
                         return Ok(false);
                     }
-                    if !self.equal_nested(vx, vy)? {
+                    if !self.equal_members_in(same, vx, vy)? {
                         return Ok(false);
                     }
                 }
@@ -93,7 +108,7 @@ impl Vm {
             (Value::List(x), Value::List(y)) => {
                 for (p, q) in x.iter().zip(y.iter()) {
                     // Nix compares elements with `==` first, then `<`.
-                    if self.equal_nested(p, q)? {
+                    if self.equal_members(p, q)? {
                         continue;
                     }
                     let (p, q) = (p.clone(), q.clone());
@@ -106,14 +121,22 @@ impl Vm {
     }
 }
 
-/// Whether two values inside lists or sets are the same object, which Nix
-/// counts as equal without forcing them (so `[f] == [f]` holds for a function).
+/// Whether two values held by containers stand for the same cell of Nix
+/// 2.8, which compares such cells by address before their contents. A
+/// thunk is its own cell, shared by every container that took it from a
+/// variable; a value that needed no thunk (a variable bound to a function,
+/// set or list, a builtin named by a global) is shared as the same
+/// allocation. A thunk and an evaluated value are never the same cell, even
+/// when the thunk evaluates to that value (`[ s.f ] == [ f ]` is false in
+/// Nix for a function `f`, since selecting makes a cell of its own).
 pub(crate) fn same_object(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Thunk(x), Value::Thunk(y)) => x.ptr_eq(y),
         (Value::Closure(x), Value::Closure(y)) => x.ptr_eq(y),
         (Value::Attrs(x), Value::Attrs(y)) => x.ptr_eq(y),
         (Value::List(x), Value::List(y)) => x.ptr_eq(y),
+        (Value::PrimApp(x), Value::PrimApp(y)) => x.ptr_eq(y),
+        (Value::Builtin(x), Value::Builtin(y)) => std::ptr::eq(*x, *y),
         _ => false,
     }
 }

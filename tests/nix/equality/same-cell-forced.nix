@@ -1,0 +1,1 @@
+let x = throw "member forced"; in [ x ] == [ x ]

@@ -1,0 +1,1 @@
+let x = { a = throw "member forced"; }; in x == x
