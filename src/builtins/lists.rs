@@ -280,9 +280,12 @@ fn gen_list(vm: &mut Vm, args: &[Value]) -> Result<Value> {
     if n < 0 {
         return Err(Error::other(format!("cannot create list of size {n}")));
     }
-    let f = vm.force(args[0].clone())?;
+    // Like Nix 2.8, the function is not forced: each element applies it
+    // when it is itself forced (`length (genList (throw "x") 3)` is 3).
     Ok(Value::list(
-        (0..n).map(|i| lazy_apply(&f, Value::Int(i))).collect(),
+        (0..n)
+            .map(|i| lazy_apply(&args[0], Value::Int(i)))
+            .collect(),
     ))
 }
 

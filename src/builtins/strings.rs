@@ -140,13 +140,15 @@ fn concat_strings_sep(vm: &mut Vm, args: &[Value]) -> Result<Value> {
 /// `replaceStrings from to s`: scanning `s` from the left, replaces the
 /// first of `from` that occurs at each position by the matching `to`. An
 /// empty `from` matches between every two bytes (and at both ends). Each
-/// replacement is forced only when used, and brings its context along.
+/// replacement is forced only when used, and brings its context along: Nix
+/// 2.8 forces every element of `to` before `s`, newer Nix (and the language
+/// suite) only those used, which fails less.
 fn replace_strings(vm: &mut Vm, args: &[Value]) -> Result<Value> {
     let from = vm.force_list(args[0].clone())?;
     let to = vm.force_list(args[1].clone())?;
     if from.len() != to.len() {
         return Err(Error::other(
-            "'from' and 'to' arguments passed to builtins.replaceStrings have different lengths",
+            "'from' and 'to' arguments to 'replaceStrings' have different lengths",
         ));
     }
     let patterns = from

@@ -1,0 +1,1 @@
+builtins.tryEval (builtins.genList (throw "escapes tryEval") 3)

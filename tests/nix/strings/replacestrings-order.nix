@@ -1,0 +1,1 @@
+builtins.replaceStrings [ "x" (throw "from first") ] [ (throw "to") "z" ] (throw "s")
