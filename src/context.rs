@@ -43,8 +43,11 @@ impl SearchPathEntry {
 /// Settings fixed for the life of an evaluator.
 #[derive(Clone, Debug)]
 pub struct Settings {
-    /// Refuse impure operations.
+    /// Refuse impure operations (`pure-eval`).
     pub pure: bool,
+    /// Restricted evaluation (`restrict-eval`): only paths under the search
+    /// path's directories may be read, and the environment reads as empty.
+    pub restrict_eval: bool,
     /// The search path for `<…>` lookups.
     pub search_path: Vec<SearchPathEntry>,
     /// `builtins.currentSystem`.

@@ -149,6 +149,9 @@ impl Error {
     pub fn from_io(e: &std::io::Error, message: impl FnOnce() -> String) -> Error {
         if is_io_cancelled(e) {
             Error::new(ErrorKind::Cancelled)
+        } else if let Some(forbidden) = forbidden_access(e) {
+            // Nix's message says all there is: no "opening file …" around it.
+            Error::new(ErrorKind::Io(forbidden.0.clone()))
         } else {
             Error::new(ErrorKind::Io(message()))
         }
@@ -310,6 +313,32 @@ impl std::error::Error for IoCancelled {}
 /// what a host's I/O returns when the evaluation waiting for it is cancelled.
 pub fn io_cancelled() -> std::io::Error {
     std::io::Error::new(std::io::ErrorKind::Interrupted, IoCancelled)
+}
+
+/// The payload of an I/O error for an access that pure evaluation or
+/// restricted mode forbids, with Nix's message.
+#[derive(Debug)]
+struct ForbiddenAccess(String);
+
+impl std::fmt::Display for ForbiddenAccess {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ForbiddenAccess {}
+
+/// An I/O error refusing access to a path (`message` is the whole of what
+/// [`Error::from_io`] will report).
+pub fn io_forbidden(message: String) -> std::io::Error {
+    std::io::Error::new(
+        std::io::ErrorKind::PermissionDenied,
+        ForbiddenAccess(message),
+    )
+}
+
+fn forbidden_access(e: &std::io::Error) -> Option<&ForbiddenAccess> {
+    e.get_ref().and_then(|inner| inner.downcast_ref())
 }
 
 /// Whether `e` was made by [`io_cancelled`].

@@ -13,7 +13,7 @@ use crate::error::{Error, Result};
 use crate::genvm::GenVm;
 use crate::globals::Globals;
 use crate::host::HostIo;
-use crate::io::{EvalIo, PureIo, StdIo};
+use crate::io::{EvalIo, PureIo, RestrictedIo, StdIo};
 use crate::store::{Store, StoreMappedIo, StoreState};
 use crate::symbol::Symbol;
 use crate::value::{Attrs, HostBuiltin, Thunk, Value};
@@ -38,6 +38,7 @@ pub const DEFAULT_STACK_BUDGET: usize = 8 << 30;
 #[derive(Clone)]
 pub struct EvaluatorBuilder {
     pure: bool,
+    restrict_eval: bool,
     search_path: Vec<SearchPathEntry>,
     io: Option<Rc<dyn EvalIo>>,
     stack_budget: usize,
@@ -68,6 +69,7 @@ impl Default for EvaluatorBuilder {
     fn default() -> Self {
         EvaluatorBuilder {
             pure: false,
+            restrict_eval: false,
             search_path: Vec::new(),
             io: None,
             stack_budget: DEFAULT_STACK_BUDGET,
@@ -89,6 +91,16 @@ impl Default for EvaluatorBuilder {
     }
 }
 
+/// The directories restricted evaluation allows: the search path's entries
+/// that name local paths (relative ones from the working directory).
+fn search_path_roots(entries: &[SearchPathEntry], working_dir: &Path) -> Vec<PathBuf> {
+    entries
+        .iter()
+        .filter(|e| !e.path.contains("://"))
+        .map(|e| working_dir.join(&e.path))
+        .collect()
+}
+
 fn default_system() -> String {
     let arch = std::env::consts::ARCH;
     let os = std::env::consts::OS;
@@ -96,8 +108,10 @@ fn default_system() -> String {
 }
 
 impl EvaluatorBuilder {
-    /// Pure mode: every impure operation (file access, environment, time)
-    /// is refused with an error.
+    /// Pure mode, as Nix's `pure-eval`: every file access is refused with
+    /// an error (`pathExists` says false), `getEnv` gives "", there is no
+    /// `currentSystem` or `currentTime`, and the search path is not used
+    /// (`nixPath` is empty, `<name>` fails).
     pub fn pure(mut self, pure: bool) -> Self {
         self.pure = pure;
         self
@@ -107,6 +121,17 @@ impl EvaluatorBuilder {
     /// `abort-on-warn` setting does.
     pub fn abort_on_warn(mut self, abort: bool) -> Self {
         self.abort_on_warn = abort;
+        self
+    }
+
+    /// Restricted mode, as Nix's `restrict-eval`: only paths under the
+    /// directories of the search path (`-I`, `NIX_PATH`, the built-in
+    /// `<nix/…>` files) may be read — not even the file being evaluated
+    /// otherwise — a path whose symbolic links lead out is refused too, and
+    /// `getEnv` gives "". Pure mode, which refuses every path, takes
+    /// precedence.
+    pub fn restrict_eval(mut self, restrict: bool) -> Self {
+        self.restrict_eval = restrict;
         self
     }
 
@@ -309,9 +334,22 @@ impl EvaluatorBuilder {
             .working_dir
             .or_else(|| std::env::current_dir().ok())
             .unwrap_or_else(|| PathBuf::from("/"));
+        // Pure evaluation ignores the search path, as Nix does.
+        let search_path = if self.pure {
+            Vec::new()
+        } else {
+            self.search_path
+        };
+        let io: Rc<dyn EvalIo> = if self.restrict_eval && !self.pure {
+            let roots = search_path_roots(&search_path, &working_dir);
+            Rc::new(RestrictedIo::new(io, roots))
+        } else {
+            io
+        };
         let settings = Settings {
             pure: self.pure,
-            search_path: self.search_path,
+            restrict_eval: self.restrict_eval,
+            search_path,
             current_system: self.current_system,
             store_dir,
             home: self.home,

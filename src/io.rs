@@ -146,7 +146,9 @@ fn is_executable_file(path: &Path) -> io::Result<bool> {
     std::fs::symlink_metadata(path).map(|_| false)
 }
 
-/// Refuses all I/O: the pure evaluation mode.
+/// Refuses all I/O: the pure evaluation mode. Paths are refused with Nix's
+/// message for pure evaluation; the builtins that read the environment or
+/// the clock do not ask in that mode.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct PureIo;
 
@@ -159,16 +161,16 @@ fn refused(what: &str) -> io::Error {
 
 impl EvalIo for PureIo {
     fn read_file(&self, path: &Path) -> io::Result<Vec<u8>> {
-        Err(refused(&format!("reading '{}'", path.display())))
+        Err(forbidden(Restriction::Pure, "absolute", path))
     }
     fn file_type(&self, path: &Path) -> io::Result<FileType> {
-        Err(refused(&format!("inspecting '{}'", path.display())))
+        Err(forbidden(Restriction::Pure, "absolute", path))
     }
     fn read_dir(&self, path: &Path) -> io::Result<Vec<(String, FileType)>> {
-        Err(refused(&format!("listing '{}'", path.display())))
+        Err(forbidden(Restriction::Pure, "absolute", path))
     }
     fn path_exists(&self, path: &Path) -> io::Result<bool> {
-        Err(refused(&format!("checking '{}'", path.display())))
+        Err(forbidden(Restriction::Pure, "absolute", path))
     }
     fn get_env(&self, name: &str) -> io::Result<Option<String>> {
         Err(refused(&format!(
@@ -177,5 +179,154 @@ impl EvalIo for PureIo {
     }
     fn current_time(&self) -> io::Result<i64> {
         Err(refused("reading the current time"))
+    }
+}
+
+/// Which mode refuses a path, for Nix's wording of the refusal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Restriction {
+    /// `pure-eval`.
+    Pure,
+    /// `restrict-eval`.
+    Restricted,
+}
+
+/// `access to absolute path '…' is forbidden in …`, as Nix 2.8 words it
+/// (`kind` is "absolute", or "canonical" for a path whose symbolic links
+/// lead out of the allowed roots).
+fn forbidden(mode: Restriction, kind: &str, path: &Path) -> io::Error {
+    let how = match mode {
+        Restriction::Pure => "in pure eval mode (use '--impure' to override)",
+        Restriction::Restricted => "in restricted mode",
+    };
+    crate::error::io_forbidden(format!(
+        "access to {kind} path '{}' is forbidden {how}",
+        path.display()
+    ))
+}
+
+/// Restricted evaluation (`restrict-eval`): the paths under a few roots
+/// (the search path's directories) may be read, nothing else. As in Nix
+/// 2.8 a path is checked twice: as written (with `..` resolved), and with
+/// its symbolic links resolved, so that a link cannot lead out.
+pub struct RestrictedIo {
+    inner: std::rc::Rc<dyn EvalIo>,
+    roots: Vec<std::path::PathBuf>,
+}
+
+/// The most symbolic links followed while resolving one path.
+const MAX_SYMLINKS: usize = 40;
+
+impl RestrictedIo {
+    /// Restricts `inner` to the paths under `roots` (absolute paths).
+    pub fn new(inner: std::rc::Rc<dyn EvalIo>, roots: Vec<std::path::PathBuf>) -> RestrictedIo {
+        let roots = roots
+            .iter()
+            .map(|r| std::path::PathBuf::from(crate::path::canonicalise(&r.to_string_lossy())))
+            .collect();
+        RestrictedIo { inner, roots }
+    }
+
+    fn allowed(&self, path: &Path) -> bool {
+        self.roots.iter().any(|root| path.starts_with(root))
+    }
+
+    /// Checks `path` as Nix's `checkSourcePath` does.
+    fn check(&self, path: &Path) -> io::Result<()> {
+        let lexical = std::path::PathBuf::from(crate::path::canonicalise(&path.to_string_lossy()));
+        if !self.allowed(&lexical) {
+            return Err(forbidden(Restriction::Restricted, "absolute", &lexical));
+        }
+        let resolved = self.resolve_links(&lexical)?;
+        if !self.allowed(&resolved) {
+            return Err(forbidden(Restriction::Restricted, "canonical", &resolved));
+        }
+        Ok(())
+    }
+
+    /// `path` with every symbolic link along it resolved, through the inner
+    /// I/O; a component that does not exist ends the resolution (the access
+    /// itself then fails as it would have).
+    fn resolve_links(&self, path: &Path) -> io::Result<std::path::PathBuf> {
+        let mut done = std::path::PathBuf::from("/");
+        let mut pending = names_reversed(path);
+        let mut links = 0;
+        while let Some(name) = pending.pop() {
+            let next = done.join(&name);
+            match self.inner.file_type(&next) {
+                Ok(FileType::Symlink) if links < MAX_SYMLINKS => {
+                    links += 1;
+                    let target = self.inner.read_link(&next)?;
+                    let target =
+                        std::path::PathBuf::from(String::from_utf8_lossy(&target).as_ref());
+                    let target = if target.is_absolute() {
+                        target
+                    } else {
+                        done.join(target)
+                    };
+                    let target = crate::path::canonicalise(&target.to_string_lossy());
+                    pending.extend(names_reversed(Path::new(&target)));
+                    done = std::path::PathBuf::from("/");
+                }
+                Ok(_) => done = next,
+                Err(_) => {
+                    done = next;
+                    while let Some(rest) = pending.pop() {
+                        done.push(rest);
+                    }
+                }
+            }
+        }
+        Ok(done)
+    }
+}
+
+/// The names along a path, last first (a stack to take them from).
+fn names_reversed(path: &Path) -> Vec<std::ffi::OsString> {
+    path.components()
+        .rev()
+        .filter_map(|c| match c {
+            std::path::Component::Normal(n) => Some(n.to_os_string()),
+            _ => None,
+        })
+        .collect()
+}
+
+impl EvalIo for RestrictedIo {
+    fn read_file(&self, path: &Path) -> io::Result<Vec<u8>> {
+        self.check(path)?;
+        self.inner.read_file(path)
+    }
+    fn file_type(&self, path: &Path) -> io::Result<FileType> {
+        self.check(path)?;
+        self.inner.file_type(path)
+    }
+    fn read_dir(&self, path: &Path) -> io::Result<Vec<(String, FileType)>> {
+        self.check(path)?;
+        self.inner.read_dir(path)
+    }
+    fn path_exists(&self, path: &Path) -> io::Result<bool> {
+        self.check(path)?;
+        self.inner.path_exists(path)
+    }
+    fn get_env(&self, name: &str) -> io::Result<Option<String>> {
+        self.inner.get_env(name)
+    }
+    fn current_time(&self) -> io::Result<i64> {
+        self.inner.current_time()
+    }
+    fn read_link(&self, path: &Path) -> io::Result<Vec<u8>> {
+        self.check(path)?;
+        self.inner.read_link(path)
+    }
+    fn is_executable(&self, path: &Path) -> io::Result<bool> {
+        self.check(path)?;
+        self.inner.is_executable(path)
+    }
+    fn trace(&self, message: &str) {
+        self.inner.trace(message)
+    }
+    fn warn(&self, rendered: &str) {
+        self.inner.warn(rendered)
     }
 }

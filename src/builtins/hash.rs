@@ -5,7 +5,7 @@ use md5::Md5;
 use sha1::Sha1;
 use sha2::{Digest, Sha256, Sha512};
 
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, Result};
 use crate::symbol::Symbol;
 use crate::value::BuiltinFn::Plain;
 use crate::value::{Builtin, Value};
@@ -108,11 +108,13 @@ fn hash_file(vm: &mut Vm, args: &[Value]) -> Result<Value> {
     let algo = Algo::parse_or_fail(algo.as_str())?;
     let path = super::io::path_arg(vm, &args[1])?;
     let data = vm.context().io.read_file(&path).map_err(|e| {
-        Error::new(ErrorKind::Io(format!(
-            "opening file '{}': {}",
-            path.display(),
-            crate::context::io_message(&e)
-        )))
+        Error::from_io(&e, || {
+            format!(
+                "opening file '{}': {}",
+                path.display(),
+                crate::context::io_message(&e)
+            )
+        })
     })?;
     Ok(Value::string(base16(&algo.digest(&data))))
 }

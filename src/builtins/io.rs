@@ -122,14 +122,15 @@ fn read_file_type(vm: &mut Vm, args: &[Value]) -> Result<Value> {
     Ok(Value::string(kind.as_str()))
 }
 
+/// `pathExists`: like Nix, a path it may not look at (pure or restricted
+/// evaluation) or cannot look at does not exist.
 fn path_exists(vm: &mut Vm, args: &[Value]) -> Result<Value> {
     let path = path_arg(vm, &args[0])?;
-    let exists = vm
-        .context()
-        .io
-        .path_exists(&path)
-        .map_err(|e| io_error("checking", &path, e))?;
-    Ok(Value::Bool(exists))
+    match vm.context().io.path_exists(&path) {
+        Ok(exists) => Ok(Value::Bool(exists)),
+        Err(e) if crate::error::is_io_cancelled(&e) => Err(io_error("checking", &path, e)),
+        Err(_) => Ok(Value::Bool(false)),
+    }
 }
 
 fn read_dir(vm: &mut Vm, args: &[Value]) -> Result<Value> {
@@ -152,8 +153,13 @@ fn read_dir(vm: &mut Vm, args: &[Value]) -> Result<Value> {
     )))
 }
 
+/// `getEnv`: "" in pure and restricted evaluation, as in Nix.
 fn get_env(vm: &mut Vm, args: &[Value]) -> Result<Value> {
     let name = vm.force_string(args[0].clone())?;
+    let settings = &vm.context().settings;
+    if settings.pure || settings.restrict_eval {
+        return Ok(Value::string(""));
+    }
     let value = vm
         .context()
         .io
@@ -188,7 +194,7 @@ fn find_file(vm: &mut Vm, args: &[Value]) -> Result<Value> {
     if let Some(builtin) = corepkg_path(wanted) {
         return Ok(builtin);
     }
-    Err(not_in_search_path(wanted))
+    Err(not_in_search_path(vm.context(), wanted))
 }
 
 /// Like C++ Nix, `<nix/…>` falls back to the built-in files.
@@ -234,9 +240,14 @@ pub(crate) fn search_path_candidate(
 }
 
 /// `findFile`'s error when no entry has the file. Nix raises it as a
-/// catchable error: `tryEval <missing>` is false.
-pub(crate) fn not_in_search_path(wanted: &str) -> Error {
-    Error::new(ErrorKind::Throw(format!(
-        "file '{wanted}' was not found in the Nix search path (add it using $NIX_PATH or -I)"
-    )))
+/// catchable error: `tryEval <missing>` is false. Pure evaluation has no
+/// search path, and says so.
+pub(crate) fn not_in_search_path(ctx: &crate::context::EvalContext, wanted: &str) -> Error {
+    Error::new(ErrorKind::Throw(if ctx.settings.pure {
+        format!("cannot look up '<{wanted}>' in pure evaluation mode (use '--impure' to override)")
+    } else {
+        format!(
+            "file '{wanted}' was not found in the Nix search path (add it using $NIX_PATH or -I)"
+        )
+    }))
 }

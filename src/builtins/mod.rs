@@ -140,22 +140,28 @@ fn constants(settings: &Settings) -> Vec<(Symbol, Value)> {
             ]))
         })
         .collect();
-    vec![
+    // Pure evaluation has no `currentSystem`, as in Nix.
+    let system = (!settings.pure).then(|| {
         (
             Symbol::intern("currentSystem"),
             Value::string(settings.current_system.as_str()),
-        ),
-        (
-            Symbol::intern("storeDir"),
-            Value::string(settings.store_dir.as_str()),
-        ),
-        (Symbol::intern("nixVersion"), Value::string("2.8.0")),
-        (Symbol::intern("langVersion"), Value::Int(6)),
-        (Symbol::intern("nixPath"), Value::list(search_path)),
-        (Symbol::intern("true"), Value::Bool(true)),
-        (Symbol::intern("false"), Value::Bool(false)),
-        (Symbol::intern("null"), Value::Null),
-    ]
+        )
+    });
+    system
+        .into_iter()
+        .chain([
+            (
+                Symbol::intern("storeDir"),
+                Value::string(settings.store_dir.as_str()),
+            ),
+            (Symbol::intern("nixVersion"), Value::string("2.8.0")),
+            (Symbol::intern("langVersion"), Value::Int(6)),
+            (Symbol::intern("nixPath"), Value::list(search_path)),
+            (Symbol::intern("true"), Value::Bool(true)),
+            (Symbol::intern("false"), Value::Bool(false)),
+            (Symbol::intern("null"), Value::Null),
+        ])
+        .collect()
 }
 
 // ---- helpers shared by the families --------------------------------------

@@ -111,7 +111,7 @@ fn current_time(vm: &mut Vm, _args: &[Value]) -> Result<Value> {
         .context()
         .io
         .current_time()
-        .map_err(|e| Error::new(ErrorKind::Io(crate::context::io_message(&e))))?;
+        .map_err(|e| Error::from_io(&e, || crate::context::io_message(&e)))?;
     Ok(Value::Int(now))
 }
 
@@ -398,11 +398,41 @@ pub(super) fn needs_store(what: &'static str) -> Result<Value> {
     Err(Error::new(ErrorKind::NeedsStore(what)))
 }
 
-fn fetchurl(_vm: &mut Vm, _args: &[Value]) -> Result<Value> {
+/// What Nix 2.8 checks before `fetchurl` or `fetchTarball` downloads
+/// anything: restricted evaluation allows no URI, and a pure download needs
+/// the `sha256` that makes it reproducible.
+fn check_download(vm: &mut Vm, who: &str, arg: &Value) -> Result<()> {
+    let (url, hash) = match vm.force(arg.clone())? {
+        Value::Attrs(attrs) => {
+            let url = match attrs.get(Symbol::intern("url")) {
+                Some(url) => force_string_no_context(vm, url)?,
+                None => return Err(Error::other("'url' argument required")),
+            };
+            (url, attrs.get(Symbol::intern("sha256")).is_some())
+        }
+        other => (force_string_no_context(vm, &other)?, false),
+    };
+    let settings = &vm.context().settings;
+    if settings.restrict_eval {
+        return Err(Error::other(format!(
+            "access to URI '{url}' is forbidden in restricted mode"
+        )));
+    }
+    if settings.pure && !hash {
+        return Err(Error::other(format!(
+            "in pure evaluation mode, '{who}' requires a 'sha256' argument"
+        )));
+    }
+    Ok(())
+}
+
+fn fetchurl(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+    check_download(vm, "fetchurl", &args[0])?;
     needs_store("builtins.fetchurl")
 }
 
-fn fetch_tarball(_vm: &mut Vm, _args: &[Value]) -> Result<Value> {
+fn fetch_tarball(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+    check_download(vm, "fetchTarball", &args[0])?;
     needs_store("builtins.fetchTarball")
 }
 

@@ -553,7 +553,7 @@ async fn find_file(co: Co, ctx: Rc<EvalContext>, args: Vec<Value>) -> Result<Val
     if let Some(builtin) = corepkg_path(wanted) {
         return Ok(builtin);
     }
-    Err(not_in_search_path(wanted))
+    Err(not_in_search_path(&ctx, wanted))
 }
 
 // ---- lists ------------------------------------------------------------------------
@@ -785,6 +785,7 @@ mod tests {
     fn settings() -> Settings {
         Settings {
             pure: true,
+            restrict_eval: false,
             search_path: Vec::new(),
             current_system: "x86_64-linux".into(),
             store_dir: "/nix/store".into(),

@@ -301,10 +301,9 @@ pub fn read_path(
                 .file_type(path)
                 .map_err(|e| nar::status_error(path, &e))?;
             let contents = ctx.io.read_file(path).map_err(|e| {
-                Error::other(format!(
-                    "reading from file: {}",
-                    crate::context::io_message(&e)
-                ))
+                Error::from_io(&e, || {
+                    format!("reading from file: {}", crate::context::io_message(&e))
+                })
             })?;
             let tree = match keep {
                 true => {

@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 use spindle_fiber::ensure_sufficient_stack;
 
 use crate::context::io_message;
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, Result};
 use crate::io::{EvalIo, FileType};
 
 use super::hash::{Hash, HashAlgo};
@@ -185,19 +185,15 @@ pub fn dump(
 
 /// The error Nix gives when a file's status cannot be read.
 pub fn status_error(path: &Path, e: &std::io::Error) -> Error {
-    Error::new(ErrorKind::Io(format!(
-        "getting status of '{}': {}",
-        path.display(),
-        io_message(e)
-    )))
+    Error::from_io(e, || {
+        format!("getting status of '{}': {}", path.display(), io_message(e))
+    })
 }
 
 fn read_error(path: &Path, what: &str, e: &std::io::Error) -> Error {
-    Error::new(ErrorKind::Io(format!(
-        "{what} '{}': {}",
-        path.display(),
-        io_message(e)
-    )))
+    Error::from_io(e, || {
+        format!("{what} '{}': {}", path.display(), io_message(e))
+    })
 }
 
 fn dump_node(
