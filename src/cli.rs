@@ -88,6 +88,9 @@ struct EvalArgs {
     /// Refuse file system, environment and clock access.
     #[arg(long)]
     pure_eval: bool,
+    /// Read files only under the search path's directories (`-I`, `NIX_PATH`).
+    #[arg(long)]
+    restrict_eval: bool,
     /// Cap the fiber stack of the evaluation, in bytes (suffixes K, M, G).
     #[arg(long, value_parser = parse_size)]
     stack_budget: Option<usize>,
@@ -273,6 +276,7 @@ impl NixSettings {
     fn from_args(args: &EvalArgs) -> Result<NixSettings, String> {
         let mut settings = NixSettings {
             pure_eval: args.pure_eval,
+            restrict_eval: args.restrict_eval,
             abort_on_warn: std::env::var("NIX_ABORT_ON_WARN")
                 .is_ok_and(|v| matches!(v.as_str(), "1" | "true" | "yes")),
             experimental_features: args.extra_experimental_features.clone(),
@@ -327,6 +331,7 @@ fn eval(args: EvalArgs) -> i32 {
     }
     let mut builder = Evaluator::builder()
         .pure(settings.pure_eval)
+        .restrict_eval(settings.restrict_eval)
         .abort_on_warn(settings.abort_on_warn)
         .search_path(search_path)
         .vm(args.vm.into());
@@ -347,10 +352,6 @@ fn eval(args: EvalArgs) -> i32 {
         short_paths: args.lint_short_path_literals.unwrap_or_default(),
         urls: args.lint_url_literals.unwrap_or_default(),
     });
-    if settings.restrict_eval {
-        eprintln!("error: the setting 'restrict-eval' is not supported yet");
-        return 1;
-    }
     let store = spindle::store::local::configured_store(
         args.store.as_deref(),
         |name| std::env::var(name).ok(),

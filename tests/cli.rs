@@ -128,6 +128,28 @@ fn run_as_nix_instantiate_it_takes_the_flags_of_the_library_suites() {
     assert!(nix_instantiate(&dir, &read, &[]).status.success());
     let pure = [&["--option", "pure-eval", "true"], &read[..]].concat();
     assert_eq!(nix_instantiate(&dir, &pure, &[]).status.code(), Some(1));
+    // Restricted evaluation reads only under the search path.
+    std::fs::create_dir_all(dir.join("inc")).unwrap();
+    std::fs::write(dir.join("inc/a.nix"), "\"inside\"").unwrap();
+    let inc = dir.join("inc").display().to_string();
+    let restricted = |file: &str| {
+        let expr = format!("import {}", dir.join(file).display());
+        let args = [
+            "--eval",
+            "--option",
+            "restrict-eval",
+            "true",
+            "-I",
+            &inc,
+            "-E",
+            &expr,
+        ];
+        nix_instantiate(&dir, &args, &[])
+    };
+    assert_eq!(text(&restricted("inc/a.nix").stdout), "\"inside\"\n");
+    let outside = restricted("b.nix");
+    assert_eq!(outside.status.code(), Some(1));
+    assert!(text(&outside.stderr).contains("is forbidden in restricted mode"));
 }
 
 #[test]
