@@ -59,7 +59,7 @@ fn prepare(program: &Program, vm: VmKind) -> (Evaluator, Value, Value) {
     (evaluator, function, arg)
 }
 
-fn run_once(evaluator: &Evaluator, function: &Value, arg: &Value) -> String {
+fn run_once(evaluator: &Evaluator, function: &Value, arg: &Value) -> spindle::bstr::BString {
     let value = evaluator
         .call(function, std::slice::from_ref(arg))
         .and_then(|v| evaluator.print(&v, true));

@@ -21,7 +21,8 @@ fn main() -> Result<(), spindle::Error> {
         // `builtins.log "message" value`: records the message, returns the value.
         .builtin("log", 2, move |vm, args| {
             let message = vm.force_string(args[0].clone())?;
-            sink.borrow_mut().push(message.as_str().to_string());
+            // A Nix string is bytes; a log line shows them as text.
+            sink.borrow_mut().push(message.to_str_lossy().into_owned());
             vm.force(args[1].clone())
         })
         // `builtins.iterate f n x`: applies a Nix function n times.
@@ -48,12 +49,13 @@ fn main() -> Result<(), spindle::Error> {
             "shout",
             Value::host_builtin("shout", 1, |vm, args| {
                 let s = vm.force_string(args[0].clone())?;
-                Ok(Value::string(s.as_str().to_uppercase()))
+                // Upper-casing is defined on text: an error for other bytes.
+                Ok(Value::string(s.utf8()?.to_uppercase()))
             }),
         )
         .build();
 
-    let run = |source: &str| -> Result<String, spindle::Error> {
+    let run = |source: &str| -> Result<spindle::bstr::BString, spindle::Error> {
         let value = evaluator.eval_str(source)?;
         evaluator.print(&value, true)
     };

@@ -525,7 +525,7 @@ impl Code {
     /// The name for traces and errors: the binding name or `anonymous lambda`.
     pub fn display_name(&self) -> String {
         match self.name {
-            Some(n) => n.name().to_string(),
+            Some(n) => n.display_name(),
             None => "anonymous lambda".to_string(),
         }
     }

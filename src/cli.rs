@@ -363,7 +363,10 @@ fn eval(args: EvalArgs) -> i32 {
     let evaluator = builder.build();
     let show_trace = args.show_trace && !args.no_show_trace;
     let started = std::time::Instant::now();
-    let outcome = run(&evaluator, &args, &mut |output| print!("{output}"));
+    // Output is bytes: a string that is not UTF-8 is printed as it is.
+    let outcome = run(&evaluator, &args, &mut |output| {
+        let _ = std::io::stdout().write_all(output);
+    });
     let _ = std::io::stdout().flush();
     if args.stats {
         eprintln!(
@@ -431,7 +434,7 @@ fn read_input(
 /// whole value without one) as each is found: a line each, but JSON with
 /// no line breaks at all; a later path's error leaves the earlier results
 /// printed.
-fn run(evaluator: &Evaluator, args: &EvalArgs, print: &mut dyn FnMut(&str)) -> Result<(), Error> {
+fn run(evaluator: &Evaluator, args: &EvalArgs, print: &mut dyn FnMut(&[u8])) -> Result<(), Error> {
     if args.expr && args.inputs.is_empty() {
         return Err(Error::new(ErrorKind::Io("-E needs an expression".into())));
     }
@@ -451,12 +454,12 @@ fn run_one(
     evaluator: &Evaluator,
     args: &EvalArgs,
     input: &str,
-    print: &mut dyn FnMut(&str),
+    print: &mut dyn FnMut(&[u8]),
 ) -> Result<(), Error> {
     let (name, text, dir) = read_input(evaluator, input, args.expr)?;
     if args.parse {
         evaluator.check_source(name, text, &dir)?;
-        print("\n");
+        print(b"\n");
         return Ok(());
     }
     let root = evaluator.eval_source(name, text, &dir)?;
@@ -477,9 +480,13 @@ fn run_one(
         let output = if args.json {
             evaluator.print_json(&value)?
         } else if args.xml {
-            evaluator.print_xml(&value, !args.no_location, args.strict)? + "\n"
+            let mut xml = evaluator.print_xml(&value, !args.no_location, args.strict)?;
+            xml.push(b'\n');
+            xml
         } else {
-            evaluator.print(&value, args.strict)? + "\n"
+            let mut text = evaluator.print(&value, args.strict)?;
+            text.push(b'\n');
+            text
         };
         print(&output);
     }

@@ -7,6 +7,8 @@
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
+use bstr::BString;
+
 use crate::compiler::Lints;
 use crate::context::{EvalContext, SearchPathEntry, Settings};
 use crate::error::{Error, Result};
@@ -401,7 +403,7 @@ fn add_host_builtins(globals: &mut Globals, builtins: &[Rc<HostBuiltin>]) {
             Vec::new(),
         ));
         globals.insert(&format!("__{}", builtin.name), value.clone());
-        added.push((Symbol::intern(&builtin.name), value));
+        added.push((Symbol::intern(&*builtin.name), value));
     }
     let set = Value::Attrs(old.update(&Attrs::from_unsorted(added)));
     itself.finish(set.clone());
@@ -569,8 +571,9 @@ impl Evaluator {
     }
 
     /// Prints a value as `nix-instantiate --eval` does, forcing it
-    /// completely first when `strict`.
-    pub fn print(&self, value: &Value, strict: bool) -> Result<String> {
+    /// completely first when `strict`. The text is bytes, as Nix prints
+    /// them: a string that is not UTF-8 is printed as it is.
+    pub fn print(&self, value: &Value, strict: bool) -> Result<BString> {
         let forced = if strict {
             self.deep_force(value)?
         } else {
@@ -580,14 +583,14 @@ impl Evaluator {
     }
 
     /// Prints a value as JSON (`--json`), forcing it completely first.
-    pub fn print_json(&self, value: &Value) -> Result<String> {
+    pub fn print_json(&self, value: &Value) -> Result<BString> {
         let forced = self.deep_force(value)?;
         self.serialise(|vm| crate::builtins::to_json_string(vm, &forced))
     }
 
     /// Prints a value as XML (`--xml`), forcing it completely first when
     /// `strict`; otherwise what is still unevaluated shows as such.
-    pub fn print_xml(&self, value: &Value, location: bool, strict: bool) -> Result<String> {
+    pub fn print_xml(&self, value: &Value, location: bool, strict: bool) -> Result<BString> {
         let forced = if strict {
             self.deep_force(value)?
         } else {
@@ -600,7 +603,7 @@ impl Evaluator {
     /// recursive code: the fiber VM runs them in its task; for the generator
     /// VM they get a detached VM (which evaluates nothing) and run on a
     /// growable segment, so that deep data cannot overflow the thread stack.
-    fn serialise(&self, print: impl FnOnce(&mut Vm) -> Result<String>) -> Result<String> {
+    fn serialise(&self, print: impl FnOnce(&mut Vm) -> Result<BString>) -> Result<BString> {
         match self.vm {
             VmKind::Fiber => self.with_vm(print),
             VmKind::Generator => {
@@ -615,7 +618,7 @@ impl Evaluator {
     /// Forces `value` to a set and returns its attribute `name`, forced to
     /// weak head normal form; `None` when the set has no such attribute.
     /// Nothing else in the set is evaluated.
-    pub fn get_attr(&self, value: &Value, name: &str) -> Result<Option<Value>> {
+    pub fn get_attr(&self, value: &Value, name: impl AsRef<[u8]>) -> Result<Option<Value>> {
         let name = Symbol::intern(name);
         self.with_vm(|vm| {
             let attrs = vm.force_attrs(value.clone())?;
@@ -623,11 +626,16 @@ impl Evaluator {
         })
     }
 
-    /// Forces `value` to a set and returns its attribute names, sorted.
-    pub fn attr_names(&self, value: &Value) -> Result<Vec<String>> {
+    /// Forces `value` to a set and returns its attribute names, sorted by
+    /// their bytes (names need not be UTF-8).
+    pub fn attr_names(&self, value: &Value) -> Result<Vec<BString>> {
         self.with_vm(|vm| {
             let attrs = vm.force_attrs(value.clone())?;
-            Ok(attrs.sorted_names().iter().map(|n| n.to_string()).collect())
+            Ok(attrs
+                .sorted_names()
+                .iter()
+                .map(|n| BString::from(&**n))
+                .collect())
         })
     }
 
@@ -718,5 +726,5 @@ pub fn absolute(base: &Path, path: &Path) -> PathBuf {
     } else {
         base.join(path)
     };
-    PathBuf::from(crate::path::canonicalise(&joined.to_string_lossy()))
+    crate::path::os_path(&crate::path::canonicalise(crate::path::path_bytes(&joined)))
 }

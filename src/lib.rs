@@ -42,6 +42,9 @@ pub mod trace;
 pub mod value;
 pub mod vm;
 
+/// The byte strings Nix strings are made of (`BString`, `BStr`), as the
+/// printers and accessors return them.
+pub use bstr;
 pub use convert::{from_value, to_value};
 pub use error::{Error, ErrorKind, Result};
 pub use eval::{Evaluator, EvaluatorBuilder, VmKind};

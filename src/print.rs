@@ -1,7 +1,12 @@
 //! Printing values the way `nix-instantiate --eval` does.
+//!
+//! The output is bytes: a string's bytes are printed as they are, escaping
+//! only what Nix escapes (`"`, `\`, `${`, newline, return, tab), so a
+//! string that is not UTF-8 prints as Nix prints it.
 
-use std::fmt::Write as _;
+use std::io::Write as _;
 
+use bstr::BString;
 use rustc_hash::FxHashSet;
 use spindle_fiber::ensure_sufficient_stack;
 
@@ -11,13 +16,13 @@ use crate::value::Value;
 /// Prints a value that has been forced as far as wanted. Unevaluated thunks
 /// print as `<CODE>`; a non-empty set or list met a second time prints as
 /// `«repeated»`.
-pub fn print_value(value: &Value) -> Result<String> {
+pub fn print_value(value: &Value) -> Result<BString> {
     Printer::new("<CODE>").print(value)
 }
 
 /// Prints a value for `builtins.trace`, where newer Nix shows unevaluated
 /// thunks as `«thunk»`.
-pub fn print_traced(value: &Value) -> Result<String> {
+pub fn print_traced(value: &Value) -> Result<BString> {
     Printer::new("«thunk»").print(value)
 }
 
@@ -34,7 +39,7 @@ enum Identity {
 struct Printer {
     seen: FxHashSet<Identity>,
     unevaluated: &'static str,
-    out: String,
+    out: Vec<u8>,
 }
 
 impl Printer {
@@ -42,13 +47,13 @@ impl Printer {
         Printer {
             seen: FxHashSet::default(),
             unevaluated,
-            out: String::new(),
+            out: Vec::new(),
         }
     }
 
-    fn print(mut self, value: &Value) -> Result<String> {
+    fn print(mut self, value: &Value) -> Result<BString> {
         self.value(value, None)?;
-        Ok(self.out)
+        Ok(self.out.into())
     }
 
     /// Whether this container was printed already; records it otherwise.
@@ -67,32 +72,32 @@ impl Printer {
 
     fn value(&mut self, value: &Value, cell: Option<usize>) -> Result<()> {
         if self.repeated(value, cell) {
-            self.out.push_str("«repeated»");
+            self.out.extend_from_slice("«repeated»".as_bytes());
             return Ok(());
         }
         match value {
             Value::Attrs(attrs) => {
-                self.out.push('{');
+                self.out.push(b'{');
                 for (name, v) in attrs.sorted_entries() {
-                    self.out.push(' ');
+                    self.out.push(b' ');
                     print_attr_name(&mut self.out, &name);
-                    self.out.push_str(" = ");
+                    self.out.extend_from_slice(b" = ");
                     ensure_sufficient_stack(|| self.value(v, None))?;
-                    self.out.push(';');
+                    self.out.push(b';');
                 }
-                self.out.push_str(" }");
+                self.out.extend_from_slice(b" }");
             }
             Value::List(items) => {
-                self.out.push('[');
+                self.out.push(b'[');
                 for v in items.iter() {
-                    self.out.push(' ');
+                    self.out.push(b' ');
                     ensure_sufficient_stack(|| self.value(v, None))?;
                 }
-                self.out.push_str(" ]");
+                self.out.extend_from_slice(b" ]");
             }
             Value::Thunk(t) => match t.value() {
                 Some(v) => self.value(&v, Some(t.addr()))?,
-                None => self.out.push_str(self.unevaluated),
+                None => self.out.extend_from_slice(self.unevaluated.as_bytes()),
             },
             scalar => print_scalar(&mut self.out, scalar),
         }
@@ -101,6 +106,7 @@ impl Printer {
 }
 
 /// A one-level rendering for debugging output; never recurses deeply.
+/// Bytes that are not UTF-8 show as U+FFFD.
 pub fn print_shallow(value: &Value) -> String {
     match value {
         Value::Attrs(a) => format!("{{ … {} attributes … }}", a.len()),
@@ -110,76 +116,86 @@ pub fn print_shallow(value: &Value) -> String {
             _ => "<CODE>".to_string(),
         },
         other => {
-            let mut out = String::new();
+            let mut out = Vec::new();
             print_scalar(&mut out, other);
-            out
+            String::from_utf8_lossy(&out).into_owned()
         }
     }
 }
 
-fn print_scalar(out: &mut String, value: &Value) {
-    match value {
-        Value::Null => out.push_str("null"),
-        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+fn print_scalar(out: &mut Vec<u8>, value: &Value) {
+    let text: &str = match value {
+        Value::Null => "null",
+        Value::Bool(b) => {
+            if *b {
+                "true"
+            } else {
+                "false"
+            }
+        }
         Value::Int(i) => {
             let _ = write!(out, "{i}");
+            return;
         }
-        Value::Float(f) => out.push_str(&format_float(*f)),
-        Value::String(s) => escape_string_into(out, s.as_str()),
-        Value::Path(p) => out.push_str(p.as_str()),
-        Value::Closure(_) => out.push_str("<LAMBDA>"),
-        Value::Builtin(_) => out.push_str("<PRIMOP>"),
-        Value::PrimApp(app) if app.args().is_empty() => out.push_str("<PRIMOP>"),
-        Value::PrimApp(_) => out.push_str("<PRIMOP-APP>"),
-        Value::Attrs(_) | Value::List(_) | Value::Thunk(_) => out.push_str("<CODE>"),
-    }
+        Value::Float(f) => return out.extend_from_slice(format_float(*f).as_bytes()),
+        Value::String(s) => return escape_string_into(out, s.as_bytes()),
+        Value::Path(p) => return out.extend_from_slice(p.as_bytes()),
+        Value::Closure(_) => "<LAMBDA>",
+        Value::Builtin(_) => "<PRIMOP>",
+        Value::PrimApp(app) if app.args().is_empty() => "<PRIMOP>",
+        Value::PrimApp(_) => "<PRIMOP-APP>",
+        Value::Attrs(_) | Value::List(_) | Value::Thunk(_) => "<CODE>",
+    };
+    out.extend_from_slice(text.as_bytes());
 }
 
-/// Writes `s` as a Nix string literal.
-pub fn escape_string_into(out: &mut String, s: &str) {
-    out.push('"');
-    let mut chars = s.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '$' if chars.peek() == Some(&'{') => out.push_str("\\$"),
-            c => out.push(c),
+/// Writes `s` as a Nix string literal. Only what Nix escapes is escaped:
+/// other control characters and bytes that are not UTF-8 are written as
+/// they are.
+pub fn escape_string_into(out: &mut Vec<u8>, s: &[u8]) {
+    out.push(b'"');
+    for (i, &b) in s.iter().enumerate() {
+        match b {
+            b'"' => out.extend_from_slice(b"\\\""),
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            b'\n' => out.extend_from_slice(b"\\n"),
+            b'\r' => out.extend_from_slice(b"\\r"),
+            b'\t' => out.extend_from_slice(b"\\t"),
+            b'$' if s.get(i + 1) == Some(&b'{') => out.extend_from_slice(b"\\$"),
+            b => out.push(b),
         }
     }
-    out.push('"');
+    out.push(b'"');
 }
 
 /// `s` as a Nix string literal.
-pub fn escape_string(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
+pub fn escape_string(s: &[u8]) -> BString {
+    let mut out = Vec::with_capacity(s.len() + 2);
     escape_string_into(&mut out, s);
-    out
+    out.into()
 }
 
 /// Writes an attribute name as Nix shows it: bare when it can be, else quoted.
-pub(crate) fn print_attr_name(out: &mut String, name: &str) {
+pub(crate) fn print_attr_name(out: &mut Vec<u8>, name: &[u8]) {
     if is_plain_identifier(name) {
-        out.push_str(name);
+        out.extend_from_slice(name);
     } else {
         escape_string_into(out, name);
     }
 }
 
 /// Whether `name` can be written as a bare attribute name.
-pub fn is_plain_identifier(name: &str) -> bool {
-    const KEYWORDS: [&str; 9] = [
-        "if", "then", "else", "assert", "with", "let", "in", "rec", "inherit",
+pub fn is_plain_identifier(name: &[u8]) -> bool {
+    const KEYWORDS: [&[u8]; 9] = [
+        b"if", b"then", b"else", b"assert", b"with", b"let", b"in", b"rec", b"inherit",
     ];
-    let mut chars = name.chars();
-    match chars.next() {
-        Some(c) if c.is_ascii_alphabetic() || c == '_' => {}
+    match name.first() {
+        Some(c) if c.is_ascii_alphabetic() || *c == b'_' => {}
         _ => return false,
     }
-    chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '\'' | '-'))
+    name[1..]
+        .iter()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'\'' | b'-'))
         && !KEYWORDS.contains(&name)
 }
 
@@ -252,10 +268,13 @@ mod tests {
 
     #[test]
     fn identifiers_and_quoting() {
-        assert!(is_plain_identifier("a-b'"));
-        assert!(!is_plain_identifier("if"));
-        assert!(!is_plain_identifier("1a"));
-        assert!(!is_plain_identifier(""));
-        assert_eq!(escape_string("a\"${b}\n"), "\"a\\\"\\${b}\\n\"");
+        assert!(is_plain_identifier(b"a-b'"));
+        assert!(!is_plain_identifier(b"if"));
+        assert!(!is_plain_identifier(b"1a"));
+        assert!(!is_plain_identifier(b""));
+        assert!(!is_plain_identifier(b"\xc3"));
+        assert_eq!(escape_string(b"a\"${b}\n"), "\"a\\\"\\${b}\\n\"");
+        // Control characters and bytes that are not UTF-8 stay as they are.
+        assert_eq!(escape_string(b"\x01\xff$"), b"\"\x01\xff$\"".as_slice());
     }
 }

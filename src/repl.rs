@@ -12,6 +12,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
+use bstr::BString;
 use rnix::ParseError;
 
 use crate::error::{Error, ErrorKind, Result};
@@ -49,8 +50,8 @@ Ctrl-C interrupts an evaluation.";
 /// What to show for one input.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Output {
-    /// A printed value, for standard output.
-    Value(String),
+    /// A printed value, for standard output: bytes, as Nix prints them.
+    Value(BString),
     /// A message (help, what `:l` added), for standard output.
     Message(String),
     /// A rendered error, with its source excerpt, for standard error.
@@ -126,7 +127,7 @@ fn binding(text: &str) -> Option<(&str, &str)> {
         .unwrap_or(text.len());
     let (name, rest) = text.split_at(end);
     let rest = rest.trim_start().strip_prefix('=')?;
-    if rest.starts_with('=') || !is_plain_identifier(name) {
+    if rest.starts_with('=') || !is_plain_identifier(name.as_bytes()) {
         return None;
     }
     let expr = rest.trim();
@@ -202,7 +203,7 @@ impl Repl {
         self.evaluator.render_error(error, false)
     }
 
-    fn show(&self, expr: &str, show: Show) -> Result<String> {
+    fn show(&self, expr: &str, show: Show) -> Result<BString> {
         if expr.is_empty() {
             return Err(Error::other("this command needs an expression"));
         }
@@ -213,12 +214,12 @@ impl Repl {
             let value = evaluate(vm, source, &dir, &scope)?;
             match show {
                 Show::Shallow => {
-                    let mut out = String::new();
+                    let mut out = Vec::new();
                     render_shallow(vm, value, 1, &mut out)?;
-                    Ok(out)
+                    Ok(out.into())
                 }
                 Show::Strict => print_value(&vm.deep_force(value)?),
-                Show::Type => Ok(vm.force(value)?.type_phrase().to_string()),
+                Show::Type => Ok(vm.force(value)?.type_phrase().into()),
             }
         })
     }
@@ -316,51 +317,51 @@ fn call_with_defaults(vm: &mut Vm, value: Value) -> Result<Value> {
 /// Prints `value` forcing `depth` levels of sets and lists below it; deeper
 /// ones show as `{ ... }` and `[ ... ]`, and an attribute or element whose
 /// evaluation fails shows its error in place.
-fn render_shallow(vm: &mut Vm, value: Value, depth: usize, out: &mut String) -> Result<()> {
+fn render_shallow(vm: &mut Vm, value: Value, depth: usize, out: &mut Vec<u8>) -> Result<()> {
     match vm.force(value)? {
-        Value::Attrs(attrs) if attrs.is_empty() => out.push_str("{ }"),
-        Value::Attrs(_) if depth == 0 => out.push_str("{ ... }"),
+        Value::Attrs(attrs) if attrs.is_empty() => out.extend_from_slice("{ }".as_bytes()),
+        Value::Attrs(_) if depth == 0 => out.extend_from_slice("{ ... }".as_bytes()),
         Value::Attrs(attrs) => {
-            out.push('{');
+            out.push(b'{');
             for (name, v) in attrs.sorted_entries() {
-                out.push(' ');
+                out.push(b' ');
                 if is_plain_identifier(&name) {
-                    out.push_str(&name);
+                    out.extend_from_slice(&name);
                 } else {
                     escape_string_into(out, &name);
                 }
-                out.push_str(" = ");
+                out.extend_from_slice(" = ".as_bytes());
                 render_part(vm, v.clone(), depth - 1, out)?;
-                out.push(';');
+                out.push(b';');
             }
-            out.push_str(" }");
+            out.extend_from_slice(" }".as_bytes());
         }
-        Value::List(items) if items.is_empty() => out.push_str("[ ]"),
-        Value::List(_) if depth == 0 => out.push_str("[ ... ]"),
+        Value::List(items) if items.is_empty() => out.extend_from_slice("[ ]".as_bytes()),
+        Value::List(_) if depth == 0 => out.extend_from_slice("[ ... ]".as_bytes()),
         Value::List(items) => {
-            out.push('[');
+            out.push(b'[');
             for v in items.iter() {
-                out.push(' ');
+                out.push(b' ');
                 render_part(vm, v.clone(), depth - 1, out)?;
             }
-            out.push_str(" ]");
+            out.extend_from_slice(" ]".as_bytes());
         }
-        scalar => out.push_str(&print_value(&scalar)?),
+        scalar => out.extend_from_slice(&print_value(&scalar)?),
     }
     Ok(())
 }
 
 /// Renders an attribute or element; its error is shown in place unless it
 /// ends the whole evaluation (interrupted, out of stack).
-fn render_part(vm: &mut Vm, value: Value, depth: usize, out: &mut String) -> Result<()> {
-    let mut part = String::new();
+fn render_part(vm: &mut Vm, value: Value, depth: usize, out: &mut Vec<u8>) -> Result<()> {
+    let mut part = Vec::new();
     match spindle_fiber::ensure_sufficient_stack(|| render_shallow(vm, value, depth, &mut part)) {
-        Ok(()) => out.push_str(&part),
+        Ok(()) => out.extend_from_slice(&part),
         Err(e) if e.is_resource_limit() => return Err(e),
         Err(e) => {
-            out.push_str("«error: ");
-            out.push_str(&e.to_string());
-            out.push('»');
+            out.extend_from_slice("«error: ".as_bytes());
+            out.extend_from_slice(e.to_string().as_bytes());
+            out.extend_from_slice("»".as_bytes());
         }
     }
     Ok(())
@@ -374,7 +375,7 @@ mod tests {
         Repl::new(Evaluator::builder().pure(true).build())
     }
 
-    fn value(repl: &mut Repl, input: &str) -> String {
+    fn value(repl: &mut Repl, input: &str) -> BString {
         match repl.handle(input) {
             Output::Value(v) => v,
             other => panic!("{input}: {other:?}"),

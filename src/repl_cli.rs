@@ -66,7 +66,13 @@ fn show(output: Output) -> bool {
     // A closed pipe must not end the session with a panic, so write
     // without println!.
     match output {
-        Output::Value(text) | Output::Message(text) => {
+        Output::Value(text) => {
+            let mut out = std::io::stdout().lock();
+            let _ = out.write_all(&text);
+            let _ = out.write_all(b"\n");
+            let _ = out.flush();
+        }
+        Output::Message(text) => {
             let mut out = std::io::stdout().lock();
             let _ = writeln!(out, "{text}");
             let _ = out.flush();

@@ -1,13 +1,15 @@
 //! Interned attribute and variable names.
 //!
-//! A [`Symbol`] is a small integer standing for a string. Attribute sets are
+//! A [`Symbol`] is a small integer standing for a name. Attribute sets are
 //! sorted by symbol, so lookups compare integers, never strings. The interner
-//! is per thread, like the values that use it.
+//! is per thread, like the values that use it. Names are bytes, like Nix
+//! strings: `listToAttrs` or `${…}` can make a name that is not UTF-8.
 
 use std::cell::RefCell;
 use std::fmt;
 use std::rc::Rc;
 
+use bstr::{BStr, ByteSlice};
 use rustc_hash::FxHashMap;
 
 /// An interned name.
@@ -16,8 +18,8 @@ pub struct Symbol(u32);
 
 #[derive(Default)]
 struct Interner {
-    ids: FxHashMap<Rc<str>, Symbol>,
-    names: Vec<Rc<str>>,
+    ids: FxHashMap<Rc<[u8]>, Symbol>,
+    names: Vec<Rc<[u8]>>,
 }
 
 thread_local! {
@@ -25,29 +27,38 @@ thread_local! {
 }
 
 impl Symbol {
-    /// Interns `name`, returning the same symbol for equal strings.
-    pub fn intern(name: &str) -> Symbol {
+    /// Interns `name`, returning the same symbol for equal names.
+    pub fn intern(name: impl AsRef<[u8]>) -> Symbol {
+        Symbol::intern_bytes(name.as_ref())
+    }
+
+    fn intern_bytes(name: &[u8]) -> Symbol {
         INTERNER.with(|cell| {
             let mut interner = cell.borrow_mut();
             if let Some(&sym) = interner.ids.get(name) {
                 return sym;
             }
             let sym = Symbol(interner.names.len() as u32);
-            let shared: Rc<str> = Rc::from(name);
+            let shared: Rc<[u8]> = Rc::from(name);
             interner.names.push(shared.clone());
             interner.ids.insert(shared, sym);
             sym
         })
     }
 
-    /// The interned string.
-    pub fn name(self) -> Rc<str> {
+    /// The interned name.
+    pub fn name(self) -> Rc<[u8]> {
         INTERNER.with(|cell| cell.borrow().names[self.0 as usize].clone())
     }
 
-    /// Runs `f` on the interned string without cloning it.
-    pub fn with_name<R>(self, f: impl FnOnce(&str) -> R) -> R {
-        INTERNER.with(|cell| f(&cell.borrow().names[self.0 as usize]))
+    /// Runs `f` on the interned name without cloning it.
+    pub fn with_name<R>(self, f: impl FnOnce(&BStr) -> R) -> R {
+        INTERNER.with(|cell| f(cell.borrow().names[self.0 as usize].as_bstr()))
+    }
+
+    /// The name for messages: bytes that are not UTF-8 show as U+FFFD.
+    pub fn display_name(self) -> String {
+        self.with_name(|n| n.to_str_lossy().into_owned())
     }
 
     /// The raw index, stable for the life of the thread.
@@ -64,7 +75,7 @@ impl fmt::Debug for Symbol {
 
 impl fmt::Display for Symbol {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.with_name(|n| f.write_str(n))
+        self.with_name(|n| fmt::Display::fmt(n, f))
     }
 }
 

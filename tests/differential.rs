@@ -26,10 +26,6 @@
 //!   floats in `ceil`/`floor` with undefined behaviour), where newer Nix and
 //!   Spindle fail. Integers stay small, and an expression that makes Spindle
 //!   fail so is set aside ([`out_of_integer_range`]).
-//! - Strings: Nix's are bytes, Spindle's are UTF-8 text, so cutting a
-//!   character in two (`substring`, `replaceStrings` with an empty pattern,
-//!   regexes matching single bytes) gives U+FFFD in Spindle. An expression
-//!   has characters beyond ASCII or those operations, not both ([`Gen::unicode`]).
 //! - `replaceStrings` forces every replacement in Nix 2.8, only those used
 //!   in newer Nix and Spindle; `filter` requires a function for an empty
 //!   list in Nix 2.8, not in newer Nix and Spindle.
@@ -486,11 +482,9 @@ impl Strategy for ExprStrategy {
 
     fn new_tree(&self, runner: &mut TestRunner) -> NewTree<Self> {
         let rng = runner.rng();
-        let unicode = rng.random_bool(0.5);
         let mut g = Gen {
             rng,
             env: Vec::new(),
-            unicode,
         };
         let ty = g.data_type(2);
         // not a bare literal at the top
@@ -656,12 +650,6 @@ struct Gen<'r> {
     rng: &'r mut TestRng,
     /// Variables in scope, innermost last.
     env: Vec<(Rc<str>, Ty)>,
-    /// Whether strings may hold characters beyond ASCII. Spindle's strings
-    /// are UTF-8 text, Nix's are bytes: where an operation cuts a character
-    /// in two (`substring`, `replaceStrings` with an empty pattern, a regex
-    /// matching single bytes), Spindle puts U+FFFD in place of the pieces. So
-    /// an expression either has such characters or those operations, not both.
-    unicode: bool,
 }
 
 impl Gen<'_> {
@@ -763,18 +751,7 @@ impl Gen<'_> {
     }
 
     fn key(&mut self) -> &'static str {
-        self.ascii_unless_unicode(KEYS)
-    }
-
-    /// One of `xs`, only ASCII ones unless the expression may hold more.
-    fn ascii_unless_unicode(&mut self, xs: &[&'static str]) -> &'static str {
-        loop {
-            let x = self.pick_str(xs);
-            // (a JSON `\u` escape may stand for more than ASCII too)
-            if self.unicode || (x.is_ascii() && !x.contains("\\u")) {
-                return x;
-            }
-        }
+        self.pick_str(KEYS)
     }
 
     /// A string naming an attribute: mostly a literal key, sometimes computed.
@@ -872,7 +849,7 @@ impl Gen<'_> {
                 parts.push(Part::Interp(self.expr(&Str, d - 1)));
             } else {
                 let frags = if indented { ISTR_FRAGS } else { STR_FRAGS };
-                parts.push(Part::Lit(self.ascii_unless_unicode(frags).into()));
+                parts.push(Part::Lit(self.pick_str(frags).into()));
             }
         }
         Expr {
@@ -918,7 +895,7 @@ impl Gen<'_> {
     /// An expression of any data type.
     fn any(&mut self, d: u32) -> Expr {
         if self.chance(0.08) {
-            let json = quote(self.ascii_unless_unicode(JSONS));
+            let json = quote(self.pick_str(JSONS));
             return tpl(Null, "builtins.fromJSON #0", vec![atom(Str, json)]);
         }
         let ty = self.data_type(2);
@@ -1387,8 +1364,7 @@ impl Gen<'_> {
     }
 
     fn boolean(&mut self, d: u32) -> Expr {
-        let bytes = if self.unicode { 0 } else { 1 };
-        match self.weighted(&[8, 3, 8, 4, 4, 3, 3, 3, 3, 4, 3, 2 * bytes, 2, 2]) {
+        match self.weighted(&[8, 3, 8, 4, 4, 3, 3, 3, 3, 4, 3, 2, 2, 2]) {
             0 => {
                 let (a, b) = self.equatable(d);
                 self.compared(a, b, "#0 == #1")
@@ -1481,25 +1457,7 @@ impl Gen<'_> {
     }
 
     fn str_expr(&mut self, d: u32) -> Expr {
-        let bytes = if self.unicode { 0 } else { 1 };
-        match self.weighted(&[
-            8,
-            6,
-            4,
-            6,
-            3 * bytes,
-            3,
-            4 * bytes,
-            4,
-            3,
-            2,
-            2,
-            2,
-            3 * bytes,
-            2,
-            2,
-            2,
-        ]) {
+        match self.weighted(&[8, 6, 4, 6, 3, 3, 4, 4, 3, 2, 2, 2, 3, 2, 2, 2]) {
             0 => self.string(d + 1),
             1 => {
                 let a = self.expr(&Str, d);
@@ -1514,7 +1472,7 @@ impl Gen<'_> {
                     _ => self.data_type(1),
                 };
                 let e = self.expr(&t, d);
-                let pre = self.ascii_unless_unicode(STR_FRAGS);
+                let pre = self.pick_str(STR_FRAGS);
                 tpl(Str, format!("\"{pre}${{#0}}\""), vec![e])
             }
             3 => {
@@ -1683,7 +1641,7 @@ impl Gen<'_> {
             2,
             if is_str { 4 } else { 0 },
             if is_str { 2 } else { 0 },
-            if is_str && !self.unicode { 2 } else { 0 },
+            if is_str { 2 } else { 0 },
             2,
         ]) {
             0 => {
@@ -1963,8 +1921,9 @@ impl Gen<'_> {
 /// What an evaluator made of an expression.
 #[derive(Clone, Debug)]
 enum Outcome {
-    /// Printed as `nix-instantiate --eval --strict` prints.
-    Value(String),
+    /// Printed as `nix-instantiate --eval --strict` prints: bytes, compared
+    /// exactly (strings need not be UTF-8).
+    Value(Vec<u8>),
     /// Failed (the message, for the report).
     Error(String),
     /// Not comparable: out of the range of integers (see [`out_of_integer_range`]).
@@ -1984,7 +1943,7 @@ impl Outcome {
 
     fn describe(&self) -> String {
         match self {
-            Outcome::Value(v) => format!("value: {v}"),
+            Outcome::Value(v) => format!("value: {}", v.escape_ascii()),
             Outcome::Error(e) => format!("error: {}", first_lines(e, 6)),
             Outcome::Overflow => "out of the range of integers".to_string(),
             Outcome::Panic(p) => format!("PANIC: {p}"),
@@ -2015,7 +1974,7 @@ fn spindle_eval(src: &str) -> Outcome {
             .eval_str(src)
             .and_then(|v| evaluator.print(&v, true))
         {
-            Ok(printed) => Outcome::Value(printed),
+            Ok(printed) => Outcome::Value(printed.into()),
             Err(e) if out_of_integer_range(&e) => Outcome::Overflow,
             Err(e) => Outcome::Error(evaluator.render_error(&e, false)),
         }
@@ -2054,7 +2013,7 @@ impl Nix {
         let nix = Nix { program, version };
         let probe = nix.run(&["1 + 1".to_string()]);
         match probe {
-            Ok((lines, true, _)) if lines == ["2"] => Ok(nix),
+            Ok((lines, true, _)) if lines == [b"2"] => Ok(nix),
             Ok((lines, _, stderr)) => Err(format!(
                 "`{}` does not evaluate `1 + 1` to 2 (printed {lines:?}): {}",
                 nix.program,
@@ -2066,7 +2025,7 @@ impl Nix {
 
     /// Runs one process on `exprs`: the complete lines it printed, whether it
     /// succeeded, and its error output.
-    fn run(&self, exprs: &[String]) -> Result<(Vec<String>, bool, String), String> {
+    fn run(&self, exprs: &[String]) -> Result<(Vec<Vec<u8>>, bool, String), String> {
         let mut child = Command::new(&self.program)
             .args(["--eval", "--strict", "--readonly-mode", "-E"])
             .args(exprs.iter().map(|e| format!("({e})")))
@@ -2100,10 +2059,10 @@ impl Nix {
                 ));
             }
         };
-        let out = String::from_utf8_lossy(&out_reader.join().expect("stdout reader")).into_owned();
+        let out = out_reader.join().expect("stdout reader");
         let err = String::from_utf8_lossy(&err_reader.join().expect("stderr reader")).into_owned();
         // Only complete lines count: a value is printed whole or not at all.
-        let mut lines: Vec<String> = out.split('\n').map(String::from).collect();
+        let mut lines: Vec<Vec<u8>> = out.split(|&b| b == b'\n').map(<[u8]>::to_vec).collect();
         lines.pop();
         Ok((lines, status.success(), err))
     }
@@ -2156,25 +2115,25 @@ impl Nix {
 /// so the former is undone here: inside quotes, `\$` not followed by `{`
 /// becomes `$`. (String values never print that way, so nothing else is
 /// touched.)
-fn undo_dollar_escapes(printed: &str) -> String {
-    let mut out = String::with_capacity(printed.len());
+fn undo_dollar_escapes(printed: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(printed.len());
     let mut in_string = false;
-    let mut chars = printed.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '"' => {
+    let mut bytes = printed.iter().copied().peekable();
+    while let Some(b) = bytes.next() {
+        match b {
+            b'"' => {
                 in_string = !in_string;
-                out.push(c);
+                out.push(b);
             }
-            '\\' if in_string => match chars.next() {
-                Some('$') if chars.peek() != Some(&'{') => out.push('$'),
+            b'\\' if in_string => match bytes.next() {
+                Some(b'$') if bytes.peek() != Some(&b'{') => out.push(b'$'),
                 Some(next) => {
-                    out.push('\\');
+                    out.push(b'\\');
                     out.push(next);
                 }
-                None => out.push('\\'),
+                None => out.push(b'\\'),
             },
-            c => out.push(c),
+            b => out.push(b),
         }
     }
     out

@@ -76,6 +76,7 @@ fn eval(vm: VmKind, source: &str) -> Result<String, String> {
     let e = evaluator(vm);
     e.eval_str(source)
         .and_then(|v| e.print(&v, true))
+        .map(|printed| printed.to_string())
         .map_err(|err| e.render_error(&err, false))
 }
 
@@ -385,6 +386,7 @@ fn comparisons(vm: VmKind, list: &str) -> (Vec<String>, String) {
     let sorted = e
         .eval_str(&source)
         .and_then(|v| e.print(&v, true))
+        .map(|printed| printed.to_string())
         .unwrap_or_else(|err| e.render_error(&err, false));
     let asked = log.0.borrow().clone();
     (asked, sorted)

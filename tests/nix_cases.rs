@@ -44,12 +44,17 @@ fn check(case: &Path, extra_args: &[&str]) -> Result<(), String> {
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     let code = output.status.code();
-    if let Ok(expected) = std::fs::read_to_string(case.with_extension("exp")) {
+    // Compared as bytes: Nix strings need not be UTF-8, nor what prints them.
+    if let Ok(expected) = std::fs::read(case.with_extension("exp")) {
         if code != Some(0) {
             return Err(format!("exit {code:?}, expected success\n{stderr}"));
         }
-        if stdout != expected {
-            return Err(format!("printed\n  {stdout}expected\n  {expected}"));
+        if output.stdout != expected {
+            return Err(format!(
+                "printed\n  {}expected\n  {}",
+                output.stdout.escape_ascii(),
+                expected.escape_ascii()
+            ));
         }
     } else {
         let expected = std::fs::read_to_string(case.with_extension("err")).expect("NAME.err");

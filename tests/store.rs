@@ -349,7 +349,8 @@ fn concurrent_writers_both_succeed() {
             })
         })
         .collect();
-    let results: Vec<String> = writers.into_iter().map(|w| w.join().unwrap()).collect();
+    let results: Vec<spindle::bstr::BString> =
+        writers.into_iter().map(|w| w.join().unwrap()).collect();
     assert_eq!(results[0], results[1]);
     let rows = database(&root);
     assert_eq!(rows.len(), 22, "{rows:#?}");

@@ -36,7 +36,7 @@ fn eval_measured(source: &str) -> (String, usize) {
     let printed = evaluator
         .print(&value, true)
         .unwrap_or_else(|e| panic!("{}", evaluator.render_error(&e, false)));
-    (printed, evaluator.peak_stack_bytes())
+    (printed.to_string(), evaluator.peak_stack_bytes())
 }
 
 /// A family of `stress/families.tsv`.

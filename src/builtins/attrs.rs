@@ -115,7 +115,7 @@ fn attr_values(vm: &mut Vm, args: &[Value]) -> Result<Value> {
 }
 
 fn name_arg(vm: &mut Vm, v: &Value) -> Result<Symbol> {
-    Ok(Symbol::intern(vm.force_string(v.clone())?.as_str()))
+    Ok(Symbol::intern(vm.force_string(v.clone())?.as_bytes()))
 }
 
 fn get_attr(vm: &mut Vm, args: &[Value]) -> Result<Value> {

@@ -8,6 +8,8 @@
 
 use std::collections::BTreeMap;
 
+use bstr::ByteSlice;
+
 use crate::error::{Error, Result};
 use crate::symbol::Symbol;
 use crate::value::BuiltinFn::Plain;
@@ -62,7 +64,7 @@ pub(crate) fn force_string_no_context(vm: &mut Vm, value: &Value) -> Result<NixS
     if let Some(elem) = s.context().and_then(|c| c.iter().next()) {
         return Err(Error::other(format!(
             "the string '{}' is not allowed to refer to a store path (such as '{}')",
-            s.as_str(),
+            s,
             elem.path()
         )));
     }
@@ -121,12 +123,15 @@ fn append_context(vm: &mut Vm, args: &[Value]) -> Result<Value> {
     let mut context: Context = s.context().cloned().unwrap_or_default();
     let store_dir = vm.context().settings.store_dir.clone();
     for (name, info) in additions.sorted_entries() {
-        let path = name.to_string();
-        if !is_store_path(&store_dir, &path) {
-            return Err(Error::other(format!(
-                "context key '{path}' is not a store path"
-            )));
-        }
+        let path = match std::str::from_utf8(&name) {
+            Ok(path) if is_store_path(&store_dir, path) => path.to_string(),
+            _ => {
+                return Err(Error::other(format!(
+                    "context key '{}' is not a store path",
+                    name.as_bstr()
+                )))
+            }
+        };
         let info = vm.force_attrs(info.clone())?;
         if let Some(v) = info.get(Symbol::intern("path")) {
             if vm.force_bool(v.clone())? {
@@ -154,12 +159,15 @@ fn append_context(vm: &mut Vm, args: &[Value]) -> Result<Value> {
                 let output = force_string_no_context(vm, output)?;
                 context.insert(ContextElem::Output {
                     drv: path.clone(),
-                    output: output.as_str().to_string(),
+                    output: output.utf8()?.to_string(),
                 });
             }
         }
     }
-    Ok(Value::String(NixString::with_context(s.as_str(), context)))
+    Ok(Value::String(NixString::with_context(
+        s.as_bytes(),
+        context,
+    )))
 }
 
 fn unsafe_discard_string_context(vm: &mut Vm, args: &[Value]) -> Result<Value> {
@@ -181,7 +189,10 @@ fn unsafe_discard_output_dependency(vm: &mut Vm, args: &[Value]) -> Result<Value
             other => other.clone(),
         })
         .collect();
-    Ok(Value::String(NixString::with_context(s.as_str(), context)))
+    Ok(Value::String(NixString::with_context(
+        s.as_bytes(),
+        context,
+    )))
 }
 
 /// The inverse of `unsafeDiscardOutputDependency`, for a string whose
@@ -192,7 +203,7 @@ fn add_drv_output_dependencies(vm: &mut Vm, args: &[Value]) -> Result<Value> {
     let [elem] = elems.as_slice() else {
         return Err(Error::other(format!(
             "context of string '{}' must have exactly one element, but has {}",
-            s.as_str(),
+            s,
             elems.len()
         )));
     };
@@ -209,7 +220,7 @@ fn add_drv_output_dependencies(vm: &mut Vm, args: &[Value]) -> Result<Value> {
         ContextElem::AllOutputs(_) => (*elem).clone(),
     };
     Ok(Value::String(NixString::with_context(
-        s.as_str(),
+        s.as_bytes(),
         Context::from([deep]),
     )))
 }

@@ -1,6 +1,8 @@
 //! Errors, strictness and tracing: `throw`, `abort`, `tryEval`, `seq`,
 //! `deepSeq`, `trace`, `warn`, `break`, `addErrorContext`.
 
+use bstr::ByteSlice;
+
 use crate::error::{Error, ErrorKind, Result};
 use crate::symbol::known;
 use crate::value::BuiltinFn::Plain;
@@ -66,12 +68,16 @@ pub(super) static BUILTINS: &[Builtin] = &[
 
 fn throw(vm: &mut Vm, args: &[Value]) -> Result<Value> {
     let msg = vm.coerce_to_string(args[0].clone(), CoercionKind::Interpolation)?;
-    Err(Error::new(ErrorKind::Throw(msg.as_str().to_string())))
+    Err(Error::new(ErrorKind::Throw(
+        msg.to_str_lossy().into_owned(),
+    )))
 }
 
 fn abort(vm: &mut Vm, args: &[Value]) -> Result<Value> {
     let msg = vm.coerce_to_string(args[0].clone(), CoercionKind::Interpolation)?;
-    Err(Error::new(ErrorKind::Abort(msg.as_str().to_string())))
+    Err(Error::new(ErrorKind::Abort(
+        msg.to_str_lossy().into_owned(),
+    )))
 }
 
 fn try_eval(vm: &mut Vm, args: &[Value]) -> Result<Value> {
@@ -99,8 +105,10 @@ fn deep_seq(vm: &mut Vm, args: &[Value]) -> Result<Value> {
 fn trace(vm: &mut Vm, args: &[Value]) -> Result<Value> {
     let msg = vm.force(args[0].clone())?;
     let text = match &msg {
-        Value::String(s) => s.as_str().to_string(),
-        other => crate::print::print_traced(other)?,
+        Value::String(s) => s.to_str_lossy().into_owned(),
+        other => crate::print::print_traced(other)?
+            .to_str_lossy()
+            .into_owned(),
     };
     vm.context().io.trace(&text);
     Ok(args[1].clone())
@@ -110,7 +118,9 @@ fn trace(vm: &mut Vm, args: &[Value]) -> Result<Value> {
 /// accepted, leaving room for richer messages later (as in Nix).
 fn warn(vm: &mut Vm, args: &[Value]) -> Result<Value> {
     let msg = vm.force_string(args[0].clone())?;
-    vm.context().io.warn(&format_eval_warning(msg.as_str()));
+    vm.context()
+        .io
+        .warn(&format_eval_warning(&msg.to_str_lossy()));
     if vm.context().settings.abort_on_warn {
         return Err(Error::other(
             "aborting to reveal stack trace of warning, as abort-on-warn is set",
@@ -153,7 +163,7 @@ fn add_error_context(vm: &mut Vm, args: &[Value]) -> Result<Value> {
         Ok(v) => Ok(v),
         Err(mut e) => {
             if let Ok(msg) = vm.coerce_to_string(args[0].clone(), CoercionKind::Interpolation) {
-                e.push_trace(msg.as_str().to_string(), None);
+                e.push_trace(msg.to_str_lossy().into_owned(), None);
             }
             Err(e)
         }

@@ -68,7 +68,7 @@ pub(super) fn constants() -> Vec<(Symbol, Value)> {
 
 fn load(vm: &mut Vm, args: &[Value]) -> Result<Value> {
     let name = vm.force_string(args[0].clone())?;
-    let path = PathBuf::from(COREPKGS_DIR).join(name.as_str());
+    let path = PathBuf::from(COREPKGS_DIR).join(crate::path::os_path(name.as_bytes()));
     match import(vm, &path)? {
         Some(v) => Ok(v),
         None => Err(crate::error::Error::other(format!(

@@ -6,8 +6,10 @@ use std::collections::BTreeSet;
 
 use spindle_fiber::ensure_sufficient_stack;
 
-use super::json::write_json_string;
+use super::json::write_json_str;
 use super::store::force_string_no_context;
+use bstr::ByteSlice;
+
 use crate::error::{Error, Result};
 use crate::store::derivation::{Derivation, FixedOutput};
 use crate::store::hash::{Hash, HashAlgo};
@@ -74,16 +76,18 @@ fn build(vm: &mut Vm, attrs: &Attrs, name: String) -> Result<Value> {
     let mut special = Special::default();
     let mut json = structured.then(String::new);
     for (key, value) in attrs.sorted_entries() {
-        if &*key == "__ignoreNulls" {
+        // The environment of a build is text.
+        let key = crate::value::utf8(&key)?;
+        if key == "__ignoreNulls" {
             continue;
         }
-        let span = attrs.position(crate::symbol::Symbol::intern(&key));
-        if structured && LEGACY_CHECKS.contains(&&*key) {
-            warn_legacy_check(vm, &name, &key, span);
+        let span = attrs.position(crate::symbol::Symbol::intern(key));
+        if structured && LEGACY_CHECKS.contains(&key) {
+            warn_legacy_check(vm, &name, key, span);
         }
         add_attribute(
             vm,
-            &key,
+            key,
             value,
             ignore_nulls,
             json.as_mut(),
@@ -236,7 +240,7 @@ fn add_attribute(
                     )
                 })?;
                 collect_context(context, &s);
-                drv.args.push(s.as_str().to_string());
+                drv.args.push(s.utf8()?.to_string());
             }
             return Ok(());
         }
@@ -250,7 +254,7 @@ fn add_attribute(
             if !json.is_empty() {
                 json.push(',');
             }
-            write_json_string(json, key);
+            write_json_str(json, key);
             json.push(':');
             write_json(vm, value, context, json)?;
             structured_special(vm, key, value, drv, special, context)
@@ -258,7 +262,7 @@ fn add_attribute(
         None => {
             let s = coerce_for_builder(vm, value.clone())?;
             collect_context(context, &s);
-            let text = s.as_str().to_string();
+            let text = s.utf8()?.to_string();
             drv.env.insert(key.to_string(), text.clone());
             match key {
                 "builder" => drv.builder = text,
@@ -294,7 +298,7 @@ fn structured_special(
         "builder" => {
             let s = vm.force_string(value.clone())?;
             collect_context(context, &s);
-            drv.builder = s.as_str().to_string();
+            drv.builder = s.utf8()?.to_string();
         }
         "system" => drv.platform = force_string_no_context(vm, value)?,
         "outputHash" => special.output_hash = Some(force_string_no_context(vm, value)?),
@@ -409,7 +413,7 @@ fn add_inputs(state: &StoreState, drv: &mut Derivation, context: &Context) -> Re
 fn coerce_for_builder(vm: &mut Vm, value: Value) -> Result<NixString> {
     let value = vm.force(value)?;
     match value {
-        Value::Path(p) => vm.copy_path_to_store(p.as_str()),
+        Value::Path(p) => vm.copy_path_to_store(p.utf8()?),
         Value::List(items) => {
             let mut out = crate::value::StringBuilder::default();
             for (i, item) in items.iter().enumerate() {
@@ -450,12 +454,12 @@ fn write_json(vm: &mut Vm, value: &Value, context: &mut Context, out: &mut Strin
         Value::Float(f) => out.push_str(&crate::print::format_float(*f)),
         Value::String(s) => {
             collect_context(context, s);
-            write_json_string(out, s.as_str());
+            write_json_str(out, s.utf8()?);
         }
         Value::Path(p) => {
-            let s = vm.copy_path_to_store(p.as_str())?;
+            let s = vm.copy_path_to_store(p.utf8()?)?;
             collect_context(context, &s);
-            write_json_string(out, s.as_str());
+            write_json_str(out, s.utf8()?);
         }
         Value::List(items) => {
             out.push('[');
@@ -473,7 +477,7 @@ fn write_json(vm: &mut Vm, value: &Value, context: &mut Context, out: &mut Strin
                 let result = vm.call(f, value.clone())?;
                 let s = vm.coerce_to_string(result, CoercionKind::PathInterpolation)?;
                 collect_context(context, &s);
-                write_json_string(out, s.as_str());
+                write_json_str(out, s.utf8()?);
                 return Ok(());
             }
             if let Some(inner) = attrs.get(known::out_path()) {
@@ -484,10 +488,13 @@ fn write_json(vm: &mut Vm, value: &Value, context: &mut Context, out: &mut Strin
                 if i > 0 {
                     out.push(',');
                 }
-                write_json_string(out, &key);
+                write_json_str(out, crate::value::utf8(&key)?);
                 out.push(':');
                 ensure_sufficient_stack(|| write_json(vm, item, context, out)).map_err(|e| {
-                    crate::trace::with_context(e, format!("while evaluating attribute '{key}'"))
+                    crate::trace::with_context(
+                        e,
+                        format!("while evaluating attribute '{}'", key.as_bstr()),
+                    )
                 })?;
             }
             out.push('}');

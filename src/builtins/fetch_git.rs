@@ -12,6 +12,8 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::Command;
 
+use bstr::ByteSlice;
+
 use crate::error::{Error, ErrorKind, Result};
 use crate::io::FileType;
 use crate::store::{self, Ingestion};
@@ -140,6 +142,8 @@ fn parse(vm: &mut Vm, arg: &Value) -> Result<Request> {
         Value::Attrs(attrs) => {
             let mut url = None;
             for (key, value) in attrs.sorted_entries() {
+                // A name that is not UTF-8 is no attribute this knows.
+                let key = key.to_str_lossy();
                 match &*key {
                     "url" => url = Some(url_of(vm, value)?),
                     "name" => request.name = force_string_no_context(vm, value)?,
@@ -167,14 +171,14 @@ fn parse(vm: &mut Vm, arg: &Value) -> Result<Request> {
             "'builtins.fetchGit' of '{url}' needs the network, which Spindle does not use; only a local working tree can be fetched"
         )));
     }
-    request.dir = crate::path::canonicalise(dir);
+    request.dir = crate::path::canonicalise_str(dir);
     Ok(request)
 }
 
 /// The URL as Nix reads it: a path stays a local path (not copied).
 fn url_of(vm: &mut Vm, value: &Value) -> Result<String> {
     let s = vm.coerce_to_string(value.clone(), CoercionKind::PathInterpolation)?;
-    Ok(s.as_str().to_string())
+    Ok(s.utf8()?.to_string())
 }
 
 fn git_command(dir: &str, args: &[&str]) -> Command {

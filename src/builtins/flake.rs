@@ -62,7 +62,7 @@ type Fields = BTreeMap<String, Field>;
 
 fn parse_flake_ref(vm: &mut Vm, args: &[Value]) -> Result<Value> {
     let text = force_string_no_context(vm, &args[0])?;
-    let fields = parse(text.as_str())?;
+    let fields = parse(text.utf8()?)?;
     let entries = fields
         .iter()
         .map(|(k, v)| (Symbol::intern(k), v.to_value()))
@@ -74,6 +74,8 @@ fn flake_ref_to_string(vm: &mut Vm, args: &[Value]) -> Result<Value> {
     let attrs = vm.force_attrs(args[0].clone())?;
     let mut fields = Fields::new();
     for (name, value) in attrs.sorted_entries() {
+        // A flake reference is a URL: text.
+        let name = crate::value::utf8(&name)?;
         let field = match vm.force(value.clone())? {
             Value::Int(i) if i < 0 => {
                 return Err(Error::other(format!(
@@ -82,7 +84,7 @@ fn flake_ref_to_string(vm: &mut Vm, args: &[Value]) -> Result<Value> {
             }
             Value::Int(i) => Field::Int(i as u64),
             Value::Bool(b) => Field::Bool(b),
-            Value::String(s) => Field::Str(s.as_str().to_string()),
+            Value::String(s) => Field::Str(s.utf8()?.to_string()),
             other => {
                 return Err(Error::other(format!(
                     "flake reference attribute sets may only contain integers, Booleans, and strings, but attribute '{name}' is {}",
@@ -288,7 +290,7 @@ fn path_fields(text: &str, path: &str, query: &[(String, String)]) -> Result<Fie
     }
     let mut fields = fields_of(&[
         ("type", Field::Str("path".into())),
-        ("path", Field::Str(crate::path::canonicalise(path))),
+        ("path", Field::Str(crate::path::canonicalise_str(path))),
     ]);
     add_query_fields(
         &mut fields,

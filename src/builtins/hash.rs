@@ -97,15 +97,16 @@ impl Algo {
 
 fn hash_string(vm: &mut Vm, args: &[Value]) -> Result<Value> {
     let algo = force_string_no_context(vm, &args[0])?;
-    let algo = Algo::parse_or_fail(algo.as_str())?;
-    // The context of the hashed string is dropped.
+    // A name that is not UTF-8 names no algorithm: the error says so.
+    let algo = Algo::parse_or_fail(&algo.to_str_lossy())?;
+    // The context of the hashed string is dropped; its bytes are hashed.
     let s = vm.force_string(args[1].clone())?;
-    Ok(Value::string(base16(&algo.digest(s.as_str().as_bytes()))))
+    Ok(Value::string(base16(&algo.digest(s.as_bytes()))))
 }
 
 fn hash_file(vm: &mut Vm, args: &[Value]) -> Result<Value> {
     let algo = force_string_no_context(vm, &args[0])?;
-    let algo = Algo::parse_or_fail(algo.as_str())?;
+    let algo = Algo::parse_or_fail(&algo.to_str_lossy())?;
     let path = super::io::path_arg(vm, &args[1])?;
     let data = vm.context().io.read_file(&path).map_err(|e| {
         Error::from_io(&e, || {
@@ -126,13 +127,13 @@ fn convert_hash(vm: &mut Vm, args: &[Value]) -> Result<Value> {
     let hash = force_string_no_context(vm, &hash)?;
     let algo = match attrs.get(Symbol::intern("hashAlgo")) {
         Some(v) => Some(Algo::parse_or_fail(
-            force_string_no_context(vm, v)?.as_str(),
+            &force_string_no_context(vm, v)?.to_str_lossy(),
         )?),
         None => None,
     };
     let format = vm.select(Value::Attrs(attrs.clone()), Symbol::intern("toHashFormat"))?;
     let format = force_string_no_context(vm, &format)?;
-    let format = match format.as_str() {
+    let format = match &*format.to_str_lossy() {
         "base16" => Format::Base16,
         "nix32" => Format::Nix32,
         "base32" => {
@@ -149,7 +150,7 @@ fn convert_hash(vm: &mut Vm, args: &[Value]) -> Result<Value> {
         )))
         }
     };
-    let (algo, bytes) = parse_any_hash(hash.as_str(), algo)?;
+    let (algo, bytes) = parse_any_hash(&hash.to_str_lossy(), algo)?;
     Ok(Value::string(format.render(algo, &bytes)))
 }
 

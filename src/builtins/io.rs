@@ -69,13 +69,12 @@ pub(crate) fn path_arg(vm: &mut Vm, v: &Value) -> Result<PathBuf> {
 
 /// A coerced path argument, which must be absolute.
 pub(crate) fn absolute_path(s: &NixString) -> Result<PathBuf> {
-    let text = s.as_str();
-    if !text.starts_with('/') {
+    if !s.as_bytes().starts_with(b"/") {
         return Err(Error::other(format!(
-            "string '{text}' doesn't represent an absolute path"
+            "string '{s}' doesn't represent an absolute path"
         )));
     }
-    Ok(PathBuf::from(text))
+    Ok(crate::path::os_path(s.as_bytes()))
 }
 
 fn io_error(what: &str, path: &Path, e: std::io::Error) -> Error {
@@ -105,9 +104,15 @@ fn read_file(vm: &mut Vm, args: &[Value]) -> Result<Value> {
         .io
         .read_file(&path)
         .map_err(|e| io_error("opening file", &path, e))?;
-    let text = String::from_utf8(bytes)
-        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
-    Ok(Value::String(NixString::new(text)))
+    // A file's bytes are the string's, UTF-8 or not; only NUL, which Nix's
+    // strings cannot hold, is refused, as Nix refuses it.
+    if bytes.contains(&0) {
+        return Err(Error::other(format!(
+            "the contents of the file '{}' cannot be represented as a Nix string",
+            path.display()
+        )));
+    }
+    Ok(Value::String(NixString::new(bytes)))
 }
 
 /// The type of a file, not following a final symlink: `"regular"`,
@@ -163,7 +168,7 @@ fn get_env(vm: &mut Vm, args: &[Value]) -> Result<Value> {
     let value = vm
         .context()
         .io
-        .get_env(name.as_str())
+        .get_env(name.utf8()?)
         .map_err(|e| Error::from_io(&e, || io_message(&e)))?;
     Ok(Value::string(value.unwrap_or_default()))
 }
@@ -173,17 +178,17 @@ fn get_env(vm: &mut Vm, args: &[Value]) -> Result<Value> {
 fn find_file(vm: &mut Vm, args: &[Value]) -> Result<Value> {
     let entries = vm.force_list(args[0].clone())?;
     let wanted = vm.force_string(args[1].clone())?;
-    let wanted = wanted.as_str();
+    let wanted = wanted.utf8()?;
     for entry in entries.iter() {
         let entry = vm.force_attrs(entry.clone())?;
         let prefix = match entry.get(crate::symbol::known::prefix()) {
-            Some(p) => vm.force_string(p.clone())?.as_str().to_string(),
+            Some(p) => vm.force_string(p.clone())?.utf8()?.to_string(),
             None => String::new(),
         };
         let path = match entry.get(crate::symbol::known::path()) {
             Some(p) => vm
                 .coerce_to_string(p.clone(), CoercionKind::PathInterpolation)?
-                .as_str()
+                .utf8()?
                 .to_string(),
             None => return Err(Error::other("attribute 'path' missing")),
         };
@@ -234,7 +239,7 @@ pub(crate) fn search_path_candidate(
     };
     let exists = ctx.io.path_exists(&candidate).unwrap_or(false);
     exists.then(|| {
-        let text = crate::path::canonicalise(&candidate.to_string_lossy());
+        let text = crate::path::canonicalise(crate::path::path_bytes(&candidate));
         Value::Path(NixString::new(text))
     })
 }

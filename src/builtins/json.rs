@@ -6,8 +6,10 @@
 //! or value. Neither writing nor parsing (in `json_parser`) recurses over
 //! the data, so nesting depth costs heap memory only.
 
-use std::fmt::Write as _;
+use std::io::Write as _;
 use std::rc::Rc;
+
+use bstr::BString;
 
 use super::json_parser::parse_json;
 
@@ -43,11 +45,13 @@ fn to_json(vm: &mut Vm, args: &[Value]) -> Result<Value> {
 }
 
 /// Serialises a value as JSON text (`--json`). Paths are copied to the
-/// store, as `builtins.toJSON` does; the string context is dropped.
-pub fn to_json_string(vm: &mut Vm, value: &Value) -> Result<String> {
+/// store, as `builtins.toJSON` does; the string context is dropped. The
+/// text is bytes: strings that are not UTF-8 are written as they are, as
+/// Nix writes them.
+pub fn to_json_string(vm: &mut Vm, value: &Value) -> Result<BString> {
     let mut writer = JsonWriter::default();
     writer.value(vm, value)?;
-    Ok(writer.out)
+    Ok(writer.out.into())
 }
 
 /// Builds JSON text and collects the context of every string that went in.
@@ -57,7 +61,7 @@ pub fn to_json_string(vm: &mut Vm, value: &Value) -> Result<String> {
 /// evaluation, which checks its own depth).
 #[derive(Default)]
 struct JsonWriter {
-    out: String,
+    out: Vec<u8>,
     context: Context,
 }
 
@@ -68,7 +72,7 @@ enum Open {
         next: usize,
     },
     Object {
-        entries: std::vec::IntoIter<(Rc<str>, Value)>,
+        entries: std::vec::IntoIter<(Rc<[u8]>, Value)>,
         first: bool,
     },
 }
@@ -115,27 +119,27 @@ impl JsonWriter {
             Open::List { items, next } => match items.get(*next) {
                 Some(item) => {
                     if *next > 0 {
-                        self.out.push(',');
+                        self.out.push(b',');
                     }
                     *next += 1;
                     Some(item.clone())
                 }
                 None => {
-                    self.out.push(']');
+                    self.out.push(b']');
                     None
                 }
             },
             Open::Object { entries, first } => match entries.next() {
                 Some((name, item)) => {
                     if !std::mem::take(first) {
-                        self.out.push(',');
+                        self.out.push(b',');
                     }
                     write_json_string(&mut self.out, &name);
-                    self.out.push(':');
+                    self.out.push(b':');
                     Some(item)
                 }
                 None => {
-                    self.out.push('}');
+                    self.out.push(b'}');
                     None
                 }
             },
@@ -145,19 +149,21 @@ impl JsonWriter {
     /// Writes a scalar, or the start of an array or object.
     fn begin(&mut self, vm: &mut Vm, value: Value) -> Result<Step> {
         match vm.force(value)? {
-            Value::Null => self.out.push_str("null"),
-            Value::Bool(b) => self.out.push_str(if b { "true" } else { "false" }),
+            Value::Null => self.out.extend_from_slice(b"null"),
+            Value::Bool(b) => self
+                .out
+                .extend_from_slice(if b { b"true" } else { b"false" }),
             Value::Int(i) => {
                 let _ = write!(self.out, "{i}");
             }
-            Value::Float(f) => self.out.push_str(&format_float(f)),
+            Value::Float(f) => self.out.extend_from_slice(format_float(f).as_bytes()),
             Value::String(s) => self.string(&s),
             Value::Path(p) => {
-                let stored = vm.copy_path_to_store(p.as_str())?;
+                let stored = vm.copy_path_to_store(p.utf8()?)?;
                 self.string(&stored);
             }
             Value::List(items) => {
-                self.out.push('[');
+                self.out.push(b'[');
                 return Ok(Step::Open(Open::List { items, next: 0 }));
             }
             whole @ Value::Attrs(_) => return self.attrs(vm, whole),
@@ -186,7 +192,7 @@ impl JsonWriter {
         if let Some(ctx) = s.context() {
             self.context.extend(ctx.iter().cloned());
         }
-        write_json_string(&mut self.out, s.as_str());
+        write_json_string(&mut self.out, s.as_bytes());
     }
 
     /// A set is an object, unless it knows how to be a string
@@ -204,12 +210,12 @@ impl JsonWriter {
         if let Some(out_path) = attrs.get(known::out_path()) {
             return Ok(Step::Replace(out_path.clone()));
         }
-        let entries: Vec<(Rc<str>, Value)> = attrs
+        let entries: Vec<(Rc<[u8]>, Value)> = attrs
             .sorted_entries()
             .into_iter()
             .map(|(name, item)| (name, item.clone()))
             .collect();
-        self.out.push('{');
+        self.out.push(b'{');
         Ok(Step::Open(Open::Object {
             entries: entries.into_iter(),
             first: true,
@@ -219,31 +225,39 @@ impl JsonWriter {
 
 /// Writes `s` as a JSON string literal. Like Nix, only what JSON requires
 /// is escaped: quotes, backslashes and control characters (with the usual
-/// short forms for newline, carriage return and tab); everything else,
-/// including non-ASCII text, is written as it is.
-pub(super) fn write_json_string(out: &mut String, s: &str) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if u32::from(c) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", u32::from(c));
+/// short forms for newline, carriage return and tab); every other byte,
+/// non-ASCII text and bytes that are not UTF-8 alike, is written as it is.
+pub(super) fn write_json_string(out: &mut Vec<u8>, s: &[u8]) {
+    out.push(b'"');
+    for &b in s {
+        match b {
+            b'"' => out.extend_from_slice(b"\\\""),
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            b'\n' => out.extend_from_slice(b"\\n"),
+            b'\r' => out.extend_from_slice(b"\\r"),
+            b'\t' => out.extend_from_slice(b"\\t"),
+            b if b < 0x20 => {
+                let _ = write!(out, "\\u{b:04x}");
             }
-            c => out.push(c),
+            b => out.push(b),
         }
     }
-    out.push('"');
+    out.push(b'"');
+}
+
+/// [`write_json_string`] for text (a derivation's `__json`, which must be
+/// UTF-8): escaping only ASCII bytes keeps the text UTF-8.
+pub(super) fn write_json_str(out: &mut String, s: &str) {
+    let mut bytes = std::mem::take(out).into_bytes();
+    write_json_string(&mut bytes, s.as_bytes());
+    *out = String::from_utf8(bytes).expect("escaping ASCII keeps UTF-8 intact");
 }
 
 // ---- fromJSON ----------------------------------------------------------------
 
 fn from_json(vm: &mut Vm, args: &[Value]) -> Result<Value> {
     let text = string_without_context(vm, args[0].clone())?;
-    parse_json(text.as_str())
+    parse_json(text.as_bytes())
 }
 
 /// Forces a string that must not refer to store paths: text handed to a
@@ -253,7 +267,7 @@ pub(super) fn string_without_context(vm: &mut Vm, value: Value) -> Result<NixStr
     match s.context().and_then(|ctx| ctx.iter().next()) {
         Some(elem) => Err(Error::other(format!(
             "the string '{}' is not allowed to refer to a store path (such as '{}')",
-            s.as_str(),
+            s,
             elem.path()
         ))),
         None => Ok(s),
@@ -288,14 +302,14 @@ mod tests {
             deep = crate::builtins::attrs_of([("a", Value::list(vec![deep]))]);
         }
         let text = to_json_of(deep);
-        assert_eq!(text.as_str().len(), depth * "{\"a\":[]}".len() + 2);
-        let parsed = parse_json(text.as_str()).unwrap();
+        assert_eq!(text.len(), depth * "{\"a\":[]}".len() + 2);
+        let parsed = parse_json(text.as_bytes()).unwrap();
         let again = Evaluator::builder()
             .stack_budget(SMALL_STACK)
             .build()
             .with_vm(|vm| to_json_string(vm, &parsed))
             .unwrap();
-        assert!(again == text.as_str());
+        assert!(again == text.as_bytes());
     }
 
     #[test]
@@ -309,7 +323,7 @@ mod tests {
             crate::builtins::attrs_of([("k", with_context("b", "bbb-b"))]),
         ]);
         let s = to_json_of(value);
-        assert_eq!(s.as_str(), r#"["a",{"k":"b"}]"#);
+        assert_eq!(s, r#"["a",{"k":"b"}]"#);
         assert_eq!(
             s.context().cloned().unwrap_or_default(),
             Context::from([elem("aaa-a"), elem("bbb-b")])
@@ -318,9 +332,16 @@ mod tests {
 
     #[test]
     fn strings_escape_what_json_requires() {
-        let mut out = String::new();
-        write_json_string(&mut out, "a\"\\\n\r\t\u{1}\u{1f}\u{7f}é/");
-        assert_eq!(out, "\"a\\\"\\\\\\n\\r\\t\\u0001\\u001f\u{7f}é/\"");
+        let mut out = Vec::new();
+        write_json_string(&mut out, "a\"\\\n\r\t\u{1}\u{1f}\u{7f}é/".as_bytes());
+        assert_eq!(
+            out,
+            "\"a\\\"\\\\\\n\\r\\t\\u0001\\u001f\u{7f}é/\"".as_bytes()
+        );
+        // Bytes that are not UTF-8 are written as they are, as Nix does.
+        let mut out = Vec::new();
+        write_json_string(&mut out, b"\xc3\xff");
+        assert_eq!(out, b"\"\xc3\xff\"");
     }
 
     #[test]

@@ -12,8 +12,16 @@ use crate::symbol::Symbol;
 use crate::value::{Attrs, Value};
 
 /// Parses JSON text into a Nix value. Objects become sets (a repeated key
-/// keeps its last value).
-pub fn parse_json(text: &str) -> Result<Value> {
+/// keeps its last value). JSON is UTF-8: like Nix, bytes that are not are
+/// an error.
+pub fn parse_json(text: &[u8]) -> Result<Value> {
+    let text = std::str::from_utf8(text).map_err(|e| {
+        syntax_error(
+            text,
+            e.valid_up_to(),
+            "invalid string: ill-formed UTF-8 byte",
+        )
+    })?;
     Parser { text, pos: 0 }.document()
 }
 
@@ -290,12 +298,12 @@ impl Parser<'_> {
 
     /// A syntax error at the current position.
     fn error(&self, what: &str) -> Error {
-        syntax_error(self.text, self.pos, what)
+        syntax_error(self.text.as_bytes(), self.pos, what)
     }
 
     /// A syntax error at the byte just consumed.
     fn error_before(&self, what: &str) -> Error {
-        syntax_error(self.text, self.pos.saturating_sub(1), what)
+        syntax_error(self.text.as_bytes(), self.pos.saturating_sub(1), what)
     }
 }
 
@@ -323,8 +331,8 @@ fn float(literal: &str) -> Result<Value> {
     }
 }
 
-fn syntax_error(text: &str, pos: usize, what: &str) -> Error {
-    let before = &text.as_bytes()[..pos.min(text.len())];
+fn syntax_error(text: &[u8], pos: usize, what: &str) -> Error {
+    let before = &text[..pos.min(text.len())];
     let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
     let line_start = before
         .iter()
@@ -340,12 +348,20 @@ fn syntax_error(text: &str, pos: usize, what: &str) -> Error {
 mod tests {
     use super::*;
 
-    fn show(text: &str) -> String {
-        crate::print::print_value(&parse_json(text).unwrap()).unwrap()
+    fn show(text: &str) -> bstr::BString {
+        crate::print::print_value(&parse_json(text.as_bytes()).unwrap()).unwrap()
     }
 
     fn error(text: &str) -> String {
-        parse_json(text).unwrap_err().to_string()
+        parse_json(text.as_bytes()).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn text_that_is_not_utf8_is_an_error_at_its_position() {
+        assert_eq!(
+            parse_json(b"\"ab\xff\"").unwrap_err().to_string(),
+            "JSON syntax error at line 1, column 4: invalid string: ill-formed UTF-8 byte"
+        );
     }
 
     #[test]
@@ -361,7 +377,7 @@ mod tests {
         assert!(error("18446744073709551615").contains("outside of Nix integer range"));
         assert!(error("1e400").contains("out of the range"));
         for bad in ["01", "1.", ".5", "-", "1e", "+1", "0x10"] {
-            assert!(parse_json(bad).is_err(), "{bad}");
+            assert!(parse_json(bad.as_bytes()).is_err(), "{bad}");
         }
     }
 
@@ -396,7 +412,7 @@ mod tests {
             "{",
             "]",
         ] {
-            assert!(parse_json(bad).is_err(), "{bad}");
+            assert!(parse_json(bad.as_bytes()).is_err(), "{bad}");
         }
     }
 
@@ -426,7 +442,7 @@ mod tests {
     fn deep_nesting_needs_no_native_stack() {
         let depth = 1_000_000;
         let text = "[".repeat(depth) + &"]".repeat(depth);
-        let mut value = parse_json(&text).unwrap();
+        let mut value = parse_json(text.as_bytes()).unwrap();
         for _ in 0..depth - 1 {
             let Value::List(items) = &value else {
                 panic!("expected a list")
@@ -467,7 +483,7 @@ mod tests {
                 }
             }
             let text: String = text.into_iter().collect();
-            let _ = parse_json(&text);
+            let _ = parse_json(text.as_bytes());
         }
     }
 }

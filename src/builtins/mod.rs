@@ -105,11 +105,12 @@ pub fn globals(settings: &Settings) -> Globals {
     entries.extend(corepkgs::constants());
     let mut globals = Globals::default();
     for (name, value) in &entries {
-        let text = name.name();
+        // The builtins' own names, all ASCII.
+        let text = name.display_name();
         if !text.starts_with("__") {
             globals.insert(&format!("__{text}"), value.clone());
         }
-        if TOP_LEVEL.contains(&&*text) {
+        if TOP_LEVEL.contains(&text.as_str()) {
             globals.insert(&text, value.clone());
         }
     }

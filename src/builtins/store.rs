@@ -9,6 +9,8 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
+use bstr::ByteSlice;
+
 use crate::error::{Error, ErrorKind, Result};
 use crate::io::FileType;
 use crate::store::hash::{Hash, HashAlgo};
@@ -123,20 +125,19 @@ pub(crate) fn force_string_no_context(vm: &mut Vm, v: &Value) -> Result<String> 
     match s.context().and_then(|c| c.iter().next()) {
         Some(elem) => Err(Error::other(format!(
             "the string '{}' is not allowed to refer to a store path (such as '{}')",
-            s.as_str(),
+            s,
             elem.encode()
         ))),
-        None => Ok(s.as_str().to_string()),
+        None => Ok(s.utf8()?.to_string()),
     }
 }
 
 /// Coerces to an absolute path string (paths stay paths), keeping the context.
 fn coerce_to_path(vm: &mut Vm, v: &Value) -> Result<NixString> {
     let s = vm.coerce_to_string(v.clone(), CoercionKind::PathInterpolation)?;
-    if !s.as_str().starts_with('/') {
+    if !s.as_bytes().starts_with(b"/") {
         return Err(Error::other(format!(
-            "string '{}' doesn't represent an absolute path",
-            s.as_str()
+            "string '{s}' doesn't represent an absolute path"
         )));
     }
     Ok(s)
@@ -223,7 +224,7 @@ pub(crate) fn path_args(vm: &mut Vm, args: &[Value]) -> Result<AddPathArgs> {
     let mut method = Ingestion::Recursive;
     let mut expected = None;
     for (key, value) in attrs.sorted_entries() {
-        match &*key {
+        match &*key.to_str_lossy() {
             "path" => path = Some(coerce_to_path(vm, value)?),
             "name" => name = force_string_no_context(vm, value)?,
             "filter" => filter = Some(vm.force(value.clone())?),
@@ -249,11 +250,11 @@ pub(crate) fn path_args(vm: &mut Vm, args: &[Value]) -> Result<AddPathArgs> {
         return Err(Error::other("'path' required"));
     };
     if name.is_empty() {
-        name = crate::path::base_name_of(path.as_str()).to_string();
+        name = crate::path::base_name_of_str(path.utf8()?).to_string();
     }
     Ok(AddPathArgs {
         name,
-        path: path.as_str().to_string(),
+        path: path.utf8()?.to_string(),
         filter,
         method,
         expected,
@@ -277,8 +278,8 @@ pub(crate) fn filter_source_args(vm: &mut Vm, args: &[Value]) -> Result<AddPathA
         )));
     }
     Ok(AddPathArgs {
-        name: crate::path::base_name_of(path.as_str()).to_string(),
-        path: path.as_str().to_string(),
+        name: crate::path::base_name_of_str(path.utf8()?).to_string(),
+        path: path.utf8()?.to_string(),
         filter: Some(filter),
         method: Ingestion::Recursive,
         expected: None,
@@ -305,7 +306,7 @@ fn to_file(vm: &mut Vm, args: &[Value]) -> Result<Value> {
         }
     }
     let ctx = vm.context().clone();
-    let path = store::add_text(&ctx, &name, contents.as_str().as_bytes(), references)?;
+    let path = store::add_text(&ctx, &name, contents.as_bytes(), references)?;
     Ok(store_path_string(path))
 }
 
@@ -324,7 +325,7 @@ fn store_path(vm: &mut Vm, args: &[Value]) -> Result<Value> {
         )));
     }
     let path = coerce_to_path(vm, &args[0])?;
-    let text = crate::path::canonicalise(path.as_str());
+    let text = crate::path::canonicalise_str(path.utf8()?);
     let ctx = vm.context().clone();
     let dir = store::store_dir(&ctx);
     let inside = store::split_store_path(dir, &text);
@@ -385,7 +386,7 @@ fn is_store_path(store_dir: &str, path: &str) -> bool {
 /// `builtins.toPath s`: the canonical absolute path, as a string.
 fn to_path(vm: &mut Vm, args: &[Value]) -> Result<Value> {
     let path = coerce_to_path(vm, &args[0])?;
-    let text = crate::path::canonicalise(path.as_str());
+    let text = crate::path::canonicalise(path.as_bytes());
     Ok(Value::String(match path.context() {
         Some(c) => NixString::with_context(text, c.clone()),
         None => NixString::new(text),
@@ -451,7 +452,7 @@ mod tests {
     fn eval(pure: bool, source: &str) -> String {
         let evaluator = Evaluator::builder().pure(pure).build();
         let value = evaluator.eval_str(source).expect("evaluates");
-        evaluator.print(&value, true).expect("prints")
+        evaluator.print(&value, true).expect("prints").to_string()
     }
 
     #[test]

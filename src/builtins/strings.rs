@@ -82,7 +82,7 @@ impl Resume for ToString {
 
 fn string_length(vm: &mut Vm, args: &[Value]) -> Result<Value> {
     let s = vm.coerce_to_string(args[0].clone(), CoercionKind::Interpolation)?;
-    Ok(Value::Int(s.as_str().len() as i64))
+    Ok(Value::Int(s.len() as i64))
 }
 
 fn substring(vm: &mut Vm, args: &[Value]) -> Result<Value> {
@@ -98,25 +98,15 @@ pub(crate) fn substring_of(start: i64, len: i64, s: &NixString) -> Result<Value>
     if start < 0 {
         return Err(Error::other("negative start position in 'substring'"));
     }
-    let text = s.as_str();
+    let text = s.as_bytes();
     let start = (start as usize).min(text.len());
     let end = if len < 0 {
         text.len()
     } else {
         start.saturating_add(len as usize).min(text.len())
     };
-    Ok(Value::String(
-        s.with_context_of(byte_slice(text, start, end)),
-    ))
-}
-
-/// A byte range of a string; a cut inside a character keeps the whole
-/// character's bytes replaced by U+FFFD, as the text must stay UTF-8.
-fn byte_slice(text: &str, start: usize, end: usize) -> String {
-    match text.get(start..end) {
-        Some(s) => s.to_string(),
-        None => String::from_utf8_lossy(&text.as_bytes()[start..end]).into_owned(),
-    }
+    // Bytes, as in Nix: a cut may fall inside a multi-byte character.
+    Ok(Value::String(s.with_context_of(&text[start..end])))
 }
 
 fn concat_strings_sep(vm: &mut Vm, args: &[Value]) -> Result<Value> {
@@ -158,13 +148,13 @@ fn replace_strings(vm: &mut Vm, args: &[Value]) -> Result<Value> {
     let s = vm.force_string(args[2].clone())?;
     let mut replacements: Vec<Option<NixString>> = vec![None; to.len()];
     let mut context = s.context().cloned().unwrap_or_default();
-    let text = s.as_str().as_bytes();
+    let text = s.as_bytes();
     let mut out: Vec<u8> = Vec::with_capacity(text.len());
     let mut p = 0;
     while p <= text.len() {
         let found = patterns
             .iter()
-            .position(|pat| text[p..].starts_with(pat.as_str().as_bytes()));
+            .position(|pat| text[p..].starts_with(pat.as_bytes()));
         let Some(k) = found else {
             out.extend(text.get(p));
             p += 1;
@@ -178,8 +168,8 @@ fn replace_strings(vm: &mut Vm, args: &[Value]) -> Result<Value> {
             replacements[k] = Some(r);
         }
         let r = replacements[k].as_ref().expect("just forced");
-        out.extend_from_slice(r.as_str().as_bytes());
-        let matched = patterns[k].as_str().len();
+        out.extend_from_slice(r.as_bytes());
+        let matched = patterns[k].len();
         if matched == 0 {
             out.extend(text.get(p));
             p += 1;
@@ -187,14 +177,12 @@ fn replace_strings(vm: &mut Vm, args: &[Value]) -> Result<Value> {
             p += matched;
         }
     }
-    let text = String::from_utf8(out)
-        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
-    Ok(Value::String(NixString::with_context(text, context)))
+    Ok(Value::String(NixString::with_context(out, context)))
 }
 
 fn base_name_of(vm: &mut Vm, args: &[Value]) -> Result<Value> {
     let s = vm.coerce_to_string(args[0].clone(), CoercionKind::PathInterpolation)?;
-    let base = crate::path::base_name_of(s.as_str()).to_string();
+    let base = crate::path::base_name_of(s.as_bytes()).to_vec();
     Ok(Value::String(s.with_context_of(base)))
 }
 
@@ -202,7 +190,7 @@ fn dir_of(vm: &mut Vm, args: &[Value]) -> Result<Value> {
     let v = vm.force(args[0].clone())?;
     let is_path = matches!(v, Value::Path(_));
     let s = vm.coerce_to_string(v, CoercionKind::PathInterpolation)?;
-    let dir = crate::path::dir_of(s.as_str()).to_string();
+    let dir = crate::path::dir_of(s.as_bytes()).to_vec();
     if is_path {
         return Ok(Value::Path(NixString::new(dir)));
     }

@@ -32,7 +32,7 @@ const TIMESTAMPS_FEATURE: &str = "parse-toml-timestamps";
 fn from_toml(vm: &mut Vm, args: &[Value]) -> Result<Value> {
     let text = string_without_context(vm, args[0].clone())?;
     let timestamps = vm.context().settings.has_feature(TIMESTAMPS_FEATURE);
-    parse_toml(text.as_str(), timestamps).map_err(|e| toml_error(&e))
+    parse_toml(text.utf8()?, timestamps).map_err(|e| toml_error(&e))
 }
 
 fn toml_error(e: &Error) -> Error {
@@ -59,7 +59,7 @@ impl TomlReader<'_> {
         for (key, value) in table.iter() {
             check_no_nul(key.get_ref())?;
             let value = ensure_sufficient_stack(|| self.value(value))?;
-            entries.push((Symbol::intern(key.get_ref()), value));
+            entries.push((Symbol::intern(key.get_ref().as_bytes()), value));
         }
         Ok(Value::Attrs(Attrs::from_unsorted(entries)))
     }
@@ -192,7 +192,7 @@ fn fraction_digits(source: &str) -> usize {
 mod tests {
     use super::*;
 
-    fn toml(text: &str) -> String {
+    fn toml(text: &str) -> bstr::BString {
         crate::print::print_value(&parse_toml(text, true).unwrap()).unwrap()
     }
 

@@ -3,6 +3,7 @@
 
 use std::collections::HashSet;
 
+use bstr::BString;
 use spindle_fiber::ensure_sufficient_stack;
 
 use crate::error::Result;
@@ -34,34 +35,35 @@ fn to_xml(vm: &mut Vm, args: &[Value]) -> Result<Value> {
 /// `type`, to recognise derivations: what is still unevaluated shows as
 /// `<unevaluated />`. With `location`, attributes and lambdas carry the
 /// file, line and column they were defined at.
-pub fn to_xml_string(vm: &mut Vm, value: &Value, location: bool) -> Result<String> {
+pub fn to_xml_string(vm: &mut Vm, value: &Value, location: bool) -> Result<BString> {
     let mut writer = XmlWriter::new(false, location);
     writer.document(vm, value)?;
     let mut out = writer.out;
-    if out.ends_with('\n') {
+    if out.ends_with(b"\n") {
         out.pop();
     }
-    Ok(out)
+    Ok(out.into())
 }
 
-/// One XML attribute: its name and unescaped value.
-type XmlAttr = (&'static str, String);
+/// One XML attribute: its name and unescaped value (bytes, as Nix writes
+/// them).
+type XmlAttr = (&'static str, BString);
 
 struct XmlWriter {
-    out: String,
+    out: Vec<u8>,
     depth: usize,
     context: Context,
     /// Force values while walking (`toXML`), or print thunks as they are.
     strict: bool,
     location: bool,
     /// Derivations already shown in full, by `drvPath`.
-    drvs_seen: HashSet<String>,
+    drvs_seen: HashSet<BString>,
 }
 
 impl XmlWriter {
     fn new(strict: bool, location: bool) -> XmlWriter {
         XmlWriter {
-            out: String::new(),
+            out: Vec::new(),
             depth: 0,
             context: Context::new(),
             strict,
@@ -72,7 +74,7 @@ impl XmlWriter {
 
     fn document(&mut self, vm: &mut Vm, value: &Value) -> Result<()> {
         self.out
-            .push_str("<?xml version='1.0' encoding='utf-8'?>\n");
+            .extend_from_slice("<?xml version='1.0' encoding='utf-8'?>\n".as_bytes());
         self.open("expr", Vec::new());
         self.value(vm, value)?;
         self.close("expr");
@@ -83,44 +85,44 @@ impl XmlWriter {
 
     fn indent(&mut self) {
         for _ in 0..self.depth {
-            self.out.push_str("  ");
+            self.out.extend_from_slice("  ".as_bytes());
         }
     }
 
     fn tag(&mut self, name: &str, mut attrs: Vec<XmlAttr>) {
         self.indent();
-        self.out.push('<');
-        self.out.push_str(name);
+        self.out.push(b'<');
+        self.out.extend_from_slice(name.as_bytes());
         attrs.sort_by_key(|a| a.0);
         for (key, value) in &attrs {
-            self.out.push(' ');
-            self.out.push_str(key);
-            self.out.push_str("=\"");
+            self.out.push(b' ');
+            self.out.extend_from_slice(key.as_bytes());
+            self.out.extend_from_slice(b"=\"");
             escape_into(&mut self.out, value);
-            self.out.push('"');
+            self.out.push(b'"');
         }
     }
 
     fn open(&mut self, name: &str, attrs: Vec<XmlAttr>) {
         self.tag(name, attrs);
-        self.out.push_str(">\n");
+        self.out.extend_from_slice(">\n".as_bytes());
         self.depth += 1;
     }
 
     fn close(&mut self, name: &str) {
         self.depth -= 1;
         self.indent();
-        self.out.push_str("</");
-        self.out.push_str(name);
-        self.out.push_str(">\n");
+        self.out.extend_from_slice("</".as_bytes());
+        self.out.extend_from_slice(name.as_bytes());
+        self.out.extend_from_slice(">\n".as_bytes());
     }
 
     fn empty(&mut self, name: &str, attrs: Vec<XmlAttr>) {
         self.tag(name, attrs);
-        self.out.push_str(" />\n");
+        self.out.extend_from_slice(" />\n".as_bytes());
     }
 
-    fn empty_with_value(&mut self, name: &str, value: impl Into<String>) {
+    fn empty_with_value(&mut self, name: &str, value: impl Into<BString>) {
         self.empty(name, vec![("value", value.into())]);
     }
 
@@ -139,9 +141,9 @@ impl XmlWriter {
                 if let Some(ctx) = s.context() {
                     self.context.extend(ctx.iter().cloned());
                 }
-                self.empty_with_value("string", s.as_str());
+                self.empty_with_value("string", s.as_bytes());
             }
-            Value::Path(p) => self.empty_with_value("path", p.as_str()),
+            Value::Path(p) => self.empty_with_value("path", p.as_bytes()),
             Value::Null => self.empty("null", Vec::new()),
             Value::Float(f) => self.empty_with_value("float", format_float(f)),
             Value::Attrs(attrs) => {
@@ -173,7 +175,7 @@ impl XmlWriter {
         let mut entries: Vec<_> = attrs.entries().iter().collect();
         entries.sort_by_cached_key(|(name, _)| name.name());
         for (name, item) in entries {
-            let mut xml_attrs = vec![("name", name.name().to_string())];
+            let mut xml_attrs = vec![("name", BString::from(&*name.name()))];
             if let Some(span) = attrs.position(*name) {
                 self.position(vm, span, &mut xml_attrs);
             }
@@ -213,7 +215,7 @@ impl XmlWriter {
         vm: &mut Vm,
         attrs: &Attrs,
         name: crate::symbol::Symbol,
-    ) -> Result<Option<String>> {
+    ) -> Result<Option<BString>> {
         let Some(value) = attrs.get(name) else {
             return Ok(None);
         };
@@ -223,7 +225,7 @@ impl XmlWriter {
             value.shallow_resolved()
         };
         Ok(match value {
-            Value::String(s) => Some(s.as_str().to_string()),
+            Value::String(s) => Some(BString::from(s.as_bytes())),
             _ => None,
         })
     }
@@ -239,21 +241,21 @@ impl XmlWriter {
             Some(formals) => {
                 let mut pattern_attrs = Vec::new();
                 if let Some(name) = code.param() {
-                    pattern_attrs.push(("name", name.name().to_string()));
+                    pattern_attrs.push(("name", BString::from(&*name.name())));
                 }
                 if formals.ellipsis {
-                    pattern_attrs.push(("ellipsis", "1".to_string()));
+                    pattern_attrs.push(("ellipsis", "1".into()));
                 }
                 self.open("attrspat", pattern_attrs);
                 let mut names: Vec<_> = formals.entries.iter().map(|(n, _)| n.name()).collect();
                 names.sort();
                 for name in names {
-                    self.empty("attr", vec![("name", name.to_string())]);
+                    self.empty("attr", vec![("name", BString::from(&*name))]);
                 }
                 self.close("attrspat");
             }
             None => {
-                let name = code.param().map(|n| n.name().to_string());
+                let name = code.param().map(|n| BString::from(&*n.name()));
                 self.empty("varpat", vec![("name", name.unwrap_or_default())]);
             }
         }
@@ -265,9 +267,9 @@ impl XmlWriter {
             return;
         }
         let loc = vm.context().location(span);
-        attrs.push(("path", loc.file));
-        attrs.push(("line", loc.line.to_string()));
-        attrs.push(("column", loc.column.to_string()));
+        attrs.push(("path", loc.file.into()));
+        attrs.push(("line", loc.line.to_string().into()));
+        attrs.push(("column", loc.column.to_string().into()));
     }
 }
 
@@ -276,20 +278,21 @@ fn is_derivation(vm: &mut Vm, attrs: &Attrs) -> Result<bool> {
     let Some(ty) = attrs.get(known::type_()) else {
         return Ok(false);
     };
-    Ok(matches!(vm.force_ref(ty)?, Value::String(s) if s.as_str() == "derivation"))
+    Ok(matches!(vm.force_ref(ty)?, Value::String(s) if s.as_bytes() == b"derivation"))
 }
 
 /// Escapes an attribute value as Nix 2.8 does: markup characters and
 /// newlines only (tabs and carriage returns stay as they are).
-fn escape_into(out: &mut String, s: &str) {
-    for c in s.chars() {
-        match c {
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '"' => out.push_str("&quot;"),
-            '\n' => out.push_str("&#xA;"),
-            c => out.push(c),
+/// Other bytes, UTF-8 or not, are written as they are.
+fn escape_into(out: &mut Vec<u8>, s: &[u8]) {
+    for &b in s {
+        match b {
+            b'<' => out.extend_from_slice(b"&lt;"),
+            b'>' => out.extend_from_slice(b"&gt;"),
+            b'&' => out.extend_from_slice(b"&amp;"),
+            b'"' => out.extend_from_slice(b"&quot;"),
+            b'\n' => out.extend_from_slice(b"&#xA;"),
+            b => out.push(b),
         }
     }
 }
@@ -299,6 +302,7 @@ mod tests {
     use super::*;
     use crate::value::ContextElem;
     use crate::Evaluator;
+    use bstr::ByteSlice;
 
     #[test]
     fn the_result_keeps_the_context_of_its_strings() {
@@ -314,14 +318,14 @@ mod tests {
         let Value::String(s) = result else {
             panic!("toXML returns a string")
         };
-        assert!(s.as_str().contains("<string value=\"s\" />"));
+        assert!(s.as_bstr().contains_str("<string value=\"s\" />"));
         assert_eq!(s.context().cloned(), Some(Context::from([elem])));
     }
 
     #[test]
     fn escaping_covers_markup_and_newlines() {
-        let mut out = String::new();
-        escape_into(&mut out, "a<b>&\"c'\n\t\r");
-        assert_eq!(out, "a&lt;b&gt;&amp;&quot;c'&#xA;\t\r");
+        let mut out = Vec::new();
+        escape_into(&mut out, b"a<b>&\"c'\n\t\r\xff");
+        assert_eq!(out, b"a&lt;b&gt;&amp;&quot;c'&#xA;\t\r\xff");
     }
 }

@@ -211,7 +211,7 @@ impl<'a, 'e> Compiler<'a, 'e> {
     }
 
     fn duplicate(&self, name: Symbol, span: Span) -> Error {
-        Error::at(ErrorKind::DuplicateAttribute(name.name().to_string()), span)
+        Error::at(ErrorKind::DuplicateAttribute(name.display_name()), span)
     }
 
     // ---- compiling ---------------------------------------------------------

@@ -208,7 +208,7 @@ impl<'a, 'e> Compiler<'a, 'e> {
     /// A name no source text can spell, for hidden locals.
     fn synthetic_name(&mut self, what: &str) -> Symbol {
         self.synthetic += 1;
-        Symbol::intern(&format!("\0{what}#{}", self.synthetic))
+        Symbol::intern(format!("\0{what}#{}", self.synthetic))
     }
 
     // ---- name resolution -------------------------------------------------
@@ -277,7 +277,7 @@ impl<'a, 'e> Compiler<'a, 'e> {
             }
             Resolved::Undefined => {
                 return Err(Error::at(
-                    ErrorKind::UndefinedVariable(name.name().to_string()),
+                    ErrorKind::UndefinedVariable(name.display_name()),
                     span,
                 ))
             }
@@ -465,7 +465,8 @@ impl<'a, 'e> Compiler<'a, 'e> {
         let parts = path.parts();
         if let [InterpolPart::Literal(content)] = parts.as_slice() {
             // A path without interpolation is a constant, as in Nix.
-            let text = crate::path::canonicalise(&self.path_prefix(content.text(), expr)?);
+            let text =
+                crate::path::canonicalise(self.path_prefix(content.text(), expr)?.as_bytes());
             self.constant(Value::Path(NixString::new(text)), span);
             return Ok(());
         }
@@ -1041,7 +1042,7 @@ fn child<T>(node: Option<T>, parent: &rnix::SyntaxNode) -> Result<T> {
 fn ident_name(ident: &ast::Ident) -> Symbol {
     match ident.ident_token() {
         Some(token) => Symbol::intern(token.text()),
-        None => Symbol::intern(&ident.syntax().text().to_string()),
+        None => Symbol::intern(ident.syntax().text().to_string()),
     }
 }
 

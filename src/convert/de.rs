@@ -2,6 +2,7 @@
 
 use std::rc::Rc;
 
+use bstr::ByteSlice;
 use serde::de::{
     self, DeserializeOwned, DeserializeSeed, EnumAccess, IntoDeserializer, MapAccess, SeqAccess,
     VariantAccess, Visitor,
@@ -85,14 +86,14 @@ impl<'de> de::Deserializer<'de> for ValueDeserializer<'_> {
             Value::Bool(b) => visitor.visit_bool(b),
             Value::Int(i) => visitor.visit_i64(i),
             Value::Float(f) => visitor.visit_f64(f),
-            Value::String(s) | Value::Path(s) => visitor.visit_str(s.as_str()),
+            Value::String(s) | Value::Path(s) => visit_text(s.as_bytes(), visitor),
             Value::List(items) => visitor.visit_seq(Elements {
                 vm: self.vm,
                 items,
                 next: 0,
             }),
             Value::Attrs(attrs) => {
-                let entries: Vec<(Rc<str>, Value)> = attrs
+                let entries: Vec<(Rc<[u8]>, Value)> = attrs
                     .sorted_entries()
                     .into_iter()
                     .map(|(name, v)| (name, v.clone()))
@@ -129,7 +130,7 @@ impl<'de> de::Deserializer<'de> for ValueDeserializer<'_> {
         visitor: V,
     ) -> Result<V::Value> {
         match self.forced()? {
-            Value::String(s) => visitor.visit_enum(s.as_str().into_deserializer()),
+            Value::String(s) => visitor.visit_enum(text(s.as_bytes())?.into_deserializer()),
             Value::Attrs(attrs) if attrs.len() == 1 => {
                 let (symbol, value) = attrs.entries()[0].clone();
                 visitor.visit_enum(Variant {
@@ -147,7 +148,7 @@ impl<'de> de::Deserializer<'de> for ValueDeserializer<'_> {
 
     fn deserialize_bytes<V: Visitor<'de>>(mut self, visitor: V) -> Result<V::Value> {
         match self.forced()? {
-            Value::String(s) | Value::Path(s) => visitor.visit_bytes(s.as_str().as_bytes()),
+            Value::String(s) | Value::Path(s) => visitor.visit_bytes(s.as_bytes()),
             value => ValueDeserializer::part(self.vm, value).deserialize_any(visitor),
         }
     }
@@ -194,12 +195,32 @@ impl<'de> SeqAccess<'de> for Elements<'_> {
     }
 }
 
+/// Hands a string to a visitor: as text when it is UTF-8, else as bytes,
+/// which a type that wants text (`String`) refuses and one that takes
+/// bytes accepts.
+fn visit_text<'de, V: Visitor<'de>>(bytes: &[u8], visitor: V) -> Result<V::Value> {
+    match std::str::from_utf8(bytes) {
+        Ok(s) => visitor.visit_str(s),
+        Err(_) => visitor.visit_bytes(bytes),
+    }
+}
+
+/// A string that must be text (an enum variant's name).
+fn text(bytes: &[u8]) -> Result<&str> {
+    std::str::from_utf8(bytes).map_err(|_| {
+        conversion_error(format_args!(
+            "the string '{}' is not valid UTF-8",
+            bytes.escape_bytes()
+        ))
+    })
+}
+
 /// The attributes of a set in name order, each value forced only when serde
 /// asks for it.
 struct Attributes<'v> {
     vm: Option<&'v mut Vm>,
-    entries: std::vec::IntoIter<(Rc<str>, Value)>,
-    pending: Option<(Rc<str>, Value)>,
+    entries: std::vec::IntoIter<(Rc<[u8]>, Value)>,
+    pending: Option<(Rc<[u8]>, Value)>,
 }
 
 impl<'de> MapAccess<'de> for Attributes<'_> {
@@ -221,7 +242,7 @@ impl<'de> MapAccess<'de> for Attributes<'_> {
             .ok_or_else(|| conversion_error("a value was asked for before its name"))?;
         let vm = self.vm.as_deref_mut();
         ensure_sufficient_stack(|| seed.deserialize(ValueDeserializer::part(vm, value)))
-            .map_err(|e| at_segment(e, &name))
+            .map_err(|e| at_segment(e, &name.as_bstr()))
     }
 
     fn size_hint(&self) -> Option<usize> {
@@ -231,14 +252,17 @@ impl<'de> MapAccess<'de> for Attributes<'_> {
 
 /// An attribute name as a map key: a string, or a number for maps with
 /// integer keys.
-struct AttrName(Rc<str>);
+struct AttrName(Rc<[u8]>);
 
 impl AttrName {
     fn parse<T: std::str::FromStr>(&self, what: &str) -> Result<T> {
-        self.0.parse().map_err(|_| {
+        let parsed = std::str::from_utf8(&self.0)
+            .ok()
+            .and_then(|s| s.parse().ok());
+        parsed.ok_or_else(|| {
             conversion_error(format_args!(
                 "the attribute name '{}' is not {what}",
-                self.0
+                self.0.as_bstr()
             ))
         })
     }
@@ -258,7 +282,7 @@ impl<'de> de::Deserializer<'de> for AttrName {
     type Error = Error;
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        visitor.visit_str(&self.0)
+        visit_text(&self.0, visitor)
     }
 
     parse_key! {
@@ -287,7 +311,7 @@ impl<'de> de::Deserializer<'de> for AttrName {
         _variants: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value> {
-        visitor.visit_enum(self.0.as_ref().into_deserializer())
+        visitor.visit_enum(text(&self.0)?.into_deserializer())
     }
 
     forward_to_deserialize_any! {
@@ -299,7 +323,7 @@ impl<'de> de::Deserializer<'de> for AttrName {
 /// An enum variant written as `{ Variant = content; }`.
 struct Variant<'v> {
     vm: Option<&'v mut Vm>,
-    name: Rc<str>,
+    name: Rc<[u8]>,
     value: Value,
 }
 

@@ -1,5 +1,6 @@
 //! Rust values into Nix values: a serde `Serializer` producing [`Value`]s.
 
+use bstr::ByteSlice;
 use serde::ser::{self, Impossible, Serialize};
 
 use super::{at_segment, conversion_error};
@@ -96,12 +97,8 @@ impl ser::Serializer for ValueSerializer {
         Ok(Value::string(v))
     }
     fn serialize_bytes(self, v: &[u8]) -> Result<Value> {
-        match std::str::from_utf8(v) {
-            Ok(text) => Ok(Value::string(text)),
-            Err(_) => Ok(Value::list(
-                v.iter().map(|b| Value::Int((*b).into())).collect(),
-            )),
-        }
+        // Nix strings are bytes: any bytes make a string.
+        Ok(Value::string(v))
     }
     fn serialize_none(self) -> Result<Value> {
         Ok(Value::Null)
@@ -257,14 +254,14 @@ impl ser::SerializeTupleVariant for VariantListBuilder {
 /// Builds an attribute set; a name given twice keeps its last value.
 pub struct SetBuilder {
     entries: Vec<(Symbol, Value)>,
-    key: Option<String>,
+    key: Option<Vec<u8>>,
 }
 
 impl SetBuilder {
-    fn insert<T: Serialize + ?Sized>(&mut self, name: &str, value: &T) -> Result<()> {
+    fn insert<T: Serialize + ?Sized>(&mut self, name: &[u8], value: &T) -> Result<()> {
         let value = value
             .serialize(ValueSerializer)
-            .map_err(|e| at_segment(e, &name))?;
+            .map_err(|e| at_segment(e, &name.as_bstr()))?;
         self.entries.push((Symbol::intern(name), value));
         Ok(())
     }
@@ -301,7 +298,7 @@ impl ser::SerializeStruct for SetBuilder {
         key: &'static str,
         value: &T,
     ) -> Result<()> {
-        self.insert(key, value)
+        self.insert(key.as_bytes(), value)
     }
     fn end(self) -> Result<Value> {
         Ok(self.finish())
@@ -323,7 +320,7 @@ impl ser::SerializeStructVariant for VariantSetBuilder {
         value: &T,
     ) -> Result<()> {
         self.set
-            .insert(key, value)
+            .insert(key.as_bytes(), value)
             .map_err(|e| at_segment(e, &self.variant))
     }
     fn end(self) -> Result<Value> {
@@ -340,68 +337,68 @@ fn bad_key() -> Error {
 }
 
 impl ser::Serializer for KeySerializer {
-    type Ok = String;
+    type Ok = Vec<u8>;
     type Error = Error;
-    type SerializeSeq = Impossible<String, Error>;
-    type SerializeTuple = Impossible<String, Error>;
-    type SerializeTupleStruct = Impossible<String, Error>;
-    type SerializeTupleVariant = Impossible<String, Error>;
-    type SerializeMap = Impossible<String, Error>;
-    type SerializeStruct = Impossible<String, Error>;
-    type SerializeStructVariant = Impossible<String, Error>;
+    type SerializeSeq = Impossible<Vec<u8>, Error>;
+    type SerializeTuple = Impossible<Vec<u8>, Error>;
+    type SerializeTupleStruct = Impossible<Vec<u8>, Error>;
+    type SerializeTupleVariant = Impossible<Vec<u8>, Error>;
+    type SerializeMap = Impossible<Vec<u8>, Error>;
+    type SerializeStruct = Impossible<Vec<u8>, Error>;
+    type SerializeStructVariant = Impossible<Vec<u8>, Error>;
 
-    fn serialize_bool(self, v: bool) -> Result<String> {
-        Ok(v.to_string())
+    fn serialize_bool(self, v: bool) -> Result<Vec<u8>> {
+        Ok(v.to_string().into_bytes())
     }
-    fn serialize_i8(self, v: i8) -> Result<String> {
-        Ok(v.to_string())
+    fn serialize_i8(self, v: i8) -> Result<Vec<u8>> {
+        Ok(v.to_string().into_bytes())
     }
-    fn serialize_i16(self, v: i16) -> Result<String> {
-        Ok(v.to_string())
+    fn serialize_i16(self, v: i16) -> Result<Vec<u8>> {
+        Ok(v.to_string().into_bytes())
     }
-    fn serialize_i32(self, v: i32) -> Result<String> {
-        Ok(v.to_string())
+    fn serialize_i32(self, v: i32) -> Result<Vec<u8>> {
+        Ok(v.to_string().into_bytes())
     }
-    fn serialize_i64(self, v: i64) -> Result<String> {
-        Ok(v.to_string())
+    fn serialize_i64(self, v: i64) -> Result<Vec<u8>> {
+        Ok(v.to_string().into_bytes())
     }
-    fn serialize_u8(self, v: u8) -> Result<String> {
-        Ok(v.to_string())
+    fn serialize_u8(self, v: u8) -> Result<Vec<u8>> {
+        Ok(v.to_string().into_bytes())
     }
-    fn serialize_u16(self, v: u16) -> Result<String> {
-        Ok(v.to_string())
+    fn serialize_u16(self, v: u16) -> Result<Vec<u8>> {
+        Ok(v.to_string().into_bytes())
     }
-    fn serialize_u32(self, v: u32) -> Result<String> {
-        Ok(v.to_string())
+    fn serialize_u32(self, v: u32) -> Result<Vec<u8>> {
+        Ok(v.to_string().into_bytes())
     }
-    fn serialize_u64(self, v: u64) -> Result<String> {
-        Ok(v.to_string())
+    fn serialize_u64(self, v: u64) -> Result<Vec<u8>> {
+        Ok(v.to_string().into_bytes())
     }
-    fn serialize_f32(self, _v: f32) -> Result<String> {
+    fn serialize_f32(self, _v: f32) -> Result<Vec<u8>> {
         Err(bad_key())
     }
-    fn serialize_f64(self, _v: f64) -> Result<String> {
+    fn serialize_f64(self, _v: f64) -> Result<Vec<u8>> {
         Err(bad_key())
     }
-    fn serialize_char(self, v: char) -> Result<String> {
-        Ok(v.to_string())
+    fn serialize_char(self, v: char) -> Result<Vec<u8>> {
+        Ok(v.to_string().into_bytes())
     }
-    fn serialize_str(self, v: &str) -> Result<String> {
-        Ok(v.to_string())
+    fn serialize_str(self, v: &str) -> Result<Vec<u8>> {
+        Ok(v.to_string().into_bytes())
     }
-    fn serialize_bytes(self, v: &[u8]) -> Result<String> {
-        String::from_utf8(v.to_vec()).map_err(|_| bad_key())
+    fn serialize_bytes(self, v: &[u8]) -> Result<Vec<u8>> {
+        Ok(v.to_vec())
     }
-    fn serialize_none(self) -> Result<String> {
+    fn serialize_none(self) -> Result<Vec<u8>> {
         Err(bad_key())
     }
-    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<String> {
+    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<Vec<u8>> {
         value.serialize(self)
     }
-    fn serialize_unit(self) -> Result<String> {
+    fn serialize_unit(self) -> Result<Vec<u8>> {
         Err(bad_key())
     }
-    fn serialize_unit_struct(self, _name: &'static str) -> Result<String> {
+    fn serialize_unit_struct(self, _name: &'static str) -> Result<Vec<u8>> {
         Err(bad_key())
     }
     fn serialize_unit_variant(
@@ -409,14 +406,14 @@ impl ser::Serializer for KeySerializer {
         _name: &'static str,
         _index: u32,
         variant: &'static str,
-    ) -> Result<String> {
-        Ok(variant.to_string())
+    ) -> Result<Vec<u8>> {
+        Ok(variant.as_bytes().to_vec())
     }
     fn serialize_newtype_struct<T: Serialize + ?Sized>(
         self,
         _name: &'static str,
         value: &T,
-    ) -> Result<String> {
+    ) -> Result<Vec<u8>> {
         value.serialize(self)
     }
     fn serialize_newtype_variant<T: Serialize + ?Sized>(
@@ -425,7 +422,7 @@ impl ser::Serializer for KeySerializer {
         _index: u32,
         _variant: &'static str,
         _value: &T,
-    ) -> Result<String> {
+    ) -> Result<Vec<u8>> {
         Err(bad_key())
     }
     fn serialize_seq(self, _len: Option<usize>) -> Result<Self::SerializeSeq> {

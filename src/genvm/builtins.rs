@@ -16,6 +16,8 @@
 //! than run on a path that might recurse.
 
 use std::cmp::Ordering;
+
+use bstr::ByteSlice;
 use std::rc::Rc;
 
 use super::helpers::{
@@ -486,9 +488,11 @@ async fn deep_seq(co: Co, _ctx: Rc<EvalContext>, args: Vec<Value>) -> Result<Val
 async fn trace(co: Co, ctx: Rc<EvalContext>, args: Vec<Value>) -> Result<Value> {
     let msg = force(&co, args[0].clone()).await?;
     let text = match &msg {
-        Value::String(s) => s.as_str().to_string(),
+        Value::String(s) => s.to_str_lossy().into_owned(),
         // The shared printer; it only reads values, never evaluates.
-        other => crate::print::print_traced(other)?,
+        other => crate::print::print_traced(other)?
+            .to_str_lossy()
+            .into_owned(),
     };
     ctx.io.trace(&text);
     force(&co, args[1].clone()).await
@@ -501,7 +505,7 @@ async fn add_error_context(co: Co, ctx: Rc<EvalContext>, args: Vec<Value>) -> Re
             let msg =
                 coerce_to_string(&co, &ctx, args[0].clone(), CoercionKind::Interpolation).await;
             if let Ok(msg) = msg {
-                e.push_trace(msg.as_str().to_string(), None);
+                e.push_trace(msg.to_str_lossy().into_owned(), None);
             }
             Err(e)
         }
@@ -532,17 +536,17 @@ async fn scoped_import(co: Co, ctx: Rc<EvalContext>, args: Vec<Value>) -> Result
 async fn find_file(co: Co, ctx: Rc<EvalContext>, args: Vec<Value>) -> Result<Value> {
     let entries = force_list(&co, args[0].clone()).await?;
     let wanted = force_string(&co, args[1].clone()).await?;
-    let wanted = wanted.as_str();
+    let wanted = wanted.utf8()?;
     for entry in entries.iter() {
         let entry = force_attrs(&co, entry.clone()).await?;
         let prefix = match entry.get(known::prefix()) {
-            Some(p) => force_string(&co, p.clone()).await?.as_str().to_string(),
+            Some(p) => force_string(&co, p.clone()).await?.utf8()?.to_string(),
             None => String::new(),
         };
         let path = match entry.get(known::path()) {
             Some(p) => coerce_to_string(&co, &ctx, p.clone(), CoercionKind::PathInterpolation)
                 .await?
-                .as_str()
+                .utf8()?
                 .to_string(),
             None => return Err(Error::other("attribute 'path' missing")),
         };
@@ -768,7 +772,7 @@ async fn dir_of(co: Co, ctx: Rc<EvalContext>, args: Vec<Value>) -> Result<Value>
     let v = force(&co, args[0].clone()).await?;
     let is_path = matches!(v, Value::Path(_));
     let s = coerce_to_string(&co, &ctx, v, CoercionKind::PathInterpolation).await?;
-    let dir = crate::path::dir_of(s.as_str()).to_string();
+    let dir = crate::path::dir_of(s.as_bytes()).to_vec();
     if is_path {
         return Ok(Value::Path(NixString::new(dir)));
     }

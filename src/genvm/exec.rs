@@ -480,7 +480,7 @@ impl GenVm {
             }
         }
         Step::Fail(Error::new(ErrorKind::UndefinedVariable(
-            lookup.name.name().to_string(),
+            lookup.name.display_name(),
         )))
     }
 
@@ -629,7 +629,7 @@ impl GenVm {
 /// A computed attribute name, evaluated.
 fn attr_name(name: Value) -> Result<Symbol> {
     match name {
-        Value::String(s) => Ok(Symbol::intern(s.as_str())),
+        Value::String(s) => Ok(Symbol::intern(s.as_bytes())),
         other => Err(Error::type_mismatch("a string", other.type_phrase())),
     }
 }
@@ -664,7 +664,7 @@ fn insert_dynamic(set: Value, name: Value, value: Value) -> Result<Value> {
     };
     if set.contains(name) {
         return Err(Error::new(ErrorKind::DuplicateAttribute(
-            name.name().to_string(),
+            name.display_name(),
         )));
     }
     let single = Attrs::from_sorted(vec![(name, value)], None);
@@ -698,10 +698,10 @@ fn concat_strings(parts: &[Value]) -> NixString {
 
 /// The path made of string and path parts.
 fn concat_path(parts: &[Value]) -> Value {
-    let mut text = String::new();
+    let mut text = Vec::new();
     for part in parts {
         if let Value::String(s) | Value::Path(s) = part {
-            text.push_str(s.as_str());
+            text.extend_from_slice(s.as_bytes());
         }
     }
     Value::Path(NixString::new(crate::path::canonicalise(&text)))

@@ -165,7 +165,7 @@ pub(crate) async fn force_function(co: &Co, v: Value) -> Result<Value> {
 
 /// Forces a string and interns it as an attribute name.
 pub(crate) async fn name_arg(co: &Co, v: Value) -> Result<Symbol> {
-    Ok(Symbol::intern(force_string(co, v).await?.as_str()))
+    Ok(Symbol::intern(force_string(co, v).await?.as_bytes()))
 }
 
 // ---- equality and ordering --------------------------------------------------
@@ -277,7 +277,7 @@ pub(crate) async fn nix_eq_members(co: &Co, a: &Value, b: &Value) -> Result<bool
 pub(crate) async fn is_derivation(co: &Co, attrs: &Attrs) -> Result<bool> {
     match attrs.get(known::type_()) {
         Some(t) => match force(co, t.clone()).await? {
-            Value::String(s) => Ok(s.as_str() == "derivation"),
+            Value::String(s) => Ok(s.as_bytes() == b"derivation"),
             _ => Ok(false),
         },
         None => Ok(false),
@@ -394,7 +394,7 @@ async fn coerce_one(
         let s = match forced {
             Value::String(s) => s,
             Value::Path(p) => match kind {
-                CoercionKind::Interpolation => ctx.copy_path_to_store(p.as_str())?,
+                CoercionKind::Interpolation => ctx.copy_path_to_store(p.utf8()?)?,
                 _ => p,
             },
             Value::Attrs(attrs) => {
@@ -470,10 +470,10 @@ pub(crate) async fn interpolate_path(
     ctx: Rc<EvalContext>,
     parts: Vec<Value>,
 ) -> Result<Value> {
-    let mut text = String::new();
+    let mut text = Vec::new();
     for part in parts {
         let s = coerce_to_string(&co, &ctx, part, CoercionKind::PathInterpolation).await?;
-        text.push_str(s.as_str());
+        text.extend_from_slice(s.as_bytes());
     }
     Ok(Value::Path(NixString::new(crate::path::canonicalise(
         &text,

@@ -383,7 +383,7 @@ pub fn copy_path_to_store(ctx: &EvalContext, path: &str) -> Result<NixString> {
 }
 
 fn source_path(ctx: &EvalContext, path: &str) -> Result<String> {
-    let base = crate::path::base_name_of(path);
+    let base = crate::path::base_name_of_str(path);
     if is_derivation_path(base) {
         return Err(Error::other(
             "file names are not allowed to end in '.drv'".to_string(),

@@ -36,10 +36,16 @@ impl Value {
         }
     }
 
-    /// The text of a string or a path.
+    /// The text of a string or a path, if this is one and it is UTF-8
+    /// (see [`Value::as_bytes`] for any string).
     pub fn as_str(&self) -> Option<&str> {
+        self.as_bytes().and_then(|b| std::str::from_utf8(b).ok())
+    }
+
+    /// The bytes of a string or a path, if this is one.
+    pub fn as_bytes(&self) -> Option<&[u8]> {
         match self {
-            Value::String(s) | Value::Path(s) => Some(s.as_str()),
+            Value::String(s) | Value::Path(s) => Some(s.as_bytes()),
             _ => None,
         }
     }

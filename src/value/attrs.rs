@@ -106,16 +106,16 @@ impl Attrs {
     }
 
     /// The entries in alphabetical order of their names, as Nix lists them.
-    pub fn sorted_entries(&self) -> Vec<(Rc<str>, &Value)> {
-        let mut out: Vec<(Rc<str>, &Value)> =
+    pub fn sorted_entries(&self) -> Vec<(Rc<[u8]>, &Value)> {
+        let mut out: Vec<(Rc<[u8]>, &Value)> =
             self.0.entries.iter().map(|(k, v)| (k.name(), v)).collect();
         out.sort_by(|a, b| a.0.cmp(&b.0));
         out
     }
 
     /// The names in alphabetical order.
-    pub fn sorted_names(&self) -> Vec<Rc<str>> {
-        let mut names: Vec<Rc<str>> = self.0.entries.iter().map(|(k, _)| k.name()).collect();
+    pub fn sorted_names(&self) -> Vec<Rc<[u8]>> {
+        let mut names: Vec<Rc<[u8]>> = self.0.entries.iter().map(|(k, _)| k.name()).collect();
         names.sort();
         names
     }

@@ -19,7 +19,7 @@ pub use function::{
     Builtin, BuiltinFn, Closure, HostBuiltin, HostFn, PrimApp, Primitive, Upvalues,
 };
 pub use list::List;
-pub use string::{Context, ContextElem, NixString, StringBuilder};
+pub use string::{utf8, Context, ContextElem, NixString, StringBuilder};
 pub use thunk::{Begin, Deferred, FrameWork, Thunk, ThunkState};
 
 use crate::symbol::Symbol;
@@ -81,8 +81,8 @@ impl Value {
     }
 
     /// Makes a string value without context.
-    pub fn string(s: impl Into<String>) -> Value {
-        Value::String(NixString::new(s.into()))
+    pub fn string(s: impl Into<bstr::BString>) -> Value {
+        Value::String(NixString::new(s))
     }
 
     /// Makes a list value.

@@ -1,8 +1,14 @@
 //! Strings with their context: the store paths they were built from.
 
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::fmt;
 use std::rc::Rc;
+use std::str::Utf8Error;
+
+use bstr::{BStr, BString, ByteSlice};
+
+use crate::error::{Error, ErrorKind, Result};
 
 /// One element of a string's context.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -55,35 +61,70 @@ impl ContextElem {
 pub type Context = BTreeSet<ContextElem>;
 
 struct StrInner {
-    text: Box<str>,
+    text: Box<[u8]>,
     context: Option<Box<Context>>,
 }
 
-/// An immutable Nix string. Cloning shares it.
+/// An immutable Nix string: bytes, as in Nix, which need not be UTF-8 (a
+/// `substring` may cut a character, `readFile` may read a binary file).
+/// Cloning shares it.
 #[derive(Clone)]
 pub struct NixString(Rc<StrInner>);
 
 impl NixString {
     /// A string without context.
-    pub fn new(text: impl Into<Box<str>>) -> NixString {
+    pub fn new(text: impl Into<BString>) -> NixString {
         NixString(Rc::new(StrInner {
-            text: text.into(),
+            text: boxed(text),
             context: None,
         }))
     }
 
     /// A string with the given context (empty context is dropped).
-    pub fn with_context(text: impl Into<Box<str>>, context: Context) -> NixString {
+    pub fn with_context(text: impl Into<BString>, context: Context) -> NixString {
         let context = (!context.is_empty()).then(|| Box::new(context));
         NixString(Rc::new(StrInner {
-            text: text.into(),
+            text: boxed(text),
             context,
         }))
     }
 
-    /// The text.
-    pub fn as_str(&self) -> &str {
+    /// The bytes.
+    pub fn as_bytes(&self) -> &[u8] {
         &self.0.text
+    }
+
+    /// The bytes, as a byte string (lossless `Debug`, byte-oriented search).
+    pub fn as_bstr(&self) -> &BStr {
+        self.0.text.as_bstr()
+    }
+
+    /// The text, when it is UTF-8.
+    pub fn to_str(&self) -> std::result::Result<&str, Utf8Error> {
+        std::str::from_utf8(&self.0.text)
+    }
+
+    /// The text with every byte that is not part of UTF-8 shown as U+FFFD:
+    /// for messages, never for values.
+    pub fn to_str_lossy(&self) -> Cow<'_, str> {
+        self.0.text.to_str_lossy()
+    }
+
+    /// The text, for operations that are only defined on text (store
+    /// paths, derivation fields, hash names, URLs): an evaluation error
+    /// when it is not UTF-8.
+    pub fn utf8(&self) -> Result<&str> {
+        utf8(self.as_bytes())
+    }
+
+    /// The length in bytes.
+    pub fn len(&self) -> usize {
+        self.0.text.len()
+    }
+
+    /// Whether the string is empty.
+    pub fn is_empty(&self) -> bool {
+        self.0.text.is_empty()
     }
 
     /// The context, if any.
@@ -98,7 +139,7 @@ impl NixString {
 
     /// `text` with this string's context: what slicing or renaming a
     /// string makes.
-    pub fn with_context_of(&self, text: impl Into<Box<str>>) -> NixString {
+    pub fn with_context_of(&self, text: impl Into<BString>) -> NixString {
         match self.context() {
             Some(ctx) => NixString::with_context(text, ctx.clone()),
             None => NixString::new(text),
@@ -108,28 +149,42 @@ impl NixString {
     /// The same text without context.
     pub fn without_context(&self) -> NixString {
         if self.has_context() {
-            NixString::new(self.as_str())
+            NixString::new(self.as_bytes())
         } else {
             self.clone()
         }
     }
 }
 
+/// The text for messages: bytes that are not UTF-8 show as U+FFFD.
 impl fmt::Display for NixString {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        fmt::Display::fmt(self.as_bstr(), f)
     }
 }
 
+/// Quoted, with bytes that are not UTF-8 escaped (`"\xFF"`).
 impl fmt::Debug for NixString {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:?}", self.as_str())
+        fmt::Debug::fmt(self.as_bstr(), f)
     }
 }
 
 impl PartialEq for NixString {
     fn eq(&self, other: &Self) -> bool {
-        self.as_str() == other.as_str()
+        self.as_bytes() == other.as_bytes()
+    }
+}
+
+impl PartialEq<str> for NixString {
+    fn eq(&self, other: &str) -> bool {
+        self.as_bytes() == other.as_bytes()
+    }
+}
+
+impl PartialEq<&str> for NixString {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_bytes() == other.as_bytes()
     }
 }
 
@@ -145,17 +200,48 @@ impl From<String> for NixString {
     }
 }
 
+impl From<&[u8]> for NixString {
+    fn from(s: &[u8]) -> Self {
+        NixString::new(s)
+    }
+}
+
+impl From<Vec<u8>> for NixString {
+    fn from(s: Vec<u8>) -> Self {
+        NixString::new(s)
+    }
+}
+
+/// `bytes` as text, for operations only defined on text (a store path, a
+/// derivation field, an attribute name that must be one of those): an
+/// evaluation error when they are not UTF-8.
+pub fn utf8(bytes: &[u8]) -> Result<&str> {
+    std::str::from_utf8(bytes).map_err(|_| {
+        Error::new(ErrorKind::Other(format!(
+            "string '{}' is not valid UTF-8",
+            bytes.escape_bytes()
+        )))
+    })
+}
+
+/// The boxed bytes of `text` (shrinking an owned buffer only when it has
+/// spare capacity, as `String::into_boxed_str` did).
+fn boxed(text: impl Into<BString>) -> Box<[u8]> {
+    let text: BString = text.into();
+    Vec::from(text).into_boxed_slice()
+}
+
 /// Accumulates text and context while a string is built from parts.
 #[derive(Default)]
 pub struct StringBuilder {
-    text: String,
+    text: Vec<u8>,
     context: Context,
 }
 
 impl StringBuilder {
     /// Appends a string with its context.
     pub fn push(&mut self, s: &NixString) {
-        self.text.push_str(s.as_str());
+        self.text.extend_from_slice(s.as_bytes());
         if let Some(ctx) = s.context() {
             self.context.extend(ctx.iter().cloned());
         }
@@ -163,7 +249,12 @@ impl StringBuilder {
 
     /// Appends plain text.
     pub fn push_str(&mut self, s: &str) {
-        self.text.push_str(s);
+        self.text.extend_from_slice(s.as_bytes());
+    }
+
+    /// Appends plain bytes.
+    pub fn push_bytes(&mut self, s: &[u8]) {
+        self.text.extend_from_slice(s);
     }
 
     /// Adds context elements.

@@ -27,7 +27,7 @@ impl Vm {
         match value {
             Value::String(s) => Ok(s),
             Value::Path(p) => match kind {
-                CoercionKind::Interpolation => self.copy_path_to_store(p.as_str()),
+                CoercionKind::Interpolation => self.copy_path_to_store(p.utf8()?),
                 _ => Ok(p),
             },
             Value::Attrs(ref attrs) => {

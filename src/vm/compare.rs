@@ -88,7 +88,7 @@ impl Vm {
     pub fn is_derivation(&mut self, attrs: &crate::value::Attrs) -> Result<bool> {
         match attrs.get(known::type_()) {
             Some(t) => match self.force_ref(t)? {
-                Value::String(s) => Ok(s.as_str() == "derivation"),
+                Value::String(s) => Ok(s.as_bytes() == b"derivation"),
                 _ => Ok(false),
             },
             None => Ok(false),
@@ -150,8 +150,8 @@ pub(crate) fn scalar_equal(a: &Value, b: &Value) -> bool {
         (Value::Float(x), Value::Float(y)) => x == y,
         (Value::Int(x), Value::Float(y)) => (*x as f64) == *y,
         (Value::Float(x), Value::Int(y)) => *x == (*y as f64),
-        (Value::String(x), Value::String(y)) => x.as_str() == y.as_str(),
-        (Value::Path(x), Value::Path(y)) => x.as_str() == y.as_str(),
+        (Value::String(x), Value::String(y)) => x.as_bytes() == y.as_bytes(),
+        (Value::Path(x), Value::Path(y)) => x.as_bytes() == y.as_bytes(),
         _ => false,
     }
 }
@@ -163,8 +163,8 @@ pub(crate) fn compare_scalars(a: &Value, b: &Value) -> Result<Ordering> {
         (Value::Float(x), Value::Float(y)) => Ok(float_order(*x, *y)),
         (Value::Int(x), Value::Float(y)) => Ok(float_order(*x as f64, *y)),
         (Value::Float(x), Value::Int(y)) => Ok(float_order(*x, *y as f64)),
-        (Value::String(x), Value::String(y)) => Ok(x.as_str().cmp(y.as_str())),
-        (Value::Path(x), Value::Path(y)) => Ok(x.as_str().cmp(y.as_str())),
+        (Value::String(x), Value::String(y)) => Ok(x.as_bytes().cmp(y.as_bytes())),
+        (Value::Path(x), Value::Path(y)) => Ok(x.as_bytes().cmp(y.as_bytes())),
         _ => Err(Error::new(ErrorKind::Incomparable(
             a.type_phrase(),
             b.type_phrase(),

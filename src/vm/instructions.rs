@@ -260,7 +260,7 @@ impl Vm {
         };
         if set.contains(name) {
             return Err(Error::new(ErrorKind::DuplicateAttribute(
-                name.name().to_string(),
+                name.display_name(),
             )));
         }
         let single = Attrs::from_sorted(vec![(name, value)], None);
@@ -271,7 +271,7 @@ impl Vm {
     /// Turns a computed attribute name into a symbol.
     pub fn attr_name(&mut self, name: Value) -> Result<Symbol> {
         match self.force(name)? {
-            Value::String(s) => Ok(Symbol::intern(s.as_str())),
+            Value::String(s) => Ok(Symbol::intern(s.as_bytes())),
             other => Err(Error::type_mismatch("a string", other.type_phrase())),
         }
     }
@@ -323,7 +323,7 @@ impl Vm {
             }
         }
         Err(Error::new(ErrorKind::UndefinedVariable(
-            lookup.name.name().to_string(),
+            lookup.name.display_name(),
         )))
     }
 

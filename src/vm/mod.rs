@@ -415,7 +415,7 @@ pub(crate) fn call_depth_exceeded(limit: usize) -> Error {
 #[cold]
 pub(crate) fn assertion_failed(text: &Value) -> Error {
     let text = match text {
-        Value::String(s) => s.as_str().to_string(),
+        Value::String(s) => s.to_str_lossy().into_owned(),
         _ => String::new(),
     };
     Error::new(ErrorKind::AssertionFailed(text))
@@ -423,7 +423,7 @@ pub(crate) fn assertion_failed(text: &Value) -> Error {
 
 #[cold]
 pub(crate) fn missing_attribute(name: Symbol, _attrs: &Attrs) -> Error {
-    Error::new(ErrorKind::MissingAttribute(name.name().to_string()))
+    Error::new(ErrorKind::MissingAttribute(name.display_name()))
 }
 
 #[cold]
@@ -505,15 +505,16 @@ pub(crate) fn check_formals_of(code: &Code, attrs: &Attrs) -> Result<()> {
         if !has_default && !attrs.contains(*name) {
             return Err(Error::new(ErrorKind::MissingArgument {
                 function: code.display_name(),
-                name: name.name().to_string(),
+                name: name.display_name(),
             }));
         }
     }
     if !formals.ellipsis {
         if let Some((name, _)) = attrs.entries().iter().find(|(n, _)| !formals.contains(*n)) {
             // Nix quotes a name that is not an identifier.
-            let mut shown = String::new();
+            let mut shown = Vec::new();
             crate::print::print_attr_name(&mut shown, &name.name());
+            let shown = String::from_utf8_lossy(&shown).into_owned();
             return Err(Error::new(ErrorKind::UnexpectedArgument {
                 function: code.display_name(),
                 name: shown,

@@ -173,10 +173,10 @@ impl Vm {
     #[inline(never)]
     pub(super) fn interpolate_path(&mut self, n: usize) -> Result<()> {
         let parts = self.stack.split_off(self.stack.len() - n);
-        let mut text = String::new();
+        let mut text = Vec::new();
         for part in parts {
             let s = self.coerce_to_string(part, CoercionKind::PathInterpolation)?;
-            text.push_str(s.as_str());
+            text.extend_from_slice(s.as_bytes());
         }
         self.stack
             .push(Value::Path(NixString::new(crate::path::canonicalise(
@@ -190,12 +190,12 @@ impl Vm {
 pub(crate) fn append_to_path(path: &NixString, suffix: &NixString) -> Result<Value> {
     if suffix.has_context() {
         return Err(Error::other(format!(
-            "a string that refers to a store path cannot be appended to a path ('{}')",
-            suffix.as_str()
+            "a string that refers to a store path cannot be appended to a path ('{suffix}')"
         )));
     }
+    let joined = [path.as_bytes(), suffix.as_bytes()].concat();
     Ok(Value::Path(NixString::new(crate::path::canonicalise(
-        &format!("{}{}", path.as_str(), suffix.as_str()),
+        &joined,
     ))))
 }
 

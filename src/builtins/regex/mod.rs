@@ -16,6 +16,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
+use bstr::ByteSlice;
 use regex_automata::nfa::thompson::{self, pikevm};
 use regex_automata::{Anchored, Input, MatchKind};
 
@@ -46,9 +47,9 @@ pub(super) static BUILTINS: &[Builtin] = &[
 /// else null.
 fn match_(vm: &mut Vm, args: &[Value]) -> Result<Value> {
     let pattern = force_string_no_context(vm, &args[0])?;
-    let compiled = compiled(pattern.as_str())?;
+    let compiled = compiled(pattern.as_bytes())?;
     let subject = vm.force_string(args[1].clone())?;
-    let hay = subject.as_str().as_bytes();
+    let hay = subject.as_bytes();
     let Some(groups) = compiled.whole_match(hay) else {
         return Ok(Value::Null);
     };
@@ -66,9 +67,9 @@ fn match_(vm: &mut Vm, args: &[Value]) -> Result<Value> {
 /// lists of each match's capture groups.
 fn split(vm: &mut Vm, args: &[Value]) -> Result<Value> {
     let pattern = force_string_no_context(vm, &args[0])?;
-    let compiled = compiled(pattern.as_str())?;
+    let compiled = compiled(pattern.as_bytes())?;
     let subject = vm.force_string(args[1].clone())?;
-    let hay = subject.as_str().as_bytes();
+    let hay = subject.as_bytes();
     let matches = compiled.all_matches(hay);
     if matches.is_empty() {
         // Without a match the argument comes back as it was, context and all.
@@ -94,10 +95,9 @@ fn split(vm: &mut Vm, args: &[Value]) -> Result<Value> {
 }
 
 /// A piece of the subject as a context-free string. A piece may cut a
-/// multi-byte character (the regex works on bytes, as Nix's does); such
-/// bytes become U+FFFD.
+/// multi-byte character: the regex works on bytes, as Nix's does.
 fn text_of(bytes: &[u8]) -> NixString {
-    NixString::new(String::from_utf8_lossy(bytes).into_owned())
+    NixString::new(bytes)
 }
 
 /// The spans of one match: group 0 (the whole match) and each group.
@@ -119,8 +119,8 @@ struct Compiled {
 }
 
 impl Compiled {
-    fn new(source: &str) -> Result<Compiled> {
-        let parsed = syntax::parse(source.as_bytes()).map_err(|_| invalid(source))?;
+    fn new(source: &[u8]) -> Result<Compiled> {
+        let parsed = syntax::parse(source).map_err(|_| invalid(source))?;
         let program = Program::new(&parsed.root, parsed.groups).map_err(|_| too_big(source))?;
         let body = syntax::to_regex_syntax(&parsed.root)?;
         let build = |pattern: &str| {
@@ -272,11 +272,11 @@ const NEST_LIMIT: u32 = 1000;
 const CACHE_CAPACITY: usize = 256;
 
 thread_local! {
-    static CACHE: RefCell<HashMap<String, Rc<Compiled>>> = RefCell::new(HashMap::new());
+    static CACHE: RefCell<HashMap<Vec<u8>, Rc<Compiled>>> = RefCell::new(HashMap::new());
 }
 
 /// The compiled form of `pattern`, from the cache when it was seen before.
-fn compiled(pattern: &str) -> Result<Rc<Compiled>> {
+fn compiled(pattern: &[u8]) -> Result<Rc<Compiled>> {
     if let Some(hit) = CACHE.with(|c| c.borrow().get(pattern).cloned()) {
         return Ok(hit);
     }
@@ -288,17 +288,21 @@ fn compiled(pattern: &str) -> Result<Rc<Compiled>> {
         if cache.len() >= CACHE_CAPACITY {
             cache.clear();
         }
-        cache.insert(pattern.to_string(), fresh.clone());
+        cache.insert(pattern.to_vec(), fresh.clone());
     });
     Ok(fresh)
 }
 
-fn invalid(pattern: &str) -> Error {
-    Error::other(format!("invalid regular expression '{pattern}'"))
+fn invalid(pattern: &[u8]) -> Error {
+    Error::other(format!(
+        "invalid regular expression '{}'",
+        pattern.as_bstr()
+    ))
 }
 
-fn too_big(pattern: &str) -> Error {
+fn too_big(pattern: &[u8]) -> Error {
     Error::other(format!(
-        "memory limit exceeded by regular expression '{pattern}'"
+        "memory limit exceeded by regular expression '{}'",
+        pattern.as_bstr()
     ))
 }
