@@ -167,13 +167,14 @@ async fn serve(request: HostRequest) -> HostReply {
     }
 }
 
-async fn read_dir(path: PathBuf) -> std::io::Result<Vec<(String, FileType)>> {
+async fn read_dir(path: PathBuf) -> std::io::Result<Vec<(Vec<u8>, FileType)>> {
     let mut entries = Vec::new();
     let mut dir = tokio::fs::read_dir(path).await?;
     while let Some(entry) = dir.next_entry().await? {
         let meta = tokio::fs::symlink_metadata(entry.path()).await?;
         entries.push((
-            entry.file_name().to_string_lossy().into_owned(),
+            // A name is bytes, as Nix strings are.
+            spindle::path::path_bytes(std::path::Path::new(&entry.file_name())).to_vec(),
             FileType::of(meta.file_type()),
         ));
     }

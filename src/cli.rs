@@ -280,7 +280,6 @@ impl NixSettings {
             abort_on_warn: std::env::var("NIX_ABORT_ON_WARN")
                 .is_ok_and(|v| matches!(v.as_str(), "1" | "true" | "yes")),
             experimental_features: args.extra_experimental_features.clone(),
-            ..NixSettings::default()
         };
         for pair in args.option.chunks(2) {
             let (name, value) = (pair[0].as_str(), pair[1].as_str());
@@ -397,10 +396,11 @@ fn read_input(
     match input {
         expr if is_expr => Ok(("«string»".into(), expr.to_string(), cwd)),
         "-" => {
-            let mut text = String::new();
+            let mut bytes = Vec::new();
             std::io::stdin()
-                .read_to_string(&mut text)
+                .read_to_end(&mut bytes)
                 .map_err(|e| io_error(format!("reading standard input: {e}")))?;
+            let text = spindle::context::source_text(bytes, "«stdin»")?;
             Ok(("«stdin»".into(), text, cwd))
         }
         file => {
@@ -416,13 +416,14 @@ fn read_input(
                     )))
                 }
             }
-            let text = std::fs::read_to_string(&path).map_err(|e| {
+            let bytes = std::fs::read(&path).map_err(|e| {
                 io_error(format!(
                     "opening file '{}': {}",
                     path.display(),
                     spindle::context::io_message(&e)
                 ))
             })?;
+            let text = spindle::context::source_text(bytes, &path.display().to_string())?;
             let dir = path.parent().unwrap_or(Path::new("/")).to_path_buf();
             Ok((path.display().to_string(), text, dir))
         }

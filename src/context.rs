@@ -8,7 +8,7 @@ use std::rc::Rc;
 
 use crate::bytecode::Code;
 use crate::compiler::{compile, CompileEnv};
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::globals::Globals;
 use crate::io::EvalIo;
 use crate::source::{Sources, Span};
@@ -153,15 +153,14 @@ impl EvalContext {
         self.imports.borrow_mut().insert(path, value);
     }
 
-    /// Reads a file through the host's I/O, as text.
+    /// Reads a Nix file through the host's I/O, as text.
     pub fn read_file_text(&self, path: &Path) -> Result<String> {
         let bytes = self.io.read_file(path).map_err(|e| {
             Error::from_io(&e, || {
                 format!("opening file '{}': {}", path.display(), io_message(&e))
             })
         })?;
-        Ok(String::from_utf8(bytes)
-            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
+        source_text(bytes, &path.display().to_string())
     }
 
     /// The store path a local path is copied to when interpolated.
@@ -180,6 +179,23 @@ impl EvalContext {
     }
 }
 
+/// The text of a Nix source. The parser reads UTF-8 only, so a source
+/// with other bytes (which Nix accepts in strings and comments) is an
+/// error that says where the first one is, never text changed silently.
+pub fn source_text(bytes: Vec<u8>, name: &str) -> Result<String> {
+    String::from_utf8(bytes).map_err(|e| {
+        let bytes = e.as_bytes();
+        let at = e.utf8_error().valid_up_to();
+        let before = &bytes[..at];
+        let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+        let column = at - before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1) + 1;
+        Error::new(ErrorKind::Syntax(format!(
+            "{name}:{line}:{column}: the byte 0x{:02x} is not UTF-8; Spindle reads Nix source as UTF-8",
+            bytes[at]
+        )))
+    })
+}
+
 /// The stack the parser and compiler run on: rnix recurses without a stack
 /// check (up to its own nesting limit), so it gets a roomy, lazily
 /// committed stack of its own.
@@ -191,5 +207,20 @@ pub fn io_message(e: &std::io::Error) -> String {
     match s.find(" (os error") {
         Some(i) => s[..i].to_string(),
         None => s,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::source_text;
+
+    #[test]
+    fn sources_must_be_utf8_and_the_error_says_where() {
+        assert_eq!(source_text(b"\"\xc3\xbc\"".to_vec(), "f").unwrap(), "\"ü\"");
+        let err = source_text(b"1\n# \xff\n".to_vec(), "f.nix").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "f.nix:2:3: the byte 0xff is not UTF-8; Spindle reads Nix source as UTF-8"
+        );
     }
 }

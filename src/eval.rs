@@ -726,5 +726,5 @@ pub fn absolute(base: &Path, path: &Path) -> PathBuf {
     } else {
         base.join(path)
     };
-    crate::path::os_path(&crate::path::canonicalise(crate::path::path_bytes(&joined)))
+    crate::path::canonical_os_path(&joined)
 }

@@ -68,7 +68,7 @@ pub enum HostReply {
     /// Answers [`HostRequest::FileType`].
     FileType(io::Result<FileType>),
     /// Answers [`HostRequest::ReadDir`].
-    Dir(io::Result<Vec<(String, FileType)>>),
+    Dir(io::Result<Vec<(Vec<u8>, FileType)>>),
     /// Answers [`HostRequest::PathExists`].
     Exists(io::Result<bool>),
     /// Answers [`HostRequest::GetEnv`].
@@ -190,7 +190,7 @@ impl EvalIo for HostIo {
         )
     }
 
-    fn read_dir(&self, path: &Path) -> io::Result<Vec<(String, FileType)>> {
+    fn read_dir(&self, path: &Path) -> io::Result<Vec<(Vec<u8>, FileType)>> {
         self.ask(
             HostRequest::ReadDir(path.to_path_buf()),
             |reply| match reply {

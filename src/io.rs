@@ -50,7 +50,7 @@ pub trait EvalIo {
     /// The type of the file at `path`, not following a final symlink.
     fn file_type(&self, path: &Path) -> io::Result<FileType>;
     /// The entries of a directory, with their types.
-    fn read_dir(&self, path: &Path) -> io::Result<Vec<(String, FileType)>>;
+    fn read_dir(&self, path: &Path) -> io::Result<Vec<(Vec<u8>, FileType)>>;
     /// Whether `path` exists (following symlinks).
     fn path_exists(&self, path: &Path) -> io::Result<bool>;
     /// An environment variable.
@@ -97,12 +97,13 @@ impl EvalIo for StdIo {
         std::fs::symlink_metadata(path).map(|m| FileType::of(m.file_type()))
     }
 
-    fn read_dir(&self, path: &Path) -> io::Result<Vec<(String, FileType)>> {
+    fn read_dir(&self, path: &Path) -> io::Result<Vec<(Vec<u8>, FileType)>> {
         let mut entries = Vec::new();
         for entry in std::fs::read_dir(path)? {
             let entry = entry?;
             let kind = FileType::of(entry.file_type()?);
-            entries.push((entry.file_name().to_string_lossy().into_owned(), kind));
+            let name = crate::path::path_bytes(Path::new(&entry.file_name())).to_vec();
+            entries.push((name, kind));
         }
         entries.sort();
         Ok(entries)
@@ -166,7 +167,7 @@ impl EvalIo for PureIo {
     fn file_type(&self, path: &Path) -> io::Result<FileType> {
         Err(forbidden(Restriction::Pure, "absolute", path))
     }
-    fn read_dir(&self, path: &Path) -> io::Result<Vec<(String, FileType)>> {
+    fn read_dir(&self, path: &Path) -> io::Result<Vec<(Vec<u8>, FileType)>> {
         Err(forbidden(Restriction::Pure, "absolute", path))
     }
     fn path_exists(&self, path: &Path) -> io::Result<bool> {
@@ -222,7 +223,7 @@ impl RestrictedIo {
     pub fn new(inner: std::rc::Rc<dyn EvalIo>, roots: Vec<std::path::PathBuf>) -> RestrictedIo {
         let roots = roots
             .iter()
-            .map(|r| std::path::PathBuf::from(crate::path::canonicalise(&r.to_string_lossy())))
+            .map(|r| crate::path::canonical_os_path(r))
             .collect();
         RestrictedIo { inner, roots }
     }
@@ -233,7 +234,7 @@ impl RestrictedIo {
 
     /// Checks `path` as Nix's `checkSourcePath` does.
     fn check(&self, path: &Path) -> io::Result<()> {
-        let lexical = std::path::PathBuf::from(crate::path::canonicalise(&path.to_string_lossy()));
+        let lexical = crate::path::canonical_os_path(path);
         if !self.allowed(&lexical) {
             return Err(forbidden(Restriction::Restricted, "absolute", &lexical));
         }
@@ -257,15 +258,14 @@ impl RestrictedIo {
                 Ok(FileType::Symlink) if links < MAX_SYMLINKS => {
                     links += 1;
                     let target = self.inner.read_link(&next)?;
-                    let target =
-                        std::path::PathBuf::from(String::from_utf8_lossy(&target).as_ref());
+                    let target = crate::path::os_path(&target);
                     let target = if target.is_absolute() {
                         target
                     } else {
                         done.join(target)
                     };
-                    let target = crate::path::canonicalise(&target.to_string_lossy());
-                    pending.extend(names_reversed(Path::new(&target)));
+                    let target = crate::path::canonical_os_path(&target);
+                    pending.extend(names_reversed(&target));
                     done = std::path::PathBuf::from("/");
                 }
                 Ok(_) => done = next,
@@ -301,7 +301,7 @@ impl EvalIo for RestrictedIo {
         self.check(path)?;
         self.inner.file_type(path)
     }
-    fn read_dir(&self, path: &Path) -> io::Result<Vec<(String, FileType)>> {
+    fn read_dir(&self, path: &Path) -> io::Result<Vec<(Vec<u8>, FileType)>> {
         self.check(path)?;
         self.inner.read_dir(path)
     }

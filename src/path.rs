@@ -51,6 +51,11 @@ pub fn base_name_of(path: &[u8]) -> &[u8] {
     }
 }
 
+/// [`canonicalise`] for an operating system's path.
+pub fn canonical_os_path(path: &Path) -> PathBuf {
+    os_path(&canonicalise(path_bytes(path)))
+}
+
 /// The operating system's path for the bytes of a Nix path.
 #[cfg(unix)]
 pub fn os_path(bytes: &[u8]) -> PathBuf {

@@ -358,7 +358,7 @@ impl spindle::io::EvalIo for TraceLog {
     fn read_dir(
         &self,
         path: &std::path::Path,
-    ) -> std::io::Result<Vec<(String, spindle::io::FileType)>> {
+    ) -> std::io::Result<Vec<(Vec<u8>, spindle::io::FileType)>> {
         spindle::io::PureIo.read_dir(path)
     }
     fn path_exists(&self, path: &std::path::Path) -> std::io::Result<bool> {

@@ -32,7 +32,7 @@ fn eval(dir: &Path, vm: VmKind, source: &str) -> String {
         .eval_str(source)
         .and_then(|v| evaluator.print(&v, true))
     {
-        Ok(printed) => printed,
+        Ok(printed) => printed.to_string(),
         Err(e) => format!("error: {}", e.kind()),
     }
 }

@@ -288,8 +288,8 @@ async fn add_filtered_path(
             continue;
         };
         *next += 1;
-        let child = dir.join(&name);
-        let p = Value::string(child.to_string_lossy().into_owned());
+        let child = dir.join(crate::path::os_path(&name));
+        let p = Value::string(crate::path::path_bytes(&child));
         let answer = call2_forced(co, filter.clone(), p, Value::string(kind.as_str())).await?;
         let keep = crate::builtins::filter_answer(answer)?;
         answers.insert(child.clone(), keep);

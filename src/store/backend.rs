@@ -123,7 +123,7 @@ impl EvalIo for StoreMappedIo {
     fn file_type(&self, path: &Path) -> io::Result<FileType> {
         self.inner.file_type(&self.map(path))
     }
-    fn read_dir(&self, path: &Path) -> io::Result<Vec<(String, FileType)>> {
+    fn read_dir(&self, path: &Path) -> io::Result<Vec<(Vec<u8>, FileType)>> {
         self.inner.read_dir(&self.map(path))
     }
     fn path_exists(&self, path: &Path) -> io::Result<bool> {

@@ -509,7 +509,7 @@ fn write_node(node: &Node, path: &Path) -> std::io::Result<()> {
         Node::Directory(entries) => {
             fs::create_dir(path)?;
             for (name, child) in entries {
-                deeper(|| write_node(child, &path.join(name)))?;
+                deeper(|| write_node(child, &path.join(crate::path::os_path(name))))?;
             }
             fs::set_permissions(path, fs::Permissions::from_mode(0o555))?;
         }

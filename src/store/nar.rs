@@ -30,7 +30,7 @@ pub enum Node {
     /// A symbolic link and its target.
     Symlink { target: Vec<u8> },
     /// A directory, its entries sorted by name.
-    Directory(Vec<(String, Node)>),
+    Directory(Vec<(Vec<u8>, Node)>),
 }
 
 impl Node {
@@ -147,8 +147,8 @@ impl NarSink {
     }
 
     /// The start of a directory entry; its node and [`NarSink::end_entry`] follow.
-    fn entry(&mut self, name: &str) {
-        self.strings(&[b"entry", b"(", b"name", name.as_bytes(), b"node"]);
+    fn entry(&mut self, name: &[u8]) {
+        self.strings(&[b"entry", b"(", b"name", name, b"node"]);
     }
 
     fn end_entry(&mut self) {
@@ -230,7 +230,7 @@ fn dump_node(
                 .map_err(|e| read_error(path, "opening directory", &e))?;
             let mut kept = Vec::new();
             for (name, entry_kind) in entries {
-                let child = path.join(&name);
+                let child = path.join(crate::path::os_path(&name));
                 if !filter(&child, entry_kind)? {
                     continue;
                 }
