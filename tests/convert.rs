@@ -207,3 +207,76 @@ fn unevaluated_parts_need_an_evaluator() {
     assert_eq!(map["a"], 2);
     let _: Value = forced;
 }
+
+/// Bytes as serde's byte arrays (what `serde_bytes` does).
+#[derive(Debug, PartialEq)]
+struct Bytes(Vec<u8>);
+
+impl<'de> Deserialize<'de> for Bytes {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl serde::de::Visitor<'_> for Visit {
+            type Value = Bytes;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("bytes")
+            }
+            fn visit_bytes<E>(self, v: &[u8]) -> Result<Bytes, E> {
+                Ok(Bytes(v.to_vec()))
+            }
+        }
+        d.deserialize_byte_buf(Visit)
+    }
+}
+
+impl Serialize for Bytes {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_bytes(&self.0)
+    }
+}
+
+#[test]
+fn strings_that_are_not_utf8_are_bytes_never_text() {
+    let evaluator = Evaluator::builder().build();
+    let cut = evaluator
+        .eval_str(r#"{ s = builtins.substring 0 1 "ü"; }"#)
+        .unwrap();
+    let error = evaluator
+        .from_value::<BTreeMap<String, String>>(&cut)
+        .unwrap_err();
+    assert!(
+        matches!(error.kind(), ErrorKind::Conversion { path, .. } if path == "s"),
+        "{error}"
+    );
+    let bytes = evaluator
+        .from_value::<BTreeMap<String, Bytes>>(&cut)
+        .unwrap();
+    assert_eq!(bytes["s"], Bytes(vec![0xc3]));
+    // Text is bytes too.
+    let text = evaluator.eval_str(r#""ü""#).unwrap();
+    assert_eq!(
+        evaluator.from_value::<Bytes>(&text).unwrap(),
+        Bytes("ü".into())
+    );
+
+    // Any bytes serialize to a string, and come back the same.
+    let value = spindle::to_value(&Bytes(vec![b'a', 0xff])).unwrap();
+    assert_eq!(value.as_bytes(), Some(&b"a\xff"[..]));
+    assert_eq!(value.as_str(), None);
+    assert_eq!(
+        evaluator.print(&value, true).unwrap(),
+        b"\"a\xff\"".as_slice()
+    );
+    assert_eq!(
+        evaluator.from_value::<Bytes>(&value).unwrap(),
+        Bytes(vec![b'a', 0xff])
+    );
+
+    // A set's name that is not UTF-8 cannot be a `String` key.
+    let names = evaluator
+        .eval_str(r#"builtins.listToAttrs [ { name = builtins.substring 0 1 "ü"; value = 1; } ]"#)
+        .unwrap();
+    assert!(evaluator
+        .from_value::<BTreeMap<String, i64>>(&names)
+        .is_err());
+    assert_eq!(evaluator.attr_names(&names).unwrap(), [b"\xc3".as_slice()]);
+}

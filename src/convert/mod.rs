@@ -16,7 +16,8 @@
 //! | `bool` | Boolean |
 //! | integers (up to `i64`) | integer |
 //! | `f32`, `f64` | float (an integer is accepted too) |
-//! | `char`, `String`, `&str` | string (a path is accepted as a string) |
+//! | `char`, `String`, `&str` | string (a path is accepted as a string); one that is not UTF-8 is an error |
+//! | bytes (`serde_bytes`, `deserialize_bytes`) | string, whatever its bytes |
 //! | `()`, unit struct, `None` | `null` |
 //! | `Some(x)`, newtype struct | `x` |
 //! | sequence, tuple | list |
