@@ -203,7 +203,7 @@ fn add_path(vm: &mut Vm, args: AddPathArgs) -> Result<Value> {
     let filter = args.filter.clone();
     let mut call_filter = |p: &Path, kind: FileType| -> Result<bool> {
         let Some(f) = &filter else { return Ok(true) };
-        let p = Value::string(p.to_string_lossy().into_owned());
+        let p = Value::string(crate::path::path_bytes(p));
         filter_answer(vm.call2_forced(f.clone(), p, Value::string(kind.as_str()))?)
     };
     add_path_with(&ctx, &args, &mut call_filter)

@@ -465,8 +465,7 @@ impl<'a, 'e> Compiler<'a, 'e> {
         let parts = path.parts();
         if let [InterpolPart::Literal(content)] = parts.as_slice() {
             // A path without interpolation is a constant, as in Nix.
-            let text =
-                crate::path::canonicalise(self.path_prefix(content.text(), expr)?.as_bytes());
+            let text = crate::path::canonicalise(&self.path_prefix(content.text(), expr)?);
             self.constant(Value::Path(NixString::new(text)), span);
             return Ok(());
         }
@@ -478,7 +477,7 @@ impl<'a, 'e> Compiler<'a, 'e> {
                     let text = if i == 0 {
                         self.path_prefix(text, expr)?
                     } else {
-                        text.to_string()
+                        text.as_bytes().to_vec()
                     };
                     self.constant(Value::string(text), span);
                 }
@@ -492,8 +491,9 @@ impl<'a, 'e> Compiler<'a, 'e> {
         Ok(())
     }
 
-    /// Makes the first literal part of a path absolute.
-    fn path_prefix(&self, text: &str, expr: &ast::Expr) -> Result<String> {
+    /// Makes the first literal part of a path absolute: bytes, since the
+    /// directory of the source need not be UTF-8.
+    fn path_prefix(&self, text: &str, expr: &ast::Expr) -> Result<Vec<u8>> {
         if let Some(rest) = text.strip_prefix('~') {
             let home = self.env.home.ok_or_else(|| {
                 self.error(
@@ -501,16 +501,16 @@ impl<'a, 'e> Compiler<'a, 'e> {
                     expr.syntax(),
                 )
             })?;
-            return Ok(format!("{home}{rest}"));
+            return Ok(format!("{home}{rest}").into_bytes());
         }
         if text.starts_with('/') {
-            return Ok(text.to_string());
+            return Ok(text.as_bytes().to_vec());
         }
         let mut joined: PathBuf = self.env.base_dir.to_path_buf();
         joined.push(text);
-        let mut s = joined.to_string_lossy().into_owned();
-        if text.ends_with('/') && !s.ends_with('/') {
-            s.push('/');
+        let mut s = crate::path::path_bytes(&joined).to_vec();
+        if text.ends_with('/') && !s.ends_with(b"/") {
+            s.push(b'/');
         }
         Ok(s)
     }
