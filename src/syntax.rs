@@ -14,7 +14,7 @@ const NESTED_TOO_DEEPLY: &str = "expression nested too deeply for the parser";
 const MOST_SYNTAX_ERRORS_SHOWN: usize = 10;
 
 /// Parses a source file, reporting the syntax errors rnix finds (the first
-/// [`MOST_SYNTAX_ERRORS_SHOWN`]; only the nesting limit when it was hit).
+/// ten; only the nesting limit when it was hit).
 pub fn parse(file: &Arc<codemap::File>) -> Result<rnix::ast::Root> {
     let source = end_comments_at_carriage_returns(file.source());
     check_bracket_depth(file, &source)?;
