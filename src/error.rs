@@ -348,10 +348,9 @@ pub fn is_io_cancelled(e: &std::io::Error) -> bool {
 
 /// `label` and the message, whose further lines are indented to where the
 /// first began, as Nix lays them out (empty lines stay empty).
-fn write_message(out: &mut String, label: &str, message: &impl std::fmt::Display) {
-    let message = message.to_string();
+pub fn labelled(label: &str, message: &str) -> String {
     let indent = " ".repeat(label.len());
-    out.push_str(label);
+    let mut out = String::from(label);
     for (i, line) in message.split('\n').enumerate() {
         if i > 0 {
             out.push('\n');
@@ -361,6 +360,11 @@ fn write_message(out: &mut String, label: &str, message: &impl std::fmt::Display
         }
         out.push_str(line);
     }
+    out
+}
+
+fn write_message(out: &mut String, label: &str, message: &impl std::fmt::Display) {
+    out.push_str(&labelled(label, &message.to_string()));
     out.push('\n');
 }
 

@@ -139,18 +139,7 @@ fn format_eval_warning(message: &str) -> String {
     if message.starts_with('\n') {
         return format!("{LABEL}{message}");
     }
-    let indent = " ".repeat(LABEL.len() + 1);
-    let mut out = format!("{LABEL} ");
-    for (i, line) in message.split('\n').enumerate() {
-        if i > 0 {
-            out.push('\n');
-            if !line.is_empty() {
-                out.push_str(&indent);
-            }
-        }
-        out.push_str(line);
-    }
-    out
+    crate::error::labelled(&format!("{LABEL} "), message)
 }
 
 /// `break v`: a breakpoint for a debugger; without one it returns `v`.
