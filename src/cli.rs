@@ -94,6 +94,17 @@ struct EvalArgs {
     /// Cap the fiber stack of the evaluation, in bytes (suffixes K, M, G).
     #[arg(long, value_parser = parse_size)]
     stack_budget: Option<usize>,
+    /// Cap the heap of the evaluation, in bytes (suffixes K, M, G; 0 for no
+    /// cap). The default is half of the machine's memory.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    max_heap: Option<usize>,
+    /// Stop the evaluation after SECONDS of wall-clock time.
+    #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
+    time_limit: Option<std::time::Duration>,
+    /// Backtracking steps one `match` or `split` may take to reproduce C++
+    /// Nix's exact answer before a linear-time engine answers instead.
+    #[arg(long, value_name = "STEPS")]
+    max_regex_steps: Option<u64>,
     /// Write derivations to the store too (and use the default store
     /// when none is configured).
     #[arg(long)]
@@ -170,10 +181,18 @@ fn parse_size(s: &str) -> Result<usize, String> {
         Some('G' | 'g') => (&s[..s.len() - 1], 30),
         _ => (s, 0),
     };
-    digits
+    let n = digits
         .parse::<usize>()
-        .map(|n| n << shift)
-        .map_err(|e| format!("invalid size '{s}': {e}"))
+        .map_err(|e| format!("invalid size '{s}': {e}"))?;
+    n.checked_mul(1 << shift)
+        .ok_or_else(|| format!("invalid size '{s}': too large"))
+}
+
+fn parse_seconds(s: &str) -> Result<std::time::Duration, String> {
+    s.parse::<f64>()
+        .ok()
+        .and_then(|secs| std::time::Duration::try_from_secs_f64(secs).ok())
+        .ok_or_else(|| format!("invalid number of seconds '{s}'"))
 }
 
 /// Runs the command line; returns the exit status.
@@ -340,6 +359,12 @@ fn eval(args: EvalArgs) -> i32 {
     if let Some(depth) = args.max_call_depth {
         builder = builder.max_call_depth(depth);
     }
+    if let Some(cap) = args.max_heap {
+        builder = builder.max_heap((cap > 0).then_some(cap));
+    }
+    if let Some(steps) = args.max_regex_steps {
+        builder = builder.regex_steps(steps);
+    }
     builder = builder.experimental_features(
         settings
             .experimental_features
@@ -362,6 +387,8 @@ fn eval(args: EvalArgs) -> i32 {
     let evaluator = builder.build();
     let show_trace = args.show_trace && !args.no_show_trace;
     let started = std::time::Instant::now();
+    // One limit for the whole command: evaluating, forcing and printing.
+    evaluator.set_deadline(args.time_limit.map(|limit| started + limit));
     // Output is bytes: a string that is not UTF-8 is printed as it is.
     let outcome = run(&evaluator, &args, &mut |output| {
         let _ = std::io::stdout().write_all(output);

@@ -69,6 +69,8 @@ pub struct Settings {
     /// `builtins.warn` stops the evaluation with an error after warning
     /// (Nix's `abort-on-warn`), so that a warning's trace can be seen.
     pub abort_on_warn: bool,
+    /// The heap cap, time limit and regular-expression budget.
+    pub limits: crate::limits::LimitSettings,
 }
 
 impl Settings {
@@ -88,6 +90,8 @@ pub struct EvalContext {
     pub io: Rc<dyn EvalIo>,
     /// What the evaluation has put in its (imaginary) store.
     pub store: crate::store::StoreState,
+    /// The limits every evaluation is held to, and the state checking them.
+    pub limits: crate::limits::Limits,
     globals: RefCell<Rc<Globals>>,
     imports: RefCell<HashMap<PathBuf, Value>>,
 }
@@ -97,6 +101,7 @@ impl EvalContext {
     pub fn new(settings: Settings, io: Rc<dyn EvalIo>) -> EvalContext {
         EvalContext {
             sources: Sources::new(),
+            limits: crate::limits::Limits::new(&settings.limits),
             settings,
             io,
             store: Default::default(),

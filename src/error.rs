@@ -76,6 +76,12 @@ pub enum ErrorKind {
     /// An evaluation used up its budget of steps (fuel).
     #[error("evaluation ran out of fuel")]
     OutOfFuel,
+    /// The heap would grow past its cap (`--max-heap`).
+    #[error("out of memory: the evaluation needs more heap than its cap of {} allows", crate::limits::human_bytes(*cap))]
+    HeapExhausted { cap: usize },
+    /// The evaluation's time limit (`--time-limit`) or its host's deadline passed.
+    #[error("evaluation stopped: {}", crate::limits::describe_time_limit(.0))]
+    TimeLimit(Option<std::time::Duration>),
     /// A file could not be read, a path did not exist, and similar.
     #[error("{0}")]
     Io(String),
@@ -201,7 +207,8 @@ impl Error {
         )
     }
 
-    /// Whether the error says a resource ran out (stack, call depth, fuel)
+    /// Whether the error says a resource ran out (stack, call depth, fuel,
+    /// heap, time)
     /// rather than that the program is wrong.
     pub fn is_resource_limit(&self) -> bool {
         matches!(
@@ -210,6 +217,8 @@ impl Error {
                 | ErrorKind::CallDepthExceeded(_)
                 | ErrorKind::Cancelled
                 | ErrorKind::OutOfFuel
+                | ErrorKind::HeapExhausted { .. }
+                | ErrorKind::TimeLimit(_)
         )
     }
 

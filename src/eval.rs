@@ -16,6 +16,7 @@ use crate::genvm::GenVm;
 use crate::globals::Globals;
 use crate::host::HostIo;
 use crate::io::{EvalIo, PureIo, RestrictedIo, StdIo};
+use crate::limits::LimitSettings;
 use crate::store::{Store, StoreMappedIo, StoreState};
 use crate::symbol::Symbol;
 use crate::value::{Attrs, HostBuiltin, Thunk, Value};
@@ -33,9 +34,6 @@ pub enum VmKind {
     Generator,
 }
 
-/// The default stack budget of one evaluation: 8 GiB of fiber stack.
-pub const DEFAULT_STACK_BUDGET: usize = 8 << 30;
-
 /// Configures an [`Evaluator`].
 #[derive(Clone)]
 pub struct EvaluatorBuilder {
@@ -52,6 +50,7 @@ pub struct EvaluatorBuilder {
     lints: Lints,
     abort_on_warn: bool,
     fuel: Option<u64>,
+    limits: LimitSettings,
     host_io: bool,
     builtins: Vec<Rc<HostBuiltin>>,
     globals: Vec<(String, GlobalDef)>,
@@ -74,7 +73,7 @@ impl Default for EvaluatorBuilder {
             restrict_eval: false,
             search_path: Vec::new(),
             io: None,
-            stack_budget: DEFAULT_STACK_BUDGET,
+            stack_budget: crate::limits::default_stack_budget(),
             current_system: default_system(),
             home: std::env::var("HOME").ok(),
             working_dir: None,
@@ -83,6 +82,7 @@ impl Default for EvaluatorBuilder {
             lints: Lints::default(),
             abort_on_warn: false,
             fuel: None,
+            limits: LimitSettings::default(),
             host_io: false,
             builtins: Vec::new(),
             globals: Vec::new(),
@@ -209,6 +209,33 @@ impl EvaluatorBuilder {
     /// given more. Without it, evaluation steps are not limited.
     pub fn fuel(mut self, steps: u64) -> Self {
         self.fuel = Some(steps);
+        self
+    }
+
+    /// Caps the heap an evaluation may use, in bytes (`None`: no cap). An
+    /// evaluation that would grow past it fails with
+    /// [`ErrorKind::HeapExhausted`](crate::ErrorKind::HeapExhausted). The
+    /// default is half of the machine's memory ([`crate::limits`]).
+    pub fn max_heap(mut self, bytes: Option<usize>) -> Self {
+        self.limits.heap_cap = bytes;
+        self
+    }
+
+    /// Limits each operation of the evaluator (an evaluation, a force, a
+    /// print, a call) to `limit` of wall-clock time; past it, the operation
+    /// fails with [`ErrorKind::TimeLimit`](crate::ErrorKind::TimeLimit).
+    /// See also [`Evaluator::set_deadline`].
+    pub fn time_limit(mut self, limit: std::time::Duration) -> Self {
+        self.limits.time_limit = Some(limit);
+        self
+    }
+
+    /// The most backtracking steps one `builtins.match` or `builtins.split`
+    /// match may take to reproduce C++ Nix's answer exactly, before a
+    /// linear-time engine answers (leftmost-longest) instead. Bounds the
+    /// time a pathological pattern can take.
+    pub fn regex_steps(mut self, steps: u64) -> Self {
+        self.limits.regex_steps = steps;
         self
     }
 
@@ -361,6 +388,7 @@ impl EvaluatorBuilder {
             experimental_features: self.experimental_features,
             lints: self.lints,
             abort_on_warn: self.abort_on_warn,
+            limits: self.limits,
         };
         let mut ctx = EvalContext::new(settings, io);
         ctx.store = StoreState::with_backend(self.store, self.read_write_mode);
@@ -426,7 +454,9 @@ pub struct Evaluator {
 }
 
 impl Evaluator {
-    /// A builder with the defaults: impure, real file system, 8 GiB stack budget.
+    /// A builder with the defaults: impure, real file system, the stack
+    /// budget and heap cap of [`crate::limits`] (derived from the machine's
+    /// memory), no time limit.
     pub fn builder() -> EvaluatorBuilder {
         EvaluatorBuilder::default()
     }
@@ -458,19 +488,46 @@ impl Evaluator {
         };
         let ctx = self.ctx.clone();
         let fuel = self.fuel;
-        let (result, peak) = spindle_fiber::run(config, move || {
-            let mut vm = Vm::new(ctx);
-            if let Some(steps) = fuel {
-                vm.set_fuel(steps);
-            }
-            let result = f(&mut vm);
-            let peak = spindle_fiber::current_stats()
-                .map(|s| s.peak_segments * s.segment_size)
-                .unwrap_or(0);
-            (result, peak)
-        });
-        self.peak_stack.set(self.peak_stack.get().max(peak));
+        self.operation(|| {
+            let (result, peak) = spindle_fiber::run(config, move || {
+                let mut vm = Vm::new(ctx);
+                if let Some(steps) = fuel {
+                    vm.set_fuel(steps);
+                }
+                let result = f(&mut vm);
+                let peak = spindle_fiber::current_stats()
+                    .map(|s| s.peak_segments * s.segment_size)
+                    .unwrap_or(0);
+                (result, peak)
+            });
+            self.peak_stack.set(self.peak_stack.get().max(peak));
+            result
+        })
+    }
+
+    /// Runs `f` with the generator VM, on the caller's thread stack (its
+    /// frames live on the heap).
+    fn with_genvm<R>(&self, f: impl FnOnce(&mut GenVm) -> Result<R>) -> Result<R> {
+        self.operation(|| f(&mut GenVm::new(self.ctx.clone(), self.stack_budget)))
+    }
+
+    /// Runs one operation of the evaluator: its time limit counts from
+    /// here, and when it fails, the memory it used goes back to the
+    /// system, so that a host lives on at the size it had before.
+    fn operation<R>(&self, f: impl FnOnce() -> Result<R>) -> Result<R> {
+        let result = self.ctx.limits.operation(f);
+        if result.is_err() {
+            crate::limits::release_unused_memory();
+        }
         result
+    }
+
+    /// Sets a deadline for everything this evaluator does from now on,
+    /// across operations (`None` lifts it); past it, an operation fails
+    /// with [`ErrorKind::TimeLimit`](crate::ErrorKind::TimeLimit). The
+    /// deadline is checked every few thousand evaluation steps.
+    pub fn set_deadline(&self, deadline: Option<std::time::Instant>) {
+        self.ctx.limits.set_deadline(deadline);
     }
 
     /// The most fiber stack any evaluation of this evaluator has used so
@@ -504,12 +561,6 @@ impl Evaluator {
         }
     }
 
-    /// The generator VM for one operation, running on the caller's thread
-    /// stack (its frames live on the heap).
-    fn genvm(&self) -> GenVm {
-        GenVm::new(self.ctx.clone(), self.stack_budget)
-    }
-
     /// Which VM this evaluator runs.
     pub fn vm_kind(&self) -> VmKind {
         self.vm
@@ -531,10 +582,7 @@ impl Evaluator {
         };
         match self.vm {
             VmKind::Fiber => self.with_vm(|vm| compile_and_force(&mut |v| vm.force(v))),
-            VmKind::Generator => {
-                let mut vm = self.genvm();
-                compile_and_force(&mut |v| vm.force(v))
-            }
+            VmKind::Generator => self.with_genvm(|vm| compile_and_force(&mut |v| vm.force(v))),
         }
     }
 
@@ -550,7 +598,7 @@ impl Evaluator {
         let path = absolute(&self.ctx.settings.working_dir, path.as_ref());
         match self.vm {
             VmKind::Fiber => self.with_vm(|vm| vm.import_file(&path, None)),
-            VmKind::Generator => self.genvm().import_file(&path),
+            VmKind::Generator => self.with_genvm(|vm| vm.import_file(&path)),
         }
     }
 
@@ -558,7 +606,7 @@ impl Evaluator {
     pub fn force(&self, value: &Value) -> Result<Value> {
         match self.vm {
             VmKind::Fiber => self.with_vm(|vm| vm.force(value.clone())),
-            VmKind::Generator => self.genvm().force(value.clone()),
+            VmKind::Generator => self.with_genvm(|vm| vm.force(value.clone())),
         }
     }
 
@@ -566,7 +614,7 @@ impl Evaluator {
     pub fn deep_force(&self, value: &Value) -> Result<Value> {
         match self.vm {
             VmKind::Fiber => self.with_vm(|vm| vm.deep_force(value.clone())),
-            VmKind::Generator => self.genvm().deep_force(value.clone()),
+            VmKind::Generator => self.with_genvm(|vm| vm.deep_force(value.clone())),
         }
     }
 
@@ -606,10 +654,10 @@ impl Evaluator {
     fn serialise(&self, print: impl FnOnce(&mut Vm) -> Result<BString>) -> Result<BString> {
         match self.vm {
             VmKind::Fiber => self.with_vm(print),
-            VmKind::Generator => {
+            VmKind::Generator => self.operation(|| {
                 let mut vm = Vm::detached(self.ctx.clone());
                 spindle_fiber::grow(|| print(&mut vm))?
-            }
+            }),
         }
     }
 
@@ -683,14 +731,13 @@ impl Evaluator {
                 }
                 vm.force(result)
             }),
-            VmKind::Generator => {
-                let mut vm = self.genvm();
+            VmKind::Generator => self.with_genvm(|vm| {
                 let mut result = function.clone();
                 for arg in args {
                     result = vm.call_forced(result, arg.clone())?;
                 }
                 Ok(result)
-            }
+            }),
         }
     }
 

@@ -32,6 +32,7 @@ use std::rc::Rc;
 
 use spindle_fiber::{StackStats, Task, TaskConfig};
 
+use crate::context::EvalContext;
 use crate::error::{Error, ErrorKind, Result};
 use crate::eval::{absolute, Evaluator};
 use crate::host::{ask, HostReply, HostRequest};
@@ -103,6 +104,7 @@ type EvalTask<T> = Task<'static, HostRequest, HostReply, Result<T>>;
 /// that comes second; give independent evaluations their own evaluators.
 pub struct Evaluation<T: 'static = Value> {
     task: EvalTask<T>,
+    ctx: Rc<EvalContext>,
     shared: Rc<Shared>,
     started: bool,
     finished: bool,
@@ -115,12 +117,13 @@ impl<T: 'static> Evaluation<T> {
             budget: Cell::new(evaluator.fuel()),
         });
         let ctx = evaluator.context().clone();
+        let task_ctx = ctx.clone();
         let hook = shared.clone();
         let config = TaskConfig {
             stack_budget: evaluator.stack_budget(),
         };
         let task = Task::new(config, move |_first: HostReply| {
-            let mut vm = Vm::new(ctx);
+            let mut vm = Vm::new(task_ctx);
             // The first step asks the hook, which hands out the first slice.
             vm.set_fuel(0);
             vm.set_refuel(move || hook.refuel());
@@ -128,6 +131,7 @@ impl<T: 'static> Evaluation<T> {
         });
         Evaluation {
             task,
+            ctx,
             shared,
             started: false,
             finished: false,
@@ -156,6 +160,16 @@ impl<T: 'static> Evaluation<T> {
             self.shared.cancelled.set(true);
         }
         self.started = true;
+        let ctx = self.ctx.clone();
+        let step = ctx.limits.operation(|| self.run_until_request(reply));
+        if let Step::Done(Err(_)) = step {
+            crate::limits::release_unused_memory();
+        }
+        step
+    }
+
+    /// Resumes the task until it asks the host something or finishes.
+    fn run_until_request(&mut self, reply: HostReply) -> Step<T> {
         let mut reply = reply;
         loop {
             match self.task.resume(reply) {

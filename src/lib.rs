@@ -30,6 +30,7 @@ pub mod genvm;
 pub mod globals;
 pub mod host;
 pub mod io;
+pub mod limits;
 pub mod path;
 pub mod print;
 pub mod repl;

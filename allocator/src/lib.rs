@@ -76,6 +76,21 @@ unsafe impl GlobalAlloc for Mimalloc {
     }
 }
 
+/// Hands memory that mimalloc keeps for reuse but no live block occupies
+/// back to the operating system, for the calling thread's heap and the
+/// segments other threads left behind.
+///
+/// mimalloc returns freed pages lazily, so after one evaluation that built
+/// a large heap and then failed, hundreds of megabytes could stay resident
+/// for the rest of a long-running host's life. Costs a walk over the
+/// heap's pages: call it after an evaluation, not during one. Harmless when
+/// mimalloc is not the global allocator (its heap is then nearly empty).
+pub fn release_unused_memory() {
+    // SAFETY: `mi_collect` takes no pointers and may be called from any
+    // thread at any time; forcing it only makes it do more of its work now.
+    unsafe { mi::mi_collect(true) }
+}
+
 /// A new block for `layout` from `plain` when a word's alignment is
 /// enough, from `aligned` otherwise.
 ///

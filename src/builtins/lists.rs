@@ -99,6 +99,9 @@ pub(super) static BUILTINS: &[Builtin] = &[
 ];
 
 /// A thunk for `f x`, so that list builtins stay lazy in the elements.
+/// About how many bytes one [`lazy_apply`] thunk takes.
+const LAZY_APPLICATION_BYTES: usize = 64;
+
 pub(crate) fn lazy_apply(function: &Value, arg: Value) -> Value {
     Value::Thunk(Thunk::new(Deferred::Apply {
         function: function.clone(),
@@ -280,6 +283,11 @@ fn gen_list(vm: &mut Vm, args: &[Value]) -> Result<Value> {
     if n < 0 {
         return Err(Error::other(format!("cannot create list of size {n}")));
     }
+    // Each element is a lazy application: a thunk besides the list's slot.
+    let per_element = List::bytes_for(1) + LAZY_APPLICATION_BYTES;
+    vm.context()
+        .limits
+        .reserve((n as usize).saturating_mul(per_element))?;
     // Like Nix 2.8, the function is not forced: each element applies it
     // when it is itself forced (`length (genList (throw "x") 3)` is 3).
     Ok(Value::list(
@@ -293,7 +301,11 @@ fn concat_lists(vm: &mut Vm, args: &[Value]) -> Result<Value> {
     let lists = vm.force_list(args[0].clone())?;
     let mut out = Vec::new();
     for l in lists.iter() {
-        out.extend_from_slice(vm.force_list(l.clone())?.as_slice());
+        let l = vm.force_list(l.clone())?;
+        vm.context()
+            .limits
+            .reserve(List::bytes_for(out.len() + l.len()))?;
+        out.extend_from_slice(l.as_slice());
     }
     Ok(Value::list(out))
 }

@@ -561,28 +561,71 @@ impl<'a, 'e> Compiler<'a, 'e> {
                     op.syntax(),
                 ))
             }
-            _ => {
-                self.compile(&lhs)?;
-                self.compile(&rhs)?;
-                let op = match kind {
-                    K::Concat => Op::Concat,
-                    K::Update => Op::Update,
-                    K::Add => Op::Add,
-                    K::Sub => Op::Sub,
-                    K::Mul => Op::Mul,
-                    K::Div => Op::Div,
-                    K::Equal => Op::Eq,
-                    K::NotEqual => Op::NotEq,
-                    K::Less => Op::Less,
-                    K::LessOrEq => Op::LessEq,
-                    K::More => Op::Greater,
-                    K::MoreOrEq => Op::GreaterEq,
-                    K::And | K::Or | K::Implication | K::PipeLeft | K::PipeRight => {
-                        unreachable!("handled above")
-                    }
-                };
-                self.emit(op, span);
+            _ => self.compile_strict_chain(op)?,
+        }
+        Ok(())
+    }
+
+    /// Compiles a strict binary operator: both operands, then its
+    /// instruction. A long chain of them, flat in the source (`1 + 1 + …`,
+    /// `[ ] ++ [ 1 ] ++ …`), nests as deep as it is long in the syntax tree:
+    /// to the left for left-associative operators, to the right for `++`
+    /// and `//`. Both spines are walked with loops, so that recursion only
+    /// goes where the source itself nests, and the code is the same as a
+    /// recursive walk's: every operand in source order, each instruction
+    /// after its right operand.
+    fn compile_strict_chain(&mut self, op: &ast::BinOp) -> Result<()> {
+        let mut spine = vec![op.clone()];
+        let mut last = child(op.rhs(), op.syntax())?;
+        while let ast::Expr::BinOp(next) = &last {
+            if !next.operator().is_some_and(is_strict_bin_op) {
+                break;
             }
+            let rhs = child(next.rhs(), next.syntax())?;
+            spine.push(next.clone());
+            last = rhs;
+        }
+        for node in &spine {
+            self.compile_strict_lhs(&child(node.lhs(), node.syntax())?)?;
+        }
+        self.compile(&last)?;
+        for node in spine.iter().rev() {
+            self.emit_strict_bin_op(node)?;
+        }
+        Ok(())
+    }
+
+    /// The instruction of the strict operator `op`, at its span.
+    fn emit_strict_bin_op(&mut self, op: &ast::BinOp) -> Result<()> {
+        let kind = op
+            .operator()
+            .ok_or_else(|| self.error(syntax("missing operator"), op.syntax()))?;
+        let span = self.span_of(op.syntax());
+        self.emit(strict_bin_op(kind), span);
+        Ok(())
+    }
+
+    /// Compiles the left operand of a strict binary operator, walking its
+    /// left spine of strict operators with a loop (see
+    /// [`Compiler::compile_strict_chain`]).
+    fn compile_strict_lhs(&mut self, lhs: &ast::Expr) -> Result<()> {
+        let mut spine = Vec::new();
+        let mut innermost = lhs.clone();
+        while let ast::Expr::BinOp(op) = &innermost {
+            if !op.operator().is_some_and(is_strict_bin_op) {
+                break;
+            }
+            let next = child(op.lhs(), op.syntax())?;
+            spine.push(op.clone());
+            innermost = next;
+        }
+        if spine.is_empty() {
+            return self.compile(lhs);
+        }
+        self.compile(&innermost)?;
+        for op in spine.iter().rev() {
+            self.compile(&child(op.rhs(), op.syntax())?)?;
+            self.emit_strict_bin_op(op)?;
         }
         Ok(())
     }
@@ -1070,4 +1113,36 @@ fn float_in_range(text: &str, value: f64) -> bool {
         return !mantissa.bytes().any(|b| (b'1'..=b'9').contains(&b));
     }
     value.abs() >= f64::MIN_POSITIVE
+}
+
+/// Whether `kind` evaluates both operands and then applies one instruction
+/// (not `&&`, `||`, `->`, which jump, nor the pipes, which Nix 2.8 lacks).
+fn is_strict_bin_op(kind: ast::BinOpKind) -> bool {
+    use ast::BinOpKind as K;
+    !matches!(
+        kind,
+        K::And | K::Or | K::Implication | K::PipeLeft | K::PipeRight
+    )
+}
+
+/// The instruction of a strict binary operator ([`is_strict_bin_op`]).
+fn strict_bin_op(kind: ast::BinOpKind) -> Op {
+    use ast::BinOpKind as K;
+    match kind {
+        K::Concat => Op::Concat,
+        K::Update => Op::Update,
+        K::Add => Op::Add,
+        K::Sub => Op::Sub,
+        K::Mul => Op::Mul,
+        K::Div => Op::Div,
+        K::Equal => Op::Eq,
+        K::NotEqual => Op::NotEq,
+        K::Less => Op::Less,
+        K::LessOrEq => Op::LessEq,
+        K::More => Op::Greater,
+        K::MoreOrEq => Op::GreaterEq,
+        K::And | K::Or | K::Implication | K::PipeLeft | K::PipeRight => {
+            unreachable!("not a strict operator")
+        }
+    }
 }

@@ -592,11 +592,13 @@ async fn foldl_strict(co: Co, _ctx: Rc<EvalContext>, args: Vec<Value>) -> Result
     force(&co, acc).await
 }
 
-async fn concat_lists(co: Co, _ctx: Rc<EvalContext>, args: Vec<Value>) -> Result<Value> {
+async fn concat_lists(co: Co, ctx: Rc<EvalContext>, args: Vec<Value>) -> Result<Value> {
     let lists = force_list(&co, args[0].clone()).await?;
     let mut out = Vec::new();
     for l in lists.iter() {
-        out.extend_from_slice(force_list(&co, l.clone()).await?.as_slice());
+        let l = force_list(&co, l.clone()).await?;
+        ctx.limits.reserve(List::bytes_for(out.len() + l.len()))?;
+        out.extend_from_slice(l.as_slice());
     }
     Ok(Value::list(out))
 }
@@ -800,6 +802,7 @@ mod tests {
             experimental_features: Vec::new(),
             lints: Default::default(),
             abort_on_warn: false,
+            limits: Default::default(),
         }
     }
 

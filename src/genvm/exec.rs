@@ -13,6 +13,7 @@ use super::requests::fused_callee;
 use super::{helpers, Called, GenVm};
 use crate::bytecode::{Capture, Code, Op};
 use crate::error::{Error, ErrorKind, Result};
+use crate::limits::Limits;
 use crate::symbol::Symbol;
 use crate::value::{Attrs, Closure, Deferred, NixString, PrimApp, StringBuilder, Thunk, Value};
 use crate::vm::{
@@ -595,9 +596,9 @@ impl GenVm {
             .iter()
             .all(|v| matches!(v, Value::String(_)))
         {
-            let s = concat_strings(&self.stack[start..]);
+            let joined = concat_strings(&self.stack[start..], &self.ctx.limits);
             self.stack.truncate(start);
-            return Step::Push(Value::String(s));
+            return joined.map(Value::String).into();
         }
         let (ctx, parts) = (self.ctx.clone(), self.stack.split_off(start));
         Step::Wait(self.generator_frame("interpolate", |co| {
@@ -686,14 +687,12 @@ fn not_a_bool(v: &Value) -> Error {
 }
 
 /// The concatenation of string parts, with their contexts.
-fn concat_strings(parts: &[Value]) -> NixString {
-    let mut out = StringBuilder::default();
-    for part in parts {
-        if let Value::String(s) = part {
-            out.push(s);
-        }
-    }
-    out.finish()
+fn concat_strings(parts: &[Value], limits: &Limits) -> Result<NixString> {
+    let strings = parts.iter().filter_map(|part| match part {
+        Value::String(s) => Some(s),
+        _ => None,
+    });
+    StringBuilder::concat(strings, limits)
 }
 
 /// The path made of string and path parts.

@@ -446,22 +446,20 @@ pub(crate) async fn add(co: Co, ctx: Rc<EvalContext>, a: Value, b: Value) -> Res
             append_to_path(p, &suffix)
         }
         _ => {
-            let mut out = StringBuilder::default();
-            out.push(&coerce_to_string(&co, &ctx, a, CoercionKind::Interpolation).await?);
-            out.push(&coerce_to_string(&co, &ctx, b, CoercionKind::Interpolation).await?);
-            Ok(Value::String(out.finish()))
+            let a = coerce_to_string(&co, &ctx, a, CoercionKind::Interpolation).await?;
+            let b = coerce_to_string(&co, &ctx, b, CoercionKind::Interpolation).await?;
+            Ok(Value::String(StringBuilder::concat([&a, &b], &ctx.limits)?))
         }
     }
 }
 
 /// The generator behind `"…${x}…"` when a part is not a string yet.
 pub(crate) async fn interpolate(co: Co, ctx: Rc<EvalContext>, parts: Vec<Value>) -> Result<Value> {
-    let mut out = StringBuilder::default();
+    let mut strings = Vec::with_capacity(parts.len());
     for part in parts {
-        let s = coerce_to_string(&co, &ctx, part, CoercionKind::Interpolation).await?;
-        out.push(&s);
+        strings.push(coerce_to_string(&co, &ctx, part, CoercionKind::Interpolation).await?);
     }
-    Ok(Value::String(out.finish()))
+    Ok(Value::String(StringBuilder::concat(&strings, &ctx.limits)?))
 }
 
 /// The generator behind `./a/${x}` when a part is not a string or path yet.

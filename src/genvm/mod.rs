@@ -47,6 +47,7 @@ use self::requests::{Co, GenFuture, Request, Response};
 use crate::bytecode::Code;
 use crate::context::EvalContext;
 use crate::error::{Error, ErrorKind, Result};
+use crate::limits::CHECK_INTERVAL;
 use crate::source::Span;
 use crate::symbol::known;
 use crate::trace::TraceBuilder;
@@ -86,6 +87,8 @@ pub struct GenVm {
     stack_budget: usize,
     /// Routes of the builtins met so far, by address.
     routes: FxHashMap<usize, Option<Route>>,
+    /// Frames left to run before the evaluation's limits are checked again.
+    frames_to_check: u64,
 }
 
 impl GenVm {
@@ -102,6 +105,7 @@ impl GenVm {
             max_frames: (stack_budget / FRAME_COST).max(1),
             stack_budget,
             routes: FxHashMap::default(),
+            frames_to_check: CHECK_INTERVAL,
         }
     }
 
@@ -158,6 +162,9 @@ impl GenVm {
     fn run_frames(&mut self) -> Result<Value> {
         let mut error: Option<Error> = None;
         while let Some(frame) = self.frames.pop() {
+            if error.is_none() {
+                error = self.check_limits_now_and_then().err();
+            }
             let outcome = match frame {
                 Frame::Bytecode(frame) => match error.take() {
                     Some(e) => {
@@ -188,6 +195,18 @@ impl GenVm {
             Some(e) => Err(e),
             None => Ok(self.pop()),
         }
+    }
+
+    /// Checks the evaluation's limits (deadline, heap cap) every
+    /// [`CHECK_INTERVAL`] frames run: about as often as the fiber VM does
+    /// per step, since most frames are a call or a force.
+    fn check_limits_now_and_then(&mut self) -> Result<()> {
+        self.frames_to_check -= 1;
+        if self.frames_to_check > 0 {
+            return Ok(());
+        }
+        self.frames_to_check = CHECK_INTERVAL;
+        self.ctx.limits.check()
     }
 
     // ---- the inner generator loop -------------------------------------------------

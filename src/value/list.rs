@@ -15,6 +15,12 @@ impl List {
         EMPTY.with(|e| e.clone())
     }
 
+    /// About how many bytes a list of `len` elements takes, for the heap
+    /// cap's reservations ([`crate::limits::Limits::reserve`]).
+    pub fn bytes_for(len: usize) -> usize {
+        len.saturating_mul(std::mem::size_of::<Value>())
+    }
+
     /// Makes a list from a vector.
     pub fn from_vec(items: Vec<Value>) -> List {
         if items.is_empty() {

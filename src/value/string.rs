@@ -266,4 +266,23 @@ impl StringBuilder {
     pub fn finish(self) -> NixString {
         NixString::with_context(self.text, self.context)
     }
+
+    /// The concatenation of `parts` with their contexts, refused when it
+    /// would not fit under the heap cap (a string doubled in a loop must
+    /// end in an error, not in the kernel's out-of-memory killer).
+    pub fn concat<'a>(
+        parts: impl IntoIterator<Item = &'a NixString> + Clone,
+        limits: &crate::limits::Limits,
+    ) -> crate::error::Result<NixString> {
+        let len = parts.clone().into_iter().map(NixString::len).sum();
+        limits.reserve(len)?;
+        let mut out = StringBuilder {
+            text: Vec::with_capacity(len),
+            context: Context::default(),
+        };
+        for part in parts {
+            out.push(part);
+        }
+        Ok(out.finish())
+    }
 }

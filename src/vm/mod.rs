@@ -34,6 +34,7 @@ pub use steps::{Callback, Resume, Step};
 use crate::bytecode::{Capture, Code, MAX_CALL_BUILTIN_ARITY};
 use crate::context::EvalContext;
 use crate::error::{Error, ErrorKind, Result};
+use crate::limits::CHECK_INTERVAL;
 use crate::source::Span;
 use crate::symbol::{known, Symbol};
 use crate::value::{Attrs, Begin, Closure, Deferred, List, PrimApp, Thunk, Upvalues, Value};
@@ -67,8 +68,11 @@ pub struct Vm {
     detached: bool,
     /// The pending thunk a detached VM was asked to force.
     blocked: Option<Thunk>,
-    /// Steps (closure calls and thunk forces) left before `refuel` runs.
+    /// Steps (closure calls and thunk forces) left in the current slice of
+    /// the fuel budget ([`fuel`]).
     fuel: u64,
+    /// Steps of the budget not yet handed out in a slice.
+    unsliced_fuel: u64,
     /// Asked for more steps when `fuel` runs out; see [`Vm::set_refuel`].
     refuel: Option<fuel::RefuelHook>,
 }
@@ -93,7 +97,8 @@ impl Vm {
             call_depth: 0,
             max_call_depth,
             native_steppers: 0,
-            fuel: u64::MAX,
+            fuel: CHECK_INTERVAL,
+            unsliced_fuel: u64::MAX - CHECK_INTERVAL,
             refuel: None,
             detached: false,
             blocked: None,

@@ -36,10 +36,10 @@ impl Vm {
                 append_to_path(p, &suffix)
             }
             _ => {
-                let mut out = StringBuilder::default();
-                out.push(&self.coerce_to_string(a, CoercionKind::Interpolation)?);
-                out.push(&self.coerce_to_string(b, CoercionKind::Interpolation)?);
-                Ok(Value::String(out.finish()))
+                let a = self.coerce_to_string(a, CoercionKind::Interpolation)?;
+                let b = self.coerce_to_string(b, CoercionKind::Interpolation)?;
+                let joined = StringBuilder::concat([&a, &b], &self.ctx.limits)?;
+                Ok(Value::String(joined))
             }
         }
     }
@@ -105,6 +105,9 @@ impl Vm {
     pub(crate) fn concat(&mut self, a: Value, b: Value) -> Result<Value> {
         let a = self.force_list(a)?;
         let b = self.force_list(b)?;
+        self.ctx
+            .limits
+            .reserve(List::bytes_for(a.len() + b.len()))?;
         Ok(Value::List(a.concat(b)))
     }
 
@@ -161,12 +164,12 @@ impl Vm {
     #[inline(never)]
     pub(super) fn interpolate(&mut self, n: usize) -> Result<()> {
         let parts = self.stack.split_off(self.stack.len() - n);
-        let mut out = StringBuilder::default();
-        for part in parts {
-            let s = self.coerce_to_string(part, CoercionKind::Interpolation)?;
-            out.push(&s);
-        }
-        self.stack.push(Value::String(out.finish()));
+        let strings = parts
+            .into_iter()
+            .map(|part| self.coerce_to_string(part, CoercionKind::Interpolation))
+            .collect::<Result<Vec<_>>>()?;
+        let joined = StringBuilder::concat(&strings, &self.ctx.limits)?;
+        self.stack.push(Value::String(joined));
         Ok(())
     }
 

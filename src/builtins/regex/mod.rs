@@ -50,7 +50,7 @@ fn match_(vm: &mut Vm, args: &[Value]) -> Result<Value> {
     let compiled = compiled(pattern.as_bytes())?;
     let subject = vm.force_string(args[1].clone())?;
     let hay = subject.as_bytes();
-    let Some(groups) = compiled.whole_match(hay) else {
+    let Some(groups) = compiled.whole_match(hay, regex_budget(vm)) else {
         return Ok(Value::Null);
     };
     let groups = groups[1..]
@@ -70,7 +70,7 @@ fn split(vm: &mut Vm, args: &[Value]) -> Result<Value> {
     let compiled = compiled(pattern.as_bytes())?;
     let subject = vm.force_string(args[1].clone())?;
     let hay = subject.as_bytes();
-    let matches = compiled.all_matches(hay);
+    let matches = compiled.all_matches(hay, regex_budget(vm));
     if matches.is_empty() {
         // Without a match the argument comes back as it was, context and all.
         return Ok(Value::list(vec![Value::String(subject)]));
@@ -94,6 +94,12 @@ fn split(vm: &mut Vm, args: &[Value]) -> Result<Value> {
     Ok(Value::list(out))
 }
 
+/// How many steps the backtracker may take for one match before the
+/// linear-time engine answers instead (`EvaluatorBuilder::regex_steps`).
+fn regex_budget(vm: &Vm) -> usize {
+    usize::try_from(vm.context().limits.regex_steps()).unwrap_or(usize::MAX)
+}
+
 /// A piece of the subject as a context-free string. A piece may cut a
 /// multi-byte character: the regex works on bytes, as Nix's does.
 fn text_of(bytes: &[u8]) -> NixString {
@@ -102,9 +108,6 @@ fn text_of(bytes: &[u8]) -> NixString {
 
 /// The spans of one match: group 0 (the whole match) and each group.
 type Groups = backtrack::Spans;
-
-/// How many steps the backtracker may take for one match.
-const STEP_BUDGET: usize = 2_000_000;
 
 /// A pattern compiled for every engine.
 struct Compiled {
@@ -161,7 +164,7 @@ impl Compiled {
     }
 
     /// The groups when the whole subject matches (`std::regex_match`).
-    fn whole_match(&self, hay: &[u8]) -> Option<Groups> {
+    fn whole_match(&self, hay: &[u8], budget: usize) -> Option<Groups> {
         if !self.whole.is_match(hay) {
             return None;
         }
@@ -170,7 +173,7 @@ impl Compiled {
             not_null: false,
             bol: true,
         };
-        match backtrack::run(&self.program, hay, 0, mode, STEP_BUDGET) {
+        match backtrack::run(&self.program, hay, 0, mode, budget) {
             Outcome::Found(groups) => Some(groups),
             Outcome::NoMatch | Outcome::GaveUp => {
                 let caps = self.whole.captures(hay)?;
@@ -184,8 +187,8 @@ impl Compiled {
     }
 
     /// The match libstdc++ finds when anchored at `at`, if any.
-    fn match_at(&self, hay: &[u8], at: usize, mode: Mode) -> Option<Groups> {
-        match backtrack::run(&self.program, hay, at, mode, STEP_BUDGET) {
+    fn match_at(&self, hay: &[u8], at: usize, mode: Mode, budget: usize) -> Option<Groups> {
+        match backtrack::run(&self.program, hay, at, mode, budget) {
             Outcome::Found(groups) => Some(groups),
             Outcome::NoMatch => None,
             Outcome::GaveUp => self.longest_at(hay, at, mode.not_null),
@@ -213,14 +216,20 @@ impl Compiled {
     /// `std::regex_search` from `from`: the first start where a match
     /// exists, and the match found there. `^` matches at `from` unless the
     /// text before it counts as available (`match_prev_avail`).
-    fn search_from(&self, hay: &[u8], from: usize, prev_avail: bool) -> Option<Groups> {
+    fn search_from(
+        &self,
+        hay: &[u8],
+        from: usize,
+        prev_avail: bool,
+        budget: usize,
+    ) -> Option<Groups> {
         let start = self.search.find_at(hay, from)?.start();
         let mode = Mode {
             exact: false,
             not_null: false,
             bol: start == from && !prev_avail,
         };
-        self.match_at(hay, start, mode)
+        self.match_at(hay, start, mode, budget)
             .or_else(|| self.longest_at(hay, start, false))
     }
 
@@ -228,10 +237,10 @@ impl Compiled {
     /// empty match, a non-empty one at the same place is tried before the
     /// search moves on by one byte; after a non-empty match, an empty one
     /// right at its end still counts.
-    fn all_matches(&self, hay: &[u8]) -> Vec<Groups> {
+    fn all_matches(&self, hay: &[u8], budget: usize) -> Vec<Groups> {
         let mut out: Vec<Groups> = Vec::new();
         let mut prev_avail = false;
-        let mut next = self.search_from(hay, 0, prev_avail);
+        let mut next = self.search_from(hay, 0, prev_avail, budget);
         while let Some(groups) = next {
             let (start, end) = groups[0].expect("group 0 of a match is set");
             out.push(groups);
@@ -245,14 +254,14 @@ impl Compiled {
                     not_null: true,
                     bol: !prev_avail,
                 };
-                if let Some(again) = self.match_at(hay, end, mode) {
+                if let Some(again) = self.match_at(hay, end, mode, budget) {
                     next = Some(again);
                     continue;
                 }
                 from += 1;
             }
             prev_avail = true;
-            next = self.search_from(hay, from, prev_avail);
+            next = self.search_from(hay, from, prev_avail, budget);
         }
         out
     }
