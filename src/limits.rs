@@ -53,7 +53,8 @@ pub struct Limits {
     operation_deadline: Cell<Option<Instant>>,
     /// How many operations are running inside one another.
     operations: Cell<u32>,
-    /// The heap in use at the last measurement, in bytes.
+    /// The heap in use at the last measurement, plus what was reserved
+    /// since, in bytes.
     measured_heap: Cell<usize>,
 }
 
@@ -156,13 +157,18 @@ impl Limits {
 
     /// Refuses an allocation of about `bytes` that would take the heap past
     /// its cap. Cheap when the allocation fits easily: the heap is measured
-    /// again only when the last measurement leaves too little room.
+    /// again only when the last measurement, plus what was reserved since,
+    /// leaves too little room.
     pub fn reserve(&self, bytes: usize) -> Result<()> {
         let Some(cap) = self.heap_cap else {
             return Ok(());
         };
         let fits = |heap: usize| heap.saturating_add(bytes) <= cap;
         if fits(self.measured_heap.get()) || fits(self.measure_heap()) {
+            // Counted until the next measurement, so that reservations in
+            // a row (a value doubled again and again) add up.
+            let heap = self.measured_heap.get();
+            self.measured_heap.set(heap.saturating_add(bytes));
             return Ok(());
         }
         Err(heap_error(cap))

@@ -4,8 +4,8 @@
 //! bounded answer), and the next evaluation in the same evaluator succeeds.
 //!
 //! The heap cap bounds the process's heap as the kernel sees it (resident
-//! memory less the fiber stacks in use), so the tests that set one run one
-//! at a time ([`one_at_a_time`]): another test's heap would count too.
+//! memory less the fiber stacks in use), so the tests run one at a time
+//! ([`one_at_a_time`]): another test's heap would count too.
 
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -94,6 +94,7 @@ fn a_heap_growing_step_by_step_is_caught_by_the_periodic_check() {
 
 #[test]
 fn an_endless_evaluation_stops_at_its_time_limit_and_the_next_one_runs() {
+    let _alone = one_at_a_time();
     for vm in BOTH_VMS {
         let evaluator = builder(vm)
             .time_limit(Duration::from_millis(200))
@@ -114,6 +115,7 @@ fn an_endless_evaluation_stops_at_its_time_limit_and_the_next_one_runs() {
 
 #[test]
 fn a_deadline_set_by_the_host_holds_across_operations_until_lifted() {
+    let _alone = one_at_a_time();
     for vm in BOTH_VMS {
         let evaluator = builder(vm).max_call_depth(1 << 40).build();
         evaluator.set_deadline(Some(Instant::now() + Duration::from_millis(100)));
@@ -130,6 +132,7 @@ fn a_deadline_set_by_the_host_holds_across_operations_until_lifted() {
 
 #[test]
 fn a_pathological_pattern_gets_its_answer_within_the_regex_budget() {
+    let _alone = one_at_a_time();
     // Nested stars on a subject that does not match: exponential for a
     // backtracker; the budget hands it to the linear-time engine.
     let subject = "a".repeat(40);
