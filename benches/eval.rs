@@ -23,33 +23,64 @@ struct Program {
     name: String,
     path: PathBuf,
     n: u64,
+    /// The search path entry `nixpkgs-lib=DIR` when it imports the Nixpkgs
+    /// library.
+    search_path: Vec<String>,
 }
 
+/// The Nixpkgs library for the programs that import it: the folder
+/// `SPINDLE_NIXPKGS_LIB` names, or `../shared/nixpkgs-lib`.
+fn nixpkgs_lib() -> Option<PathBuf> {
+    let dir = match std::env::var_os("SPINDLE_NIXPKGS_LIB") {
+        Some(dir) => PathBuf::from(dir),
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/nixpkgs-lib"),
+    };
+    dir.join("lib/default.nix").is_file().then_some(dir)
+}
+
+/// The corpus; a program that needs the Nixpkgs library is left out, with
+/// a note, when the library is not there.
 fn corpus() -> Vec<Program> {
+    let lib = nixpkgs_lib();
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/nix");
     let text = std::fs::read_to_string(dir.join("corpus.txt")).expect("benches/nix/corpus.txt");
     text.lines()
         .map(str::trim)
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .map(|line| {
+        .filter_map(|line| {
             let mut fields = line.split_whitespace();
             let name = fields.next().expect("a name").to_string();
             let n = fields
                 .next()
                 .and_then(|n| n.parse().ok())
                 .unwrap_or_else(|| panic!("corpus.txt: no small size for {name}"));
-            Program {
+            let needs_lib = fields.nth(1) == Some("yes");
+            let search_path = match (needs_lib, &lib) {
+                (false, _) => Vec::new(),
+                (true, Some(lib)) => vec![format!("nixpkgs-lib={}", lib.display())],
+                (true, None) => {
+                    eprintln!(
+                        "note: {name} is left out: set SPINDLE_NIXPKGS_LIB to the Nixpkgs library"
+                    );
+                    return None;
+                }
+            };
+            Some(Program {
                 path: dir.join(format!("{name}.nix")),
                 name,
                 n,
-            }
+                search_path,
+            })
         })
         .collect()
 }
 
 /// An evaluator on `vm` with the program's function and its argument.
 fn prepare(program: &Program, vm: VmKind) -> (Evaluator, Value, Value) {
-    let evaluator = Evaluator::builder().vm(vm).build();
+    let evaluator = Evaluator::builder()
+        .vm(vm)
+        .search_path(&program.search_path)
+        .build();
     let function = evaluator
         .eval_file(&program.path)
         .unwrap_or_else(|e| panic!("{}: {}", program.name, evaluator.render_error(&e, false)));

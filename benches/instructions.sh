@@ -17,6 +17,8 @@ corpus="$here/nix"
 only=("$@")
 have_nix=0
 command -v nix-instantiate >/dev/null && have_nix=1
+# The Nixpkgs library, for the programs marked `lib` in corpus.txt.
+lib_dir="${SPINDLE_NIXPKGS_LIB:-$here/../../shared/nixpkgs-lib}"
 
 # Ir of one command, in millions.
 count() {
@@ -39,15 +41,23 @@ g0=$(count "$spindle" eval --vm generator -E null)
 x0="-"
 [ $have_nix = 1 ] && x0=$(count nix-instantiate --eval -E null)
 echo "| (start-up) | - | $f0 | $g0 | $x0 | $(ratio "$f0" "$g0") | $(ratio "$f0" "$x0") | - |"
-grep -v '^#' "$corpus/corpus.txt" | while read -r name n nix _; do
+grep -v '^#' "$corpus/corpus.txt" | while read -r name n nix lib _; do
     [ -z "$name" ] && continue
     if [ ${#only[@]} -gt 0 ] && [[ ! " ${only[*]} " == *" $name "* ]]; then continue; fi
     file="$corpus/$name.nix"
-    f=$(count "$spindle" eval --vm fiber --strict "$file" --arg n "$n")
-    g=$(count "$spindle" eval --vm generator --strict "$file" --arg n "$n")
+    args=(--strict "$file" --arg n "$n")
+    if [ "$lib" = yes ]; then
+        if [ ! -f "$lib_dir/lib/default.nix" ]; then
+            echo "note: $name left out: set SPINDLE_NIXPKGS_LIB to the Nixpkgs library" >&2
+            continue
+        fi
+        args+=(-I "nixpkgs-lib=$lib_dir")
+    fi
+    f=$(count "$spindle" eval --vm fiber "${args[@]}")
+    g=$(count "$spindle" eval --vm generator "${args[@]}")
     x="-"
     if [ $have_nix = 1 ] && [ "$nix" = yes ]; then
-        x=$(count nix-instantiate --eval --strict "$file" --arg n "$n")
+        x=$(count nix-instantiate --eval "${args[@]}")
     fi
     echo "| $name | $n | $f | $g | $x | $(ratio "$f" "$g") | $(ratio "$f" "$x") | $(net_ratio "$f" "$f0" "$x" "$x0") |"
 done

@@ -19,8 +19,14 @@
 //! ```text
 //! spindle-bench [--rounds N] [--small] [--only NAME,…] [--metric wall|cpu]
 //!               [--spindle PATH] [--nix PATH | --no-nix] [--corpus DIR]
-//!               [--timeout SECS]
+//!               [--timeout SECS] [--nixpkgs-lib DIR] [--chart FILE.svg]
 //! ```
+//!
+//! Programs marked `lib` in `corpus.txt` import the Nixpkgs library as
+//! `<nixpkgs-lib/lib>`; every engine gets `-I nixpkgs-lib=DIR`. `--chart`
+//! also draws the table's ratios to Nix and peak memory as an SVG chart.
+
+mod chart;
 
 use std::io::{IsTerminal, Read};
 use std::path::{Path, PathBuf};
@@ -48,6 +54,10 @@ options:
   --no-nix          leave C++ Nix out
   --corpus DIR      the corpus (default: benches/nix of this source tree)
   --timeout SECS    give up on one run after this long; default 600
+  --nixpkgs-lib DIR the Nixpkgs library for the programs that import it
+                    (default: $SPINDLE_NIXPKGS_LIB, or ../shared/nixpkgs-lib
+                    beside the source tree; without it they are left out)
+  --chart FILE      also draw time ratios and peak RSS as an SVG chart
 ";
 
 /// One program of the corpus, as `corpus.txt` lists it.
@@ -57,6 +67,8 @@ struct Program {
     /// The size used for this run (the file's default or the small size).
     n: u64,
     on_nix: bool,
+    /// Whether it imports the Nixpkgs library (`<nixpkgs-lib/lib>`).
+    needs_lib: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -110,6 +122,10 @@ struct Options {
     timeout: Duration,
     /// Whether spindle takes `--vm` (builds before the generator VM do not).
     vm_flag: bool,
+    /// The folder holding the Nixpkgs library's `lib/`.
+    nixpkgs_lib: Option<PathBuf>,
+    /// Where to write the SVG chart.
+    chart: Option<PathBuf>,
 }
 
 fn main() -> ExitCode {
@@ -138,6 +154,8 @@ fn parse_options(args: &[String]) -> Result<Options, String> {
         corpus: Path::new(env!("CARGO_MANIFEST_DIR")).join("../benches/nix"),
         timeout: Duration::from_secs(600),
         vm_flag: true,
+        nixpkgs_lib: default_nixpkgs_lib(),
+        chart: None,
     };
     let mut it = args.iter();
     while let Some(arg) = it.next() {
@@ -179,6 +197,8 @@ fn parse_options(args: &[String]) -> Result<Options, String> {
                     .map_err(|e| format!("--timeout: {e}"))?;
                 options.timeout = Duration::from_secs(secs);
             }
+            "--nixpkgs-lib" => options.nixpkgs_lib = Some(PathBuf::from(value("--nixpkgs-lib")?)),
+            "--chart" => options.chart = Some(PathBuf::from(value("--chart")?)),
             "-h" | "--help" => {
                 print!("{USAGE}");
                 std::process::exit(0);
@@ -189,7 +209,18 @@ fn parse_options(args: &[String]) -> Result<Options, String> {
     Ok(options)
 }
 
-/// Reads `corpus.txt`: `name small-n yes|no description…` per line.
+/// `$SPINDLE_NIXPKGS_LIB`, or `../shared/nixpkgs-lib` beside the source
+/// tree, when it holds the library.
+fn default_nixpkgs_lib() -> Option<PathBuf> {
+    let dir = match std::env::var_os("SPINDLE_NIXPKGS_LIB") {
+        Some(dir) => PathBuf::from(dir),
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/nixpkgs-lib"),
+    };
+    dir.join("lib/default.nix").is_file().then_some(dir)
+}
+
+/// Reads `corpus.txt`: `name small-n nix lib description…` per line
+/// (`nix`, `lib`: yes or no).
 fn load_corpus(options: &Options) -> Result<Vec<Program>, String> {
     let manifest = options.corpus.join("corpus.txt");
     let text = std::fs::read_to_string(&manifest)
@@ -201,10 +232,18 @@ fn load_corpus(options: &Options) -> Result<Vec<Program>, String> {
             continue;
         }
         let fields: Vec<&str> = line.split_whitespace().collect();
-        let [name, small, nix, ..] = fields[..] else {
+        let [name, small, nix, lib, ..] = fields[..] else {
             return Err(format!("{}: malformed line '{line}'", manifest.display()));
         };
         if !options.only.is_empty() && !options.only.iter().any(|o| o == name) {
+            continue;
+        }
+        let needs_lib = lib == "yes";
+        if needs_lib && options.nixpkgs_lib.is_none() {
+            eprintln!(
+                "note: {name} is left out: it needs the Nixpkgs library \
+                 (--nixpkgs-lib DIR or SPINDLE_NIXPKGS_LIB)"
+            );
             continue;
         }
         let path = options.corpus.join(format!("{name}.nix"));
@@ -220,6 +259,7 @@ fn load_corpus(options: &Options) -> Result<Vec<Program>, String> {
             path,
             n,
             on_nix: nix == "yes",
+            needs_lib,
         });
     }
     for wanted in &options.only {
@@ -304,6 +344,9 @@ fn command_line(options: &Options, engine: Engine, program: &Program) -> Vec<Str
     };
     cmd.extend(["--eval".into(), "--strict".into(), file]);
     cmd.extend(["--arg".into(), "n".into(), n]);
+    if let (true, Some(lib)) = (program.needs_lib, &options.nixpkgs_lib) {
+        cmd.extend(["-I".into(), format!("nixpkgs-lib={}", lib.display())]);
+    }
     cmd
 }
 
@@ -413,6 +456,10 @@ fn run(options: Options) -> Result<(), String> {
     }
 
     print_table(&options, &programs, &engines, &results, &mismatches);
+    if let Some(path) = &options.chart {
+        let svg = draw_chart(&options, &programs, &engines, &results);
+        std::fs::write(path, svg).map_err(|e| format!("writing {}: {e}", path.display()))?;
+    }
     Ok(())
 }
 
@@ -531,6 +578,82 @@ fn median(values: &mut [f64]) -> Option<f64> {
     })
 }
 
+/// The median of the per-round ratios of `a`'s time to `b`'s.
+fn median_ratio(a: &Series, b: &Series, metric: Metric) -> Option<f64> {
+    let time_of = |s: &Option<Sample>| s.map(|s| s.time(metric));
+    let mut ratios: Vec<f64> = a
+        .samples
+        .iter()
+        .zip(&b.samples)
+        .filter_map(|(x, y)| Some(time_of(x)? / time_of(y)?))
+        .collect();
+    median(&mut ratios)
+}
+
+/// The median peak resident memory of a series, in MiB.
+fn median_rss_mib(series: &Series) -> Option<f64> {
+    let mut rss: Vec<f64> = series
+        .samples
+        .iter()
+        .filter_map(|s| s.map(|s| s.rss_kib as f64 / 1024.0))
+        .collect();
+    median(&mut rss)
+}
+
+/// The chart of a run: each VM's time against Nix's (when Nix ran), and
+/// every engine's peak RSS, per program.
+fn draw_chart(
+    options: &Options,
+    programs: &[Program],
+    engines: &[Engine],
+    results: &[Vec<Series>],
+) -> String {
+    let nix = engines.iter().position(|&e| e == Engine::Nix);
+    let vms: Vec<usize> = (0..engines.len()).filter(|&e| Some(e) != nix).collect();
+    let vm_labels: Vec<String> = vms
+        .iter()
+        .map(|&e| format!("{} / nix", engines[e].label()))
+        .collect();
+    let vm_label_refs: Vec<&str> = vm_labels.iter().map(String::as_str).collect();
+    let engine_labels: Vec<&str> = engines.iter().map(|e| e.label()).collect();
+    let mut panels = Vec::new();
+    if let Some(nix) = nix {
+        panels.push(chart::Panel {
+            title: "Time against Nix 2.8 (median of per-round ratios; below 1 is faster)",
+            series: &vm_label_refs,
+            rows: programs
+                .iter()
+                .enumerate()
+                .filter(|(_, program)| program.on_nix)
+                .map(|(p, program)| {
+                    let ratios = vms
+                        .iter()
+                        .map(|&e| median_ratio(&results[p][e], &results[p][nix], options.metric))
+                        .collect();
+                    (program.name.clone(), ratios)
+                })
+                .collect(),
+            format: |r| format!("{r:.2}"),
+            reference: Some(1.0),
+        });
+    }
+    panels.push(chart::Panel {
+        title: "Peak resident memory, MiB (median)",
+        series: &engine_labels,
+        rows: programs
+            .iter()
+            .enumerate()
+            .map(|(p, program)| {
+                let rss = results[p].iter().map(median_rss_mib).collect();
+                (program.name.clone(), rss)
+            })
+            .collect(),
+        format: |m| format!("{m:.0}"),
+        reference: None,
+    });
+    chart::render(&panels)
+}
+
 fn print_table(
     options: &Options,
     programs: &[Program],
@@ -596,25 +719,14 @@ fn print_table(
             });
         }
         for (c, (_, other)) in ratio_columns.iter().enumerate() {
-            let mut ratios: Vec<f64> = results[p][fiber]
-                .samples
-                .iter()
-                .zip(&results[p][*other].samples)
-                .filter_map(|(a, b)| Some(time_of(a)? / time_of(b)?))
-                .collect();
-            let m = median(&mut ratios);
+            let m = median_ratio(&results[p][fiber], &results[p][*other], options.metric);
             if let Some(m) = m {
                 log_ratios[c].push(m.ln());
             }
             row.push(m.map_or("-".into(), |r| format!("{r:.2}")));
         }
         for series in &results[p] {
-            let mut rss: Vec<f64> = series
-                .samples
-                .iter()
-                .filter_map(|s| s.map(|s| s.rss_kib as f64 / 1024.0))
-                .collect();
-            row.push(median(&mut rss).map_or("-".into(), |m| format!("{m:.0}")));
+            row.push(median_rss_mib(series).map_or("-".into(), |m| format!("{m:.0}")));
         }
         println!("| {} |", row.join(" | "));
     }
