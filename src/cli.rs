@@ -7,6 +7,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use spindle::compiler::{LintLevel, Lints};
 use spindle::eval::absolute;
+use spindle::store::{configured_store, StoreChoice};
 use spindle::value::{Attrs, Value};
 use spindle::{Error, ErrorKind, Evaluator, VmKind};
 
@@ -25,6 +26,9 @@ struct Cli {
 enum Command {
     /// Evaluate a file, an expression (-E) or standard input (-).
     Eval(Box<EvalArgs>),
+    /// Instantiate derivations: write their `.drv` files (and what they
+    /// need) to the store and print their paths, like nix-instantiate.
+    Instantiate(Box<crate::instantiate_cli::InstantiateArgs>),
     /// Evaluate expressions interactively (like `nix repl`).
     Repl(crate::repl_cli::ReplArgs),
 }
@@ -34,15 +38,15 @@ enum Command {
 #[command(
     name = "nix-instantiate",
     version,
-    about = "Spindle standing in for nix-instantiate (evaluation only: pass --eval)"
+    about = "Spindle standing in for nix-instantiate"
 )]
 struct NixInstantiate {
     #[command(flatten)]
-    args: EvalArgs,
+    args: crate::instantiate_cli::InstantiateArgs,
 }
 
 #[derive(Args)]
-struct EvalArgs {
+pub(crate) struct EvalArgs {
     /// The files to evaluate (`-` for standard input; `./default.nix`
     /// without any), or the expressions with -E.
     inputs: Vec<String>,
@@ -51,7 +55,7 @@ struct EvalArgs {
     expr: bool,
     /// Evaluate rather than instantiate; implied by `spindle eval`.
     #[arg(long, alias = "eval-only")]
-    eval: bool,
+    pub(crate) eval: bool,
     /// Evaluate the result completely, not just to its outermost constructor.
     #[arg(long)]
     strict: bool,
@@ -66,7 +70,7 @@ struct EvalArgs {
     no_location: bool,
     /// Only parse (and check names); exit 1 with the errors if that fails.
     #[arg(long)]
-    parse: bool,
+    pub(crate) parse: bool,
     /// Pass NAME = EXPR to the top-level function.
     #[arg(long, num_args = 2, value_names = ["NAME", "EXPR"], action = clap::ArgAction::Append)]
     arg: Vec<String>,
@@ -109,9 +113,11 @@ struct EvalArgs {
     /// when none is configured).
     #[arg(long)]
     read_write_mode: bool,
-    /// Write to the local Nix store under DIR (paths `/nix/store/…` kept in
-    /// `DIR/nix/store/…`); NIX_STORE_DIR and NIX_STATE_DIR name a store too.
-    #[arg(long, value_name = "DIR")]
+    /// The store to write to: `daemon` (the Nix daemon at
+    /// NIX_DAEMON_SOCKET_PATH), or DIR, a local Nix store under DIR (paths
+    /// `/nix/store/…` kept in `DIR/nix/store/…`); NIX_STORE_DIR and
+    /// NIX_STATE_DIR name a local store too.
+    #[arg(long, value_name = "DIR|daemon")]
     store: Option<PathBuf>,
     /// Nix's build timeout in seconds: accepted, and without effect on
     /// evaluation, which builds nothing.
@@ -201,20 +207,15 @@ pub fn main() -> i32 {
     report_panics_as_bugs();
     if invoked_as_nix_instantiate() {
         return match NixInstantiate::try_parse() {
-            Ok(cli) if cli.args.eval || cli.args.parse => eval(cli.args),
-            Ok(_) => {
-                eprintln!(
-                    "error: Spindle does not instantiate derivations yet: \
-                     pass --eval (or --eval-only) to evaluate"
-                );
-                1
-            }
+            Ok(cli) if cli.args.eval.eval || cli.args.eval.parse => eval(cli.args.eval),
+            Ok(cli) => crate::instantiate_cli::instantiate(cli.args),
             Err(e) => usage_error(e, "nix-instantiate"),
         };
     }
     match Cli::try_parse() {
         Ok(cli) => match cli.command {
             Command::Eval(args) => eval(*args),
+            Command::Instantiate(args) => crate::instantiate_cli::instantiate(*args),
             Command::Repl(args) => crate::repl_cli::main(args),
         },
         Err(e) => usage_error(e, "spindle"),
@@ -330,12 +331,86 @@ fn parse_bool_setting(name: &str, value: &str) -> Result<bool, String> {
     }
 }
 
-fn eval(args: EvalArgs) -> i32 {
-    let settings = match NixSettings::from_args(&args) {
+pub(crate) fn eval(args: EvalArgs) -> i32 {
+    let evaluator = match make_evaluator(&args, args.read_write_mode) {
+        Ok(evaluator) => evaluator,
+        Err(status) => return status,
+    };
+    let started = std::time::Instant::now();
+    // Output is bytes: a string that is not UTF-8 is printed as it is.
+    let mut print = |output: &[u8]| {
+        let _ = std::io::stdout().write_all(output);
+    };
+    let outcome = run(&evaluator, &args, &mut |value, auto_args| {
+        print_value(&evaluator, &args, value, auto_args, &mut print)
+    });
+    finish(&evaluator, &args, started, outcome)
+}
+
+/// Prints one selected value as `--json`, `--xml` or Nix text ask.
+fn print_value(
+    evaluator: &Evaluator,
+    args: &EvalArgs,
+    mut value: Value,
+    auto_args: &Attrs,
+    print: &mut dyn FnMut(&[u8]),
+) -> Result<(), Error> {
+    // Only the selected value itself is left uncalled without
+    // arguments: nix-instantiate prints a function then.
+    if !auto_args.is_empty() {
+        value = auto_call(evaluator, value, auto_args)?;
+    }
+    let output = if args.json {
+        evaluator.print_json(&value)?
+    } else if args.xml {
+        let mut xml = evaluator.print_xml(&value, !args.no_location, args.strict)?;
+        xml.push(b'\n');
+        xml
+    } else {
+        let mut text = evaluator.print(&value, args.strict)?;
+        text.push(b'\n');
+        text
+    };
+    print(&output);
+    Ok(())
+}
+
+/// Flushes the output, prints `--stats` and the error, if any; the exit
+/// status.
+pub(crate) fn finish(
+    evaluator: &Evaluator,
+    args: &EvalArgs,
+    started: std::time::Instant,
+    outcome: Result<(), Error>,
+) -> i32 {
+    let _ = std::io::stdout().flush();
+    if args.stats {
+        eprintln!(
+            "stats: time {:.3} s, peak fiber stack {} bytes",
+            started.elapsed().as_secs_f64(),
+            evaluator.peak_stack_bytes()
+        );
+    }
+    match outcome {
+        Ok(()) => 0,
+        Err(e) => {
+            let show_trace = args.show_trace && !args.no_show_trace;
+            let rendered = evaluator.render_error(&e, show_trace);
+            eprintln!("{}", spindle::terminal::for_stderr(&rendered));
+            1
+        }
+    }
+}
+
+/// The evaluator the flags describe, with the store they name; `writes`
+/// is read-write mode (derivations written too). On an error, it is
+/// reported and the exit status returned.
+pub(crate) fn make_evaluator(args: &EvalArgs, writes: bool) -> Result<Evaluator, i32> {
+    let settings = match NixSettings::from_args(args) {
         Ok(settings) => settings,
         Err(message) => {
             eprintln!("error: {message}");
-            return 1;
+            return Err(1);
         }
     };
     let mut search_path = args.include.clone();
@@ -376,39 +451,26 @@ fn eval(args: EvalArgs) -> i32 {
         short_paths: args.lint_short_path_literals.unwrap_or_default(),
         urls: args.lint_url_literals.unwrap_or_default(),
     });
-    let store = spindle::store::local::configured_store(
-        args.store.as_deref(),
-        |name| std::env::var(name).ok(),
-        args.read_write_mode,
-    );
-    if let Some(store) = store {
-        builder = builder.store(store).read_write_mode(args.read_write_mode);
-    }
-    let evaluator = builder.build();
-    let show_trace = args.show_trace && !args.no_show_trace;
-    let started = std::time::Instant::now();
-    // One limit for the whole command: evaluating, forcing and printing.
-    evaluator.set_deadline(args.time_limit.map(|limit| started + limit));
-    // Output is bytes: a string that is not UTF-8 is printed as it is.
-    let outcome = run(&evaluator, &args, &mut |output| {
-        let _ = std::io::stdout().write_all(output);
-    });
-    let _ = std::io::stdout().flush();
-    if args.stats {
-        eprintln!(
-            "stats: time {:.3} s, peak fiber stack {} bytes",
-            started.elapsed().as_secs_f64(),
-            evaluator.peak_stack_bytes()
-        );
-    }
-    match outcome {
-        Ok(()) => 0,
+    let choice = match args.store.as_deref() {
+        None => StoreChoice::Auto,
+        Some(dir) if dir == Path::new("daemon") => StoreChoice::Daemon,
+        Some(dir) => StoreChoice::Chroot(dir),
+    };
+    match configured_store(choice, |name| std::env::var(name).ok(), writes) {
+        Ok(Some(store)) => builder = builder.store(store).read_write_mode(writes),
+        Ok(None) => {}
         Err(e) => {
-            let rendered = evaluator.render_error(&e, show_trace);
-            eprintln!("{}", spindle::terminal::for_stderr(&rendered));
-            1
+            eprintln!("error: {}", spindle::terminal::for_stderr(&e.to_string()));
+            return Err(1);
         }
     }
+    let evaluator = builder.build();
+    // One limit for the whole command: evaluating, forcing and printing.
+    evaluator.set_deadline(
+        args.time_limit
+            .map(|limit| std::time::Instant::now() + limit),
+    );
+    Ok(evaluator)
 }
 
 /// The source to evaluate: its name, text and the directory it is relative
@@ -462,7 +524,11 @@ fn read_input(
 /// whole value without one) as each is found: a line each, but JSON with
 /// no line breaks at all; a later path's error leaves the earlier results
 /// printed.
-fn run(evaluator: &Evaluator, args: &EvalArgs, print: &mut dyn FnMut(&[u8])) -> Result<(), Error> {
+pub(crate) fn run(
+    evaluator: &Evaluator,
+    args: &EvalArgs,
+    each: &mut dyn FnMut(Value, &Attrs) -> Result<(), Error>,
+) -> Result<(), Error> {
     if args.expr && args.inputs.is_empty() {
         return Err(Error::new(ErrorKind::Io("-E needs an expression".into())));
     }
@@ -473,7 +539,7 @@ fn run(evaluator: &Evaluator, args: &EvalArgs, print: &mut dyn FnMut(&[u8])) -> 
         &args.inputs[..]
     };
     for input in inputs {
-        run_one(evaluator, args, input, print)?;
+        run_one(evaluator, args, input, each)?;
     }
     Ok(())
 }
@@ -482,12 +548,12 @@ fn run_one(
     evaluator: &Evaluator,
     args: &EvalArgs,
     input: &str,
-    print: &mut dyn FnMut(&[u8]),
+    each: &mut dyn FnMut(Value, &Attrs) -> Result<(), Error>,
 ) -> Result<(), Error> {
     let (name, text, dir) = read_input(evaluator, input, args.expr)?;
     if args.parse {
         evaluator.check_source(name, text, &dir)?;
-        print(b"\n");
+        let _ = std::io::stdout().write_all(b"\n");
         return Ok(());
     }
     let root = evaluator.eval_source(name, text, &dir)?;
@@ -499,24 +565,8 @@ fn run_one(
         &args.attr[..]
     };
     for path in paths {
-        let mut value = select_path(evaluator, root.clone(), path, &auto_args)?;
-        // Only the selected value itself is left uncalled without
-        // arguments: nix-instantiate prints a function then.
-        if !auto_args.is_empty() {
-            value = auto_call(evaluator, value, &auto_args)?;
-        }
-        let output = if args.json {
-            evaluator.print_json(&value)?
-        } else if args.xml {
-            let mut xml = evaluator.print_xml(&value, !args.no_location, args.strict)?;
-            xml.push(b'\n');
-            xml
-        } else {
-            let mut text = evaluator.print(&value, args.strict)?;
-            text.push(b'\n');
-            text
-        };
-        print(&output);
+        let value = select_path(evaluator, root.clone(), path, &auto_args)?;
+        each(value, &auto_args)?;
     }
     Ok(())
 }
@@ -539,7 +589,7 @@ fn auto_args(evaluator: &Evaluator, args: &EvalArgs) -> Result<Attrs, Error> {
 /// nix-instantiate's automatic call: a function with a `{ … }` pattern is
 /// called with the `--arg`/`--argstr` values it names (all of them, when
 /// it has `...`), and a set with `__functor` is called through it.
-fn auto_call(evaluator: &Evaluator, value: Value, args: &Attrs) -> Result<Value, Error> {
+pub(crate) fn auto_call(evaluator: &Evaluator, value: Value, args: &Attrs) -> Result<Value, Error> {
     let value = evaluator.force(&value)?;
     if let Value::Attrs(set) = &value {
         if let Some(functor) = set.get(spindle::symbol::known::functor()) {

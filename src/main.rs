@@ -1,6 +1,7 @@
 //! The `spindle` command line.
 
 mod cli;
+mod instantiate_cli;
 mod repl_cli;
 
 // Evaluation allocates many small, short-lived objects (thunks, captured

@@ -27,7 +27,10 @@ use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
 use crate::error::{Error, Result};
 
-use super::backend::{Store, StoreItem, UnwritableStore};
+use sha1::Digest;
+
+use super::backend::{check_same_contents, PathInfo, Store, StoreItem};
+use super::hash::{Hash, HashAlgo};
 use super::nar::Node;
 
 /// The schema version Nix 2.8 writes and expects.
@@ -80,7 +83,7 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// What to tell a user whose store cannot be written.
 pub const STORE_HINT: &str =
-    "pass '--store DIR' (a store kept under DIR/nix/store) or set NIX_STORE_DIR and NIX_STATE_DIR to a store of your own";
+    "pass '--store daemon' (the Nix daemon's store), '--store DIR' (a store kept under DIR/nix/store), or set NIX_STORE_DIR and NIX_STATE_DIR to a store of your own";
 
 /// A local Nix store: files under a store directory, a SQLite database
 /// under a state directory. Nothing is touched until the first addition or
@@ -96,6 +99,8 @@ pub struct LocalStore {
     /// For a chroot store, the directory the logical paths are under.
     root: Option<PathBuf>,
     db: RefCell<Option<Connection>>,
+    /// This process's temporary roots, once it has any.
+    temp_roots: RefCell<Option<TempRoots>>,
 }
 
 impl LocalStore {
@@ -109,6 +114,7 @@ impl LocalStore {
             state_dir: state_dir.into(),
             root: None,
             db: RefCell::new(None),
+            temp_roots: RefCell::new(None),
         }
     }
 
@@ -124,6 +130,7 @@ impl LocalStore {
             store_dir,
             root: Some(root),
             db: RefCell::new(None),
+            temp_roots: RefCell::new(None),
         }
     }
 
@@ -175,7 +182,7 @@ impl LocalStore {
     fn open(&self) -> Result<Connection> {
         if let Some(socket) = self.daemon_socket() {
             return Err(Error::other(format!(
-                "the Nix store '{}' belongs to a Nix daemon ('{}' exists), and Spindle does not write to a daemon's store; {STORE_HINT}",
+                "the Nix store '{}' belongs to a Nix daemon ('{}' exists), which alone may write to it; {STORE_HINT}",
                 self.store_dir,
                 socket.display()
             )));
@@ -293,8 +300,8 @@ impl Store for LocalStore {
     }
 
     fn add(&self, item: &StoreItem<'_>) -> Result<()> {
-        if self.is_valid(item.path)? {
-            return Ok(());
+        if let Some(existing) = self.query_path_info(item.path)? {
+            return check_same_contents(item, &existing);
         }
         let real = self.real_path(item.path)?;
         let lock = PathLock::acquire(&real).map_err(|e| {
@@ -305,8 +312,8 @@ impl Store for LocalStore {
                 crate::context::io_message(&e)
             ))
         })?;
-        let outcome = if self.is_valid(item.path)? {
-            Ok(())
+        let outcome = if let Some(existing) = self.query_path_info(item.path)? {
+            check_same_contents(item, &existing)
         } else {
             self.write_files(item, &real)
                 .and_then(|()| self.register(item))
@@ -323,52 +330,57 @@ impl Store for LocalStore {
             .is_some())
     }
 
+    fn query_path_info(&self, path: &str) -> Result<Option<PathInfo>> {
+        let db = self.db()?;
+        let db_path = self.db_dir().join("db.sqlite");
+        let row = retry_busy(|| query_info(&db, path)).map_err(|e| sql_error(&db_path, e))?;
+        let Some((hash, info)) = row else {
+            return Ok(None);
+        };
+        let nar_hash = hash
+            .strip_prefix("sha256:")
+            .and_then(|h| Hash::parse(h, Some(HashAlgo::Sha256)).ok())
+            .ok_or_else(|| {
+                Error::other(format!(
+                    "Nix store database '{}': '{path}' has the NAR hash '{hash}', which is not a SHA-256",
+                    db_path.display()
+                ))
+            })?;
+        Ok(Some(PathInfo { nar_hash, ..info }))
+    }
+
+    fn add_temp_root(&self, path: &str) -> Result<()> {
+        let mut slot = self.temp_roots.borrow_mut();
+        if slot.is_none() {
+            *slot = Some(
+                TempRoots::create(&self.state_dir.join("temproots"))
+                    .map_err(|e| self.setup_error(&self.state_dir.join("temproots"), &e))?,
+            );
+        }
+        match slot.as_mut() {
+            Some(roots) => roots
+                .add(path)
+                .map_err(|e| self.setup_error(&roots.file_path, &e)),
+            None => Ok(()),
+        }
+    }
+
+    fn add_indirect_root(&self, link: &Path) -> Result<()> {
+        use std::os::unix::ffi::OsStrExt;
+        let auto = self.state_dir.join("gcroots/auto");
+        fs::create_dir_all(&auto).map_err(|e| self.setup_error(&auto, &e))?;
+        // Nix names the entry after the SHA-1 of the link's path.
+        let digest = sha1::Sha1::digest(link.as_os_str().as_bytes());
+        let entry = auto.join(super::hash::to_base32(&digest));
+        super::backend::replace_symlink(link, &entry).map_err(|e| self.setup_error(&entry, &e))
+    }
+
     fn physical_path(&self, path: &Path) -> Option<PathBuf> {
         let root = self.root.as_ref()?;
         path.strip_prefix(&self.store_dir)
             .ok()
             .map(|_| join_absolute(root, path))
     }
-}
-
-/// The store a command line asks for, nix-instantiate's way: `--store
-/// DIR` (`root`) is a chroot store under DIR; otherwise `NIX_STORE_DIR`
-/// names the store, with its database under `NIX_STATE_DIR`. Without
-/// either, evaluation is store-free unless `writes_needed`
-/// (`--read-write-mode`): then it is the default `/nix/store`, unless a
-/// Nix daemon owns that, in which case every write fails saying how to
-/// give a store. `env` reads the environment.
-pub fn configured_store(
-    root: Option<&Path>,
-    env: impl Fn(&str) -> Option<String>,
-    writes_needed: bool,
-) -> Option<std::rc::Rc<dyn Store>> {
-    let store_dir = env("NIX_STORE_DIR").filter(|s| !s.is_empty());
-    let state_dir = env("NIX_STATE_DIR")
-        .filter(|s| !s.is_empty())
-        .unwrap_or_else(|| DEFAULT_STATE_DIR.to_string());
-    if let Some(root) = root {
-        let root = std::path::absolute(root).unwrap_or_else(|_| root.to_path_buf());
-        let store_dir = store_dir.unwrap_or_else(|| DEFAULT_STORE_DIR.to_string());
-        return Some(std::rc::Rc::new(LocalStore::chroot(root, store_dir)));
-    }
-    if let Some(store_dir) = store_dir {
-        return Some(std::rc::Rc::new(LocalStore::new(store_dir, state_dir)));
-    }
-    if !writes_needed {
-        return None;
-    }
-    let store = LocalStore::new(DEFAULT_STORE_DIR, state_dir);
-    Some(match store.daemon_socket() {
-        Some(socket) => std::rc::Rc::new(UnwritableStore::new(
-            DEFAULT_STORE_DIR,
-            format!(
-                "no store is configured and the default store '{DEFAULT_STORE_DIR}' belongs to a Nix daemon ('{}' exists); {STORE_HINT}",
-                socket.display()
-            ),
-        )),
-        None => std::rc::Rc::new(store),
-    })
 }
 
 /// Nix's default store directory.
@@ -451,6 +463,46 @@ fn retry_busy<T>(mut f: impl FnMut() -> rusqlite::Result<T>) -> rusqlite::Result
             other => return other,
         }
     }
+}
+
+/// The database's row of `path` (its NAR hash as the database writes it,
+/// and the rest of what is recorded), if it is valid.
+fn query_info(db: &Connection, path: &str) -> rusqlite::Result<Option<(String, PathInfo)>> {
+    let row = db
+        .query_row(
+            "select id, hash, narSize, deriver, ca from ValidPaths where path = ?1",
+            params![path],
+            |row| {
+                Ok((
+                    row.get::<_, i64>(0)?,
+                    row.get::<_, String>(1)?,
+                    row.get::<_, Option<i64>>(2)?,
+                    row.get::<_, Option<String>>(3)?,
+                    row.get::<_, Option<String>>(4)?,
+                ))
+            },
+        )
+        .optional()?;
+    let Some((id, hash, size, deriver, ca)) = row else {
+        return Ok(None);
+    };
+    let mut references = std::collections::BTreeSet::new();
+    let mut refs = db.prepare(
+        "select p.path from Refs join ValidPaths p on p.id = reference where referrer = ?1",
+    )?;
+    for reference in refs.query_map(params![id], |row| row.get::<_, String>(0))? {
+        references.insert(reference?);
+    }
+    Ok(Some((
+        hash,
+        PathInfo {
+            nar_hash: Hash::sha256(b""),
+            nar_size: size.unwrap_or(0) as u64,
+            references,
+            deriver: deriver.filter(|d| !d.is_empty()),
+            ca: ca.filter(|c| !c.is_empty()),
+        },
+    )))
 }
 
 fn path_id(db: &Connection, path: &str) -> rusqlite::Result<Option<i64>> {
@@ -583,5 +635,50 @@ impl PathLock {
         // protocol tolerates; the lock itself goes with the descriptor.
         let _ = fs::remove_file(&self.path);
         let _ = self.file.write_all(b"d");
+    }
+}
+
+/// This process's temporary garbage-collector roots, by Nix's protocol:
+/// the file `<state>/temproots/<pid>` lists them (each ended by a NUL)
+/// and is read-locked for as long as the process lives; the collector
+/// takes a file it can write-lock for a dead process's, and deletes it.
+struct TempRoots {
+    file: File,
+    file_path: PathBuf,
+}
+
+impl TempRoots {
+    fn create(dir: &Path) -> std::io::Result<TempRoots> {
+        use rustix::fs::{flock, FlockOperation};
+        fs::create_dir_all(dir)?;
+        let file_path = dir.join(std::process::id().to_string());
+        loop {
+            // A file of this process id is a dead process's.
+            let _ = fs::remove_file(&file_path);
+            let file = OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create(true)
+                .truncate(false)
+                .mode(0o600)
+                .open(&file_path)?;
+            flock(&file, FlockOperation::LockShared)?;
+            // Empty: ours. Not empty: the collector deleted it between our
+            // opening and locking it (it writes nothing), so start again.
+            if file.metadata()?.len() == 0 {
+                return Ok(TempRoots { file, file_path });
+            }
+        }
+    }
+
+    /// Appends `path` under a write lock, then goes back to reading.
+    fn add(&mut self, path: &str) -> std::io::Result<()> {
+        use rustix::fs::{flock, FlockOperation};
+        flock(&self.file, FlockOperation::LockExclusive)?;
+        let mut line = path.as_bytes().to_vec();
+        line.push(0);
+        let written = self.file.write_all(&line);
+        flock(&self.file, FlockOperation::LockShared)?;
+        written
     }
 }

@@ -16,12 +16,13 @@
 //! them).
 
 pub mod backend;
+pub mod daemon;
 pub mod derivation;
 pub mod hash;
 pub mod local;
 pub mod nar;
 
-pub use backend::{Store, StoreItem, StoreMappedIo, UnwritableStore};
+pub use backend::{PathInfo, Store, StoreItem, StoreMappedIo, UnwritableStore};
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -158,6 +159,84 @@ impl StoreState {
         }
         done
     }
+}
+
+/// Which store a command line asks for (`--store`).
+#[derive(Clone, Copy, Debug)]
+pub enum StoreChoice<'a> {
+    /// No `--store`: the environment decides.
+    Auto,
+    /// `--store daemon`: the Nix daemon's store.
+    Daemon,
+    /// `--store DIR`: the local chroot store under DIR.
+    Chroot(&'a Path),
+}
+
+/// The store a command line asks for, nix-instantiate's way.
+///
+/// `--store DIR` is a chroot store under DIR and `--store daemon` the Nix
+/// daemon at `NIX_DAEMON_SOCKET_PATH` (default
+/// `/nix/var/nix/daemon-socket/socket`). Otherwise, when the evaluation
+/// writes (`writes_needed`: instantiation, `--read-write-mode`) or
+/// `NIX_STORE_DIR` names a store, the daemon is used if its socket
+/// answers, and else the local store `NIX_STORE_DIR` (default
+/// `/nix/store`) with its database under `NIX_STATE_DIR`; a local store a
+/// daemon owns refuses writes, saying how to give a store. Without any of
+/// these, evaluation is store-free (`Ok(None)`). `env` reads the
+/// environment.
+pub fn configured_store(
+    choice: StoreChoice<'_>,
+    env: impl Fn(&str) -> Option<String>,
+    writes_needed: bool,
+) -> Result<Option<Rc<dyn Store>>> {
+    let given_store_dir = env("NIX_STORE_DIR").filter(|s| !s.is_empty());
+    let store_dir = given_store_dir
+        .clone()
+        .unwrap_or_else(|| local::DEFAULT_STORE_DIR.to_string());
+    let state_dir = env("NIX_STATE_DIR")
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| local::DEFAULT_STATE_DIR.to_string());
+    let socket = env("NIX_DAEMON_SOCKET_PATH")
+        .filter(|s| !s.is_empty())
+        .map_or_else(
+            || Path::new(&state_dir).join("daemon-socket/socket"),
+            PathBuf::from,
+        );
+    match choice {
+        StoreChoice::Chroot(root) => {
+            let root = std::path::absolute(root).unwrap_or_else(|_| root.to_path_buf());
+            return Ok(Some(Rc::new(local::LocalStore::chroot(root, store_dir))));
+        }
+        StoreChoice::Daemon => {
+            return Ok(Some(Rc::new(daemon::DaemonStore::connect(
+                &socket, store_dir,
+            )?)));
+        }
+        StoreChoice::Auto => {}
+    }
+    if !writes_needed && given_store_dir.is_none() {
+        return Ok(None);
+    }
+    if socket.symlink_metadata().is_ok() {
+        if let Ok(daemon) = daemon::DaemonStore::connect(&socket, store_dir.clone()) {
+            return Ok(Some(Rc::new(daemon)));
+        }
+    }
+    let store = local::LocalStore::new(store_dir.clone(), state_dir);
+    if given_store_dir.is_none() {
+        if let Some(socket) = store.daemon_socket() {
+            return Ok(Some(Rc::new(UnwritableStore::new(
+                store_dir,
+                format!(
+                    "the default store '{}' belongs to a Nix daemon ('{}' exists) that does not answer; {}",
+                    local::DEFAULT_STORE_DIR,
+                    socket.display(),
+                    local::STORE_HINT
+                ),
+            ))));
+        }
+    }
+    Ok(Some(Rc::new(store)))
 }
 
 /// The store directory of an evaluation.

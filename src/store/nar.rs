@@ -49,6 +49,13 @@ impl Node {
         Ok(sink.finish())
     }
 
+    /// This tree's NAR itself, as a daemon is sent it.
+    pub fn nar_bytes(&self) -> Result<Vec<u8>> {
+        let mut sink = NarSink::start(Some(Vec::new()));
+        self.serialise(&mut sink)?;
+        Ok(sink.bytes.unwrap_or_default())
+    }
+
     fn serialise(&self, sink: &mut NarSink) -> Result<()> {
         match self {
             Node::Regular {
@@ -88,17 +95,32 @@ pub struct Dumped {
 pub struct NarSink {
     hasher: Sha256,
     size: u64,
+    /// The archive's bytes, when they are wanted (to send to a daemon).
+    bytes: Option<Vec<u8>>,
 }
 
 impl NarSink {
     /// A sink that has seen the archive's magic string.
     pub fn new() -> NarSink {
+        NarSink::start(None)
+    }
+
+    fn start(bytes: Option<Vec<u8>>) -> NarSink {
         let mut sink = NarSink {
             hasher: Sha256::new(),
             size: 0,
+            bytes,
         };
         sink.string(b"nix-archive-1");
         sink
+    }
+
+    /// Feeds the hash (and the kept bytes, if any).
+    fn update(&mut self, data: &[u8]) {
+        self.hasher.update(data);
+        if let Some(bytes) = &mut self.bytes {
+            bytes.extend_from_slice(data);
+        }
     }
 
     /// The hash and size of everything written.
@@ -114,10 +136,10 @@ impl NarSink {
 
     /// One NAR string: little-endian 64-bit length, bytes, zeros to a multiple of 8.
     fn string(&mut self, bytes: &[u8]) {
-        self.hasher.update((bytes.len() as u64).to_le_bytes());
-        self.hasher.update(bytes);
+        self.update(&(bytes.len() as u64).to_le_bytes());
+        self.update(bytes);
         let padding = (8 - bytes.len() % 8) % 8;
-        self.hasher.update(&[0u8; 8][..padding]);
+        self.update(&[0u8; 8][..padding]);
         self.size += 8 + bytes.len() as u64 + padding as u64;
     }
 
