@@ -200,7 +200,7 @@ impl DaemonStore {
             Ok(()) => Ok(store(conn)),
             Err(Failure::Io(e)) => Err(protocol_error(socket, "the handshake", &e)),
             Err(Failure::Daemon(message)) => Err(Error::other(format!(
-                "the Nix daemon at '{}' refused the connection: {message}",
+                "cannot use the Nix daemon at '{}': {message}",
                 socket.display()
             ))),
         }

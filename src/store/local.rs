@@ -119,13 +119,14 @@ impl LocalStore {
     }
 
     /// The chroot store under `root`, as Nix's `--store DIR` is: paths named
-    /// `store_dir/…` kept under `root/store_dir/…`, the state under
+    /// `store_dir/…` kept under `root/nix/store/…` (whatever the store
+    /// directory's name, as Nix 2.8 keeps them), the state under
     /// `root/nix/var/nix`.
     pub fn chroot(root: impl Into<PathBuf>, store_dir: impl Into<String>) -> LocalStore {
         let root = root.into();
         let store_dir = store_dir.into();
         LocalStore {
-            real_store_dir: join_absolute(&root, Path::new(&store_dir)),
+            real_store_dir: root.join("nix/store"),
             state_dir: root.join("nix/var/nix"),
             store_dir,
             root: Some(root),
@@ -376,10 +377,10 @@ impl Store for LocalStore {
     }
 
     fn physical_path(&self, path: &Path) -> Option<PathBuf> {
-        let root = self.root.as_ref()?;
+        self.root.as_ref()?;
         path.strip_prefix(&self.store_dir)
             .ok()
-            .map(|_| join_absolute(root, path))
+            .map(|rest| self.real_store_dir.join(rest))
     }
 }
 
@@ -388,11 +389,6 @@ pub const DEFAULT_STORE_DIR: &str = "/nix/store";
 
 /// Nix's default state directory.
 pub const DEFAULT_STATE_DIR: &str = "/nix/var/nix";
-
-/// `root` followed by the absolute `path`.
-fn join_absolute(root: &Path, path: &Path) -> PathBuf {
-    root.join(path.strip_prefix("/").unwrap_or(path))
-}
 
 /// Registers `item` in one immediate transaction, unless it is registered
 /// already; `Err(reference)` names a reference that is not valid.
