@@ -309,6 +309,26 @@ fn matches_nix(via: Via) {
             }
         }
     }
+    // Under the name nix-instantiate, without --eval, the binary does the same.
+    let alias = sandbox.path("bin/nix-instantiate");
+    std::fs::create_dir_all(alias.parent().unwrap()).unwrap();
+    std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_spindle"), &alias).unwrap();
+    let as_nix = succeed(
+        "spindle as nix-instantiate",
+        sandbox
+            .command(alias.to_str().unwrap())
+            .args(&spindle_store)
+            .args(&args)
+            .args(["-A", "refs"]),
+    );
+    let nix = succeed(
+        "nix-instantiate -A refs",
+        sandbox
+            .reference("nix-instantiate")
+            .args(&args)
+            .args(["-A", "refs"]),
+    );
+    assert_eq!(as_nix, nix, "as nix-instantiate");
     // The whole store checks out.
     succeed(
         "nix-store --verify --check-contents",

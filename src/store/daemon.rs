@@ -12,7 +12,7 @@
 //! The wire format ([`wire`]): every number is a little-endian u64, every
 //! string its length then its bytes padded with zeros to a multiple of 8,
 //! a list its length then its items. After each request the daemon sends
-//! log frames ([`Stderr`]) until `STDERR_LAST`, then the answer; a
+//! log frames (module `stderr`) until `STDERR_LAST`, then the answer; a
 //! `STDERR_ERROR` frame instead ends the request with the daemon's error.
 
 use std::cell::RefCell;
