@@ -176,11 +176,13 @@ fn unknown_flags_and_settings_are_named() {
     );
     assert_eq!(output.status.code(), Some(1));
     assert!(text(&output.stderr).contains("Boolean setting 'pure-eval' has invalid value 'maybe'"));
-    // Instantiation is not evaluation: refused with what to do instead.
+    // Without --eval it instantiates, and a number is no derivation.
     let output = nix_instantiate(&dir, &["-E", "1"], &[]);
     assert_eq!(output.status.code(), Some(1));
     assert!(
-        text(&output.stderr).contains("pass --eval"),
+        text(&output.stderr).contains(
+            "error: expression does not evaluate to a derivation (or a set or list of those)"
+        ),
         "{}",
         text(&output.stderr)
     );

@@ -83,7 +83,10 @@ impl Sandbox {
             "sandbox = false\nbuild-users-group =\nsubstituters =\n",
         )
         .unwrap();
-        std::fs::copy(BUSYBOX, sandbox.path("bb/busybox")).unwrap();
+        // Tests that build check for busybox first; the others need none.
+        if Path::new(BUSYBOX).is_file() {
+            std::fs::copy(BUSYBOX, sandbox.path("bb/busybox")).unwrap();
+        }
         std::fs::write(sandbox.path("added.txt"), "stored text\n").unwrap();
         sandbox
     }
@@ -510,11 +513,12 @@ fn a_socket_this_user_may_not_use_is_named() {
     let sandbox = Sandbox::new();
     let socket = sandbox.path("private-socket");
     let _listener = UnixListener::bind(&socket).unwrap();
-    std::fs::set_permissions(&socket, std::fs::Permissions::from_mode(0o600)).unwrap();
+    // No one but root may use it.
+    std::fs::set_permissions(&socket, std::fs::Permissions::from_mode(0o000)).unwrap();
     let mut command = instantiate_against(&sandbox, &socket);
     let uid = std::os::unix::fs::MetadataExt::uid(&sandbox.path("added.txt").metadata().unwrap());
     if uid == 0 {
-        // Root may use any socket: run as nobody, who may not use root's.
+        // Root may use any socket: run as nobody.
         std::fs::set_permissions(sandbox.dir.path(), std::fs::Permissions::from_mode(0o755))
             .unwrap();
         let mut as_nobody = sandbox.command("setpriv");
