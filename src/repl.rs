@@ -13,7 +13,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use bstr::BString;
-use rnix::ParseError;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::eval::Evaluator;
@@ -137,12 +136,7 @@ fn binding(text: &str) -> Option<(&str, &str)> {
 
 /// Whether `source` fails to parse only because it ends too early.
 fn is_incomplete(source: &str) -> bool {
-    rnix::Root::parse(source).errors().iter().any(|e| {
-        matches!(
-            e,
-            ParseError::UnexpectedEOF | ParseError::UnexpectedEOFWanted(_)
-        )
-    })
+    crate::syntax::parse_green(source).is_err_and(|e| e.at_end)
 }
 
 /// A REPL session: an evaluator and the names bound so far.

@@ -53,13 +53,7 @@ struct Suite {
 }
 
 fn library() -> Option<PathBuf> {
-    let dir = match std::env::var_os("SPINDLE_NIXPKGS_LIB") {
-        Some(dir) => PathBuf::from(dir),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/nixpkgs-lib"),
-    };
-    dir.join("lib/tests/modules.sh")
-        .is_file()
-        .then(|| dir.canonicalize().expect("library path"))
+    common::nixpkgs_lib_dir()
 }
 
 /// A directory of its own for one run of one suite, removed when dropped.
@@ -107,10 +101,7 @@ fn install_nix_instantiate(bin: &Path, vm: Vm) {
 /// Runs `suite` on `vm`; returns what went wrong, if anything.
 fn run(name: &str, suite: &Suite, vm: Vm) -> Result<(), String> {
     let Some(library) = library() else {
-        common::data_missing(
-            "the Nixpkgs library",
-            "set SPINDLE_NIXPKGS_LIB or put it at ../shared/nixpkgs-lib",
-        );
+        common::data_missing("the Nixpkgs library", common::NIXPKGS_LIB_HINT);
         return Ok(());
     };
     let scratch = Scratch::new(&format!("{name}-{vm:?}"));

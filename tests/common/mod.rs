@@ -29,6 +29,21 @@ pub fn data_missing(what: &str, how: &str) {
     eprintln!("\n*** SKIPPED: {what} was not found ({how}) ***\n");
 }
 
+/// How to give the Nixpkgs library when it is missing.
+pub const NIXPKGS_LIB_HINT: &str = "set SPINDLE_NIXPKGS_LIB or put it at ../shared/nixpkgs-lib";
+
+/// The Nixpkgs library: `../shared/nixpkgs-lib` next to the checkout, or
+/// the directory named by `SPINDLE_NIXPKGS_LIB`; `None` when it is missing.
+pub fn nixpkgs_lib_dir() -> Option<PathBuf> {
+    let dir = match std::env::var_os("SPINDLE_NIXPKGS_LIB") {
+        Some(dir) => PathBuf::from(dir),
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/nixpkgs-lib"),
+    };
+    dir.join("lib/tests/modules.sh")
+        .is_file()
+        .then(|| dir.canonicalize().expect("library path"))
+}
+
 /// How to give the language suite when it is missing.
 pub const SUITE_HINT: &str = "set SPINDLE_LANG_TESTS or put it at ../shared/nix-lang-tests";
 
