@@ -289,6 +289,10 @@ impl<'a> Lexer<'a> {
                 break;
             }
         }
+        if self.rest_starts_with(b"//") {
+            // Nix 2.8 refuses `./a//b` rather than read `./a // b`.
+            return (TOKEN_ERROR, Problem::Unexpected);
+        }
         if self.rest_starts_with(b"${") {
             self.modes.push(Mode::Path(kind));
         } else if self.src[self.pos - 1] == b'/' {

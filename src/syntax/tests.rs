@@ -104,3 +104,19 @@ fn errors_name_the_token_and_what_was_expected() {
     let e = parse_green("a/b/").unwrap_err();
     assert_eq!(e.message, "path 'a/b/' has a trailing slash");
 }
+
+#[test]
+fn paths_and_operators_are_read_as_nix_reads_them() {
+    // A slash not followed by a path character divides.
+    assert!(kinds("a/(b)").contains("TOKEN_DIV"));
+    assert!(parse_green("./a//b").is_err());
+    assert!(kinds("./a // b").contains("TOKEN_UPDATE"));
+    assert!(kinds("a.b/c").contains("TOKEN_PATH_REL@0..5"));
+    assert!(kinds("./a/${b}/c").contains("TOKEN_PATH_REL@8..10"));
+    assert!(kinds("x:x").contains("TOKEN_URI@0..3"));
+    assert!(kinds("a_b:c").contains("NODE_LAMBDA"));
+    assert!(kinds("<nixpkgs/lib>").contains("TOKEN_PATH_SEARCH@0..13"));
+    // A lambda is no operand.
+    assert!(parse_green("f x: x").is_err());
+    assert!(parse_green("[ x: x ]").is_err());
+}
