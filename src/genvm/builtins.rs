@@ -760,6 +760,11 @@ async fn concat_strings_sep(co: Co, ctx: Rc<EvalContext>, args: Vec<Value>) -> R
     let sep = force_string(&co, args[0].clone()).await?;
     let list = force_list(&co, args[1].clone()).await?;
     let mut out = StringBuilder::default();
+    // The separator's context counts even when it is never used, as on the
+    // fiber VM.
+    if let Some(ctx) = sep.context() {
+        out.add_context(ctx);
+    }
     for (i, item) in list.iter().enumerate() {
         if i > 0 {
             out.push(&sep);

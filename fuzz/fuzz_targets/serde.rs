@@ -1,0 +1,3 @@
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| spindle_fuzz_targets::serde_roundtrip::run(data));
