@@ -15,6 +15,12 @@ pub const FUEL: u64 = 200_000;
 /// fuzzer writes in a few kilobytes, small enough to fail at once.
 pub const STACK_BUDGET: usize = 64 << 20;
 
+/// The heap cap of one evaluation, below the 2 GB that the fuzzing runs
+/// give libFuzzer (`-rss_limit_mb=2048`): a program that asks for a huge
+/// list or string ends in a clean error before libFuzzer calls it an
+/// out-of-memory finding.
+pub const HEAP_CAP: usize = 1536 << 20;
+
 /// Pure evaluation's I/O, with `trace` and `warn` kept quiet: fuzzed
 /// programs call them millions of times.
 struct QuietPureIo;
@@ -53,6 +59,7 @@ pub fn evaluator(vm: VmKind) -> Evaluator {
         .current_system("x86_64-linux")
         .stack_budget(STACK_BUDGET)
         .fuel(FUEL)
+        .max_heap(Some(HEAP_CAP))
         .vm(vm)
         .build()
 }

@@ -6,8 +6,9 @@
 //! functions under libFuzzer (nightly); `tests/replay.rs` feeds them every
 //! saved corpus file on stable Rust, so CI replays what fuzzing found.
 //!
-//! Evaluations run with [`FUEL`] steps and a [`STACK_BUDGET`], so that a
-//! program that runs away ends in a resource error, not a timeout.
+//! Evaluations run with [`FUEL`] steps, a [`STACK_BUDGET`] and a
+//! [`HEAP_CAP`], so that a program that runs away ends in a resource
+//! error, not a timeout or an out-of-memory kill.
 
 mod common;
 pub mod eval;
@@ -56,4 +57,4 @@ pub const TARGETS: &[Target] = &[
     },
 ];
 
-pub use common::{FUEL, STACK_BUDGET};
+pub use common::{FUEL, HEAP_CAP, STACK_BUDGET};
