@@ -95,9 +95,9 @@ pub enum Op {
     Div,
     Eq,
     NotEq,
+    /// `a < b`; the compiler writes `a > b` as `b < a`.
     Less,
-    LessEq,
-    Greater,
+    /// `!(a < b)`; the compiler writes `a <= b` as `b >= a`.
     GreaterEq,
     /// `++`
     Concat,
@@ -134,15 +134,7 @@ impl Op {
     pub fn is_numeric(self) -> bool {
         matches!(
             self,
-            Op::Add
-                | Op::Sub
-                | Op::Mul
-                | Op::Less
-                | Op::LessEq
-                | Op::Greater
-                | Op::GreaterEq
-                | Op::Eq
-                | Op::NotEq
+            Op::Add | Op::Sub | Op::Mul | Op::Less | Op::GreaterEq | Op::Eq | Op::NotEq
         )
     }
 
@@ -160,8 +152,8 @@ impl Op {
 
     /// The operands an instruction forces before it does anything else
     /// observable, as stack positions counted from the top (0 is the top),
-    /// in the order it forces them (`a > b` is `b < a`, which forces `b`
-    /// first; `a // b` checks that `a` is a set before it forces `b`).
+    /// in the order it forces them (`a // b` checks that `a` is a set before
+    /// it forces `b`).
     pub fn forced_operands(self) -> &'static [usize] {
         match self {
             Op::Add
@@ -172,7 +164,6 @@ impl Op {
             | Op::GreaterEq
             | Op::Eq
             | Op::NotEq => &[1, 0],
-            Op::Greater | Op::LessEq => &[0, 1],
             Op::Concat | Op::Update | Op::Call => &[1],
             Op::Call2 => &[2],
             Op::Force
@@ -283,6 +274,13 @@ impl Eager {
 /// `a op b` for two numbers, when it cannot fail: `None` for anything else
 /// (other types, integer overflow, division), which takes the general path.
 #[inline(always)]
+/// The `+` operator on two numbers as floats. Nix evaluates `a + b` as a
+/// concatenation that sums its operands onto 0.0, so `-0.0 + -0.0` is 0.0
+/// there (`builtins.add` is plain IEEE addition, and gives -0.0).
+pub fn plus_floats(x: f64, y: f64) -> f64 {
+    0.0 + x + y
+}
+
 pub fn numeric_fast(op: Op, a: &Value, b: &Value) -> Option<Value> {
     match (a, b) {
         (Value::Int(x), Value::Int(y)) => {
@@ -292,8 +290,6 @@ pub fn numeric_fast(op: Op, a: &Value, b: &Value) -> Option<Value> {
                 Op::Sub => Value::Int(x.checked_sub(y)?),
                 Op::Mul => Value::Int(x.checked_mul(y)?),
                 Op::Less => Value::Bool(x < y),
-                Op::LessEq => Value::Bool(x <= y),
-                Op::Greater => Value::Bool(x > y),
                 Op::GreaterEq => Value::Bool(x >= y),
                 Op::Eq => Value::Bool(x == y),
                 Op::NotEq => Value::Bool(x != y),
@@ -308,13 +304,10 @@ pub fn numeric_fast(op: Op, a: &Value, b: &Value) -> Option<Value> {
             };
             let (x, y) = (as_float(a), as_float(b));
             Some(match op {
-                Op::Add => Value::Float(x + y),
+                Op::Add => Value::Float(plus_floats(x, y)),
                 Op::Sub => Value::Float(x - y),
                 Op::Mul => Value::Float(x * y),
                 Op::Less => Value::Bool(x < y),
-                // Nix's `a <= b` is `!(b < a)`, which NaN makes true.
-                Op::LessEq => Value::Bool(y.partial_cmp(&x) != Some(std::cmp::Ordering::Less)),
-                Op::Greater => Value::Bool(y < x),
                 Op::GreaterEq => Value::Bool(x.partial_cmp(&y) != Some(std::cmp::Ordering::Less)),
                 Op::Eq => Value::Bool(x == y),
                 Op::NotEq => Value::Bool(x != y),

@@ -114,8 +114,11 @@ fn attr_values(vm: &mut Vm, args: &[Value]) -> Result<Value> {
     ))
 }
 
+/// An attribute name given as a string (which may not refer to store paths).
 fn name_arg(vm: &mut Vm, v: &Value) -> Result<Symbol> {
-    Ok(Symbol::intern(vm.force_string(v.clone())?.as_bytes()))
+    Ok(Symbol::intern(
+        vm.force_string(v.clone())?.refusing_context()?.as_bytes(),
+    ))
 }
 
 fn get_attr(vm: &mut Vm, args: &[Value]) -> Result<Value> {

@@ -60,15 +60,7 @@ pub(super) static BUILTINS: &[Builtin] = &[
 /// Forces a string that must not refer to store paths (a regular
 /// expression, a hash algorithm, an output name, …).
 pub(crate) fn force_string_no_context(vm: &mut Vm, value: &Value) -> Result<NixString> {
-    let s = vm.force_string(value.clone())?;
-    if let Some(elem) = s.context().and_then(|c| c.iter().next()) {
-        return Err(Error::other(format!(
-            "the string '{}' is not allowed to refer to a store path (such as '{}')",
-            s,
-            elem.path()
-        )));
-    }
-    Ok(s)
+    vm.force_string(value.clone())?.refusing_context()
 }
 
 /// What the context says about one store path.

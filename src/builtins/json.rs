@@ -11,6 +11,7 @@ use std::rc::Rc;
 
 use bstr::BString;
 
+use super::context::force_string_no_context;
 use super::json_parser::parse_json;
 
 use crate::error::{Error, Result};
@@ -256,22 +257,8 @@ pub(super) fn write_json_str(out: &mut String, s: &str) {
 // ---- fromJSON ----------------------------------------------------------------
 
 fn from_json(vm: &mut Vm, args: &[Value]) -> Result<Value> {
-    let text = string_without_context(vm, args[0].clone())?;
+    let text = force_string_no_context(vm, &args[0])?;
     parse_json(text.as_bytes())
-}
-
-/// Forces a string that must not refer to store paths: text handed to a
-/// parser cannot carry its context into the values it produces.
-pub(super) fn string_without_context(vm: &mut Vm, value: Value) -> Result<NixString> {
-    let s = vm.force_string(value)?;
-    match s.context().and_then(|ctx| ctx.iter().next()) {
-        Some(elem) => Err(Error::other(format!(
-            "the string '{}' is not allowed to refer to a store path (such as '{}')",
-            s,
-            elem.path()
-        ))),
-        None => Ok(s),
-    }
 }
 
 #[cfg(test)]

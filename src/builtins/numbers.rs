@@ -70,7 +70,7 @@ pub(super) static BUILTINS: &[Builtin] = &[
 
 fn add(vm: &mut Vm, args: &[Value]) -> Result<Value> {
     let (a, b) = numbers(vm, args)?;
-    vm.add(a, b)
+    vm.add_numbers(a, b)
 }
 
 fn sub(vm: &mut Vm, args: &[Value]) -> Result<Value> {

@@ -121,15 +121,8 @@ fn current_time(vm: &mut Vm, _args: &[Value]) -> Result<Value> {
 
 /// Forces a string that must not refer to store paths (names, hashes, systems).
 pub(crate) fn force_string_no_context(vm: &mut Vm, v: &Value) -> Result<String> {
-    let s = vm.force_string(v.clone())?;
-    match s.context().and_then(|c| c.iter().next()) {
-        Some(elem) => Err(Error::other(format!(
-            "the string '{}' is not allowed to refer to a store path (such as '{}')",
-            s,
-            elem.encode()
-        ))),
-        None => Ok(s.utf8()?.to_string()),
-    }
+    let s = vm.force_string(v.clone())?.refusing_context()?;
+    Ok(s.utf8()?.to_string())
 }
 
 /// Coerces to an absolute path string (paths stay paths), keeping the context.

@@ -11,7 +11,7 @@ use toml::value::Datetime;
 use toml::Spanned;
 
 use super::attrs_of;
-use super::json::string_without_context;
+use super::context::force_string_no_context;
 use super::json_parser::check_no_nul;
 use crate::error::{Error, Result};
 use crate::symbol::Symbol;
@@ -30,7 +30,7 @@ pub(super) static BUILTINS: &[Builtin] = &[Builtin {
 const TIMESTAMPS_FEATURE: &str = "parse-toml-timestamps";
 
 fn from_toml(vm: &mut Vm, args: &[Value]) -> Result<Value> {
-    let text = string_without_context(vm, args[0].clone())?;
+    let text = force_string_no_context(vm, &args[0])?;
     let timestamps = vm.context().settings.has_feature(TIMESTAMPS_FEATURE);
     parse_toml(text.utf8()?, timestamps).map_err(|e| toml_error(&e))
 }

@@ -561,6 +561,19 @@ impl<'a, 'e> Compiler<'a, 'e> {
                     op.syntax(),
                 ))
             }
+            // Nix reads `a > b` as `b < a` and `a <= b` as `!(b < a)`: `b`
+            // is evaluated first, which shows when both fail. (They end a
+            // strict chain: `is_strict_bin_op`.)
+            K::More | K::LessOrEq => {
+                self.compile(&rhs)?;
+                self.compile(&lhs)?;
+                let op = if kind == K::More {
+                    Op::Less
+                } else {
+                    Op::GreaterEq
+                };
+                self.emit(op, span);
+            }
             _ => self.compile_strict_chain(op)?,
         }
         Ok(())
@@ -1115,13 +1128,14 @@ fn float_in_range(text: &str, value: f64) -> bool {
     value.abs() >= f64::MIN_POSITIVE
 }
 
-/// Whether `kind` evaluates both operands and then applies one instruction
-/// (not `&&`, `||`, `->`, which jump, nor the pipes, which Nix 2.8 lacks).
+/// Whether `kind` evaluates both operands, left first, and then applies one
+/// instruction (not `&&`, `||`, `->`, which jump, nor the pipes, which Nix
+/// 2.8 lacks, nor `>` and `<=`, which evaluate their right operand first).
 fn is_strict_bin_op(kind: ast::BinOpKind) -> bool {
     use ast::BinOpKind as K;
     !matches!(
         kind,
-        K::And | K::Or | K::Implication | K::PipeLeft | K::PipeRight
+        K::And | K::Or | K::Implication | K::PipeLeft | K::PipeRight | K::More | K::LessOrEq
     )
 }
 
@@ -1138,11 +1152,13 @@ fn strict_bin_op(kind: ast::BinOpKind) -> Op {
         K::Equal => Op::Eq,
         K::NotEqual => Op::NotEq,
         K::Less => Op::Less,
-        K::LessOrEq => Op::LessEq,
-        K::More => Op::Greater,
         K::MoreOrEq => Op::GreaterEq,
-        K::And | K::Or | K::Implication | K::PipeLeft | K::PipeRight => {
-            unreachable!("not a strict operator")
-        }
+        K::And
+        | K::Or
+        | K::Implication
+        | K::PipeLeft
+        | K::PipeRight
+        | K::More
+        | K::LessOrEq => unreachable!("not a strict operator"),
     }
 }

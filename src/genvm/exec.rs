@@ -288,7 +288,7 @@ impl GenVm {
                 Op::Add => step!(self, frame, ip, self.add()),
                 Op::Sub | Op::Mul | Op::Div => step!(self, frame, ip, self.arithmetic(op)),
                 Op::Eq | Op::NotEq => step!(self, frame, ip, self.equality(op == Op::NotEq)),
-                Op::Less | Op::LessEq | Op::Greater | Op::GreaterEq => {
+                Op::Less | Op::GreaterEq => {
                     step!(self, frame, ip, self.comparison(op))
                 }
                 Op::Concat => step!(self, frame, ip, self.merge(true)),
@@ -539,23 +539,16 @@ impl GenVm {
         Step::Push(Value::Bool(equal != negate))
     }
 
-    /// `<`, `<=`, `>` and `>=`. As in the fiber VM, each is a `<` with the
-    /// operands possibly swapped (which also swaps the order they are forced
-    /// in) and the answer possibly negated. Two lists compare in a generator.
+    /// `<` and `>=` (the compiler writes `>` and `<=` with these, operands
+    /// swapped): a `<`, its answer negated for `>=`. Two lists compare in a
+    /// generator.
     #[inline(never)]
     fn comparison(&mut self, op: Op) -> Step {
-        let swapped = matches!(op, Op::LessEq | Op::Greater);
-        let negate = matches!(op, Op::LessEq | Op::GreaterEq);
-        if swapped {
-            operand!(self, 1);
-            operand!(self, 2);
-        } else {
-            operand!(self, 2);
-            operand!(self, 1);
-        }
-        let b = self.pop();
-        let a = self.pop();
-        let (x, y) = if swapped { (b, a) } else { (a, b) };
+        let negate = op == Op::GreaterEq;
+        operand!(self, 2);
+        operand!(self, 1);
+        let y = self.pop();
+        let x = self.pop();
         if let (Value::List(_), Value::List(_)) = (&x, &y) {
             return Step::Wait(self.generator_frame("compare", |co| {
                 Box::pin(helpers::less_than_generator(co, x, y, negate))
@@ -627,10 +620,10 @@ impl GenVm {
     }
 }
 
-/// A computed attribute name, evaluated.
+/// A computed attribute name, evaluated (a name may not refer to store paths).
 fn attr_name(name: Value) -> Result<Symbol> {
     match name {
-        Value::String(s) => Ok(Symbol::intern(s.as_bytes())),
+        Value::String(s) => Ok(Symbol::intern(s.refusing_context()?.as_bytes())),
         other => Err(Error::type_mismatch("a string", other.type_phrase())),
     }
 }

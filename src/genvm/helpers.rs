@@ -163,9 +163,12 @@ pub(crate) async fn force_function(co: &Co, v: Value) -> Result<Value> {
     }
 }
 
-/// Forces a string and interns it as an attribute name.
+/// Forces a string and interns it as an attribute name (which may not
+/// refer to store paths).
 pub(crate) async fn name_arg(co: &Co, v: Value) -> Result<Symbol> {
-    Ok(Symbol::intern(force_string(co, v).await?.as_bytes()))
+    Ok(Symbol::intern(
+        force_string(co, v).await?.refusing_context()?.as_bytes(),
+    ))
 }
 
 // ---- equality and ordering --------------------------------------------------

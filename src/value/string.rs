@@ -137,6 +137,20 @@ impl NixString {
         self.0.context.is_some()
     }
 
+    /// This string, if it refers to no store path: Nix refuses strings
+    /// with a context where they name something (attribute names, store
+    /// names, systems) or are parsed (regular expressions, JSON).
+    pub fn refusing_context(self) -> Result<NixString> {
+        match self.context().and_then(|c| c.iter().next()) {
+            Some(elem) => Err(Error::other(format!(
+                "the string '{}' is not allowed to refer to a store path (such as '{}')",
+                self,
+                elem.encode()
+            ))),
+            None => Ok(self),
+        }
+    }
+
     /// `text` with this string's context: what slicing or renaming a
     /// string makes.
     pub fn with_context_of(&self, text: impl Into<BString>) -> NixString {

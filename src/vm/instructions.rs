@@ -154,8 +154,6 @@ impl Vm {
             Op::Eq => self.binary(|vm, a, b| vm.equal(a, b).map(Value::Bool)),
             Op::NotEq => self.binary(|vm, a, b| vm.equal(a, b).map(|e| Value::Bool(!e))),
             Op::Less => self.binary(|vm, a, b| vm.less_than(a, b).map(Value::Bool)),
-            Op::LessEq => self.binary(|vm, a, b| vm.less_than(b, a).map(|l| Value::Bool(!l))),
-            Op::Greater => self.binary(|vm, a, b| vm.less_than(b, a).map(Value::Bool)),
             Op::GreaterEq => self.binary(|vm, a, b| vm.less_than(a, b).map(|l| Value::Bool(!l))),
             Op::Concat => self.binary(Self::concat),
             Op::Update => self.binary(Self::update),
@@ -268,10 +266,11 @@ impl Vm {
         Ok(())
     }
 
-    /// Turns a computed attribute name into a symbol.
+    /// Turns a computed attribute name into a symbol (a name may not refer
+    /// to store paths).
     pub fn attr_name(&mut self, name: Value) -> Result<Symbol> {
         match self.force(name)? {
-            Value::String(s) => Ok(Symbol::intern(s.as_bytes())),
+            Value::String(s) => Ok(Symbol::intern(s.refusing_context()?.as_bytes())),
             other => Err(Error::type_mismatch("a string", other.type_phrase())),
         }
     }

@@ -1,6 +1,7 @@
 //! Arithmetic, list and set operators, and string interpolation.
 
 use super::{CoercionKind, Vm};
+use crate::bytecode::plus_floats;
 use crate::error::{Error, ErrorKind, Result};
 use crate::symbol::known;
 use crate::value::{List, NixString, StringBuilder, Value};
@@ -20,9 +21,13 @@ impl Vm {
                         .checked_add(*y)
                         .map(Value::Int)
                         .ok_or_else(|| overflow("addition")),
-                    (Value::Float(x), Value::Float(y)) => Ok(Value::Float(x + y)),
-                    (Value::Int(x), Value::Float(y)) => Ok(Value::Float(*x as f64 + y)),
-                    (Value::Float(x), Value::Int(y)) => Ok(Value::Float(x + *y as f64)),
+                    (Value::Float(x), Value::Float(y)) => Ok(Value::Float(plus_floats(*x, *y))),
+                    (Value::Int(x), Value::Float(y)) => {
+                        Ok(Value::Float(plus_floats(*x as f64, *y)))
+                    }
+                    (Value::Float(x), Value::Int(y)) => {
+                        Ok(Value::Float(plus_floats(*x, *y as f64)))
+                    }
                     _ => Err(Error::other(format!(
                         "cannot add {} to {}",
                         b.type_phrase(),
@@ -42,6 +47,12 @@ impl Vm {
                 Ok(Value::String(joined))
             }
         }
+    }
+
+    /// `builtins.add a b`: numbers only, floats added as IEEE does (unlike
+    /// the `+` operator, see [`plus_floats`]).
+    pub fn add_numbers(&mut self, a: Value, b: Value) -> Result<Value> {
+        self.arith(a, b, "addition", i64::checked_add, |x, y| x + y)
     }
 
     /// `a - b`.

@@ -1,502 +1,16 @@
-//! Differential test against C++ Nix: random, mostly well-typed Nix
-//! expressions over the string, list, attribute-set, arithmetic and
-//! comparison builtins and operators are evaluated by Spindle (in-process)
-//! and by `nix-instantiate --eval --strict` (the reference, C++ Nix 2.8).
-//! Both must print the same value, or both must fail; error messages are not
-//! compared.
-//!
-//! - The generator is typed: it builds an expression of a requested type
-//!   (integers, floats, booleans, strings, null, lists and attribute sets of
-//!   those, functions as arguments), with variables bound by `let`, lambdas,
-//!   `rec`, `with` and `inherit`. A small share of subexpressions has the
-//!   wrong type on purpose, and runtime errors (`head []`, division by zero,
-//!   missing attributes, `throw`, `assert`) arise naturally.
-//! - All expressions go to one `nix-instantiate` process, each as its own
-//!   `-E` argument: it prints one line per expression and stops at the first
-//!   that fails, whose index is the number of lines printed; the batch then
-//!   resumes after it. So a run costs one process per failing expression,
-//!   plus one.
-//! - A difference is shrunk with proptest (each candidate evaluated alone)
-//!   to a small expression, and reported with both outputs. Spindle's side
-//!   is also checked without Nix: it must never panic.
-//!
-//! Known differences are kept out, each where the generator or the
-//! comparison deals with it:
-//! - Integers: Nix 2.8 wraps around on overflow (and converts out-of-range
-//!   floats in `ceil`/`floor` with undefined behaviour), where newer Nix and
-//!   Spindle fail. Integers stay small, and an expression that makes Spindle
-//!   fail so is set aside ([`out_of_integer_range`]).
-//! - `replaceStrings` forces every replacement in Nix 2.8, only those used
-//!   in newer Nix and Spindle; `filter` requires a function for an empty
-//!   list in Nix 2.8, not in newer Nix and Spindle.
-//! - Printing: Nix 2.8 writes `\$` for every `$` in a quoted attribute name
-//!   ([`undo_dollar_escapes`]), and quotes no keyword used as an attribute
-//!   name but `if` (the generator uses none).
-//! - Equality of two sets of one size but different names stops, in Nix, at
-//!   the first differing name in the order its symbols were created; values
-//!   compared before it may fail. Sets are forced before they are compared.
-//! - Lexing: `0.` followed by a name (`0.a`) is a selection from 0 in Nix,
-//!   a float applied to a variable in Spindle (rnix); numbers are put in
-//!   parentheses before `.`.
-//!
-//! Environment:
-//! - `SPINDLE_DIFF_CASES`: expressions per run (default 256).
-//! - `SPINDLE_DIFF_SEED`: the seed (default: random, printed on stderr).
-//! - `SPINDLE_DIFF_DEPTH`: the nesting depth of generated expressions (default 4).
-//! - `SPINDLE_DIFF_EXPR`: compare this one expression instead, printing both outputs.
-//! - `SPINDLE_DIFF_REQUIRE_NIX=1`: fail, rather than skip the comparison,
-//!   when `nix-instantiate` is missing or unusable.
-//! - `SPINDLE_DIFF_NIX`: the `nix-instantiate` to run (default from `PATH`).
-//! - `SPINDLE_DIFF_VERBOSE=1`: print every expression with both outcomes.
+//! The generator: typed productions for data (numbers, strings, lists,
+//! sets) and the builtins over them; [`lang`] adds the language's own
+//! constructs (functions, scopes, laziness, string contexts).
 
-use std::fmt;
-use std::io::Read;
-use std::process::{Command, Stdio};
 use std::rc::Rc;
-use std::time::{Duration, Instant};
 
 use proptest::prelude::*;
-use proptest::strategy::{NewTree, ValueTree};
-use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
-use spindle::{ErrorKind, Evaluator};
-use wait_timeout::ChildExt;
+use proptest::test_runner::TestRng;
 
-// ---------------------------------------------------------------------------
-// Expressions
+use crate::Ty::{Bool, Float, Int, Null, Str};
+use crate::{atom, attrs, func, list, tpl, Entry, Expr, Node, Part, Ty};
 
-/// The type a generated expression is meant to have.
-#[derive(Clone, Debug, PartialEq, Eq)]
-enum Ty {
-    Int,
-    Float,
-    Bool,
-    Str,
-    Null,
-    List(Box<Ty>),
-    Attrs(Box<Ty>),
-    Fn(Box<Ty>, Box<Ty>),
-}
-
-use Ty::{Bool, Float, Int, Null, Str};
-
-fn list(t: Ty) -> Ty {
-    Ty::List(Box::new(t))
-}
-
-fn attrs(t: Ty) -> Ty {
-    Ty::Attrs(Box::new(t))
-}
-
-fn func(a: Ty, b: Ty) -> Ty {
-    Ty::Fn(Box::new(a), Box::new(b))
-}
-
-/// A generated expression: its source is assembled from templates, and its
-/// structure (with the type of every node) is kept for shrinking.
-#[derive(Clone)]
-struct Expr {
-    ty: Ty,
-    node: Node,
-}
-
-#[derive(Clone)]
-enum Node {
-    /// Source without subexpressions: a literal, a variable, a builtin.
-    Atom(Rc<str>),
-    /// A template in which `#0`…`#9` stand for the subexpressions, each put
-    /// in parentheses unless it delimits itself.
-    Tpl(Rc<str>, Vec<Expr>),
-    List(Vec<Expr>),
-    Attrs {
-        rec: bool,
-        entries: Vec<Entry>,
-    },
-    /// A double-quoted (`indented == false`) or indented string.
-    Str {
-        indented: bool,
-        parts: Vec<Part>,
-    },
-}
-
-#[derive(Clone)]
-enum Entry {
-    /// `key = value;`, the key as source (possibly a dotted path).
-    Bind(Rc<str>, Expr),
-    /// `${key} = value;`
-    Dynamic(Expr, Expr),
-    /// `inherit a b;`
-    Inherit(Vec<Rc<str>>),
-    /// `inherit (e) a b;`
-    InheritFrom(Expr, Vec<Rc<str>>),
-}
-
-#[derive(Clone)]
-enum Part {
-    /// Literal source text, escapes included.
-    Lit(Rc<str>),
-    /// `${e}`
-    Interp(Expr),
-}
-
-fn atom(ty: Ty, src: impl Into<Rc<str>>) -> Expr {
-    Expr {
-        ty,
-        node: Node::Atom(src.into()),
-    }
-}
-
-fn tpl(ty: Ty, template: impl Into<Rc<str>>, kids: Vec<Expr>) -> Expr {
-    Expr {
-        ty,
-        node: Node::Tpl(template.into(), kids),
-    }
-}
-
-impl Expr {
-    fn source(&self) -> String {
-        let mut out = String::new();
-        self.render(&mut out);
-        out
-    }
-
-    fn render(&self, out: &mut String) {
-        match &self.node {
-            Node::Atom(s) => out.push_str(s),
-            Node::Tpl(t, kids) => {
-                let mut chars = t.chars().peekable();
-                while let Some(c) = chars.next() {
-                    match (c, chars.peek().and_then(|d| d.to_digit(10))) {
-                        ('#', Some(i)) => {
-                            chars.next();
-                            let kid = &kids[i as usize];
-                            // A number right before `.` is put in parentheses:
-                            // `0.a` selects from 0 in Nix, but Spindle's lexer
-                            // (rnix) reads `0.` as a float (a known difference).
-                            let number = matches!(&kid.node, Node::Atom(a)
-                                if a.starts_with(|c: char| c.is_ascii_digit() || c == '.'));
-                            if number && chars.peek() == Some(&'.') {
-                                out.push('(');
-                                kid.render(out);
-                                out.push(')');
-                            } else {
-                                kid.render_operand(out);
-                            }
-                        }
-                        _ => out.push(c),
-                    }
-                }
-            }
-            Node::List(items) => {
-                out.push('[');
-                for item in items {
-                    out.push(' ');
-                    item.render_operand(out);
-                }
-                out.push_str(" ]");
-            }
-            Node::Attrs { rec, entries } => {
-                if *rec {
-                    out.push_str("rec ");
-                }
-                out.push('{');
-                for entry in entries {
-                    out.push(' ');
-                    match entry {
-                        Entry::Bind(key, value) => {
-                            out.push_str(key);
-                            out.push_str(" = ");
-                            value.render(out);
-                        }
-                        Entry::Dynamic(key, value) => {
-                            out.push_str("${");
-                            key.render(out);
-                            out.push_str("} = ");
-                            value.render(out);
-                        }
-                        Entry::Inherit(names) => {
-                            out.push_str("inherit");
-                            for n in names {
-                                out.push(' ');
-                                out.push_str(n);
-                            }
-                        }
-                        Entry::InheritFrom(from, names) => {
-                            out.push_str("inherit (");
-                            from.render(out);
-                            out.push(')');
-                            for n in names {
-                                out.push(' ');
-                                out.push_str(n);
-                            }
-                        }
-                    }
-                    out.push(';');
-                }
-                out.push_str(" }");
-            }
-            Node::Str { indented, parts } => {
-                out.push_str(if *indented { "''" } else { "\"" });
-                for part in parts {
-                    match part {
-                        Part::Lit(s) => out.push_str(s),
-                        Part::Interp(e) => {
-                            out.push_str("${");
-                            e.render(out);
-                            out.push('}');
-                        }
-                    }
-                }
-                out.push_str(if *indented { "''" } else { "\"" });
-            }
-        }
-    }
-
-    fn render_operand(&self, out: &mut String) {
-        if let Node::Tpl(..) = self.node {
-            out.push('(');
-            self.render(out);
-            out.push(')');
-        } else {
-            self.render(out);
-        }
-    }
-
-    fn size(&self) -> usize {
-        1 + self.kids().iter().map(|k| k.size()).sum::<usize>()
-    }
-
-    /// The direct subexpressions.
-    fn kids(&self) -> Vec<&Expr> {
-        let mut out = Vec::new();
-        match &self.node {
-            Node::Atom(_) => {}
-            Node::Tpl(_, kids) | Node::List(kids) => out.extend(kids),
-            Node::Attrs { entries, .. } => {
-                for entry in entries {
-                    match entry {
-                        Entry::Bind(_, v) => out.push(v),
-                        Entry::Dynamic(k, v) => {
-                            out.push(k);
-                            out.push(v);
-                        }
-                        Entry::Inherit(_) => {}
-                        Entry::InheritFrom(e, _) => out.push(e),
-                    }
-                }
-            }
-            Node::Str { parts, .. } => {
-                for part in parts {
-                    if let Part::Interp(e) = part {
-                        out.push(e);
-                    }
-                }
-            }
-        }
-        out
-    }
-
-    fn kids_mut(&mut self) -> Vec<&mut Expr> {
-        let mut out = Vec::new();
-        match &mut self.node {
-            Node::Atom(_) => {}
-            Node::Tpl(_, kids) | Node::List(kids) => out.extend(kids),
-            Node::Attrs { entries, .. } => {
-                for entry in entries {
-                    match entry {
-                        Entry::Bind(_, v) => out.push(v),
-                        Entry::Dynamic(k, v) => {
-                            out.push(k);
-                            out.push(v);
-                        }
-                        Entry::Inherit(_) => {}
-                        Entry::InheritFrom(e, _) => out.push(e),
-                    }
-                }
-            }
-            Node::Str { parts, .. } => {
-                for part in parts {
-                    if let Part::Interp(e) = part {
-                        out.push(e);
-                    }
-                }
-            }
-        }
-        out
-    }
-
-    /// Copies of this node with one list item, binding or string part left out.
-    fn removals(&self) -> Vec<Expr> {
-        let n = match &self.node {
-            Node::List(items) => items.len(),
-            Node::Attrs { entries, .. } => entries.len(),
-            Node::Str { parts, .. } => parts.len(),
-            _ => 0,
-        };
-        (0..n)
-            .map(|i| {
-                let mut e = self.clone();
-                match &mut e.node {
-                    Node::List(items) => {
-                        items.remove(i);
-                    }
-                    Node::Attrs { entries, .. } => {
-                        entries.remove(i);
-                    }
-                    Node::Str { parts, .. } => {
-                        parts.remove(i);
-                    }
-                    _ => unreachable!(),
-                }
-                e
-            })
-            .collect()
-    }
-}
-
-impl fmt::Debug for Expr {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.source())
-    }
-}
-
-/// The simplest expression of a type.
-fn minimal(ty: &Ty) -> Expr {
-    match ty {
-        Int => atom(Int, "0"),
-        Float => atom(Float, "0.0"),
-        Bool => atom(Bool, "false"),
-        Str => atom(Str, "\"\""),
-        Null => atom(Null, "null"),
-        Ty::List(_) => atom(ty.clone(), "[ ]"),
-        Ty::Attrs(_) => atom(ty.clone(), "{ }"),
-        Ty::Fn(_, b) => tpl(ty.clone(), "_: #0", vec![minimal(b)]),
-    }
-}
-
-/// Smaller variants of `e`, the most promising first: the simplest value of
-/// its type, a subexpression of the same type in its place, one item fewer,
-/// then the same for each subexpression in place.
-fn shrink_candidates(e: &Expr) -> Vec<Expr> {
-    let mut out = Vec::new();
-    let min = minimal(&e.ty);
-    if min.source() != e.source() {
-        out.push(min);
-    }
-    let mut same_type = Vec::new();
-    collect_of_type(e, &e.ty, &mut same_type);
-    same_type.sort_by_key(|d| std::cmp::Reverse(d.size()));
-    out.extend(same_type.into_iter().take(16));
-    out.extend(e.removals());
-    let n = e.kids().len();
-    for i in 0..n {
-        let kid = e.kids()[i].clone();
-        for candidate in shrink_candidates(&kid) {
-            let mut copy = e.clone();
-            *copy.kids_mut()[i] = candidate;
-            out.push(copy);
-        }
-    }
-    out
-}
-
-fn collect_of_type(e: &Expr, ty: &Ty, out: &mut Vec<Expr>) {
-    for kid in e.kids() {
-        if kid.ty == *ty {
-            out.push(kid.clone());
-        }
-        collect_of_type(kid, ty, out);
-    }
-}
-
-/// Proptest's view of one generated expression: shrinking walks the
-/// candidates of the smallest failing expression found so far.
-struct ExprTree {
-    /// The last expression known to fail.
-    best: Expr,
-    candidates: Vec<Expr>,
-    next: usize,
-    /// The candidate under test, if any (otherwise `best` is).
-    trying: Option<Expr>,
-    started: bool,
-}
-
-impl ExprTree {
-    fn new(e: Expr) -> ExprTree {
-        ExprTree {
-            best: e,
-            candidates: Vec::new(),
-            next: 0,
-            trying: None,
-            started: false,
-        }
-    }
-
-    fn advance(&mut self) -> bool {
-        if self.next < self.candidates.len() {
-            self.trying = Some(self.candidates[self.next].clone());
-            self.next += 1;
-            true
-        } else {
-            self.trying = None;
-            false
-        }
-    }
-}
-
-impl ValueTree for ExprTree {
-    type Value = Expr;
-
-    fn current(&self) -> Expr {
-        self.trying.clone().unwrap_or_else(|| self.best.clone())
-    }
-
-    // Called when `current()` failed: it becomes the new best.
-    fn simplify(&mut self) -> bool {
-        if let Some(failing) = self.trying.take() {
-            self.best = failing;
-            self.started = false;
-        }
-        if !self.started {
-            self.candidates = shrink_candidates(&self.best);
-            self.next = 0;
-            self.started = true;
-        }
-        self.advance()
-    }
-
-    // Called when `current()` passed: try the next candidate instead.
-    fn complicate(&mut self) -> bool {
-        self.trying = None;
-        self.advance()
-    }
-}
-
-#[derive(Debug, Clone)]
-struct ExprStrategy {
-    depth: u32,
-}
-
-impl Strategy for ExprStrategy {
-    type Tree = ExprTree;
-    type Value = Expr;
-
-    fn new_tree(&self, runner: &mut TestRunner) -> NewTree<Self> {
-        let rng = runner.rng();
-        let mut g = Gen {
-            rng,
-            env: Vec::new(),
-        };
-        let ty = g.data_type(2);
-        // not a bare literal at the top
-        let e = loop {
-            let e = g.expr(&ty, self.depth);
-            if !matches!(e.node, Node::Atom(_)) || self.depth == 0 {
-                break e;
-            }
-        };
-        Ok(ExprTree::new(e))
-    }
-}
+mod lang;
 
 // ---------------------------------------------------------------------------
 // The generator
@@ -646,13 +160,28 @@ fn key_src(key: &str) -> String {
     }
 }
 
-struct Gen<'r> {
-    rng: &'r mut TestRng,
-    /// Variables in scope, innermost last.
-    env: Vec<(Rc<str>, Ty)>,
+/// A variable in scope: bound by a lambda, `let` or `rec` (lexically), or
+/// hoped for from the set of a `with`.
+struct Var {
+    name: Rc<str>,
+    ty: Ty,
+    with: bool,
 }
 
-impl Gen<'_> {
+pub(crate) struct Gen<'r> {
+    rng: &'r mut TestRng,
+    /// Variables in scope, innermost last.
+    env: Vec<Var>,
+}
+
+impl<'r> Gen<'r> {
+    pub(crate) fn new(rng: &'r mut TestRng) -> Gen<'r> {
+        Gen {
+            rng,
+            env: Vec::new(),
+        }
+    }
+
     fn below(&mut self, n: usize) -> usize {
         self.rng.random_range(0..n)
     }
@@ -688,7 +217,22 @@ impl Gen<'_> {
     }
 
     fn bind(&mut self, name: &Rc<str>, ty: &Ty) {
-        self.env.push((name.clone(), ty.clone()));
+        self.env.push(Var {
+            name: name.clone(),
+            ty: ty.clone(),
+            with: false,
+        });
+    }
+
+    /// A name that `with` may provide: it resolves there only if no lexical
+    /// binding of it is in scope anywhere (Nix's rule), and an inner `with`
+    /// hides an outer one.
+    fn bind_with(&mut self, name: &str, ty: &Ty) {
+        self.env.push(Var {
+            name: name.into(),
+            ty: ty.clone(),
+            with: true,
+        });
     }
 
     fn unbind(&mut self, n: usize) {
@@ -696,24 +240,31 @@ impl Gen<'_> {
         self.env.truncate(len - n);
     }
 
-    /// Variables of type `ty` that are not shadowed.
+    /// The binding a name resolves to, if any.
+    fn resolve(&self, name: &str) -> Option<&Var> {
+        let mut candidates = self.env.iter().rev().filter(|v| &*v.name == name);
+        let lexical = self.env.iter().rev().find(|v| &*v.name == name && !v.with);
+        lexical.or_else(|| candidates.next())
+    }
+
+    /// Variables of type `ty`, as they resolve in the current scope.
     fn vars_of(&self, ty: &Ty) -> Vec<Rc<str>> {
         let mut seen: Vec<&str> = Vec::new();
         let mut out = Vec::new();
-        for (name, t) in self.env.iter().rev() {
-            if seen.contains(&&**name) {
+        for var in self.env.iter().rev() {
+            if seen.contains(&&*var.name) {
                 continue;
             }
-            seen.push(name);
-            if t == ty {
-                out.push(name.clone());
+            seen.push(&var.name);
+            if self.resolve(&var.name).is_some_and(|v| v.ty == *ty) {
+                out.push(var.name.clone());
             }
         }
         out
     }
 
     /// A random type of data (no functions), nested at most `depth` deep.
-    fn data_type(&mut self, depth: u32) -> Ty {
+    pub(crate) fn data_type(&mut self, depth: u32) -> Ty {
         let nested = if depth == 0 { 0 } else { 1 };
         match self.weighted(&[30, 8, 14, 26, 3, 12 * nested, 8 * nested]) {
             0 => Int,
@@ -849,7 +400,12 @@ impl Gen<'_> {
                 parts.push(Part::Interp(self.expr(&Str, d - 1)));
             } else {
                 let frags = if indented { ISTR_FRAGS } else { STR_FRAGS };
-                parts.push(Part::Lit(self.pick_str(frags).into()));
+                let frag = self.pick_str(frags);
+                // `$` then `{` would open an interpolation
+                let after_dollar = matches!(parts.last(), Some(Part::Lit(p)) if p.ends_with('$'));
+                if !(after_dollar && frag.starts_with('{')) {
+                    parts.push(Part::Lit(frag.into()));
+                }
             }
         }
         Expr {
@@ -859,7 +415,7 @@ impl Gen<'_> {
     }
 
     /// An expression of type `ty`, at most `depth` levels deep.
-    fn expr(&mut self, ty: &Ty, depth: u32) -> Expr {
+    pub(crate) fn expr(&mut self, ty: &Ty, depth: u32) -> Expr {
         if let Ty::Fn(a, b) = ty {
             return self.function(a, b, depth);
         }
@@ -877,7 +433,7 @@ impl Gen<'_> {
         if self.chance(if depth >= 3 { 0.15 } else { 0.3 }) {
             return self.leaf(ty);
         }
-        if self.chance(0.22) {
+        if self.chance(0.3) {
             return self.generic(ty, d);
         }
         match ty {
@@ -905,7 +461,9 @@ impl Gen<'_> {
     /// Productions that give any type.
     fn generic(&mut self, ty: &Ty, d: u32) -> Expr {
         let t = ty.clone();
-        match self.weighted(&[20, 16, 6, 8, 12, 8, 10, 8, 6, 8, 4, 6, 4, 2, 1, 1, 6, 4, 4]) {
+        match self.weighted(&[
+            20, 16, 6, 8, 12, 8, 10, 8, 6, 8, 4, 6, 4, 2, 1, 1, 6, 4, 4, 60,
+        ]) {
             0 => {
                 let c = self.expr(&Bool, d);
                 let a = self.expr(ty, d);
@@ -1052,7 +610,7 @@ impl Gen<'_> {
                 let vt = self.data_type(1);
                 let s = self.expr(&attrs(vt.clone()), d);
                 for n in ["a", "b", "c"] {
-                    self.bind(&Rc::from(n), &vt);
+                    self.bind_with(n, &vt);
                 }
                 let body = self.expr(ty, d);
                 self.unbind(3);
@@ -1066,7 +624,7 @@ impl Gen<'_> {
                 let j = key_src(self.key());
                 tpl(t, format!("#0.{k}.{j} or #1"), vec![s, default])
             }
-            _ => {
+            18 => {
                 // attrsets merged, then selected from
                 let a = self.expr(&attrs(t.clone()), d);
                 let b = self.expr(&attrs(t.clone()), d);
@@ -1074,6 +632,7 @@ impl Gen<'_> {
                 let k = key_src(self.key());
                 tpl(t, format!("(#0 // #1).{k} or #2"), vec![a, b, default])
             }
+            _ => self.language(ty, d),
         }
     }
 
@@ -1110,6 +669,11 @@ impl Gen<'_> {
     /// (partially applied), or a set with `__functor`.
     fn function(&mut self, a: &Ty, b: &Ty, depth: u32) -> Expr {
         let ty = func(a.clone(), b.clone());
+        if depth > 0 && self.chance(0.3) {
+            if let Some(e) = self.function_lang(a, b, depth - 1) {
+                return e;
+            }
+        }
         if self.chance(0.2) {
             if let Some(e) = self.builtin_function(a, b) {
                 return e;
@@ -1696,10 +1260,12 @@ impl Gen<'_> {
             }
             6 => {
                 let f = self.function_arg(&Int, t, d);
+                // A literal count: a computed one can be in the billions,
+                // more memory than there is (Spindle has no heap cap yet).
                 let n = if self.chance(0.9) {
                     self.small_int()
                 } else {
-                    self.expr(&Int, d)
+                    self.int_lit()
                 };
                 tpl(ty, "builtins.genList #0 #1", vec![f, n])
             }
@@ -1913,450 +1479,4 @@ impl Gen<'_> {
             }
         }
     }
-}
-
-// ---------------------------------------------------------------------------
-// Evaluating
-
-/// What an evaluator made of an expression.
-#[derive(Clone, Debug)]
-enum Outcome {
-    /// Printed as `nix-instantiate --eval --strict` prints: bytes, compared
-    /// exactly (strings need not be UTF-8).
-    Value(Vec<u8>),
-    /// Failed (the message, for the report).
-    Error(String),
-    /// Not comparable: out of the range of integers (see [`out_of_integer_range`]).
-    Overflow,
-    /// Spindle panicked: always a bug.
-    Panic(String),
-}
-
-impl Outcome {
-    fn agrees_with(&self, nix: &Outcome) -> bool {
-        match (self, nix) {
-            (Outcome::Value(a), Outcome::Value(b)) => a == b,
-            (Outcome::Error(_), Outcome::Error(_)) => true,
-            _ => false,
-        }
-    }
-
-    fn describe(&self) -> String {
-        match self {
-            Outcome::Value(v) => format!("value: {}", v.escape_ascii()),
-            Outcome::Error(e) => format!("error: {}", first_lines(e, 6)),
-            Outcome::Overflow => "out of the range of integers".to_string(),
-            Outcome::Panic(p) => format!("PANIC: {p}"),
-        }
-    }
-}
-
-fn first_lines(s: &str, n: usize) -> String {
-    let lines: Vec<&str> = s.trim().lines().take(n).collect();
-    lines.join("\n        ")
-}
-
-/// Integer overflow, or a float too large for `ceil` or `floor` to make an
-/// integer of: where Nix 2.8 wraps around (or, for the latter, converts with
-/// undefined behaviour), newer Nix and Spindle fail.
-fn out_of_integer_range(e: &spindle::Error) -> bool {
-    match e.kind() {
-        ErrorKind::IntegerOverflow(_) => true,
-        ErrorKind::Other(message) => message.contains("does not fit in an integer"),
-        _ => false,
-    }
-}
-
-fn spindle_eval(src: &str) -> Outcome {
-    let result = std::panic::catch_unwind(|| {
-        let evaluator = Evaluator::builder().build();
-        match evaluator
-            .eval_str(src)
-            .and_then(|v| evaluator.print(&v, true))
-        {
-            Ok(printed) => Outcome::Value(printed.into()),
-            Err(e) if out_of_integer_range(&e) => Outcome::Overflow,
-            Err(e) => Outcome::Error(evaluator.render_error(&e, false)),
-        }
-    });
-    result.unwrap_or_else(|payload| {
-        let msg = payload
-            .downcast_ref::<String>()
-            .cloned()
-            .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
-            .unwrap_or_default();
-        Outcome::Panic(msg)
-    })
-}
-
-/// The reference: `nix-instantiate`.
-struct Nix {
-    program: String,
-    version: String,
-}
-
-/// Expressions per `nix-instantiate` process at most (keeps the command line short).
-const BATCH: usize = 128;
-const NIX_TIMEOUT: Duration = Duration::from_secs(120);
-
-impl Nix {
-    /// Finds a working `nix-instantiate`, or says why there is none.
-    fn find() -> Result<Nix, String> {
-        let program =
-            std::env::var("SPINDLE_DIFF_NIX").unwrap_or_else(|_| "nix-instantiate".to_string());
-        let version = Command::new(&program)
-            .arg("--version")
-            .stdin(Stdio::null())
-            .output()
-            .map_err(|e| format!("cannot run `{program}`: {e}"))?;
-        let version = String::from_utf8_lossy(&version.stdout).trim().to_string();
-        let nix = Nix { program, version };
-        let probe = nix.run(&["1 + 1".to_string()]);
-        match probe {
-            Ok((lines, true, _)) if lines == [b"2"] => Ok(nix),
-            Ok((lines, _, stderr)) => Err(format!(
-                "`{}` does not evaluate `1 + 1` to 2 (printed {lines:?}): {}",
-                nix.program,
-                stderr.trim()
-            )),
-            Err(e) => Err(e),
-        }
-    }
-
-    /// Runs one process on `exprs`: the complete lines it printed, whether it
-    /// succeeded, and its error output.
-    fn run(&self, exprs: &[String]) -> Result<(Vec<Vec<u8>>, bool, String), String> {
-        let mut child = Command::new(&self.program)
-            .args(["--eval", "--strict", "--readonly-mode", "-E"])
-            .args(exprs.iter().map(|e| format!("({e})")))
-            .env("NIX_PATH", "")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .map_err(|e| format!("cannot run `{}`: {e}", self.program))?;
-        let mut stdout = child.stdout.take().expect("stdout");
-        let mut stderr = child.stderr.take().expect("stderr");
-        let out_reader = std::thread::spawn(move || {
-            let mut buf = Vec::new();
-            let _ = stdout.read_to_end(&mut buf);
-            buf
-        });
-        let err_reader = std::thread::spawn(move || {
-            let mut buf = Vec::new();
-            let _ = stderr.read_to_end(&mut buf);
-            buf
-        });
-        let status = match child.wait_timeout(NIX_TIMEOUT).map_err(|e| e.to_string())? {
-            Some(status) => status,
-            None => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(format!(
-                    "`{}` took more than {NIX_TIMEOUT:?} on a batch of {} expressions",
-                    self.program,
-                    exprs.len()
-                ));
-            }
-        };
-        let out = out_reader.join().expect("stdout reader");
-        let err = String::from_utf8_lossy(&err_reader.join().expect("stderr reader")).into_owned();
-        // Only complete lines count: a value is printed whole or not at all.
-        let mut lines: Vec<Vec<u8>> = out.split(|&b| b == b'\n').map(<[u8]>::to_vec).collect();
-        lines.pop();
-        Ok((lines, status.success(), err))
-    }
-
-    /// Evaluates every expression; one process per batch, plus one per
-    /// failing expression (the batch resumes after it).
-    fn eval_all(&self, exprs: &[String]) -> Vec<Outcome> {
-        let mut outcomes = Vec::with_capacity(exprs.len());
-        let mut start = 0;
-        while start < exprs.len() {
-            let end = (start + BATCH).min(exprs.len());
-            let chunk = &exprs[start..end];
-            let (lines, ok, stderr) = self.run(chunk).unwrap_or_else(|e| panic!("{e}"));
-            if ok {
-                assert_eq!(
-                    lines.len(),
-                    chunk.len(),
-                    "`{}` printed {} lines for {} expressions",
-                    self.program,
-                    lines.len(),
-                    chunk.len()
-                );
-            } else {
-                assert!(
-                    lines.len() < chunk.len(),
-                    "`{}` failed after printing a line for every expression: {stderr}",
-                    self.program
-                );
-            }
-            let printed = lines.len();
-            outcomes.extend(lines.iter().map(|l| Outcome::Value(undo_dollar_escapes(l))));
-            if ok {
-                start = end;
-            } else {
-                outcomes.push(Outcome::Error(stderr));
-                start += printed + 1;
-            }
-        }
-        outcomes
-    }
-
-    fn eval_one(&self, expr: &str) -> Outcome {
-        self.eval_all(&[expr.to_string()]).remove(0)
-    }
-}
-
-/// Nix 2.8 prints attribute names with the escaping of its expression
-/// printer, which puts a backslash before every `$`; its string values, and
-/// newer Nix everywhere, escape `$` only before `{`. Spindle does the latter,
-/// so the former is undone here: inside quotes, `\$` not followed by `{`
-/// becomes `$`. (String values never print that way, so nothing else is
-/// touched.)
-fn undo_dollar_escapes(printed: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(printed.len());
-    let mut in_string = false;
-    let mut bytes = printed.iter().copied().peekable();
-    while let Some(b) = bytes.next() {
-        match b {
-            b'"' => {
-                in_string = !in_string;
-                out.push(b);
-            }
-            b'\\' if in_string => match bytes.next() {
-                Some(b'$') if bytes.peek() != Some(&b'{') => out.push(b'$'),
-                Some(next) => {
-                    out.push(b'\\');
-                    out.push(next);
-                }
-                None => out.push(b'\\'),
-            },
-            b => out.push(b),
-        }
-    }
-    out
-}
-
-// ---------------------------------------------------------------------------
-// The test
-
-fn env_number(name: &str, default: u64) -> u64 {
-    match std::env::var(name) {
-        Ok(v) => v
-            .trim()
-            .parse()
-            .unwrap_or_else(|_| panic!("{name}={v:?} is not a number")),
-        Err(_) => default,
-    }
-}
-
-fn random_seed() -> u64 {
-    use std::hash::{BuildHasher, Hasher};
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u128(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or_default(),
-    );
-    h.finish()
-}
-
-fn rng_from(seed: u64) -> TestRng {
-    let mut bytes = [0u8; 32];
-    let mut x = seed;
-    for chunk in bytes.chunks_mut(8) {
-        // splitmix64, to spread the seed over the key
-        x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = x;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        chunk.copy_from_slice(&(z ^ (z >> 31)).to_le_bytes());
-    }
-    TestRng::from_seed(RngAlgorithm::ChaCha, &bytes)
-}
-
-/// Says on the real standard error (which the test harness does not
-/// capture, unlike `eprintln!`) that the comparison did not happen.
-fn skip_loudly(why: &str) {
-    use std::io::Write as _;
-    let bar = "!".repeat(78);
-    let _ = writeln!(
-        std::io::stderr(),
-        "{bar}\n\
-         !! DIFFERENTIAL TEST SKIPPED: no reference Nix evaluator, nothing was compared.\n\
-         !! {why}\n\
-         !! Install C++ Nix 2.8 (Debian: apt-get install nix-bin) to compare Spindle\n\
-         !! with nix-instantiate; SPINDLE_DIFF_REQUIRE_NIX=1 makes this a failure.\n\
-         {bar}"
-    );
-}
-
-/// Evaluates `SPINDLE_DIFF_EXPR` both ways and prints both outputs.
-fn compare_one(src: &str) {
-    let ours = spindle_eval(src);
-    eprintln!("spindle: {}", ours.describe());
-    match Nix::find() {
-        Ok(nix) => {
-            let theirs = nix.eval_one(src);
-            eprintln!("nix:     {}", theirs.describe());
-            assert!(
-                ours.agrees_with(&theirs),
-                "the evaluators disagree on {src}"
-            );
-        }
-        Err(why) => skip_loudly(&why),
-    }
-}
-
-#[test]
-fn differential() {
-    if let Ok(src) = std::env::var("SPINDLE_DIFF_EXPR") {
-        compare_one(&src);
-        return;
-    }
-    let started = Instant::now();
-    let cases = env_number("SPINDLE_DIFF_CASES", 256) as usize;
-    let depth = env_number("SPINDLE_DIFF_DEPTH", 4) as u32;
-    let seed = match std::env::var("SPINDLE_DIFF_SEED") {
-        Ok(_) => env_number("SPINDLE_DIFF_SEED", 0),
-        Err(_) => random_seed(),
-    };
-    eprintln!(
-        "differential: {cases} expressions of depth {depth}, seed {seed} \
-         (SPINDLE_DIFF_SEED={seed} SPINDLE_DIFF_CASES={cases} SPINDLE_DIFF_DEPTH={depth} to replay)"
-    );
-
-    let config = Config {
-        failure_persistence: None,
-        max_shrink_iters: 2000,
-        max_shrink_time: 60_000,
-        ..Config::default()
-    };
-    let mut runner = TestRunner::new_with_rng(config, rng_from(seed));
-    let strategy = ExprStrategy { depth };
-    let trees: Vec<ExprTree> = (0..cases)
-        .map(|_| strategy.new_tree(&mut runner).expect("generate"))
-        .collect();
-    let sources: Vec<String> = trees.iter().map(|t| t.current().source()).collect();
-    let ours: Vec<Outcome> = sources.iter().map(|s| spindle_eval(s)).collect();
-    let spindle_time = started.elapsed();
-
-    let nix = match Nix::find() {
-        Ok(nix) => nix,
-        Err(why) => {
-            if std::env::var("SPINDLE_DIFF_REQUIRE_NIX").is_ok_and(|v| v == "1") {
-                panic!("SPINDLE_DIFF_REQUIRE_NIX=1 but there is no usable nix-instantiate: {why}");
-            }
-            skip_loudly(&why);
-            let panics: Vec<String> = sources
-                .iter()
-                .zip(&ours)
-                .filter_map(|(s, o)| match o {
-                    Outcome::Panic(p) => Some(format!("{s}\n    panicked: {p}")),
-                    _ => None,
-                })
-                .collect();
-            assert!(
-                panics.is_empty(),
-                "Spindle panicked:\n{}",
-                panics.join("\n")
-            );
-            return;
-        }
-    };
-    if !nix.version.contains(" 2.8") {
-        eprintln!(
-            "warning: the reference is `{}`, not Nix 2.8; differences may be Nix's own changes",
-            nix.version
-        );
-    }
-    let nix_started = Instant::now();
-    let theirs = nix.eval_all(&sources);
-    let nix_time = nix_started.elapsed();
-
-    let (mut values, mut errors, mut overflows) = (0, 0, 0);
-    let mut differing = Vec::new();
-    let verbose = std::env::var("SPINDLE_DIFF_VERBOSE").is_ok_and(|v| v == "1");
-    for (i, (o, t)) in ours.iter().zip(&theirs).enumerate() {
-        if verbose {
-            eprintln!(
-                "[{i}] {}\n    spindle {}\n    nix     {}",
-                sources[i],
-                o.describe(),
-                t.describe()
-            );
-        }
-        match o {
-            Outcome::Overflow => overflows += 1,
-            _ if o.agrees_with(t) => {
-                if let Outcome::Value(_) = o {
-                    values += 1
-                } else {
-                    errors += 1
-                }
-            }
-            _ => differing.push(i),
-        }
-    }
-    let sizes: Vec<usize> = trees.iter().map(|t| t.current().size()).collect();
-    eprintln!(
-        "differential: {values} equal values, {errors} errors on both sides, \
-         {overflows} set aside (out of integer range), {} different; \
-         mean size {:.1} nodes; spindle {spindle_time:.2?}, nix {nix_time:.2?}",
-        differing.len(),
-        sizes.iter().sum::<usize>() as f64 / sizes.len().max(1) as f64,
-    );
-    if differing.is_empty() {
-        return;
-    }
-
-    // Shrink the first few differences, each candidate evaluated alone.
-    const SHRINK_AT_MOST: usize = 4;
-    let mut report = Vec::new();
-    let mut trees: Vec<Option<ExprTree>> = trees.into_iter().map(Some).collect();
-    for (n, &i) in differing.iter().enumerate() {
-        let original = &sources[i];
-        let mut entry = format!(
-            "#{n}: {original}\n    spindle {}\n    nix     {}",
-            ours[i].describe(),
-            theirs[i].describe()
-        );
-        if n < SHRINK_AT_MOST {
-            let tree = trees[i].take().expect("tree");
-            let result = runner.run_one(tree, |e| {
-                let src = e.source();
-                let ours = spindle_eval(&src);
-                if let Outcome::Overflow = ours {
-                    return Err(TestCaseError::reject("out of the range of integers"));
-                }
-                let theirs = nix.eval_one(&src);
-                if ours.agrees_with(&theirs) {
-                    Ok(())
-                } else {
-                    Err(TestCaseError::fail(format!(
-                        "spindle {}\n    nix     {}",
-                        ours.describe(),
-                        theirs.describe()
-                    )))
-                }
-            });
-            match result {
-                Err(proptest::test_runner::TestError::Fail(why, minimal)) => {
-                    entry.push_str(&format!("\n  shrunk to: {minimal:?}\n    {why}"));
-                }
-                Ok(_) => entry.push_str("\n  (no difference when evaluated alone)"),
-                Err(e) => entry.push_str(&format!("\n  (shrinking stopped: {e})")),
-            }
-        }
-        report.push(entry);
-    }
-    panic!(
-        "Spindle and {} differ on {} of {cases} expressions (seed {seed}):\n\n{}",
-        nix.version,
-        differing.len(),
-        report.join("\n\n")
-    );
 }
