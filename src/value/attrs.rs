@@ -164,6 +164,11 @@ impl Attrs {
     /// sets being copied.
     pub fn update_owned(mut self, other: &Attrs) -> Attrs {
         const IN_PLACE_MOST: usize = 4;
+        // `{ } // s` is `s` itself, as in Nix, which prints it as repeated
+        // where `s` is printed too.
+        if self.is_empty() {
+            return other.clone();
+        }
         if other.len() <= IN_PLACE_MOST {
             if let Some(inner) = Rc::get_mut(&mut self.0) {
                 for (name, v) in other.entries() {
