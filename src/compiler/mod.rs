@@ -1153,12 +1153,8 @@ fn strict_bin_op(kind: ast::BinOpKind) -> Op {
         K::NotEqual => Op::NotEq,
         K::Less => Op::Less,
         K::MoreOrEq => Op::GreaterEq,
-        K::And
-        | K::Or
-        | K::Implication
-        | K::PipeLeft
-        | K::PipeRight
-        | K::More
-        | K::LessOrEq => unreachable!("not a strict operator"),
+        K::And | K::Or | K::Implication | K::PipeLeft | K::PipeRight | K::More | K::LessOrEq => {
+            unreachable!("not a strict operator")
+        }
     }
 }
