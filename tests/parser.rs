@@ -20,10 +20,20 @@ fn suite() -> Option<PathBuf> {
 }
 
 /// Files where rnix and Nix 2.8 disagree, and why (Spindle follows Nix).
-const RNIX_DIFFERS_FROM_NIX: &[(&str, &str)] = &[(
-    "eval-fail-pipe-operators.nix",
-    "rnix reads the pipe operators `|>` and `<|` of newer Nix; Nix 2.8 has none, so `|` is a syntax error",
-)];
+const RNIX_DIFFERS_FROM_NIX: &[(&str, &str)] = &[
+    (
+        "eval-fail-pipe-operators.nix",
+        "rnix reads the pipe operators `|>` and `<|` of newer Nix; Nix 2.8 has none, so `|` is a syntax error",
+    ),
+    (
+        "path-interpolation-after-newline.nix",
+        "rnix takes a path, a newline and `${…}` for one path; Nix 2.8 ends the path at the newline, so `${` is a syntax error",
+    ),
+    (
+        "path-interpolation-after-comment.nix",
+        "rnix takes a path, a comment and `${…}` for one path; Nix 2.8 ends the path at the comment, so `${` is a syntax error",
+    ),
+];
 
 /// rnix ends a `#` comment only at a line feed, Nix at a carriage return
 /// too; turning those into line feeds keeps every offset, so that rnix's

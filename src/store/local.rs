@@ -587,13 +587,9 @@ fn remove_tree(path: &Path) -> std::io::Result<()> {
 
 /// Writes a small file so that readers see all of it or none.
 fn write_atomically(path: &Path, contents: &[u8]) -> std::io::Result<()> {
-    let temp = path.with_file_name(format!(
-        ".{}.tmp-{}",
-        path.file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default(),
-        std::process::id()
-    ));
+    // A name of its own per call: two threads of one process may write the
+    // same file at once (both creating a new store's schema file).
+    let temp = path.with_file_name(temp_name(path));
     fs::write(&temp, contents)?;
     fs::rename(&temp, path)
 }
