@@ -59,6 +59,7 @@
 //!   indentation when it measures it, and an escaped newline (`''\n`) as
 //!   starting a line when it strips it: `''  ''\n  ''` is `"\n"` in Nix, and
 //!   `"\n  "` in Spindle, which takes the indentation handling of rnix.
+//!   The generator leaves `''\n` out of indented strings until it is fixed.
 //! - Nix looks a variable from `with` up as soon as it is put in a lazy
 //!   position (a list element, an attribute, an argument) if that `with`'s
 //!   set has been forced already, and fails at once if it is missing there:
