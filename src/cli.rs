@@ -181,17 +181,7 @@ fn parse_lint_level(s: &str) -> Result<LintLevel, String> {
 }
 
 fn parse_size(s: &str) -> Result<usize, String> {
-    let (digits, shift) = match s.chars().last() {
-        Some('K' | 'k') => (&s[..s.len() - 1], 10),
-        Some('M' | 'm') => (&s[..s.len() - 1], 20),
-        Some('G' | 'g') => (&s[..s.len() - 1], 30),
-        _ => (s, 0),
-    };
-    let n = digits
-        .parse::<usize>()
-        .map_err(|e| format!("invalid size '{s}': {e}"))?;
-    n.checked_mul(1 << shift)
-        .ok_or_else(|| format!("invalid size '{s}': too large"))
+    spindle::limits::parse_size(s).ok_or_else(|| format!("invalid size '{s}'"))
 }
 
 fn parse_seconds(s: &str) -> Result<std::time::Duration, String> {

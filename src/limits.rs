@@ -74,7 +74,7 @@ pub struct LimitSettings {
 impl Default for LimitSettings {
     fn default() -> Self {
         LimitSettings {
-            heap_cap: default_heap_cap(),
+            heap_cap: heap_cap_from_env().unwrap_or_else(default_heap_cap),
             time_limit: None,
             regex_steps: DEFAULT_REGEX_STEPS,
         }
@@ -256,6 +256,28 @@ pub fn default_stack_budget() -> usize {
     })
 }
 
+/// The heap cap an operator set in `SPINDLE_MAX_HEAP` (bytes, or with a
+/// suffix K, M or G; `0`: no cap), overriding the derived default. Where
+/// resident memory does not fall when memory is freed (qemu-user ignores
+/// `MADV_DONTNEED`), a cap measured from it would stop evaluations that
+/// fit; the variable lets such a host lift it.
+fn heap_cap_from_env() -> Option<Option<usize>> {
+    let text = std::env::var("SPINDLE_MAX_HEAP").ok()?;
+    let size = parse_size(text.trim())?;
+    Some((size > 0).then_some(size))
+}
+
+/// `512M`, `2G`, `4096`: a size in bytes with an optional binary suffix.
+pub fn parse_size(text: &str) -> Option<usize> {
+    let (digits, shift) = match text.as_bytes().last()? {
+        b'K' | b'k' => (&text[..text.len() - 1], 10),
+        b'M' | b'm' => (&text[..text.len() - 1], 20),
+        b'G' | b'g' => (&text[..text.len() - 1], 30),
+        _ => (text, 0),
+    };
+    digits.parse::<usize>().ok()?.checked_mul(1 << shift)
+}
+
 /// The default heap cap: half of the usable memory, so that with the
 /// default stack budget an evaluation stays under three quarters of it.
 pub fn default_heap_cap() -> Option<usize> {
@@ -320,6 +342,15 @@ mod tests {
             inner.unwrap_err().kind(),
             ErrorKind::TimeLimit(Some(_))
         ));
+    }
+
+    #[test]
+    fn sizes_parse_with_their_suffixes() {
+        assert_eq!(parse_size("4096"), Some(4096));
+        assert_eq!(parse_size("512M"), Some(512 << 20));
+        assert_eq!(parse_size("2g"), Some(2 << 30));
+        assert_eq!(parse_size("x"), None);
+        assert_eq!(parse_size(""), None);
     }
 
     #[test]
