@@ -28,13 +28,15 @@ struct Program {
     search_path: Vec<String>,
 }
 
+#[allow(dead_code)]
+#[path = "../tests/common/data.rs"]
+mod data;
+
 /// The Nixpkgs library for the programs that import it: the folder
 /// `SPINDLE_NIXPKGS_LIB` names, or `../shared/nixpkgs-lib`.
 fn nixpkgs_lib() -> Option<PathBuf> {
-    let dir = match std::env::var_os("SPINDLE_NIXPKGS_LIB") {
-        Some(dir) => PathBuf::from(dir),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/nixpkgs-lib"),
-    };
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = data::shared_dir(repo, "SPINDLE_NIXPKGS_LIB", "nixpkgs-lib");
     dir.join("lib/default.nix").is_file().then_some(dir)
 }
 

@@ -143,16 +143,14 @@ fn corpus_serde() {
 
 /// A directory of seeds kept outside the repository: the one `var` names,
 /// or `default` next to the checkout.
-fn shared_dir(var: &str, default: &str) -> Option<PathBuf> {
-    let dir = std::env::var_os(var)
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo().join("..").join(default));
+fn shared_dir(var: &str, name: &str) -> Option<PathBuf> {
+    let dir = data::shared_dir(&repo(), var, name);
     if dir.is_dir() {
         return Some(dir);
     }
     data::data_missing(
         &format!("{} (seeds of the fuzz corpora)", dir.display()),
-        &format!("set {var} or put it at ../{default}"),
+        &format!("set {var} or put it at ../shared/{name}"),
     );
     None
 }
@@ -160,10 +158,10 @@ fn shared_dir(var: &str, default: &str) -> Option<PathBuf> {
 /// The Nix sources the parser and evaluator corpora were seeded from.
 fn nix_seeds() -> Vec<PathBuf> {
     let mut files = files_in(&repo().join("tests/nix"), ".nix");
-    if let Some(suite) = shared_dir("SPINDLE_LANG_TESTS", "shared/nix-lang-tests") {
+    if let Some(suite) = shared_dir("SPINDLE_LANG_TESTS", "nix-lang-tests") {
         files.extend(files_in(&suite.join("lang"), ".nix"));
     }
-    if let Some(lib) = shared_dir("SPINDLE_NIXPKGS_LIB", "shared/nixpkgs-lib") {
+    if let Some(lib) = shared_dir("SPINDLE_NIXPKGS_LIB", "nixpkgs-lib") {
         files.extend(files_in(&lib, ".nix"));
     }
     files

@@ -594,6 +594,18 @@ fn write_atomically(path: &Path, contents: &[u8]) -> std::io::Result<()> {
     fs::rename(&temp, path)
 }
 
+/// Opens a file of Nix's locking protocols, creating it empty if missing:
+/// an empty file is a live lock's, one with contents a stale one's.
+fn open_lock_file(path: &Path) -> std::io::Result<File> {
+    OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o600)
+        .open(path)
+}
+
 /// An exclusive lock on a store path, by Nix's protocol: `flock` on
 /// `<path>.lock`; a holder deletes the file when done, writing a byte into
 /// it first so that a waiter who then gets the lock sees it is stale.
@@ -608,13 +620,7 @@ impl PathLock {
         name.push(".lock");
         let path = PathBuf::from(name);
         loop {
-            let file = OpenOptions::new()
-                .read(true)
-                .write(true)
-                .create(true)
-                .truncate(false)
-                .mode(0o600)
-                .open(&path)?;
+            let file = open_lock_file(&path)?;
             rustix::fs::flock(&file, rustix::fs::FlockOperation::LockExclusive)?;
             if file.metadata()?.len() == 0 {
                 return Ok(PathLock { file, path });
@@ -647,13 +653,7 @@ impl TempRoots {
         loop {
             // A file of this process id is a dead process's.
             let _ = fs::remove_file(&file_path);
-            let file = OpenOptions::new()
-                .read(true)
-                .write(true)
-                .create(true)
-                .truncate(false)
-                .mode(0o600)
-                .open(&file_path)?;
+            let file = open_lock_file(&file_path)?;
             flock(&file, FlockOperation::LockShared)?;
             // Empty: ours. Not empty: the collector deleted it between our
             // opening and locking it (it writes nothing), so start again.

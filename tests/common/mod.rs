@@ -17,7 +17,7 @@ use wait_timeout::ChildExt;
 mod data;
 // Not every suite that includes this module asks for data.
 #[allow(unused_imports)]
-pub use data::data_missing;
+pub use data::{data_missing, shared_dir};
 
 const TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -27,10 +27,8 @@ pub const NIXPKGS_LIB_HINT: &str = "set SPINDLE_NIXPKGS_LIB or put it at ../shar
 /// The Nixpkgs library: `../shared/nixpkgs-lib` next to the checkout, or
 /// the directory named by `SPINDLE_NIXPKGS_LIB`; `None` when it is missing.
 pub fn nixpkgs_lib_dir() -> Option<PathBuf> {
-    let dir = match std::env::var_os("SPINDLE_NIXPKGS_LIB") {
-        Some(dir) => PathBuf::from(dir),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/nixpkgs-lib"),
-    };
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = shared_dir(repo, "SPINDLE_NIXPKGS_LIB", "nixpkgs-lib");
     dir.join("lib/tests/modules.sh")
         .is_file()
         .then(|| dir.canonicalize().expect("library path"))
@@ -42,10 +40,8 @@ pub const SUITE_HINT: &str = "set SPINDLE_LANG_TESTS or put it at ../shared/nix-
 /// The suite: `../shared/nix-lang-tests` next to the checkout, or the
 /// directory named by `SPINDLE_LANG_TESTS`; `None` when it is missing.
 pub fn suite_dir() -> Option<PathBuf> {
-    let dir = match std::env::var_os("SPINDLE_LANG_TESTS") {
-        Some(d) => PathBuf::from(d),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/nix-lang-tests"),
-    };
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = shared_dir(repo, "SPINDLE_LANG_TESTS", "nix-lang-tests");
     if !dir.join("lang").is_dir() {
         return None;
     }
