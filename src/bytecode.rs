@@ -121,6 +121,12 @@ pub enum Op {
     InterpolatePath(u32),
     /// Push the value of `with_lookups[i]`.
     WithLookup(u32),
+    /// Push what a `with` variable in a lazy position stands for, as Nix
+    /// makes it: the value, found now, when every namespace searched
+    /// before it is evaluated; a thunk of `with_lookups[i]`'s code when a
+    /// namespace on the way is not evaluated yet; an error when no
+    /// namespace has it and all are evaluated (see [`WithLookup::now`]).
+    LazyWithLookup(u32),
     /// Check the call's argument (local 0) against this code's formals.
     CheckFormals,
     /// Push attribute of the argument set (local 0), or jump when it has none.
@@ -191,6 +197,42 @@ pub struct WithLookup {
     pub name: Symbol,
     /// The namespaces, innermost first.
     pub namespaces: Vec<Capture>,
+    /// For a lookup in a lazy position ([`Op::LazyWithLookup`]): the child
+    /// code of the thunk that looks the name up later.
+    pub thunk: Option<u32>,
+}
+
+/// What [`WithLookup::now`] found.
+pub enum LookupNow {
+    /// The variable's value (which may itself be a thunk).
+    Found(Value),
+    /// A namespace to search is not evaluated yet: look the name up when
+    /// it is needed.
+    Later,
+    /// Every namespace is evaluated and none has the name.
+    Undefined,
+}
+
+impl WithLookup {
+    /// Looks the name up without evaluating anything, as Nix 2.8 does for a
+    /// `with` variable in a lazy position (a list element, an attribute, an
+    /// argument, a binding): the namespaces are searched innermost first
+    /// while they are evaluated, so a missing name is an error as soon as
+    /// its thunk would be made rather than when it is forced. A namespace
+    /// is evaluated once a lookup has forced it: the compiler gives every
+    /// `with` a thunk of its own for its namespace, as Nix keeps the
+    /// namespace's expression in the `with`'s environment until a lookup
+    /// needs it. `namespace` gives the value a capture refers to.
+    pub fn now<'a>(&self, namespace: impl Fn(Capture) -> &'a Value) -> LookupNow {
+        for ns in &self.namespaces {
+            match namespace(*ns).attr_in_place(self.name) {
+                Some(Some(value)) => return LookupNow::Found(value),
+                Some(None) => {}
+                None => return LookupNow::Later,
+            }
+        }
+        LookupNow::Undefined
+    }
 }
 
 /// The static names of an attribute-set literal, sorted by symbol, and
@@ -482,8 +524,8 @@ impl Code {
             .with_lookups
             .iter()
             .map(|lookup| WithLookup {
-                name: lookup.name,
                 namespaces: lookup.namespaces.iter().map(relocate).collect(),
+                ..lookup.clone()
             })
             .collect();
         let mut fused = Code {

@@ -11,6 +11,7 @@
 mod bindings;
 mod lints;
 mod scope;
+mod strings;
 
 pub use lints::{LintLevel, Lints};
 
@@ -271,7 +272,11 @@ impl<'a, 'e> Compiler<'a, 'e> {
             Resolved::Constant(v) => self.constant(v, span),
             Resolved::With(namespaces) => {
                 let ctx = self.ctx();
-                ctx.with_lookups.push(WithLookup { name, namespaces });
+                ctx.with_lookups.push(WithLookup {
+                    name,
+                    namespaces,
+                    thunk: None,
+                });
                 let i = (ctx.with_lookups.len() - 1) as u32;
                 self.emit(Op::WithLookup(i), span);
             }
@@ -399,7 +404,7 @@ impl<'a, 'e> Compiler<'a, 'e> {
     }
 
     fn compile_string(&mut self, s: &ast::Str, span: Span) -> Result<()> {
-        let parts = s.normalized_parts();
+        let parts = strings::literal_parts(s);
         if parts
             .iter()
             .any(|p| matches!(p, InterpolPart::Literal(text) if text.contains('\0')))
@@ -649,7 +654,7 @@ impl<'a, 'e> Compiler<'a, 'e> {
         match attr {
             ast::Attr::Ident(ident) => Ok(AttrName::Static(ident_name(ident))),
             ast::Attr::Str(s) => {
-                let parts = s.normalized_parts();
+                let parts = strings::literal_parts(s);
                 match parts.as_slice() {
                     [] => Ok(AttrName::Static(Symbol::intern(""))),
                     [InterpolPart::Literal(text)] => Ok(AttrName::Static(Symbol::intern(text))),
@@ -660,7 +665,7 @@ impl<'a, 'e> Compiler<'a, 'e> {
                 let inner = child(d.expr(), d.syntax())?;
                 // `${"literal"}` (`${""}` included) is as static as a plain name.
                 if let ast::Expr::Str(s) = &inner {
-                    match s.normalized_parts().as_slice() {
+                    match strings::literal_parts(s).as_slice() {
                         [] => return Ok(AttrName::Static(Symbol::intern(""))),
                         [InterpolPart::Literal(text)] => {
                             return Ok(AttrName::Static(Symbol::intern(text)))
@@ -888,13 +893,33 @@ impl<'a, 'e> Compiler<'a, 'e> {
         match self.resolve(name) {
             Resolved::Local {
                 initialised: false, ..
-            }
-            | Resolved::With(_) => {
+            } => {
                 self.push_ctx(CodeKind::Thunk, None, span);
                 self.compile_variable(name, span)?;
                 self.emit(Op::Return, span);
                 let code = self.pop_ctx();
                 self.emit_child(code, false, span, target);
+                Ok(())
+            }
+            Resolved::With(namespaces) => {
+                // Looked up now when the namespaces are evaluated, as Nix
+                // does; otherwise this thunk looks it up later. It captures
+                // only the namespaces, which are bound before the `with`'s
+                // body runs, so it is never deferred.
+                self.push_ctx(CodeKind::Thunk, None, span);
+                self.compile_variable(name, span)?;
+                self.emit(Op::Return, span);
+                let code = self.pop_ctx();
+                let ctx = self.ctx();
+                ctx.children.push(Rc::new(code));
+                let thunk = Some((ctx.children.len() - 1) as u32);
+                ctx.with_lookups.push(WithLookup {
+                    name,
+                    namespaces,
+                    thunk,
+                });
+                let i = (ctx.with_lookups.len() - 1) as u32;
+                self.emit(Op::LazyWithLookup(i), span);
                 Ok(())
             }
             _ => self.compile_variable(name, span),
@@ -1063,7 +1088,14 @@ impl<'a, 'e> Compiler<'a, 'e> {
         let span = self.span_of(with.syntax());
         let namespace = child(with.namespace(), with.syntax())?;
         let mark = self.scopes().mark();
-        self.compile_thunked(&namespace, None)?;
+        // A thunk of the `with`'s own even for a variable or a literal: a
+        // lookup forcing it is what makes later `with` variables in lazy
+        // positions be looked up at once (see `WithLookup::now`).
+        self.push_ctx(CodeKind::Thunk, None, span);
+        self.compile(&namespace)?;
+        self.emit(Op::Return, span);
+        let code = self.pop_ctx();
+        self.emit_child(code, false, span, None);
         let slot = self.scopes().new_slot();
         self.emit(Op::SetLocal(slot), span);
         self.scopes().set_initialised(slot);

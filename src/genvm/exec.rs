@@ -17,8 +17,8 @@ use crate::limits::Limits;
 use crate::symbol::Symbol;
 use crate::value::{Attrs, Closure, Deferred, NixString, PrimApp, StringBuilder, Thunk, Value};
 use crate::vm::{
-    assertion_failed, capture, check_formals_of, compare_scalars, finalise, make_attrs, make_list,
-    missing_attribute, scalar_equal,
+    assertion_failed, capture, check_formals_of, compare_scalars, finalise, lazy_with_lookup,
+    make_attrs, make_list, missing_attribute, scalar_equal,
 };
 
 /// Ensures the operand in stack slot `$slot` is evaluated, or suspends the
@@ -342,6 +342,11 @@ impl GenVm {
                     step!(self, frame, ip, self.interpolate_path(n as usize))
                 }
                 Op::WithLookup(i) => step!(self, frame, ip, self.with_lookup(&code, i, &frame)),
+                Op::LazyWithLookup(i) => {
+                    let upvalues = frame.body.upvalues();
+                    let value = lazy_with_lookup(&self.stack, &code, i, upvalues, base);
+                    step!(self, frame, ip, Step::from(value))
+                }
                 Op::CheckFormals => {
                     whnf!(self, frame, ip, base);
                     let checked = match &self.stack[base] {

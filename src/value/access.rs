@@ -8,9 +8,25 @@ use std::rc::Rc;
 
 use super::{Attrs, HostBuiltin, List, PrimApp, Primitive, Value};
 use crate::error::Result;
+use crate::symbol::Symbol;
 use crate::vm::Vm;
 
 impl Value {
+    /// Attribute `name` of a set, or of a thunk already evaluated to one,
+    /// read without forcing or copying the set: `Some(None)` when the set
+    /// lacks it, `None` when this is not (yet) a set.
+    #[inline]
+    pub fn attr_in_place(&self, name: Symbol) -> Option<Option<Value>> {
+        let lookup = |v: &Value| match v {
+            Value::Attrs(attrs) => Some(attrs.get(name).cloned()),
+            _ => None,
+        };
+        match self {
+            Value::Thunk(t) => t.peek(lookup).flatten(),
+            other => lookup(other),
+        }
+    }
+
     /// The Boolean, if this is one.
     pub fn as_bool(&self) -> Option<bool> {
         match self.shallow_resolved() {

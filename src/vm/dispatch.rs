@@ -13,7 +13,6 @@
 
 use spindle_fiber::ensure_sufficient_stack;
 
-use super::instructions::attr_in_place;
 use super::steps::{Callback, Resume, Step, NATIVE_STEPPERS};
 use super::{builtin_context, call_depth_exceeded, curried_closure, CallFrame, Vm};
 use crate::bytecode::{numeric_fast, Code, Op, MAX_CALL_BUILTIN_ARITY};
@@ -327,7 +326,7 @@ impl Vm {
     /// set) is left for the general path and says so.
     #[inline(never)]
     fn select_in_place(&mut self, name: Symbol) -> bool {
-        let found = self.stack.last().and_then(|set| attr_in_place(set, name));
+        let found = self.stack.last().and_then(|set| set.attr_in_place(name));
         let Some(Some(v)) = found else {
             return false;
         };

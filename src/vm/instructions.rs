@@ -3,28 +3,13 @@
 
 use super::dispatch::known_number;
 use super::{
-    assertion_failed, capture, check_formals_of, finalise, make_attrs, make_list,
+    assertion_failed, capture, check_formals_of, finalise, lazy_with_lookup, make_attrs, make_list,
     missing_attribute, Vm,
 };
 use crate::bytecode::{numeric_fast, Capture, Code, Eager, EagerOperand, Op};
 use crate::error::{Error, ErrorKind, Result};
 use crate::symbol::Symbol;
 use crate::value::{Attrs, Closure, Deferred, Thunk, Value};
-
-/// Attribute `name` of `v` when `v` is a set, or a thunk already evaluated
-/// to one, read without forcing or copying the set: `Some(None)` when the
-/// set lacks it, `None` when `v` is not (yet) a set.
-#[inline]
-pub(super) fn attr_in_place(v: &Value, name: Symbol) -> Option<Option<Value>> {
-    let lookup = |v: &Value| match v {
-        Value::Attrs(attrs) => Some(attrs.get(name).cloned()),
-        _ => None,
-    };
-    match v {
-        Value::Thunk(t) => t.peek(lookup).flatten(),
-        other => lookup(other),
-    }
-}
 
 impl Vm {
     #[inline(never)]
@@ -180,6 +165,11 @@ impl Vm {
             Op::Interpolate(n) => self.interpolate(n as usize),
             Op::InterpolatePath(n) => self.interpolate_path(n as usize),
             Op::WithLookup(i) => self.with_lookup(code, i, upvalues, base),
+            Op::LazyWithLookup(i) => {
+                let value = lazy_with_lookup(&self.stack, code, i, upvalues, base)?;
+                self.stack.push(value);
+                Ok(())
+            }
             Op::CheckFormals => self.check_formals(code, base),
             Op::FormalOrJump(name, target) => {
                 let arg = self.stack[base].clone();
@@ -303,7 +293,7 @@ impl Vm {
                 Capture::Upvalue(u) => &upvalues[u as usize],
             };
             // An evaluated namespace is searched where it lies.
-            let found = match attr_in_place(namespace, lookup.name) {
+            let found = match namespace.attr_in_place(lookup.name) {
                 Some(found) => found,
                 None => match self.force(namespace.clone())? {
                     Value::Attrs(attrs) => {

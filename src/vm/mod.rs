@@ -31,7 +31,7 @@ pub(crate) use import::prepare_import;
 pub(crate) use ops::append_to_path;
 pub use steps::{Callback, Resume, Step};
 
-use crate::bytecode::{Capture, Code, MAX_CALL_BUILTIN_ARITY};
+use crate::bytecode::{Capture, Code, LookupNow, MAX_CALL_BUILTIN_ARITY};
 use crate::context::EvalContext;
 use crate::error::{Error, ErrorKind, Result};
 use crate::limits::CHECK_INTERVAL;
@@ -452,6 +452,39 @@ pub(crate) fn capture(
         Capture::Local(slot) => stack[base + slot as usize].clone(),
         Capture::Upvalue(i) => upvalues[i as usize].clone(),
     })
+}
+
+/// What [`Op::LazyWithLookup`](crate::bytecode::Op::LazyWithLookup) `i`
+/// of `code` pushes: the variable's value when the namespaces before it
+/// are evaluated, a thunk that looks it up later when one is not.
+pub(crate) fn lazy_with_lookup(
+    stack: &[Value],
+    code: &Code,
+    i: u32,
+    upvalues: &[Value],
+    base: usize,
+) -> Result<Value> {
+    let lookup = &code.with_lookups[i as usize];
+    let namespace = |c: Capture| match c {
+        Capture::Local(slot) => &stack[base + slot as usize],
+        Capture::Upvalue(u) => &upvalues[u as usize],
+    };
+    match lookup.now(namespace) {
+        LookupNow::Found(value) => Ok(value),
+        LookupNow::Later => {
+            let Some(child) = lookup.thunk.map(|c| &code.children[c as usize]) else {
+                return Err(Error::other(
+                    "internal error: a lazy lookup without its thunk",
+                ));
+            };
+            let captured = capture(stack, &child.captures, upvalues, base);
+            let body = Closure::new(child.clone(), captured);
+            Ok(Value::Thunk(Thunk::new(Deferred::Code(body))))
+        }
+        LookupNow::Undefined => Err(Error::new(ErrorKind::UndefinedVariable(
+            lookup.name.display_name(),
+        ))),
+    }
 }
 
 /// What calling `closure` with `arg` returns when the closure's body is

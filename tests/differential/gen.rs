@@ -26,13 +26,12 @@ const STR_FRAGS: &[&str] = &[
     "\\${", "$", "é", "\\q", "'", "{", "}", "€", "ab.c", "1.2", "A",
 ];
 
-/// Pieces of indented string literals, as source. Without the escaped
-/// newline `''\n`, whose place in the stripping of indentation differs from
-/// Nix 2.8's (a known difference, see main.rs), so that random seeds do not
-/// keep finding it.
+/// Pieces of indented string literals, as source: escapes (`''\n` and
+/// `''\ ` among them, which count differently from plain text when the
+/// indentation is measured and stripped) between lines and blanks.
 const ISTR_FRAGS: &[&str] = &[
-    "a", "b", " ", "  ", "\n", "\n  ", "\n    ", "\n\n", "''$", "'''", "''\\t", "$", "\t", "x",
-    "\"", "\\", "é", "{",
+    "a", "b", " ", "  ", "\n", "\n  ", "\n    ", "\n\n", "''$", "'''", "''\\t", "''\\n", "''\\ ",
+    "$", "\t", "x", "\"", "\\", "é", "{",
 ];
 
 /// Regular expressions for `match` and `split`, as Nix source.

@@ -53,18 +53,9 @@
 //!   a float applied to a variable in Spindle (rnix); numbers are put in
 //!   parentheses before `.`.
 //!
-//! Differences with Nix 2.8 found by this test and not fixed yet, which a
-//! seed may hit (docs/reliability.md has the details):
-//! - In an indented string, Nix treats an escape as ending a line's
-//!   indentation when it measures it, and an escaped newline (`''\n`) as
-//!   starting a line when it strips it: `''  ''\n  ''` is `"\n"` in Nix, and
-//!   `"\n  "` in Spindle, which takes the indentation handling of rnix.
-//!   The generator leaves `''\n` out of indented strings until it is fixed.
-//! - Nix looks a variable from `with` up as soon as it is put in a lazy
-//!   position (a list element, an attribute, an argument) if that `with`'s
-//!   set has been forced already, and fails at once if it is missing there:
-//!   `with { a = 1; }; builtins.seq a (builtins.length [ b ])` fails in Nix,
-//!   is 1 in Spindle.
+//! Two bugs of Nix 2.8 that Spindle does not copy, which a seed may hit
+//! (docs/reliability.md has the details): `substring` takes its start as a
+//! 32-bit integer, and `elemAt` forces its index before its list.
 //!
 //! Environment:
 //! - `SPINDLE_DIFF_CASES`: expressions per run (default 4096).
