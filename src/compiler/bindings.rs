@@ -344,7 +344,7 @@ impl<'a, 'e> Compiler<'a, 'e> {
                 name: None,
                 deferred: &mut deferred,
             };
-            self.compile_thunked(expr, Some(target))?;
+            self.compile_inherit_source(expr, Some(target))?;
             self.emit(Op::SetLocal(*slot), span);
             self.scopes().set_initialised(*slot);
         }
@@ -442,7 +442,7 @@ impl<'a, 'e> Compiler<'a, 'e> {
         let mark = self.scopes().mark();
         let mut from_slots = Vec::with_capacity(set.from_exprs.len());
         for expr in &set.from_exprs {
-            self.compile_thunked(expr, None)?;
+            self.compile_inherit_source(expr, None)?;
             let slot = self.scopes().new_slot();
             self.emit(Op::SetLocal(slot), span);
             self.scopes().set_initialised(slot);

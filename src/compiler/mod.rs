@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::sync::Arc;
 
-use rnix::ast::{self, AstToken, InterpolPart};
+use rnix::ast::{self, AstToken, HasEntry, InterpolPart};
 use rowan::ast::AstNode;
 
 use crate::bytecode::{
@@ -422,17 +422,27 @@ impl<'a, 'e> Compiler<'a, 'e> {
             self.constant(Value::string(""), span);
             return Ok(());
         }
-        let mut n = 0;
-        for part in parts {
+        let interpolated = parts
+            .iter()
+            .filter_map(|part| match part {
+                InterpolPart::Interpolation(i) => Some(child(i.expr(), i.syntax())),
+                InterpolPart::Literal(_) => None,
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let mut next = interpolated.iter();
+        for part in &parts {
             match part {
-                InterpolPart::Literal(text) => self.constant(Value::string(text), span),
-                InterpolPart::Interpolation(i) => {
-                    self.compile(&child(i.expr(), i.syntax())?)?;
+                InterpolPart::Literal(text) => self.constant(Value::string(text.as_str()), span),
+                InterpolPart::Interpolation(_) => {
+                    let Some(expr) = next.next() else { break };
+                    self.compile(expr)?;
+                    if let Some(following) = next.clone().next() {
+                        self.force_before(expr, following);
+                    }
                 }
             }
-            n += 1;
         }
-        self.emit(Op::Interpolate(n), span);
+        self.emit(Op::Interpolate(parts.len() as u32), span);
         Ok(())
     }
 
@@ -571,6 +581,7 @@ impl<'a, 'e> Compiler<'a, 'e> {
             // strict chain: `is_strict_bin_op`.)
             K::More | K::LessOrEq => {
                 self.compile(&rhs)?;
+                self.force_before(&rhs, &lhs);
                 self.compile(&lhs)?;
                 let op = if kind == K::More {
                     Op::Less
@@ -604,7 +615,9 @@ impl<'a, 'e> Compiler<'a, 'e> {
             last = rhs;
         }
         for node in &spine {
-            self.compile_strict_lhs(&child(node.lhs(), node.syntax())?)?;
+            let lhs = child(node.lhs(), node.syntax())?;
+            self.compile_strict_lhs(&lhs)?;
+            self.force_before(&lhs, &child(node.rhs(), node.syntax())?);
         }
         self.compile(&last)?;
         for node in spine.iter().rev() {
@@ -641,11 +654,83 @@ impl<'a, 'e> Compiler<'a, 'e> {
             return self.compile(lhs);
         }
         self.compile(&innermost)?;
-        for op in spine.iter().rev() {
-            self.compile(&child(op.rhs(), op.syntax())?)?;
+        for (i, op) in spine.iter().rev().enumerate() {
+            let rhs = child(op.rhs(), op.syntax())?;
+            if i == 0 {
+                self.force_before(&innermost, &rhs);
+            }
+            self.compile(&rhs)?;
             self.emit_strict_bin_op(op)?;
         }
         Ok(())
+    }
+
+    /// Forces the operand just compiled, `done`, when evaluating `next`
+    /// could be seen to happen first. Nix evaluates an operator's operands
+    /// (and an interpolation's parts) one after the other, each to a value,
+    /// so `x + abort "y"` fails with `x`'s error when `x` fails, and only
+    /// `throw` can be caught; the instruction would force `x` only after
+    /// `next` ran. Nothing is emitted where the order cannot show: `done`
+    /// is a value already, or `next` evaluates nothing.
+    fn force_before(&mut self, done: &ast::Expr, next: &ast::Expr) {
+        if may_leave_thunk(done) && self.may_evaluate(next) {
+            let span = self.span_of(done.syntax());
+            self.emit(Op::Force, span);
+        }
+    }
+
+    /// Whether evaluating `expr` can do anything observable (fail, trace,
+    /// not end): all but literals, lambdas and variables bound lexically
+    /// (a `with` variable forces its namespace).
+    fn may_evaluate(&self, expr: &ast::Expr) -> bool {
+        match expr {
+            ast::Expr::Literal(_) | ast::Expr::Lambda(_) => false,
+            ast::Expr::PathAbs(_) | ast::Expr::PathRel(_) | ast::Expr::PathHome(_) => {
+                !is_plain_path(expr)
+            }
+            ast::Expr::Str(s) => !is_plain_string(s),
+            ast::Expr::Paren(p) => p.expr().is_none_or(|e| self.may_evaluate(&e)),
+            ast::Expr::Ident(ident) => !self.is_lexical(ident_name(ident)),
+            // Elements become thunks, but for `with` variables, which may be
+            // looked up at once (`Op::LazyWithLookup`).
+            ast::Expr::List(list) => list.items().any(|item| self.may_evaluate_lazily(&item)),
+            // So do a set's values; dynamic names are evaluated.
+            ast::Expr::AttrSet(set) => set.entries().any(|entry| match entry {
+                ast::Entry::AttrpathValue(binding) => {
+                    let dynamic = |path: ast::Attrpath| {
+                        path.attrs().any(|a| !matches!(a, ast::Attr::Ident(_)))
+                    };
+                    binding.attrpath().is_none_or(dynamic)
+                        || binding.value().is_none_or(|v| self.may_evaluate_lazily(&v))
+                }
+                ast::Entry::Inherit(inherit) => {
+                    inherit.from().is_none()
+                        && inherit.attrs().any(|attr| match attr {
+                            ast::Attr::Ident(ident) => !self.is_lexical(ident_name(&ident)),
+                            _ => true,
+                        })
+                }
+            }),
+            _ => true,
+        }
+    }
+
+    /// Whether putting `expr` in a lazy position can do anything
+    /// observable: only a `with` variable can, when it is looked up at once.
+    fn may_evaluate_lazily(&self, expr: &ast::Expr) -> bool {
+        match expr {
+            ast::Expr::Ident(ident) => !self.is_lexical(ident_name(ident)),
+            ast::Expr::Paren(p) => p.expr().is_none_or(|e| self.may_evaluate_lazily(&e)),
+            _ => false,
+        }
+    }
+
+    /// Whether `name` is bound by a `let`, a lambda, a `rec` set, the
+    /// `scopedImport` scope or the globals, rather than by a `with`.
+    fn is_lexical(&self, name: Symbol) -> bool {
+        self.ctxs.iter().any(|ctx| ctx.scopes.find(name).is_some())
+            || self.env.scope.is_some_and(|s| s.get(name).is_some())
+            || self.env.globals.get(name).is_some()
     }
 
     // ---- attribute access --------------------------------------------------
@@ -852,6 +937,26 @@ impl<'a, 'e> Compiler<'a, 'e> {
         expr: &ast::Expr,
         target: Option<BindingTarget<'_>>,
     ) -> Result<()> {
+        self.compile_lazily(expr, target, WithVariable::LookedUpAtOnce)
+    }
+
+    /// Compiles the source of `inherit (e) …` in a lazy position. Nix puts
+    /// `e.name` there for each name, so `e` is only evaluated when one is
+    /// needed, even when it is a `with` variable whose set is evaluated.
+    pub(super) fn compile_inherit_source(
+        &mut self,
+        expr: &ast::Expr,
+        target: Option<BindingTarget<'_>>,
+    ) -> Result<()> {
+        self.compile_lazily(expr, target, WithVariable::Later)
+    }
+
+    fn compile_lazily(
+        &mut self,
+        expr: &ast::Expr,
+        target: Option<BindingTarget<'_>>,
+        with_variable: WithVariable,
+    ) -> Result<()> {
         let span = self.span_of(expr.syntax());
         match expr {
             ast::Expr::Literal(lit) => return self.compile_literal(lit, span),
@@ -862,10 +967,11 @@ impl<'a, 'e> Compiler<'a, 'e> {
                 return self.compile_path(expr, span)
             }
             ast::Expr::Paren(p) => {
-                return self.compile_thunked(&child(p.expr(), p.syntax())?, target)
+                return self.compile_lazily(&child(p.expr(), p.syntax())?, target, with_variable)
             }
             ast::Expr::Ident(ident) => {
-                return self.compile_thunked_variable(ident_name(ident), span, target);
+                let name = ident_name(ident);
+                return self.compile_lazy_variable(name, span, target, with_variable);
             }
             ast::Expr::Lambda(lambda) => {
                 let name = target.as_ref().and_then(|t| t.name);
@@ -890,26 +996,23 @@ impl<'a, 'e> Compiler<'a, 'e> {
         span: Span,
         target: Option<BindingTarget<'_>>,
     ) -> Result<()> {
+        self.compile_lazy_variable(name, span, target, WithVariable::LookedUpAtOnce)
+    }
+
+    fn compile_lazy_variable(
+        &mut self,
+        name: Symbol,
+        span: Span,
+        target: Option<BindingTarget<'_>>,
+        with_variable: WithVariable,
+    ) -> Result<()> {
         match self.resolve(name) {
-            Resolved::Local {
-                initialised: false, ..
-            } => {
-                self.push_ctx(CodeKind::Thunk, None, span);
-                self.compile_variable(name, span)?;
-                self.emit(Op::Return, span);
-                let code = self.pop_ctx();
-                self.emit_child(code, false, span, target);
-                Ok(())
-            }
-            Resolved::With(namespaces) => {
+            Resolved::With(namespaces) if with_variable == WithVariable::LookedUpAtOnce => {
                 // Looked up now when the namespaces are evaluated, as Nix
                 // does; otherwise this thunk looks it up later. It captures
                 // only the namespaces, which are bound before the `with`'s
                 // body runs, so it is never deferred.
-                self.push_ctx(CodeKind::Thunk, None, span);
-                self.compile_variable(name, span)?;
-                self.emit(Op::Return, span);
-                let code = self.pop_ctx();
+                let code = self.variable_thunk(name, span)?;
                 let ctx = self.ctx();
                 ctx.children.push(Rc::new(code));
                 let thunk = Some((ctx.children.len() - 1) as u32);
@@ -922,8 +1025,24 @@ impl<'a, 'e> Compiler<'a, 'e> {
                 self.emit(Op::LazyWithLookup(i), span);
                 Ok(())
             }
+            Resolved::With(_)
+            | Resolved::Local {
+                initialised: false, ..
+            } => {
+                let code = self.variable_thunk(name, span)?;
+                self.emit_child(code, false, span, target);
+                Ok(())
+            }
             _ => self.compile_variable(name, span),
         }
+    }
+
+    /// The code of a thunk that reads variable `name`.
+    fn variable_thunk(&mut self, name: Symbol, span: Span) -> Result<Code> {
+        self.push_ctx(CodeKind::Thunk, None, span);
+        self.compile_variable(name, span)?;
+        self.emit(Op::Return, span);
+        Ok(self.pop_ctx())
     }
 
     /// Emits the op that creates a closure or thunk of `code`.
@@ -1106,6 +1225,17 @@ impl<'a, 'e> Compiler<'a, 'e> {
     }
 }
 
+/// How a `with` variable in a lazy position is compiled.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum WithVariable {
+    /// As Nix does for a variable in a lazy position: looked up when the
+    /// thunk would be made if the sets before it are evaluated
+    /// (`Op::LazyWithLookup`).
+    LookedUpAtOnce,
+    /// Always a thunk (where Nix puts a larger expression around it).
+    Later,
+}
+
 /// Where a binding's value goes: a local slot, which may hold a deferred
 /// closure or thunk until the group's `Finalise`.
 struct BindingTarget<'d> {
@@ -1158,6 +1288,28 @@ fn float_in_range(text: &str, value: f64) -> bool {
         return !mantissa.bytes().any(|b| (b'1'..=b'9').contains(&b));
     }
     value.abs() >= f64::MIN_POSITIVE
+}
+
+/// Whether the value `expr` leaves on the stack may be a thunk not forced
+/// yet: the value of a variable, call, selection or `let`/`with`/`if`/
+/// `assert` body may be; literals, lambdas, lists, sets and what operators
+/// make are values.
+fn may_leave_thunk(expr: &ast::Expr) -> bool {
+    match expr {
+        ast::Expr::Paren(p) => p.expr().is_none_or(|e| may_leave_thunk(&e)),
+        ast::Expr::Literal(_)
+        | ast::Expr::Str(_)
+        | ast::Expr::PathAbs(_)
+        | ast::Expr::PathRel(_)
+        | ast::Expr::PathHome(_)
+        | ast::Expr::Lambda(_)
+        | ast::Expr::List(_)
+        | ast::Expr::AttrSet(_)
+        | ast::Expr::HasAttr(_)
+        | ast::Expr::UnaryOp(_)
+        | ast::Expr::BinOp(_) => false,
+        _ => true,
+    }
 }
 
 /// Whether `kind` evaluates both operands, left first, and then applies one

@@ -265,6 +265,9 @@ impl Vm {
                                 *ip = target as usize;
                             }
                         }
+                        // Forcing what is a value already, or a thunk whose
+                        // value is known (operators read it in place).
+                        Op::Force if !self.top_is_pending() => {}
                         op if op.is_numeric() && self.numbers_in_place(op) => {}
                         Op::Select(name) | Op::SelectOrJump(name, _)
                             if self.select_in_place(name) => {}
@@ -286,6 +289,14 @@ impl Vm {
                 other => self.general_op(other, &mut at, root_code, root_upvalues)?,
             }
         }
+    }
+
+    /// Whether the top of the stack is a thunk whose value is not known
+    /// yet (see [`Thunk::has_value`]: one computed when it was made cannot
+    /// fail, so leaving it unforced cannot be told apart).
+    #[inline(always)]
+    fn top_is_pending(&self) -> bool {
+        matches!(self.stack.last(), Some(Value::Thunk(t)) if !t.has_value())
     }
 
     /// Applies a numeric operator to the two top values in place, when both
