@@ -495,14 +495,22 @@ fn read_input(
                     )))
                 }
             }
-            let bytes = std::fs::read(&path).map_err(|e| {
+            let opening = |e: std::io::Error| {
                 io_error(format!(
                     "opening file '{}': {}",
                     path.display(),
                     spindle::context::io_message(&e)
                 ))
-            })?;
-            let text = spindle::context::source_text(bytes, &path.display().to_string())?;
+            };
+            // Read directly, not through the evaluator's I/O, which pure
+            // evaluation restricts: the file named is always read.
+            let text =
+                evaluator
+                    .context()
+                    .read_source(&path.display().to_string(), |len| match len {
+                        Some(len) => spindle::io::read_start(&path, len).map_err(opening),
+                        None => std::fs::read(&path).map_err(opening),
+                    })?;
             let dir = path.parent().unwrap_or(Path::new("/")).to_path_buf();
             Ok((path.display().to_string(), text, dir))
         }

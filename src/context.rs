@@ -158,14 +158,65 @@ impl EvalContext {
         self.imports.borrow_mut().insert(path, value);
     }
 
-    /// Reads a Nix file through the host's I/O, as text.
+    /// Reads a Nix file through the host's I/O, as text (see
+    /// [`EvalContext::read_source`]).
     pub fn read_file_text(&self, path: &Path) -> Result<String> {
-        let bytes = self.io.read_file(path).map_err(|e| {
+        let opening = |e: std::io::Error| {
             Error::from_io(&e, || {
                 format!("opening file '{}': {}", path.display(), io_message(&e))
             })
-        })?;
-        source_text(bytes, &path.display().to_string())
+        };
+        self.read_source(&path.display().to_string(), |len| match len {
+            Some(len) => self.io.read_file_start(path, len).map_err(opening),
+            None => self.io.read_file(path).map_err(opening),
+        })
+    }
+
+    /// The text of the source file `name`, which `read` reads (at most the
+    /// given number of bytes from its start, or all of it). A file larger
+    /// than [`PROBE_BYTES`] is probed first: its beginning is parsed alone,
+    /// and when the parser gave up before looking near the cut, that error
+    /// is the whole file's (the parser reads from left to right and stops
+    /// at its first error), reported without reading the rest. So input
+    /// nested absurdly deep, however large the file, is refused having
+    /// read a megabyte of it.
+    pub fn read_source(
+        &self,
+        name: &str,
+        read: impl Fn(Option<usize>) -> Result<Vec<u8>>,
+    ) -> Result<String> {
+        let start = read(Some(PROBE_BYTES + 1))?;
+        if start.len() <= PROBE_BYTES {
+            return source_text(start, name);
+        }
+        self.probe_source(name, start)?;
+        source_text(read(None)?, name)
+    }
+
+    /// Fails with the syntax error of a source whose first bytes are
+    /// `start`, when those bytes alone decide it.
+    fn probe_source(&self, name: &str, mut start: Vec<u8>) -> Result<()> {
+        start.truncate(PROBE_BYTES);
+        // The cut may fall inside a character; other bytes that are not
+        // UTF-8 are left for reading the whole file to report.
+        if let Err(e) = std::str::from_utf8(&start) {
+            if e.error_len().is_some() {
+                return Ok(());
+            }
+            start.truncate(e.valid_up_to());
+        }
+        let Ok(text) = String::from_utf8(start) else {
+            return Ok(());
+        };
+        let error =
+            spindle_fiber::on_large_stack(PARSER_STACK, || syntax::parse_green(&text).err());
+        let Some(error) = error else { return Ok(()) };
+        // What the lexer has not looked at cannot have changed the error.
+        if error.examined + PROBE_MARGIN >= text.len() {
+            return Ok(());
+        }
+        let file = self.sources.add(name.to_string(), text);
+        Err(error.in_file(&file))
     }
 
     /// The store path a local path is copied to when interpolated.
@@ -200,6 +251,14 @@ pub fn source_text(bytes: Vec<u8>, name: &str) -> Result<String> {
         )))
     })
 }
+
+/// How much of a large source file [`EvalContext::read_source`] parses
+/// alone before it reads the whole file.
+pub const PROBE_BYTES: usize = 1 << 20;
+
+/// How far beyond the last byte it examined the lexer may have peeked (a
+/// few bytes to tell `/` from `//` and the like), with room to spare.
+const PROBE_MARGIN: usize = 64;
 
 /// The stack the parser and compiler run on: rnix recurses without a stack
 /// check (up to its own nesting limit), so it gets a roomy, lazily

@@ -47,6 +47,14 @@ impl FileType {
 pub trait EvalIo {
     /// Reads a whole file.
     fn read_file(&self, path: &Path) -> io::Result<Vec<u8>>;
+    /// Reads at most `len` bytes from the start of a file (the evaluator
+    /// looks at the beginning of a large source file before it reads it
+    /// whole). By default the whole file is read and cut.
+    fn read_file_start(&self, path: &Path, len: usize) -> io::Result<Vec<u8>> {
+        let mut bytes = self.read_file(path)?;
+        bytes.truncate(len);
+        Ok(bytes)
+    }
     /// The type of the file at `path`, not following a final symlink.
     fn file_type(&self, path: &Path) -> io::Result<FileType>;
     /// The entries of a directory, with their types.
@@ -91,6 +99,10 @@ pub struct StdIo;
 impl EvalIo for StdIo {
     fn read_file(&self, path: &Path) -> io::Result<Vec<u8>> {
         std::fs::read(path)
+    }
+
+    fn read_file_start(&self, path: &Path, len: usize) -> io::Result<Vec<u8>> {
+        read_start(path, len)
     }
 
     fn file_type(&self, path: &Path) -> io::Result<FileType> {
@@ -297,6 +309,10 @@ impl EvalIo for RestrictedIo {
         self.check(path)?;
         self.inner.read_file(path)
     }
+    fn read_file_start(&self, path: &Path, len: usize) -> io::Result<Vec<u8>> {
+        self.check(path)?;
+        self.inner.read_file_start(path, len)
+    }
     fn file_type(&self, path: &Path) -> io::Result<FileType> {
         self.check(path)?;
         self.inner.file_type(path)
@@ -329,4 +345,14 @@ impl EvalIo for RestrictedIo {
     fn warn(&self, rendered: &str) {
         self.inner.warn(rendered)
     }
+}
+
+/// At most `len` bytes from the start of the file at `path`.
+pub fn read_start(path: &Path, len: usize) -> io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(len as u64)
+        .read_to_end(&mut bytes)?;
+    Ok(bytes)
 }

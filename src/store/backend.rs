@@ -234,6 +234,9 @@ impl EvalIo for StoreMappedIo {
     fn read_file(&self, path: &Path) -> io::Result<Vec<u8>> {
         self.inner.read_file(&self.map(path))
     }
+    fn read_file_start(&self, path: &Path, len: usize) -> io::Result<Vec<u8>> {
+        self.inner.read_file_start(&self.map(path), len)
+    }
     fn file_type(&self, path: &Path) -> io::Result<FileType> {
         self.inner.file_type(&self.map(path))
     }

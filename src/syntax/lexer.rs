@@ -95,6 +95,9 @@ pub struct Lexer<'a> {
     pos: usize,
     modes: Vec<Mode>,
     run: Run,
+    /// The furthest a search path's scan has looked (`<a/b` without `>`
+    /// is `<` and what follows).
+    scanned: usize,
 }
 
 impl<'a> Lexer<'a> {
@@ -104,7 +107,14 @@ impl<'a> Lexer<'a> {
             pos: 0,
             modes: Vec::new(),
             run: Run::default(),
+            scanned: 0,
         }
+    }
+
+    /// How far into the source the lexer has looked: the tokens made so
+    /// far, and the run of path characters it measured ahead of them.
+    pub fn examined(&self) -> usize {
+        self.pos.max(self.run.end).max(self.scanned)
     }
 
     fn at(&self, i: usize) -> u8 {
@@ -226,6 +236,7 @@ impl<'a> Lexer<'a> {
                 {
                     end += 1;
                 }
+                self.scanned = self.scanned.max(end);
                 if end > inner && self.at(end) == b'>' {
                     self.pos = end + 1;
                     Some((TOKEN_PATH_SEARCH, Problem::None))

@@ -30,15 +30,27 @@ pub struct SyntaxError {
     /// Whether the input ended where more was needed: the REPL then asks
     /// for another line.
     pub at_end: bool,
+    /// How far into the source the parser looked before it gave up: the
+    /// error depends on nothing after this byte.
+    pub examined: usize,
 }
 
 impl SyntaxError {
+    /// The error at its place in `file`.
+    pub fn in_file(self, file: &Arc<codemap::File>) -> Error {
+        Error::at(
+            ErrorKind::Syntax(self.message),
+            file.span.subspan(self.start as u64, self.end as u64),
+        )
+    }
+
     fn new(message: String, start: usize, end: usize) -> SyntaxError {
         SyntaxError {
             message,
             start,
             end,
             at_end: false,
+            examined: 0,
         }
     }
 }
@@ -61,10 +73,7 @@ pub fn parse(file: &Arc<codemap::File>) -> Result<rnix::ast::Root> {
                 )
             })
         }
-        Err(e) => Err(Error::at(
-            ErrorKind::Syntax(e.message),
-            file.span.subspan(e.start as u64, e.end as u64),
-        )),
+        Err(e) => Err(e.in_file(file)),
     }
 }
 

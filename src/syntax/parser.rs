@@ -40,14 +40,24 @@ pub fn parse(source: &str) -> Parsed<GreenNode> {
         tree: TreeBuilder::default(),
         depth: 0,
     };
-    p.tree.start_node(NODE_ROOT);
-    p.parse_expr()?;
-    if p.peek()?.is_some() {
-        return Err(p.unexpected(Some("end of file")));
+    p.parse_root().map_err(|mut e| {
+        e.examined = p.lexer.examined();
+        e
+    })
+}
+
+impl Parser<'_> {
+    fn parse_root(&mut self) -> Parsed<GreenNode> {
+        let p = self;
+        p.tree.start_node(NODE_ROOT);
+        p.parse_expr()?;
+        if p.peek()?.is_some() {
+            return Err(p.unexpected(Some("end of file")));
+        }
+        p.flush_trivia();
+        p.tree.finish_node();
+        Ok(std::mem::take(&mut p.tree).finish())
     }
-    p.flush_trivia();
-    p.tree.finish_node();
-    Ok(p.tree.finish())
 }
 
 /// How binary operators group.
