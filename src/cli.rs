@@ -193,7 +193,11 @@ fn parse_seconds(s: &str) -> Result<std::time::Duration, String> {
 
 /// Runs the command line; returns the exit status.
 pub fn main() -> i32 {
-    spindle_fiber::install_overflow_guard();
+    if let Err(e) = spindle_fiber::install_overflow_guard() {
+        // Evaluation works without the guard; only a recursion that skipped its
+        // stack check would then die of a plain SIGSEGV instead of a clear report.
+        eprintln!("warning: {e}: a fiber stack overflow would not be reported");
+    }
     report_panics_as_bugs();
     if invoked_as_nix_instantiate() {
         return match NixInstantiate::try_parse() {

@@ -141,7 +141,7 @@ impl EvalContext {
                 lints: self.settings.lints,
             };
             compile(&root, &file, &env)
-        })?;
+        })??;
         for warning in &compiled.warnings {
             self.io.warn(&warning.render_warning(&self.sources));
         }
@@ -209,7 +209,7 @@ impl EvalContext {
             return Ok(());
         };
         let error =
-            spindle_fiber::on_large_stack(PARSER_STACK, || syntax::parse_green(&text).err());
+            spindle_fiber::on_large_stack(PARSER_STACK, || syntax::parse_green(&text).err())?;
         let Some(error) = error else { return Ok(()) };
         // What the lexer has not looked at cannot have changed the error.
         if error.examined + PROBE_MARGIN >= text.len() {

@@ -67,6 +67,10 @@ pub enum ErrorKind {
         "stack overflow: evaluation nested deeper than the stack budget of {budget} bytes allows"
     )]
     StackExhausted { budget: usize },
+    /// No stack could be set up to evaluate on: the process ran out of address
+    /// space or of memory mappings.
+    #[error("{0}")]
+    NoStack(spindle_fiber::StackError),
     /// More nested calls than `--max-call-depth` allows.
     #[error("stack overflow: more than {0} nested function calls (max-call-depth)")]
     CallDepthExceeded(usize),
@@ -214,6 +218,7 @@ impl Error {
         matches!(
             self.0.kind,
             ErrorKind::StackExhausted { .. }
+                | ErrorKind::NoStack(_)
                 | ErrorKind::CallDepthExceeded(_)
                 | ErrorKind::Cancelled
                 | ErrorKind::OutOfFuel
@@ -389,6 +394,13 @@ fn render_location(out: &mut String, sources: &Sources, span: Span, indent: usiz
 impl From<ErrorKind> for Error {
     fn from(kind: ErrorKind) -> Self {
         Error::new(kind)
+    }
+}
+
+impl From<spindle_fiber::StackError> for Error {
+    #[cold]
+    fn from(e: spindle_fiber::StackError) -> Self {
+        Error::new(ErrorKind::NoStack(e))
     }
 }
 

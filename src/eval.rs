@@ -499,7 +499,7 @@ impl Evaluator {
                     .map(|s| s.peak_segments * s.segment_size)
                     .unwrap_or(0);
                 (result, peak)
-            });
+            })?;
             self.peak_stack.set(self.peak_stack.get().max(peak));
             result
         })

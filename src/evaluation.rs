@@ -103,7 +103,9 @@ type EvalTask<T> = Task<'static, HostRequest, HostReply, Result<T>>;
 /// force the same thunk at the same time see infinite recursion in the one
 /// that comes second; give independent evaluations their own evaluators.
 pub struct Evaluation<T: 'static = Value> {
-    task: EvalTask<T>,
+    /// The task, or why none could be made (reported by the first `resume`).
+    task: std::result::Result<EvalTask<T>, Error>,
+    stack_budget: usize,
     ctx: Rc<EvalContext>,
     shared: Rc<Shared>,
     started: bool,
@@ -119,18 +121,19 @@ impl<T: 'static> Evaluation<T> {
         let ctx = evaluator.context().clone();
         let task_ctx = ctx.clone();
         let hook = shared.clone();
-        let config = TaskConfig {
-            stack_budget: evaluator.stack_budget(),
-        };
+        let stack_budget = evaluator.stack_budget();
+        let config = TaskConfig { stack_budget };
         let task = Task::new(config, move |_first: HostReply| {
             let mut vm = Vm::new(task_ctx);
             // The first step asks the hook, which hands out the first slice.
             vm.set_fuel(0);
             vm.set_refuel(move || hook.refuel());
             f(&mut vm)
-        });
+        })
+        .map_err(Error::from);
         Evaluation {
             task,
+            stack_budget,
             ctx,
             shared,
             started: false,
@@ -152,7 +155,12 @@ impl<T: 'static> Evaluation<T> {
     /// answer the request the previous one returned. After it finished, it
     /// returns an error.
     pub fn resume(&mut self, reply: HostReply) -> Step<T> {
-        if self.finished || self.task.is_finished() {
+        if let (Err(no_stack), false) = (&self.task, self.finished) {
+            // An evaluation without a stack ends with the first call.
+            self.finished = true;
+            return Step::Done(Err(no_stack.clone()));
+        }
+        if self.finished || self.task.as_ref().is_ok_and(|task| task.is_finished()) {
             self.finished = true;
             return Step::Done(Err(Error::other("the evaluation has already finished")));
         }
@@ -171,8 +179,11 @@ impl<T: 'static> Evaluation<T> {
     /// Resumes the task until it asks the host something or finishes.
     fn run_until_request(&mut self, reply: HostReply) -> Step<T> {
         let mut reply = reply;
+        let Ok(task) = &mut self.task else {
+            return Step::Done(Err(Error::other("the evaluation has no stack to run on")));
+        };
         loop {
-            match self.task.resume(reply) {
+            match task.resume(reply) {
                 spindle_fiber::Step::Finished(result) => {
                     self.finished = true;
                     return Step::Done(result);
@@ -227,7 +238,15 @@ impl<T: 'static> Evaluation<T> {
     /// Statistics of the evaluation's stack: while it is suspended deep
     /// down, how many segments it holds.
     pub fn stack_stats(&self) -> StackStats {
-        self.task.stats()
+        match &self.task {
+            Ok(task) => task.stats(),
+            Err(_) => StackStats {
+                segments_in_use: 0,
+                peak_segments: 0,
+                segment_size: spindle_fiber::SEGMENT_SIZE,
+                budget: self.stack_budget,
+            },
+        }
     }
 }
 

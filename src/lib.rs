@@ -18,6 +18,8 @@
 //!
 //! Start with [`Evaluator::builder`].
 
+#![forbid(unsafe_code)]
+
 pub mod builtins;
 pub mod bytecode;
 pub mod compiler;

@@ -1,5 +1,7 @@
 //! The `spindle` command line.
 
+#![forbid(unsafe_code)]
+
 mod cli;
 mod instantiate_cli;
 mod repl_cli;

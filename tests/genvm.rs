@@ -266,7 +266,8 @@ fn depth_costs_no_native_stack() {
         let (result, used) = spindle_fiber::measure_stack_usage(8 << 20, || {
             e.call(&function, &[spindle::Value::Int(n)])
                 .and_then(|v| e.deep_force(&v))
-        });
+        })
+        .expect("a stack to measure on");
         assert!(result.is_ok(), "{source}");
         eprintln!("{used:>7} bytes of native stack for {source} at {n}");
         assert!(used < 256 << 10, "{source}: {used} bytes of native stack");

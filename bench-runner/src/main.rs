@@ -26,6 +26,8 @@
 //! `<nixpkgs-lib/lib>`; every engine gets `-I nixpkgs-lib=DIR`. `--chart`
 //! also draws the table's ratios to Nix and peak memory as an SVG chart.
 
+#![forbid(unsafe_code)]
+
 mod chart;
 
 use std::io::{IsTerminal, Read};

@@ -21,6 +21,7 @@ fn on_segment(iters: u64, mut f: impl FnMut(u64)) -> Duration {
         }
         start.elapsed()
     })
+    .unwrap()
 }
 
 fn round_trip(c: &mut Criterion) {
@@ -43,7 +44,8 @@ fn round_trip(c: &mut Criterion) {
     group.bench_function("spindle_task", |b| {
         let mut task: Task<(), (), ()> = Task::new(TaskConfig::default(), |()| loop {
             suspend::<(), ()>(()).unwrap();
-        });
+        })
+        .unwrap();
         b.iter(|| match task.resume(()) {
             Step::Suspended(()) => {}
             Step::Finished(()) => unreachable!(),
@@ -60,7 +62,8 @@ fn round_trip(c: &mut Criterion) {
             }
             grow(|| down(n - 1)).unwrap();
         }
-        let mut task: Task<(), (), ()> = Task::new(TaskConfig::default(), |()| down(100_000));
+        let mut task: Task<(), (), ()> =
+            Task::new(TaskConfig::default(), |()| down(100_000)).unwrap();
         b.iter(|| match task.resume(()) {
             Step::Suspended(()) => {}
             Step::Finished(()) => unreachable!(),
@@ -112,7 +115,7 @@ fn grow_paths(c: &mut Criterion) {
         b.iter(|| black_box(corosensei::on_stack(&mut stack, || black_box(1u64) + 1)))
     });
     group.bench_function("run_from_thread_stack", |b| {
-        b.iter(|| black_box(run(TaskConfig::default(), || black_box(1u64) + 1)))
+        b.iter(|| black_box(run(TaskConfig::default(), || black_box(1u64) + 1).unwrap()))
     });
     group.finish();
 }

@@ -7,7 +7,7 @@ use corosensei::on_stack;
 
 use crate::layout::{self, stack_pointer, Header, RootKind};
 use crate::pool::{self, Segment};
-use crate::{guard, TaskConfig};
+use crate::{guard, StackError, TaskConfig};
 
 /// Error returned when a task's stack budget would be exceeded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,8 +39,10 @@ impl std::error::Error for StackExhausted {}
 ///
 /// # Errors
 ///
-/// [`StackExhausted`] when growing would exceed the budget of the task (or when the
-/// process has run out of address space for segments). `f` is then not called.
+/// [`StackExhausted`] when growing would exceed the budget of the task, or when no
+/// further segment can be had at all (every slot of the region in use, or the
+/// kernel refusing to map one: see [`StackError`]); for the evaluation this is the
+/// same condition, too deep a recursion for what there is. `f` is then not called.
 ///
 /// # Panics
 ///
@@ -106,7 +108,8 @@ fn grow_slow(f: &mut dyn FnMut(), force: bool) -> Result<(), StackExhausted> {
         // On a large stack entered from a segment: continue that chain.
         header
     } else {
-        return run_root(RootKind::Implicit, TaskConfig::default().stack_budget, f);
+        let budget = TaskConfig::default().stack_budget;
+        return run_root(RootKind::Implicit, budget, f).map_err(|_| StackExhausted { budget });
     };
     // SAFETY: `current` is the header of the segment we run on (or that entered the
     // large stack we run on), written before we started running there and valid while
@@ -123,7 +126,7 @@ fn grow_slow(f: &mut dyn FnMut(), force: bool) -> Result<(), StackExhausted> {
     if in_use >= max {
         return Err(StackExhausted { budget });
     }
-    let mut segment = Segment::take().ok_or(StackExhausted { budget })?;
+    let mut segment = Segment::take().map_err(|_| StackExhausted { budget })?;
     let header = segment.header();
     // SAFETY: `header` is the slot of a segment we just checked out; `current` is live.
     unsafe { Header::init_child(header, current) };
@@ -166,10 +169,10 @@ pub(crate) fn run_root(
     kind: RootKind,
     budget: usize,
     f: &mut dyn FnMut(),
-) -> Result<(), StackExhausted> {
-    guard::prepare_thread();
+) -> Result<(), StackError> {
+    guard::prepare_thread()?;
     let outermost = !layout::in_region(stack_pointer());
-    let mut segment = Segment::take().ok_or(StackExhausted { budget })?;
+    let mut segment = Segment::take()?;
     // SAFETY: the slot belongs to the segment we just checked out.
     unsafe { Header::init_root(segment.header(), kind, budget, TypeId::of::<()>()) };
     let trim = TrimOnExit { outermost };
@@ -200,11 +203,14 @@ impl Drop for TrimOnExit {
 /// (also when `run` is called inside a task). When `run` was called from outside any
 /// segment, the pool is trimmed when it returns.
 ///
+/// # Errors
+///
+/// [`StackError`] when no root segment can be had (`f` is then not called).
+///
 /// # Panics
 ///
 /// A panic in `f` propagates to the caller (the segment is back in the pool by then).
-/// Panics if no segment can be had at all (the process ran out of address space).
-pub fn run<R>(config: TaskConfig, f: impl FnOnce() -> R) -> R {
+pub fn run<R>(config: TaskConfig, f: impl FnOnce() -> R) -> Result<R, StackError> {
     let mut f = Some(f);
     let mut result = None;
     let mut call = || {
@@ -212,10 +218,8 @@ pub fn run<R>(config: TaskConfig, f: impl FnOnce() -> R) -> R {
             result = Some(f());
         }
     };
-    if let Err(e) = run_root(RootKind::Run, config.stack_budget, &mut call) {
-        panic!("spindle_fiber::run: no stack segment available: {e}");
-    }
-    result.expect("run: closure did not run")
+    run_root(RootKind::Run, config.stack_budget, &mut call)?;
+    Ok(result.expect("run: closure did not run"))
 }
 
 /// Bytes of stack left above the red zone on the current segment, or `None` when the

@@ -1,15 +1,18 @@
 //! The stack-overflow guard (a SIGSEGV handler), alternate signal stacks, and large
 //! one-off stacks for code that cannot call `grow`.
 
-use std::cell::UnsafeCell;
+use std::cell::{RefCell, UnsafeCell};
+use std::ffi::c_void;
 use std::mem::MaybeUninit;
 use std::ptr;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::Once;
+use std::sync::OnceLock;
 
 use corosensei::stack::{Stack, StackPointer};
+use rustix::mm::{self, MapFlags, MprotectFlags, ProtFlags};
 
 use crate::layout::{self, LargeStackLink, GUARD_SIZE};
+use crate::StackError;
 
 /// Exit status of a process whose fiber stack overflowed into a guard page while the
 /// guard of [`install_overflow_guard`] was installed (134 is taken by `abort`, 139 by an
@@ -25,14 +28,15 @@ const MESSAGE_LINE: &[u8] = b"fatal: fiber stack overflow: a recursion skipped i
 /// Size of the alternate signal stacks this crate installs.
 const ALT_STACK_SIZE: usize = 64 * 1024;
 
-static INSTALL: Once = Once::new();
+/// The outcome of the one installation attempt of the process.
+static INSTALL: OnceLock<Result<(), StackError>> = OnceLock::new();
 static INSTALLED: AtomicBool = AtomicBool::new(false);
 
 /// The actions that were installed before ours, called for faults that are not ours.
 struct Previous(UnsafeCell<[MaybeUninit<libc::sigaction>; 2]>);
 
-// SAFETY: written once, inside `INSTALL`, before our handler is installed; only read
-// afterwards.
+// SAFETY: written once, inside the initialisation of `INSTALL`, before our handler is
+// installed; only read afterwards.
 unsafe impl Sync for Previous {}
 
 static PREVIOUS: Previous = Previous(UnsafeCell::new([MaybeUninit::uninit(); 2]));
@@ -55,27 +59,55 @@ const SIGNALS: [libc::c_int; 2] = [libc::SIGSEGV, libc::SIGBUS];
 /// [`Task::new`](crate::Task::new), [`run`](crate::run), [`on_large_stack`] and
 /// implicit roots on every other thread, once the guard is installed. Threads made by
 /// `std::thread` already have one.
-pub fn install_overflow_guard() {
-    INSTALL.call_once(|| {
-        layout::region();
-        // SAFETY: plain sigaction calls; PREVIOUS is only written here, before our
-        // handler can run.
-        unsafe {
-            let previous = &mut *PREVIOUS.0.get();
-            for (slot, &signal) in previous.iter_mut().zip(SIGNALS.iter()) {
-                libc::sigaction(signal, ptr::null(), slot.as_mut_ptr());
-            }
-            for &signal in &SIGNALS {
-                let mut action: libc::sigaction = std::mem::zeroed();
-                action.sa_sigaction = on_fault as *const () as usize;
-                action.sa_flags = libc::SA_SIGINFO | libc::SA_ONSTACK;
-                libc::sigemptyset(&mut action.sa_mask);
-                libc::sigaction(signal, &action, ptr::null_mut());
-            }
-        }
+///
+/// # Errors
+///
+/// When the kernel refuses to install the handler (then nothing is installed, and
+/// every later call returns the same error), or to give the calling thread an
+/// alternate signal stack (the guard is installed; a later call tries again).
+pub fn install_overflow_guard() -> Result<(), StackError> {
+    (*INSTALL.get_or_init(|| {
+        // SAFETY: PREVIOUS is only written here, once, before our handler can run.
+        let previous = unsafe { &mut *PREVIOUS.0.get() };
+        install_handlers(previous)?;
         INSTALLED.store(true, Ordering::Release);
-    });
-    ALT_STACK.with(|_| ());
+        Ok(())
+    }))?;
+    ensure_alt_stack()
+}
+
+/// Records the actions installed now in `previous` and installs `on_fault` for
+/// every signal of `SIGNALS`; on failure, puts back the actions it replaced.
+fn install_handlers(previous: &mut [MaybeUninit<libc::sigaction>; 2]) -> Result<(), StackError> {
+    for (slot, &signal) in previous.iter_mut().zip(SIGNALS.iter()) {
+        // SAFETY: a null new action only reads the current one into `slot`.
+        if unsafe { libc::sigaction(signal, ptr::null(), slot.as_mut_ptr()) } != 0 {
+            return Err(StackError::last_os_error("sigaction"));
+        }
+    }
+    // SAFETY: a zeroed `sigaction` is a valid value of that plain C struct.
+    let mut action: libc::sigaction = unsafe { std::mem::zeroed() };
+    action.sa_sigaction = on_fault as *const () as usize;
+    action.sa_flags = libc::SA_SIGINFO | libc::SA_ONSTACK;
+    // SAFETY: `sa_mask` is a valid sigset_t to fill.
+    if unsafe { libc::sigemptyset(&mut action.sa_mask) } != 0 {
+        return Err(StackError::last_os_error("sigemptyset"));
+    }
+    for (i, &signal) in SIGNALS.iter().enumerate() {
+        // SAFETY: `action` is fully initialised and `on_fault` has the SA_SIGINFO
+        // signature.
+        if unsafe { libc::sigaction(signal, &action, ptr::null_mut()) } != 0 {
+            let error = StackError::last_os_error("sigaction");
+            for (slot, &installed) in previous.iter().zip(&SIGNALS[..i]) {
+                // Putting back an action the kernel accepted a moment ago does not
+                // fail; were it to, our handler stays and still chains to it.
+                // SAFETY: `slot` was filled by the first loop.
+                let _ = unsafe { libc::sigaction(installed, slot.as_ptr(), ptr::null_mut()) };
+            }
+            return Err(error);
+        }
+    }
+    Ok(())
 }
 
 /// Whether [`install_overflow_guard`] has been called in this process.
@@ -84,10 +116,16 @@ pub fn overflow_guard_installed() -> bool {
 }
 
 /// Makes sure the calling thread has an alternate signal stack once the guard is on.
+///
+/// # Errors
+/// When the thread has none and the kernel refuses one: an overflow on this thread
+/// would then go unreported (a plain SIGSEGV), so nothing should run on a segment.
 #[inline]
-pub(crate) fn prepare_thread() {
+pub(crate) fn prepare_thread() -> Result<(), StackError> {
     if INSTALLED.load(Ordering::Relaxed) {
-        let _ = ALT_STACK.try_with(|_| ());
+        ensure_alt_stack()
+    } else {
+        Ok(())
     }
 }
 
@@ -99,9 +137,11 @@ extern "C" fn on_fault(
     // SAFETY: the kernel passes a valid siginfo for SA_SIGINFO handlers.
     let addr = unsafe { (*info).si_addr() } as usize;
     if layout::is_segment_guard(addr) || in_large_guard(addr) {
-        // SAFETY: write and _exit are async-signal-safe.
+        // A failed or short write (stderr closed) cannot be reported anywhere: the
+        // exit status alone then tells what happened.
+        // SAFETY: write and _exit are async-signal-safe; the buffer is a static.
         unsafe {
-            libc::write(2, MESSAGE_LINE.as_ptr().cast(), MESSAGE_LINE.len());
+            let _ = libc::write(2, MESSAGE_LINE.as_ptr().cast(), MESSAGE_LINE.len());
             libc::_exit(OVERFLOW_EXIT_CODE);
         }
     }
@@ -112,14 +152,19 @@ extern "C" fn on_fault(
     if handler == libc::SIG_DFL || handler == libc::SIG_IGN {
         // Restore the default action and return: the faulting instruction runs again
         // and the kernel applies it. A signal sent by kill() is re-raised instead.
-        // SAFETY: sigaction/raise are async-signal-safe.
+        // A handler has no one to report a failure to. If the default action cannot
+        // be restored, returning would fault again into this handler forever, so the
+        // process exits at once with the status a shell shows for a death by this
+        // signal (128 + signal); so it does when a re-raise fails.
+        // SAFETY: sigemptyset, sigaction, raise and _exit are async-signal-safe;
+        // `action` is a plain C struct, valid zeroed.
         unsafe {
             let mut action: libc::sigaction = std::mem::zeroed();
             action.sa_sigaction = libc::SIG_DFL;
-            libc::sigemptyset(&mut action.sa_mask);
-            libc::sigaction(signal, &action, ptr::null_mut());
-            if (*info).si_code <= 0 {
-                libc::raise(signal);
+            let restored = libc::sigemptyset(&mut action.sa_mask) == 0
+                && libc::sigaction(signal, &action, ptr::null_mut()) == 0;
+            if !restored || ((*info).si_code <= 0 && libc::raise(signal) != 0) {
+                libc::_exit(128 + signal);
             }
         }
     } else if previous.sa_flags & libc::SA_SIGINFO != 0 {
@@ -141,72 +186,111 @@ extern "C" fn on_fault(
 
 /// An alternate signal stack that this crate installed for the current thread.
 struct AltStack {
+    /// The mapping (guard page included), or `None` when the thread had an
+    /// alternate stack of its own already.
     mapping: Option<(usize, usize)>,
 }
 
 thread_local! {
-    static ALT_STACK: AltStack = AltStack::install();
+    /// The calling thread's alternate stack, once it has been made sure of.
+    static ALT_STACK: RefCell<Option<AltStack>> = const { RefCell::new(None) };
+}
+
+/// Gives the calling thread an alternate signal stack unless it has one. A thread
+/// that is exiting (its thread-locals gone) runs nothing more on segments: `Ok`.
+fn ensure_alt_stack() -> Result<(), StackError> {
+    ALT_STACK
+        .try_with(|slot| {
+            let mut slot = slot.borrow_mut();
+            if slot.is_none() {
+                *slot = Some(AltStack::install()?);
+            }
+            Ok(())
+        })
+        .unwrap_or(Ok(()))
+}
+
+/// The calling thread's alternate signal stack, as the kernel has it.
+fn current_alt_stack() -> Result<libc::stack_t, StackError> {
+    // SAFETY: a zeroed `stack_t` is a valid value of that plain C struct.
+    let mut current: libc::stack_t = unsafe { std::mem::zeroed() };
+    // SAFETY: a null new stack only reads the current one into `current`.
+    if unsafe { libc::sigaltstack(ptr::null(), &mut current) } != 0 {
+        return Err(StackError::last_os_error("sigaltstack"));
+    }
+    Ok(current)
 }
 
 impl AltStack {
-    fn install() -> AltStack {
-        // SAFETY: sigaltstack with a null new stack only reads the current one.
-        let mut current: libc::stack_t = unsafe { std::mem::zeroed() };
-        unsafe { libc::sigaltstack(ptr::null(), &mut current) };
-        if current.ss_flags & libc::SS_DISABLE == 0 {
-            return AltStack { mapping: None };
+    fn install() -> Result<AltStack, StackError> {
+        if current_alt_stack()?.ss_flags & libc::SS_DISABLE == 0 {
+            return Ok(AltStack { mapping: None });
         }
         let page = layout::page_size();
         let len = ALT_STACK_SIZE.max(libc::SIGSTKSZ) + page;
-        // SAFETY: a fresh anonymous mapping; its lowest page becomes a guard.
-        unsafe {
-            let p = libc::mmap(
+        // SAFETY: a fresh anonymous mapping at an address of the kernel's choosing.
+        let p = unsafe {
+            mm::mmap_anonymous(
                 ptr::null_mut(),
                 len,
-                libc::PROT_READ | libc::PROT_WRITE,
-                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
-                -1,
-                0,
-            );
-            if p == libc::MAP_FAILED {
-                return AltStack { mapping: None };
-            }
-            libc::mprotect(p, page, libc::PROT_NONE);
-            let stack = libc::stack_t {
-                ss_sp: (p as usize + page) as *mut libc::c_void,
-                ss_flags: 0,
-                ss_size: len - page,
-            };
-            if libc::sigaltstack(&stack, ptr::null_mut()) != 0 {
-                libc::munmap(p, len);
-                return AltStack { mapping: None };
-            }
-            AltStack {
-                mapping: Some((p as usize, len)),
-            }
+                ProtFlags::READ | ProtFlags::WRITE,
+                MapFlags::PRIVATE,
+            )
         }
+        .map_err(|errno| StackError::system("mmap", errno))?;
+        let unmap = |error: StackError| {
+            // Unmapping a mapping of our own that nothing uses does not fail; were it
+            // to, the bytes stay mapped, unused.
+            // SAFETY: the mapping was made above and is not in use.
+            let _ = unsafe { mm::munmap(p, len) };
+            error
+        };
+        // Its lowest page becomes a guard, so that an overflow of the signal stack
+        // faults instead of writing below it.
+        // SAFETY: the page lies in the mapping just made.
+        unsafe { mm::mprotect(p, page, MprotectFlags::empty()) }
+            .map_err(|errno| unmap(StackError::system("mprotect", errno)))?;
+        let stack = libc::stack_t {
+            ss_sp: (p as usize + page) as *mut c_void,
+            ss_flags: 0,
+            ss_size: len - page,
+        };
+        // SAFETY: `stack` describes the read-write part of our mapping, which lives
+        // until `Drop` has disabled it again.
+        if unsafe { libc::sigaltstack(&stack, ptr::null_mut()) } != 0 {
+            return Err(unmap(StackError::last_os_error("sigaltstack")));
+        }
+        Ok(AltStack {
+            mapping: Some((p as usize, len)),
+        })
     }
 }
 
 impl Drop for AltStack {
+    /// Disables the alternate stack and unmaps it, but only when the kernel confirms
+    /// that it is still ours and no longer in use: if a call fails, the mapping is
+    /// left in place (a leak when the thread ends, never a signal stack pointing at
+    /// unmapped memory).
     fn drop(&mut self) {
-        if let Some((addr, len)) = self.mapping {
-            // SAFETY: disable the alternate stack before unmapping it, and only if it is
-            // still the one we installed.
-            unsafe {
-                let mut current: libc::stack_t = std::mem::zeroed();
-                libc::sigaltstack(ptr::null(), &mut current);
-                if current.ss_sp as usize == addr + layout::page_size() {
-                    let disable = libc::stack_t {
-                        ss_sp: ptr::null_mut(),
-                        ss_flags: libc::SS_DISABLE,
-                        ss_size: 0,
-                    };
-                    libc::sigaltstack(&disable, ptr::null_mut());
-                    libc::munmap(addr as *mut libc::c_void, len);
-                }
-            }
+        let Some((addr, len)) = self.mapping else {
+            return;
+        };
+        let page = layout::page_size();
+        match current_alt_stack() {
+            Ok(current) if current.ss_sp as usize == addr + page => {}
+            _ => return,
         }
+        let disable = libc::stack_t {
+            ss_sp: ptr::null_mut(),
+            ss_flags: libc::SS_DISABLE,
+            ss_size: 0,
+        };
+        // SAFETY: disabling the thread's alternate stack; we do not run on it.
+        if unsafe { libc::sigaltstack(&disable, ptr::null_mut()) } != 0 {
+            return;
+        }
+        // SAFETY: the mapping is ours and no longer the signal stack.
+        let _ = unsafe { mm::munmap(addr as *mut c_void, len) };
     }
 }
 
@@ -233,36 +317,44 @@ struct LargeStack {
 }
 
 impl LargeStack {
-    fn new(size: usize) -> LargeStack {
+    fn new(size: usize) -> Result<LargeStack, StackError> {
         let page = layout::page_size();
-        let usable = size.max(64 * 1024).div_ceil(page) * page;
-        let len = usable + GUARD_SIZE;
-        // SAFETY: a fresh reservation; everything above the guard becomes read-write
-        // and is committed lazily, page by page, as the stack grows into it.
-        let mapping = unsafe {
-            let p = libc::mmap(
+        let too_large = StackError::System {
+            call: "mmap",
+            errno: libc::ENOMEM,
+        };
+        let usable = size
+            .max(64 * 1024)
+            .checked_next_multiple_of(page)
+            .ok_or(too_large)?;
+        let len = usable.checked_add(GUARD_SIZE).ok_or(too_large)?;
+        // SAFETY: a fresh reservation at an address of the kernel's choosing.
+        let p = unsafe {
+            mm::mmap_anonymous(
                 ptr::null_mut(),
                 len,
-                libc::PROT_NONE,
-                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
-                -1,
-                0,
-            );
-            assert!(
-                p != libc::MAP_FAILED,
-                "on_large_stack: cannot map {len} bytes"
-            );
-            let rc = libc::mprotect(
-                (p as usize + GUARD_SIZE) as *mut libc::c_void,
+                ProtFlags::empty(),
+                MapFlags::PRIVATE | MapFlags::NORESERVE,
+            )
+        }
+        .map_err(|errno| StackError::system("mmap", errno))?;
+        // Everything above the guard becomes read-write, committed lazily, page by
+        // page, as the stack grows into it.
+        // SAFETY: the range lies in the mapping just made.
+        let writable = unsafe {
+            mm::mprotect(
+                (p as usize + GUARD_SIZE) as *mut c_void,
                 usable,
-                libc::PROT_READ | libc::PROT_WRITE,
-            );
-            if rc != 0 {
-                libc::munmap(p, len);
-                panic!("on_large_stack: cannot map {len} bytes");
-            }
-            p as usize
+                MprotectFlags::READ | MprotectFlags::WRITE,
+            )
         };
+        if let Err(errno) = writable {
+            // A failure to unmap leaves the reservation in place, unused.
+            // SAFETY: the mapping was made above and nothing uses it.
+            let _ = unsafe { mm::munmap(p, len) };
+            return Err(StackError::system("mprotect", errno));
+        }
+        let mapping = p as usize;
         // Claim a free slot (0 -> CLAIMED), fill in its end, then publish its start.
         let slot = LARGE_GUARDS.iter().position(|(start, _)| {
             start
@@ -274,7 +366,7 @@ impl LargeStack {
             end.store(mapping + GUARD_SIZE, Ordering::Relaxed);
             start.store(mapping, Ordering::Release);
         }
-        LargeStack { mapping, len, slot }
+        Ok(LargeStack { mapping, len, slot })
     }
 }
 
@@ -283,8 +375,10 @@ impl Drop for LargeStack {
         if let Some(slot) = self.slot {
             LARGE_GUARDS[slot].0.store(0, Ordering::Release);
         }
+        // There is no one to tell if unmapping fails: the address space stays
+        // reserved (its pages can still be reclaimed), a leak and nothing worse.
         // SAFETY: nothing runs on the stack any more; the mapping is ours.
-        unsafe { libc::munmap(self.mapping as *mut libc::c_void, self.len) };
+        let _ = unsafe { mm::munmap(self.mapping as *mut c_void, self.len) };
     }
 }
 
@@ -317,14 +411,18 @@ unsafe impl Stack for LargeStack {
 /// continues the chain under the task's budget. Called from a plain thread stack, it
 /// belongs to no chain: `grow` inside starts an implicit root and `suspend` fails.
 ///
+/// # Errors
+///
+/// [`StackError`] when the stack cannot be mapped (`f` is then not called).
+///
 /// # Panics
 ///
-/// A panic in `f` propagates to the caller. Panics if the stack cannot be mapped.
-pub fn on_large_stack<R>(size: usize, f: impl FnOnce() -> R) -> R {
-    prepare_thread();
-    let mut stack = LargeStack::new(size);
+/// A panic in `f` propagates to the caller.
+pub fn on_large_stack<R>(size: usize, f: impl FnOnce() -> R) -> Result<R, StackError> {
+    prepare_thread()?;
+    let mut stack = LargeStack::new(size)?;
     let _link = LargeStackLink::enter(stack.mapping, stack.mapping + stack.len);
-    corosensei::on_stack(&mut stack, f)
+    Ok(corosensei::on_stack(&mut stack, f))
 }
 
 /// Runs `f` on a fresh stack of `capacity` bytes whose memory is first filled with a
@@ -335,10 +433,17 @@ pub fn on_large_stack<R>(size: usize, f: impl FnOnce() -> R) -> R {
 /// [`grow`](crate::grow) checks. The stack is not a segment: code that calls `grow`
 /// moves onto segments and is not measured past that point. Like [`on_large_stack`],
 /// an overflow of `capacity` hits a guard area.
-pub fn measure_stack_usage<R>(capacity: usize, f: impl FnOnce() -> R) -> (R, usize) {
+///
+/// # Errors
+///
+/// [`StackError`] when the stack cannot be mapped (`f` is then not called).
+pub fn measure_stack_usage<R>(
+    capacity: usize,
+    f: impl FnOnce() -> R,
+) -> Result<(R, usize), StackError> {
     const PATTERN: u64 = 0x5ca1_ab1e_f1be_5eed;
-    prepare_thread();
-    let mut stack = LargeStack::new(capacity);
+    prepare_thread()?;
+    let mut stack = LargeStack::new(capacity)?;
     let low = stack.mapping + GUARD_SIZE;
     let high = stack.mapping + stack.len;
     // SAFETY: [low, high) is the read-write part of the fresh stack, not in use yet.
@@ -355,5 +460,5 @@ pub fn measure_stack_usage<R>(capacity: usize, f: impl FnOnce() -> R) -> (R, usi
             .position(|&w| w != PATTERN)
             .unwrap_or(words.len())
     };
-    (result, high - low - first_used * 8)
+    Ok((result, high - low - first_used * 8))
 }

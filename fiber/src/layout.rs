@@ -23,9 +23,14 @@
 
 use std::any::TypeId;
 use std::cell::RefCell;
+use std::ffi::c_void;
 use std::ptr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
+
+use rustix::mm::{self, Advice, MapFlags, MprotectFlags, ProtFlags};
+
+use crate::StackError;
 
 #[cfg(not(target_pointer_width = "64"))]
 compile_error!("spindle-fiber needs a 64-bit address space for its segment region");
@@ -351,13 +356,7 @@ pub(crate) fn is_segment_guard(addr: usize) -> bool {
 
 /// The system page size.
 pub(crate) fn page_size() -> usize {
-    // SAFETY: sysconf has no preconditions.
-    let n = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
-    if n <= 0 {
-        4096
-    } else {
-        n as usize
-    }
+    rustix::param::page_size()
 }
 
 /// The process-wide reservation that all segments are carved from.
@@ -369,63 +368,82 @@ pub(crate) struct Region {
 }
 
 static REGION: OnceLock<Region> = OnceLock::new();
+/// Held while reserving, so that two threads do not both reserve 64 GiB.
+static RESERVING: Mutex<()> = Mutex::new(());
 
 /// Largest region tried first; halved on failure down to `MIN_REGION`.
 const MAX_REGION: usize = 64 << 30;
 const MIN_REGION: usize = 64 << 20;
 
-/// The region, reserved on first use.
-pub(crate) fn region() -> &'static Region {
-    REGION.get_or_init(|| {
-        let page = page_size();
-        assert!(
-            GUARD_SIZE.is_multiple_of(page) && SEGMENT_SIZE.is_multiple_of(page),
-            "spindle-fiber: page size {page} does not divide the segment geometry"
-        );
-        let mut len = MAX_REGION;
-        loop {
-            // Over-reserve by one segment so that the start can be aligned.
-            let total = len + SEGMENT_SIZE;
-            // SAFETY: anonymous PROT_NONE reservation; no existing memory is touched.
-            let p = unsafe {
-                libc::mmap(
-                    ptr::null_mut(),
-                    total,
-                    libc::PROT_NONE,
-                    libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
-                    -1,
-                    0,
-                )
-            };
-            if p != libc::MAP_FAILED {
-                let start = p as usize;
-                let base = (start + SEGMENT_SIZE - 1) & !(SEGMENT_SIZE - 1);
-                let head = base - start;
-                let tail = total - head - len;
-                // SAFETY: both ranges lie inside the mapping just made and are unused.
-                unsafe {
-                    if head > 0 {
-                        libc::munmap(p, head);
-                    }
-                    if tail > 0 {
-                        libc::munmap((base + len) as *mut libc::c_void, tail);
-                    }
-                }
-                BOUNDS.len.store(len, Ordering::Relaxed);
-                BOUNDS.base.store(base, Ordering::Relaxed);
-                return Region {
-                    base,
-                    slots: len / SEGMENT_SIZE,
-                    orphans: Mutex::new(Vec::new()),
-                };
+/// The region, reserved on first use. A failed reservation is not remembered: the
+/// next call tries again.
+pub(crate) fn region() -> Result<&'static Region, StackError> {
+    if let Some(region) = REGION.get() {
+        return Ok(region);
+    }
+    let _reserving = RESERVING.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(region) = REGION.get() {
+        return Ok(region);
+    }
+    let region = reserve()?;
+    Ok(REGION.get_or_init(|| region))
+}
+
+/// The region if it has been reserved: every segment that exists lies in it.
+pub(crate) fn reserved() -> Option<&'static Region> {
+    REGION.get()
+}
+
+/// Reserves the largest region the kernel grants, from `MAX_REGION` down to
+/// `MIN_REGION`, aligned to `SEGMENT_SIZE`.
+fn reserve() -> Result<Region, StackError> {
+    let page = page_size();
+    if !(GUARD_SIZE.is_multiple_of(page) && SEGMENT_SIZE.is_multiple_of(page)) {
+        return Err(StackError::PageSize { page });
+    }
+    let mut len = MAX_REGION;
+    loop {
+        // Over-reserve by one segment so that the start can be aligned.
+        let total = len + SEGMENT_SIZE;
+        // SAFETY: an anonymous PROT_NONE reservation at an address of the kernel's
+        // choosing; no existing memory is touched.
+        let mapped = unsafe {
+            mm::mmap_anonymous(
+                ptr::null_mut(),
+                total,
+                ProtFlags::empty(),
+                MapFlags::PRIVATE | MapFlags::NORESERVE,
+            )
+        };
+        let p = match mapped {
+            Ok(p) => p,
+            Err(_) if len > MIN_REGION => {
+                len /= 2;
+                continue;
             }
-            assert!(
-                len > MIN_REGION,
-                "spindle-fiber: cannot reserve address space for fiber stacks"
-            );
-            len /= 2;
+            Err(errno) => return Err(StackError::system("mmap", errno)),
+        };
+        let start = p as usize;
+        let base = (start + SEGMENT_SIZE - 1) & !(SEGMENT_SIZE - 1);
+        let head = base - start;
+        let tail = total - head - len;
+        for (at, bytes) in [(start, head), (base + len, tail)] {
+            if bytes > 0 {
+                // A failure leaves those bytes reserved and unused (PROT_NONE, no
+                // memory behind them): harmless, so it is not an error.
+                // SAFETY: the range lies inside the mapping just made, outside the
+                // aligned region, and nothing uses it.
+                let _ = unsafe { mm::munmap(at as *mut c_void, bytes) };
+            }
         }
-    })
+        BOUNDS.len.store(len, Ordering::Relaxed);
+        BOUNDS.base.store(base, Ordering::Relaxed);
+        return Ok(Region {
+            base,
+            slots: len / SEGMENT_SIZE,
+            orphans: Mutex::new(Vec::new()),
+        });
+    }
 }
 
 impl Region {
@@ -435,33 +453,40 @@ impl Region {
     }
 
     /// A segment for a thread whose pool is empty: an orphan, or a freshly carved slot.
-    pub(crate) fn take(&self) -> Option<usize> {
+    ///
+    /// # Errors
+    /// [`StackError::RegionExhausted`] when every slot is carved and in use;
+    /// [`StackError::System`] when the kernel refuses to make a slot writable
+    /// (typically its limit on mappings). That slot then stays `PROT_NONE` and is
+    /// never handed out.
+    pub(crate) fn take(&self) -> Result<usize, StackError> {
         if let Some(seg) = self.orphans.lock().unwrap_or_else(|e| e.into_inner()).pop() {
-            return Some(seg);
+            return Ok(seg);
         }
         let slot = CARVED
             .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| {
                 (n < self.slots).then_some(n + 1)
             })
-            .ok()?;
+            .map_err(|_| StackError::RegionExhausted { slots: self.slots })?;
         let seg = self.base + slot * SEGMENT_SIZE;
         // SAFETY: the slot lies in our reservation and was never handed out; make all
         // of it but the guard area readable and writable.
-        let rc = unsafe {
-            libc::mprotect(
-                (seg + GUARD_SIZE) as *mut libc::c_void,
+        unsafe {
+            mm::mprotect(
+                (seg + GUARD_SIZE) as *mut c_void,
                 SEGMENT_SIZE - GUARD_SIZE,
-                libc::PROT_READ | libc::PROT_WRITE,
+                MprotectFlags::READ | MprotectFlags::WRITE,
             )
-        };
-        // Failure (typically the kernel's limit on mappings) leaves the slot PROT_NONE
-        // and unused; the caller reports the budget as exhausted.
-        (rc == 0).then_some(seg)
+        }
+        .map_err(|errno| StackError::system("mprotect", errno))?;
+        Ok(seg)
     }
 
-    /// Takes back a clean segment from a thread that no longer has a pool.
+    /// Takes back a segment from a thread that no longer has a pool.
     pub(crate) fn adopt(&self, seg: usize) {
-        discard(seg);
+        // Whether or not its memory could be given back, the segment is as good
+        // as any: every use writes its header first.
+        let _ = discard(seg);
         self.orphans
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -469,16 +494,20 @@ impl Region {
     }
 }
 
-/// Gives the memory of a segment's usable part back to the kernel (contents become zero).
-pub(crate) fn discard(seg: usize) {
-    // SAFETY: the range is a carved, read-write part of the region that nobody runs on.
+/// Gives the memory of a segment's usable part back to the kernel (contents become
+/// zero). A failure (the kernel refusing `madvise`) leaves the memory resident; the
+/// caller decides what that means for its bookkeeping.
+pub(crate) fn discard(seg: usize) -> Result<(), StackError> {
+    // SAFETY: the range is a carved, read-write part of the region that nobody runs
+    // on; MADV_DONTNEED only drops its contents.
     unsafe {
-        libc::madvise(
-            (seg + GUARD_SIZE) as *mut libc::c_void,
+        mm::madvise(
+            (seg + GUARD_SIZE) as *mut c_void,
             SEGMENT_SIZE - GUARD_SIZE,
-            libc::MADV_DONTNEED,
-        );
+            Advice::LinuxDontNeed,
+        )
     }
+    .map_err(|errno| StackError::system("madvise", errno))
 }
 
 #[cfg(test)]
@@ -521,7 +550,7 @@ mod tests {
 
     #[test]
     fn region_is_aligned_and_segments_carve_in_order() {
-        let region = region();
+        let region = region().expect("the region is reserved");
         assert!(region.len() >= MIN_REGION);
         let base = BOUNDS.base.load(Ordering::Relaxed);
         assert_eq!(base % SEGMENT_SIZE, 0);

@@ -36,7 +36,7 @@
 //! }
 //!
 //! // A million nested calls: far more than a thread stack holds.
-//! assert_eq!(run(TaskConfig::default(), || depth(1_000_000)), 1_000_000);
+//! assert_eq!(run(TaskConfig::default(), || depth(1_000_000)), Ok(1_000_000));
 //! ```
 //!
 //! Suspending from depth:
@@ -53,9 +53,10 @@
 //! }
 //!
 //! // Req = &str (handed out on suspend), Resp = u32 (passed in on resume).
-//! let mut task = Task::new(TaskConfig::default(), |_first: u32| walk(10_000));
+//! let mut task = Task::new(TaskConfig::default(), |_first: u32| walk(10_000))?;
 //! assert_eq!(task.resume(0), Step::Suspended("need a value"));
 //! assert_eq!(task.resume(42), Step::Finished(42));
+//! # Ok::<(), spindle_fiber::StackError>(())
 //! ```
 //!
 //! See `docs/fiber.md` in the repository for the layout, the design choices and
@@ -71,6 +72,7 @@
 #![warn(missing_docs)]
 #![deny(unsafe_op_in_unsafe_fn)]
 
+mod error;
 mod frames;
 mod grow;
 mod guard;
@@ -78,6 +80,7 @@ mod layout;
 pub mod pool;
 mod task;
 
+pub use error::StackError;
 pub use frames::{walk_frames, with_frame};
 pub use grow::{
     ensure_sufficient_stack, grow, on_new_segment, remaining_stack, run, StackExhausted,

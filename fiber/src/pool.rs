@@ -10,6 +10,7 @@
 use std::cell::RefCell;
 
 use crate::layout::{self, Header, SEGMENT_SIZE};
+use crate::StackError;
 
 /// Free segments that [`trim`] leaves resident (the hottest ones).
 pub const KEEP_HOT: usize = 4;
@@ -60,16 +61,16 @@ impl Pool {
         }
     }
 
-    fn take(&mut self) -> Option<usize> {
+    fn take(&mut self) -> Result<usize, StackError> {
         let seg = match self.free.pop() {
             Some(seg) => {
                 self.clean = self.clean.min(self.free.len());
                 seg
             }
-            None => layout::region().take()?,
+            None => layout::region()?.take()?,
         };
         self.in_use += 1;
-        Some(seg)
+        Ok(seg)
     }
 
     fn give(&mut self, seg: usize) {
@@ -77,20 +78,28 @@ impl Pool {
         self.free.push(seg);
     }
 
+    /// Discards the free segments below the hot few, oldest first. A segment the
+    /// kernel would not discard stops the trim there: it and the ones above it stay
+    /// counted as hot, so that [`PoolStats::resident_bound_bytes`] stays an upper
+    /// bound, and the next trim tries again.
     fn trim(&mut self) {
         let keep_from = self.free.len().saturating_sub(KEEP_HOT);
-        for &seg in &self.free[self.clean.min(keep_from)..keep_from] {
-            layout::discard(seg);
+        while self.clean < keep_from {
+            if layout::discard(self.free[self.clean]).is_err() {
+                break;
+            }
+            self.clean += 1;
         }
-        self.clean = self.clean.max(keep_from);
     }
 }
 
 impl Drop for Pool {
     fn drop(&mut self) {
-        let region = layout::region();
-        for seg in self.free.drain(..) {
-            region.adopt(seg);
+        // A pool holds segments only once the region exists.
+        if let Some(region) = layout::reserved() {
+            for seg in self.free.drain(..) {
+                region.adopt(seg);
+            }
         }
     }
 }
@@ -106,12 +115,16 @@ pub(crate) struct Segment {
 }
 
 impl Segment {
-    /// Checks out a segment (hottest first), or `None` if the region is exhausted.
-    pub(crate) fn take() -> Option<Segment> {
+    /// Checks out a segment (hottest first).
+    ///
+    /// # Errors
+    /// When the pool is empty and the region cannot provide one (see
+    /// [`Region::take`](layout::Region::take)).
+    pub(crate) fn take() -> Result<Segment, StackError> {
         let block = POOL
             .try_with(|p| p.borrow_mut().take())
-            .unwrap_or_else(|_| layout::region().take())?;
-        Some(Segment { block })
+            .unwrap_or_else(|_| layout::region()?.take())?;
+        Ok(Segment { block })
     }
 
     /// This segment's header slot.
@@ -127,7 +140,9 @@ impl Drop for Segment {
         unsafe { (*self.header()).magic = 0 };
         let block = self.block;
         if POOL.try_with(|p| p.borrow_mut().give(block)).is_err() {
-            layout::region().adopt(block);
+            if let Some(region) = layout::reserved() {
+                region.adopt(block);
+            }
         }
     }
 }
@@ -148,9 +163,10 @@ unsafe impl corosensei::stack::Stack for Segment {
     }
 }
 
-/// Statistics of the calling thread's pool.
+/// Statistics of the calling thread's pool. Reserves the region if that has not
+/// happened yet; `region_bytes` is 0 if it cannot be reserved.
 pub fn stats() -> PoolStats {
-    let region_bytes = layout::region().len();
+    let region_bytes = layout::region().map_or(0, |region| region.len());
     POOL.try_with(|p| {
         let p = p.borrow();
         PoolStats {

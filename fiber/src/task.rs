@@ -11,6 +11,7 @@ use crate::frames::walk_from;
 use crate::guard;
 use crate::layout::{self, Header, RootKind, SEGMENT_SIZE};
 use crate::pool::{self, Segment};
+use crate::StackError;
 
 /// Default [`TaskConfig::stack_budget`]: 8 GiB.
 pub const DEFAULT_STACK_BUDGET: usize = 8 << 30;
@@ -75,7 +76,40 @@ impl std::error::Error for SuspendError {}
 /// [`resume`](Task::resume). Dropping a suspended task unwinds its stack (running
 /// destructors), which returns every segment to the pool.
 ///
-/// A task is tied to the thread that created it (it is neither `Send` nor `Sync`).
+/// A task is tied to the thread that created it: its segments come from that
+/// thread's pool and its stack holds whatever the closure holds. It is neither `Send`
+/// nor `Sync`, and the compiler holds every caller to that:
+///
+/// ```compile_fail,E0277
+/// use spindle_fiber::{Task, TaskConfig};
+///
+/// fn send_it<T: Send>(_: T) {}
+/// let task: Task<(), (), ()> = Task::new(TaskConfig::default(), |()| ()).unwrap();
+/// send_it(task); // error: `*mut Header` cannot be sent between threads safely
+/// ```
+///
+/// ```compile_fail,E0277
+/// use spindle_fiber::{Task, TaskConfig};
+///
+/// fn share_it<T: Sync>(_: &T) {}
+/// let task: Task<(), (), ()> = Task::new(TaskConfig::default(), |()| ()).unwrap();
+/// share_it(&task); // error: `*mut Header` cannot be shared between threads safely
+/// ```
+///
+/// The same code with the task's result instead of the task compiles, so the two
+/// above fail for the reason they show:
+///
+/// ```
+/// use spindle_fiber::{Step, Task, TaskConfig};
+///
+/// fn send_it<T: Send>(_: T) {}
+/// fn share_it<T: Sync>(_: &T) {}
+/// let mut task: Task<(), (), u32> = Task::new(TaskConfig::default(), |()| 7)?;
+/// let step = task.resume(());
+/// share_it(&step);
+/// send_it(step);
+/// # Ok::<(), spindle_fiber::StackError>(())
+/// ```
 pub struct Task<'a, Req, Resp, Out> {
     coroutine: Option<Coroutine<Resp, Req, Out, Segment>>,
     root: *mut Header,
@@ -88,13 +122,13 @@ impl<'a, Req: 'static, Resp: 'static, Out> Task<'a, Req, Resp, Out> {
     /// Creates a task that will run `f` on the first [`resume`](Task::resume), passing
     /// it that call's input.
     ///
-    /// # Panics
+    /// # Errors
     ///
-    /// If no segment can be had (the process ran out of address space for stacks).
-    pub fn new(config: TaskConfig, f: impl FnOnce(Resp) -> Out + 'a) -> Self {
-        guard::prepare_thread();
-        let segment =
-            Segment::take().expect("spindle_fiber::Task::new: no stack segment available");
+    /// [`StackError`] when no root segment can be had: every slot of the region is in
+    /// use, or the kernel refuses to map one (address-space or mapping limits).
+    pub fn new(config: TaskConfig, f: impl FnOnce(Resp) -> Out + 'a) -> Result<Self, StackError> {
+        guard::prepare_thread()?;
+        let segment = Segment::take()?;
         let root = segment.header();
         // SAFETY: `root` is the header slot of the segment we just checked out.
         unsafe {
@@ -117,12 +151,12 @@ impl<'a, Req: 'static, Resp: 'static, Out> Task<'a, Req, Resp, Out> {
         // instead, its segments are leaked with it and never reused, and the body never
         // runs again.
         let coroutine = unsafe { Coroutine::with_stack_unchecked(segment, body) };
-        Task {
+        Ok(Task {
             coroutine: Some(coroutine),
             root,
             final_stats: StackStats::empty(config.stack_budget),
             _borrows: PhantomData,
-        }
+        })
     }
 
     /// Runs the task until it suspends or finishes.

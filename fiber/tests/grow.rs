@@ -39,7 +39,8 @@ fn ten_million_levels_inside_a_task() {
     let mut task: Task<(), (), _> = Task::new(TaskConfig::default(), move |()| {
         let result = depth(n);
         (result, current_stats().unwrap().peak_segments)
-    });
+    })
+    .unwrap();
     let Step::Finished((result, peak)) = task.resume(()) else {
         panic!("task suspended")
     };
@@ -79,7 +80,8 @@ fn run_returns_and_reports_stats() {
         assert_eq!(first.segments_in_use, 1);
         assert!(remaining_stack().unwrap() > 0);
         (depth(200_000), current_stats().unwrap())
-    });
+    })
+    .unwrap();
     assert_eq!(result, 200_000);
     assert_eq!(stats.segments_in_use, 1);
     assert!(stats.peak_segments > 1);
@@ -99,7 +101,8 @@ fn budget_exhaustion_is_an_error() {
             let r = fallible(100_000_000);
             (r, current_stats().unwrap())
         },
-    );
+    )
+    .unwrap();
     assert_eq!(outcome.0, Err(StackExhausted { budget }));
     assert_eq!(outcome.1.peak_segments, 3);
     assert_eq!(outcome.1.segments_in_use, 1);
@@ -119,7 +122,8 @@ fn budget_exhaustion_is_an_error() {
             let again = fallible(1000).unwrap();
             (err, again)
         },
-    );
+    )
+    .unwrap();
     assert_eq!(
         task.resume(()),
         Step::Finished((StackExhausted { budget }, 1000))
@@ -132,7 +136,8 @@ fn budget_exhaustion_is_an_error() {
 fn a_budget_below_one_segment_still_gets_its_root() {
     let r = run(TaskConfig { stack_budget: 1 }, || {
         (grow(|| 1).unwrap(), on_new_segment(|| 2))
-    });
+    })
+    .unwrap();
     assert_eq!(r, (1, Err(StackExhausted { budget: 1 })));
     assert_pool_clean();
 }
@@ -147,7 +152,7 @@ fn panic_at_depth_reaches_the_caller_of_run() {
         grow(|| boom(n - 1)).unwrap() + 1
     }
     let err = catch_unwind(AssertUnwindSafe(|| {
-        run(TaskConfig::default(), || boom(300_000))
+        run(TaskConfig::default(), || boom(300_000)).unwrap()
     }))
     .unwrap_err();
     assert_eq!(err.downcast_ref::<String>().unwrap(), "boom at the bottom");
@@ -167,7 +172,8 @@ fn forced_segments_nest_and_unwind() {
             (inner, current_stats().unwrap().segments_in_use)
         })
         .unwrap()
-    });
+    })
+    .unwrap();
     assert_eq!(r, (3, 2));
     assert_pool_clean();
 }
@@ -186,7 +192,7 @@ fn grow_switches_exactly_at_the_red_zone() {
         }
         burn()
     }
-    let (before, after) = run(TaskConfig::default(), burn);
+    let (before, after) = run(TaskConfig::default(), burn).unwrap();
     assert_eq!(after, before + 1);
     const { assert!(RED_ZONE >= 64 * 1024) };
 }
@@ -198,7 +204,7 @@ fn many_threads_run_concurrently() {
             std::thread::spawn(move || {
                 let mut total = 0;
                 for _ in 0..3 {
-                    total += run(TaskConfig::default(), || depth(100_000 + i));
+                    total += run(TaskConfig::default(), || depth(100_000 + i)).unwrap();
                 }
                 assert_pool_clean();
                 total
@@ -220,7 +226,8 @@ fn pool_reuses_segments_and_trims_to_the_hot_few() {
         let peak = run(TaskConfig::default(), || {
             depth(300_000);
             current_stats().unwrap().peak_segments
-        });
+        })
+        .unwrap();
         assert!(
             peak > pool::KEEP_HOT,
             "need more segments than are kept hot"
@@ -233,13 +240,14 @@ fn pool_reuses_segments_and_trims_to_the_hot_few() {
         assert!(after.region_bytes >= 64 << 20);
 
         // The same recursion again reuses the same segments: none is carved anew.
-        run(TaskConfig::default(), || depth(300_000));
+        run(TaskConfig::default(), || depth(300_000)).unwrap();
         assert_eq!(pool::stats().free_segments, peak);
 
         // Segments held by a suspended task are counted as in use.
         let mut task: Task<(), (), ()> = Task::new(TaskConfig::default(), |()| {
             on_new_segment(|| spindle_fiber::suspend::<(), ()>(()).unwrap()).unwrap()
-        });
+        })
+        .unwrap();
         task.resume(());
         assert_eq!(pool::stats().in_use_segments, 2);
         assert_eq!(task.stats().segments_in_use, 2);

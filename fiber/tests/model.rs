@@ -89,6 +89,7 @@ fn new_task() -> ModelTask {
             }
         }
     })
+    .unwrap()
 }
 
 struct Live {

@@ -1,14 +1,16 @@
 //! The SIGSEGV guard, checked in child processes: each test re-runs this test binary
 //! with `SPINDLE_FIBER_CHILD` set, and the child does the damage.
 
-use std::process::{Command, Output};
+mod common;
+
+use std::process::Output;
+
+use common::{child_mode, run_child};
 
 use spindle_fiber::{
     install_overflow_guard, on_large_stack, run, Task, TaskConfig, OVERFLOW_EXIT_CODE,
     OVERFLOW_MESSAGE,
 };
-
-const CHILD_VAR: &str = "SPINDLE_FIBER_CHILD";
 
 /// Recursion that never calls `grow`: it must run off the end of its stack.
 #[inline(never)]
@@ -18,36 +20,6 @@ fn unchecked(n: u64) -> u64 {
     }
     let pad = std::hint::black_box([n as u8; 256]);
     std::hint::black_box(unchecked(n + 1)) + pad[7] as u64
-}
-
-/// Runs `test` in a child process of this test binary, with `CHILD_VAR=mode`.
-fn run_child(test: &str, mode: &str) -> Output {
-    let exe = std::env::current_exe().unwrap();
-    // Under user-mode emulation the child must be started through the same runner
-    // (qemu), which the aarch64 CI script exports.
-    let runner = if cfg!(target_arch = "aarch64") {
-        std::env::var("CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUNNER").ok()
-    } else {
-        None
-    };
-    let mut command = match runner.as_deref().map(str::split_whitespace) {
-        Some(mut words) => {
-            let mut c = Command::new(words.next().unwrap());
-            c.args(words).arg(&exe);
-            c
-        }
-        None => Command::new(&exe),
-    };
-    command
-        .args([test, "--exact", "--nocapture", "--test-threads=1"])
-        .env(CHILD_VAR, mode)
-        .env_remove("RUST_BACKTRACE")
-        .output()
-        .unwrap()
-}
-
-fn child_mode() -> Option<String> {
-    std::env::var(CHILD_VAR).ok()
 }
 
 fn assert_overflow_report(out: &Output) {
@@ -67,8 +39,9 @@ fn assert_overflow_report(out: &Output) {
 #[test]
 fn overflow_in_a_task_is_reported() {
     if child_mode().as_deref() == Some("task") {
-        install_overflow_guard();
-        let mut task: Task<(), (), u64> = Task::new(TaskConfig::default(), |()| unchecked(0));
+        install_overflow_guard().unwrap();
+        let mut task: Task<(), (), u64> =
+            Task::new(TaskConfig::default(), |()| unchecked(0)).unwrap();
         task.resume(());
         unreachable!("the recursion cannot return");
     }
@@ -78,10 +51,10 @@ fn overflow_in_a_task_is_reported() {
 #[test]
 fn overflow_on_another_thread_is_reported() {
     if child_mode().as_deref() == Some("thread") {
-        install_overflow_guard();
+        install_overflow_guard().unwrap();
         // A thread not made by std::thread would have no alternate signal stack;
         // std's threads have one, and run() makes sure of it either way.
-        std::thread::spawn(|| run(TaskConfig::default(), || unchecked(0)))
+        std::thread::spawn(|| run(TaskConfig::default(), || unchecked(0)).unwrap())
             .join()
             .unwrap();
         unreachable!("the recursion cannot return");
@@ -95,9 +68,9 @@ fn overflow_on_another_thread_is_reported() {
 #[test]
 fn overflow_of_a_large_stack_is_reported() {
     if child_mode().as_deref() == Some("large") {
-        install_overflow_guard();
-        install_overflow_guard(); // idempotent
-        on_large_stack(1 << 20, || unchecked(0));
+        install_overflow_guard().unwrap();
+        install_overflow_guard().unwrap(); // idempotent
+        on_large_stack(1 << 20, || unchecked(0)).unwrap();
         unreachable!("the recursion cannot return");
     }
     assert_overflow_report(&run_child("overflow_of_a_large_stack_is_reported", "large"));
@@ -106,12 +79,13 @@ fn overflow_of_a_large_stack_is_reported() {
 #[test]
 fn other_faults_go_to_the_previous_handler() {
     if child_mode().as_deref() == Some("null") {
-        install_overflow_guard();
+        install_overflow_guard().unwrap();
         run(TaskConfig::default(), || {
             // SAFETY: deliberately not: this child must die of SIGSEGV.
             let p = std::hint::black_box(std::ptr::null_mut::<u64>());
             unsafe { p.write_volatile(1) };
-        });
+        })
+        .unwrap();
         unreachable!("the write must fault");
     }
     let out = run_child("other_faults_go_to_the_previous_handler", "null");
@@ -129,7 +103,7 @@ fn other_faults_go_to_the_previous_handler() {
 #[test]
 fn thread_stack_overflow_still_reported_by_rust() {
     if child_mode().as_deref() == Some("thread-stack") {
-        install_overflow_guard();
+        install_overflow_guard().unwrap();
         std::thread::spawn(|| unchecked(0)).join().unwrap();
         unreachable!("the recursion cannot return");
     }
@@ -152,7 +126,10 @@ fn large_stack_runs_unchecked_recursion() {
             std::hint::black_box(plain(n - 1)) + 1
         }
     }
-    assert_eq!(on_large_stack(256 << 20, || plain(1_000_000)), 1_000_000);
-    let r = std::panic::catch_unwind(|| on_large_stack(1 << 20, || panic!("inside")));
+    assert_eq!(
+        on_large_stack(256 << 20, || plain(1_000_000)).unwrap(),
+        1_000_000
+    );
+    let r = std::panic::catch_unwind(|| on_large_stack(1 << 20, || panic!("inside")).unwrap());
     assert!(r.is_err());
 }

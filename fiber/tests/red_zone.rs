@@ -51,7 +51,7 @@ type Row = (&'static str, Kind, usize, Box<dyn Fn()>);
 fn measurements() -> Vec<Row> {
     let mut rows: Vec<Row> = Vec::new();
     let mut measure = |name: &'static str, kind: Kind, f: Box<dyn Fn()>| {
-        let ((), used) = measure_stack_usage(CAPACITY, &*f);
+        let ((), used) = measure_stack_usage(CAPACITY, &*f).unwrap();
         rows.push((name, kind, used, f));
     };
     measure("empty closure (baseline)", Kind::Gap, Box::new(|| {}));
@@ -144,7 +144,7 @@ fn unchecked_work_fits_in_the_red_zone() {
         );
         if kind == Kind::DeepInput {
             // And it really runs there.
-            run(TaskConfig::default(), || on_new_segment(&*work).unwrap());
+            run(TaskConfig::default(), || on_new_segment(&*work).unwrap()).unwrap();
         }
     }
 }

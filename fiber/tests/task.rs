@@ -35,11 +35,13 @@ fn suspend_at_a_million_two_tasks_interleaved() {
     let mut a: Task<u64, u64, u64> = Task::new(TaskConfig::default(), move |start| {
         assert_eq!(start, 7);
         dive(n, n)
-    });
+    })
+    .unwrap();
     let mut b: Task<u64, u64, u64> = Task::new(TaskConfig::default(), move |start| {
         assert_eq!(start, 8);
         dive(n / 2, n / 2) + dive(n / 4, n / 4)
-    });
+    })
+    .unwrap();
     assert!(!a.is_finished());
     assert_eq!(b.resume(8), Step::Suspended(n / 2));
     assert_eq!(a.resume(7), Step::Suspended(n));
@@ -69,7 +71,8 @@ fn many_suspends_from_varying_depths() {
             x = down((i * 7919) % 5000, x + 1);
         }
         x
-    });
+    })
+    .unwrap();
     let mut input = 0;
     let mut steps = 0;
     loop {
@@ -108,7 +111,8 @@ fn dropping_a_task_suspended_deep_returns_every_segment() {
     }
     let drops = Cell::new(0);
     let before = pool::stats();
-    let mut task: Task<(), (), ()> = Task::new(TaskConfig::default(), |()| hold(100_000, &drops));
+    let mut task: Task<(), (), ()> =
+        Task::new(TaskConfig::default(), |()| hold(100_000, &drops)).unwrap();
     assert_eq!(task.resume(()), Step::Suspended(()));
     let in_use = task.stats().segments_in_use;
     assert!(in_use > 1);
@@ -132,7 +136,7 @@ fn dropping_an_unstarted_task_drops_its_closure() {
         }
     }
     let flag = Flag(dropped.clone());
-    let task: Task<(), (), ()> = Task::new(TaskConfig::default(), move |()| drop(flag));
+    let task: Task<(), (), ()> = Task::new(TaskConfig::default(), move |()| drop(flag)).unwrap();
     assert!(!task.is_finished());
     let mut visited = 0;
     task.walk_frames(|_| {
@@ -156,7 +160,7 @@ fn panic_at_depth_propagates_out_of_resume() {
         grow(|| boom(n - 1)).unwrap() + 1
     }
     let mut task: Task<&'static str, (), u64> =
-        Task::new(TaskConfig::default(), |()| boom(200_000));
+        Task::new(TaskConfig::default(), |()| boom(200_000)).unwrap();
     assert_eq!(task.resume(()), Step::Suspended("about to panic"));
     let err = catch_unwind(AssertUnwindSafe(|| task.resume(()))).unwrap_err();
     assert_eq!(*err.downcast_ref::<&str>().unwrap(), "boom at depth");
@@ -173,7 +177,7 @@ fn panic_at_depth_propagates_out_of_resume() {
 
 #[test]
 fn resume_after_finish_panics_clearly() {
-    let mut task: Task<(), (), i32> = Task::new(TaskConfig::default(), |()| 5);
+    let mut task: Task<(), (), i32> = Task::new(TaskConfig::default(), |()| 5).unwrap();
     assert_eq!(task.resume(()), Step::Finished(5));
     let err = catch_unwind(AssertUnwindSafe(|| task.resume(()))).unwrap_err();
     assert_eq!(
@@ -189,7 +193,8 @@ fn suspend_errors() {
     run(TaskConfig::default(), || {
         assert!(!in_task());
         assert_eq!(suspend::<(), ()>(()), Err(SuspendError::NotInTask));
-    });
+    })
+    .unwrap();
     let mut task: Task<u8, u16, ()> = Task::new(TaskConfig::default(), |_| {
         assert!(in_task());
         assert_eq!(suspend::<u16, u8>(1), Err(SuspendError::TypeMismatch));
@@ -197,9 +202,11 @@ fn suspend_errors() {
         // A run inside a task is its own root and cannot suspend.
         run(TaskConfig::default(), || {
             assert_eq!(suspend::<u8, u16>(1), Err(SuspendError::NotInTask));
-        });
+        })
+        .unwrap();
         assert_eq!(suspend::<u8, u16>(2), Ok(300));
-    });
+    })
+    .unwrap();
     assert_eq!(task.resume(0), Step::Suspended(2));
     assert_eq!(task.resume(300), Step::Finished(()));
     assert_eq!(
@@ -214,13 +221,15 @@ fn nested_tasks_suspend_the_innermost() {
         let mut inner: Task<u32, u32, u32> = Task::new(TaskConfig::default(), |x| {
             let y = grow(|| suspend::<u32, u32>(x + 1).unwrap()).unwrap();
             y * 10
-        });
+        })
+        .unwrap();
         assert_eq!(inner.resume(1), Step::Suspended(2));
         // The outer task suspends while the inner one is suspended.
         suspend::<&'static str, ()>("outer").unwrap();
         assert_eq!(inner.resume(3), Step::Finished(30));
         "done"
-    });
+    })
+    .unwrap();
     assert_eq!(outer.resume(()), Step::Suspended("outer"));
     assert_eq!(outer.resume(()), Step::Finished("done"));
     drop(outer);
@@ -236,7 +245,8 @@ fn tasks_borrow_from_their_environment() {
             log.push(1);
             suspend::<(), ()>(()).unwrap();
             log.push(2);
-        });
+        })
+        .unwrap();
         task.resume(());
         task.resume(());
     }
@@ -255,12 +265,14 @@ fn context_is_per_task() {
         suspend::<(), ()>(()).unwrap();
         // Seen from a deeper segment too.
         on_new_segment(context).unwrap()
-    });
+    })
+    .unwrap();
     let mut b: Task<(), (), *mut ()> = Task::new(TaskConfig::default(), move |()| {
         set_context(b_ptr);
         suspend::<(), ()>(()).unwrap();
         context()
-    });
+    })
+    .unwrap();
     a.resume(());
     b.resume(());
     assert!(context().is_null());
@@ -312,7 +324,8 @@ fn walker_sees_exactly_the_pushed_records_across_segments() {
             assert_eq!(count, 10);
         });
         assert!(collect_frames().is_empty());
-    });
+    })
+    .unwrap();
 }
 
 #[test]
@@ -325,7 +338,8 @@ fn walker_of_a_suspended_task_and_mixed_payloads() {
                 })
             })
         })
-    });
+    })
+    .unwrap();
     task.walk_frames(|_| panic!("not started: no records"));
     assert_eq!(task.resume(()), Step::Suspended(()));
     let mut seen: Vec<String> = Vec::new();
@@ -360,7 +374,8 @@ fn records_are_popped_on_unwind() {
             assert!(r.is_err());
             assert_eq!(collect_frames(), [1]);
         });
-    });
+    })
+    .unwrap();
 }
 
 #[test]
@@ -398,9 +413,11 @@ fn a_large_stack_entered_from_a_task_joins_its_chain() {
                         (answer, endless())
                     })
                 })
+                .unwrap()
             })
         },
-    );
+    )
+    .unwrap();
     assert_eq!(task.resume(1), Step::Suspended(2));
     let mut seen = Vec::new();
     task.walk_frames(|p| {
@@ -422,7 +439,8 @@ fn a_large_stack_entered_from_a_task_joins_its_chain() {
         assert_eq!(current_stats(), None);
         assert_eq!(suspend::<(), ()>(()), Err(SuspendError::NotInTask));
         assert_eq!(with_frame(&1u32, collect_frames), Vec::<u32>::new());
-    });
+    })
+    .unwrap();
 }
 
 #[test]
@@ -431,10 +449,12 @@ fn dropping_a_task_suspended_on_a_large_stack() {
         spindle_fiber::on_large_stack(1 << 20, || {
             framed(10_000, &mut || suspend::<(), ()>(()).unwrap());
         })
-    });
+        .unwrap()
+    })
+    .unwrap();
     task.resume(());
     drop(task);
     assert_pool_clean();
     // The link is gone: a large stack here is unrelated to the dropped task.
-    spindle_fiber::on_large_stack(1 << 20, || assert!(!in_task()));
+    spindle_fiber::on_large_stack(1 << 20, || assert!(!in_task())).unwrap();
 }

@@ -10,6 +10,8 @@
 //! [`HEAP_CAP`], so that a program that runs away ends in a resource
 //! error, not a timeout or an out-of-memory kill.
 
+#![forbid(unsafe_code)]
+
 mod common;
 pub mod eval;
 pub mod json;

@@ -8,6 +8,8 @@
 //! spindle-stress [--depth N] [--small N] [--only NAME] [--generator] [--nix] [--timeout SECS]
 //! ```
 
+#![forbid(unsafe_code)]
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
