@@ -517,6 +517,14 @@ impl Code {
                 }
                 let mut child = (**child).clone();
                 child.captures = child.captures.iter().map(relocate).collect();
+                // A curried child's fused code runs with the child's
+                // captured values: keep its copy of them in step.
+                if let Some(fused) = &child.fused {
+                    child.fused = Some(Rc::new(Code {
+                        captures: child.captures.clone(),
+                        ..(**fused).clone()
+                    }));
+                }
                 Rc::new(child)
             })
             .collect();
@@ -563,5 +571,266 @@ impl Code {
             Some(n) => n.display_name(),
             None => "anonymous lambda".to_string(),
         }
+    }
+}
+
+/// The frame a code object's captures are read from when it is made: the
+/// locals and captured values of the code that creates it.
+#[derive(Clone, Copy)]
+struct Creator {
+    locals: u32,
+    upvalues: usize,
+}
+
+impl Creator {
+    fn of(code: &Code) -> Creator {
+        Creator {
+            locals: code.locals,
+            upvalues: code.captures.len(),
+        }
+    }
+
+    /// Whether `capture` names a slot or captured value that exists.
+    fn holds(self, capture: Capture) -> bool {
+        match capture {
+            Capture::Local(slot) => slot < self.locals,
+            Capture::Upvalue(i) => (i as usize) < self.upvalues,
+        }
+    }
+}
+
+impl Code {
+    /// Checks the invariants both VMs rely on without checking them as they
+    /// run, in this code (a file's) and in every code object nested in it,
+    /// fused code included; returns the first violation found, with the path
+    /// to its code object (`child 2 / fused / child 0`).
+    ///
+    /// - Every index is in range: slots below [`Code::locals`], captured values
+    ///   below the number of captures, constants, children, attribute
+    ///   templates and `with` lookups; every capture of a child, and every
+    ///   `with` namespace, names a slot or captured value of the frame that
+    ///   makes it (a file has no captures).
+    /// - Code ends in `Return`, and every jump goes forward to an instruction
+    ///   of the same code ([`Code::take_single_reads`] relies on that).
+    /// - `TakeLocal` reads a slot that its code reads once and in no other
+    ///   way: no other read, no capture, no `with` namespace, no `Finalise`,
+    ///   not the argument of a pattern.
+    /// - A closure is made of a lambda's code and a thunk of a thunk's;
+    ///   `CallBuiltin` calls a builtin constant; patterns are checked only in
+    ///   lambdas with formals.
+    /// - A deferred closure or thunk captures a slot of its frame, is stored
+    ///   in a slot at once, and a later `Finalise` completes that slot.
+    /// - A lambda has fused code exactly when it is curried, and the fused
+    ///   code is its inner lambda's with the outer lambda's captured values
+    ///   and the first argument in the last slot: the same instructions but
+    ///   for reads of the inner lambda's captured values.
+    /// - An eager thunk body is one numeric operator on captured values or
+    ///   constants.
+    #[doc(hidden)]
+    pub fn check_invariants(&self) -> Result<(), String> {
+        if !self.captures.is_empty() {
+            return Err("a file's code captures values".to_string());
+        }
+        self.check_in(
+            Creator {
+                locals: 0,
+                upvalues: 0,
+            },
+            "file",
+        )
+    }
+
+    fn check_in(&self, creator: Creator, path: &str) -> Result<(), String> {
+        let fail = |what: String| Err(format!("{path}: {what}"));
+        if let Some(capture) = self.captures.iter().find(|c| !creator.holds(**c)) {
+            return fail(format!("captures {capture:?}, which its creator lacks"));
+        }
+        if self.ops.len() != self.spans.len() {
+            return fail("ops and spans differ in length".to_string());
+        }
+        if self.ops.last() != Some(&Op::Return) {
+            return fail("does not end in Return".to_string());
+        }
+        let own = Creator::of(self);
+        for (i, op) in self.ops.iter().enumerate() {
+            if let Err(what) = self.check_op(i, *op, own) {
+                return fail(format!("op {i} {op:?}: {what}"));
+            }
+        }
+        for lookup in &self.with_lookups {
+            if let Some(ns) = lookup.namespaces.iter().find(|c| !own.holds(**c)) {
+                return fail(format!("`with` namespace {ns:?} out of range"));
+            }
+        }
+        if let Err(what) = self.check_eager() {
+            return fail(what);
+        }
+        if let Err(what) = self.check_fused() {
+            return fail(what);
+        }
+        if let Some(fused) = &self.fused {
+            // Made where the curried lambda is made, from the same captures.
+            fused.check_in(creator, &format!("{path} / fused"))?;
+        }
+        for (i, child) in self.children.iter().enumerate() {
+            child.check_in(own, &format!("{path} / child {i}"))?;
+        }
+        Ok(())
+    }
+
+    fn check_op(&self, at: usize, op: Op, own: Creator) -> Result<(), String> {
+        let in_range = |i: u32, len: usize, what: &str| {
+            if (i as usize) < len {
+                Ok(())
+            } else {
+                Err(format!("{what} {i} of {len}"))
+            }
+        };
+        match op {
+            Op::Constant(k) | Op::Assert(k) => in_range(k, self.constants.len(), "constant")?,
+            Op::CallBuiltin(k) => {
+                in_range(k, self.constants.len(), "constant")?;
+                if !matches!(self.constants[k as usize], Value::Builtin(_)) {
+                    return Err("calls a constant that is not a builtin".to_string());
+                }
+            }
+            Op::GetLocal(slot) | Op::SetLocal(slot) | Op::Finalise(slot) => {
+                in_range(slot, own.locals as usize, "slot")?
+            }
+            Op::TakeLocal(slot) => {
+                in_range(slot, own.locals as usize, "slot")?;
+                self.check_single_read(slot)?;
+            }
+            Op::GetUpvalue(i) => in_range(i, own.upvalues, "captured value")?,
+            Op::MakeClosure(c) | Op::MakeClosureDeferred(c) => {
+                in_range(c, self.children.len(), "child")?;
+                if !matches!(self.children[c as usize].kind, CodeKind::Lambda { .. }) {
+                    return Err("a closure of code that is not a lambda".to_string());
+                }
+            }
+            Op::MakeThunk(c) | Op::MakeThunkDeferred(c) => {
+                in_range(c, self.children.len(), "child")?;
+                if !matches!(self.children[c as usize].kind, CodeKind::Thunk) {
+                    return Err("a thunk of code that is not a thunk body".to_string());
+                }
+            }
+            Op::Attrs(t) => in_range(t, self.attr_templates.len(), "attribute template")?,
+            Op::WithLookup(w) => in_range(w, self.with_lookups.len(), "`with` lookup")?,
+            Op::CheckFormals | Op::FormalOrJump(..) if self.formals().is_none() => {
+                return Err("a pattern check in code without formals".to_string());
+            }
+            _ => {}
+        }
+        if let Some(target) = op.jump_target() {
+            if target as usize <= at || target as usize >= self.ops.len() {
+                return Err(format!("jumps to {target}, not forward within the code"));
+            }
+        }
+        if let Op::MakeClosureDeferred(c) | Op::MakeThunkDeferred(c) = op {
+            self.check_deferred(at, c)?;
+        }
+        Ok(())
+    }
+
+    /// `TakeLocal(slot)`: the only read of `slot`, which nothing else uses.
+    fn check_single_read(&self, slot: u32) -> Result<(), String> {
+        let reads = self
+            .ops
+            .iter()
+            .filter(|op| matches!(op, Op::GetLocal(s) | Op::TakeLocal(s) if *s == slot))
+            .count();
+        if reads != 1 {
+            return Err(format!("slot {slot} is read {reads} times"));
+        }
+        let captured = self.children.iter().flat_map(|child| &child.captures);
+        let namespaces = self.with_lookups.iter().flat_map(|l| &l.namespaces);
+        if captured
+            .chain(namespaces)
+            .any(|c| *c == Capture::Local(slot))
+        {
+            return Err(format!("slot {slot} is also captured"));
+        }
+        if self.ops.contains(&Op::Finalise(slot)) {
+            return Err(format!("slot {slot} is also finalised"));
+        }
+        if slot == 0 && self.formals().is_some() {
+            return Err("the argument of a pattern is taken".to_string());
+        }
+        Ok(())
+    }
+
+    /// A deferred closure or thunk at `at`, of child `c`.
+    fn check_deferred(&self, at: usize, c: u32) -> Result<(), String> {
+        let child = &self.children[c as usize];
+        if !child
+            .captures
+            .iter()
+            .any(|c| matches!(c, Capture::Local(_)))
+        {
+            return Err("deferred, but captures no slot".to_string());
+        }
+        let Some(Op::SetLocal(slot)) = self.ops.get(at + 1) else {
+            return Err("deferred, but not stored in a slot at once".to_string());
+        };
+        if !self.ops[at + 2..].contains(&Op::Finalise(*slot)) {
+            return Err(format!("deferred into slot {slot}, never finalised"));
+        }
+        Ok(())
+    }
+
+    fn check_eager(&self) -> Result<(), String> {
+        let Some(eager) = &self.eager else {
+            return Ok(());
+        };
+        if !matches!(self.kind, CodeKind::Thunk) || !eager.op.is_numeric() {
+            return Err("eager, but not a thunk of a numeric operator".to_string());
+        }
+        for operand in [&eager.lhs, &eager.rhs] {
+            if let EagerOperand::Captured(i) = operand {
+                if *i as usize >= self.captures.len() {
+                    return Err(format!("eager operand {i} out of range"));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The fused code of a curried lambda, against its inner lambda.
+    fn check_fused(&self) -> Result<(), String> {
+        let (inner, fused) = match (self.curried(), &self.fused) {
+            (None, None) => return Ok(()),
+            (Some(c), Some(fused)) => (&self.children[c as usize], fused),
+            (Some(_), None) => return Err("curried, without fused code".to_string()),
+            (None, Some(_)) => return Err("fused code, but not curried".to_string()),
+        };
+        let first = inner.locals;
+        if fused.captures != self.captures || fused.locals != first + 1 {
+            return Err("fused code has other captures or slots".to_string());
+        }
+        if fused.ops.len() != inner.ops.len() || fused.children.len() != inner.children.len() {
+            return Err("fused code differs in length from the inner lambda".to_string());
+        }
+        let read = |op: Op| match op {
+            Op::GetLocal(s) | Op::TakeLocal(s) => Some(s),
+            _ => None,
+        };
+        for (i, (&was, &now)) in inner.ops.iter().zip(&fused.ops).enumerate() {
+            let agrees = match was {
+                Op::GetUpvalue(u) => match inner.captures.get(u as usize) {
+                    Some(Capture::Local(_)) => read(now) == Some(first),
+                    Some(Capture::Upvalue(j)) => now == Op::GetUpvalue(*j),
+                    None => false,
+                },
+                Op::GetLocal(s) | Op::TakeLocal(s) => read(now) == Some(s),
+                other => now == other,
+            };
+            if !agrees {
+                return Err(format!("fused op {i} {now:?} stands for {was:?}"));
+            }
+        }
+        if fused.fused.is_some() {
+            return Err("fused code has fused code".to_string());
+        }
+        Ok(())
     }
 }

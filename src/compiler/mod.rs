@@ -12,6 +12,8 @@ mod bindings;
 mod lints;
 mod scope;
 mod strings;
+#[cfg(test)]
+mod tests;
 
 pub use lints::{LintLevel, Lints};
 

@@ -10,6 +10,9 @@ use proptest::test_runner::TestRng;
 use crate::Ty::{Bool, Float, Int, Null, Str};
 use crate::{atom, attrs, func, list, tpl, Entry, Expr, Node, Part, Ty};
 
+// Named by path so that the file can also be included from another test
+// (`tests/bytecode_invariants.rs`), where it is not a module file of its own.
+#[path = "gen/lang.rs"]
 mod lang;
 
 // ---------------------------------------------------------------------------
