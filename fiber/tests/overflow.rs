@@ -81,8 +81,8 @@ fn other_faults_go_to_the_previous_handler() {
     if child_mode().as_deref() == Some("null") {
         install_overflow_guard().unwrap();
         run(TaskConfig::default(), || {
-            // SAFETY: deliberately not: this child must die of SIGSEGV.
             let p = std::hint::black_box(std::ptr::null_mut::<u64>());
+            // SAFETY: deliberately not: this child must die of SIGSEGV.
             unsafe { p.write_volatile(1) };
         })
         .unwrap();
