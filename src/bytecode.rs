@@ -615,7 +615,8 @@ impl Code {
     /// - `TakeLocal` reads a slot that its code reads once and in no other
     ///   way: no other read, no capture, no `with` namespace, no `Finalise`,
     ///   not the argument of a pattern.
-    /// - A closure is made of a lambda's code and a thunk of a thunk's;
+    /// - A closure is made of a lambda's code and a thunk of a thunk's (so is
+    ///   the thunk of a lazy `with` lookup);
     ///   `CallBuiltin` calls a builtin constant; patterns are checked only in
     ///   lambdas with formals.
     /// - A deferred closure or thunk captures a slot of its frame, is stored
@@ -716,6 +717,16 @@ impl Code {
             }
             Op::Attrs(t) => in_range(t, self.attr_templates.len(), "attribute template")?,
             Op::WithLookup(w) => in_range(w, self.with_lookups.len(), "`with` lookup")?,
+            Op::LazyWithLookup(w) => {
+                in_range(w, self.with_lookups.len(), "`with` lookup")?;
+                let Some(c) = self.with_lookups[w as usize].thunk else {
+                    return Err("a lazy lookup without its thunk".to_string());
+                };
+                in_range(c, self.children.len(), "child")?;
+                if !matches!(self.children[c as usize].kind, CodeKind::Thunk) {
+                    return Err("a lazy lookup's thunk is not a thunk body".to_string());
+                }
+            }
             Op::CheckFormals | Op::FormalOrJump(..) if self.formals().is_none() => {
                 return Err("a pattern check in code without formals".to_string());
             }

@@ -359,6 +359,9 @@ impl Code {
         file.children = vec![Rc::new(self.clone())];
         file.fused = None;
         file.eager = None;
+        file.constants.clear();
+        file.attr_templates.clear();
+        file.with_lookups.clear();
         assert_eq!(
             needed(|c| match c {
                 Capture::Upvalue(u) => Some(*u),
@@ -420,4 +423,24 @@ fn the_checker_finds_a_deferred_value_never_finalised() {
     broken.spans.truncate(broken.ops.len());
     let error = broken.check_invariants().unwrap_err();
     assert!(error.contains("never finalised"), "{error}");
+}
+
+#[test]
+fn a_lazy_with_lookup_keeps_its_thunk() {
+    let source = "let f = s: with s; [ a ]; in f { a = 1; }";
+    let file = compile(source);
+    let f = lambda(&file, "f");
+    let i = f
+        .ops
+        .iter()
+        .find_map(|op| match op {
+            Op::LazyWithLookup(i) => Some(*i as usize),
+            _ => None,
+        })
+        .expect("`a` in a list is a lazy lookup");
+    let mut broken = f.clone();
+    broken.with_lookups[i].thunk = None;
+    let error = broken.check_invariants_of_lambda().unwrap_err();
+    assert!(error.contains("without its thunk"), "{error}");
+    assert_eq!(eval(source), "[ 1 ]");
 }
