@@ -8,7 +8,7 @@
 mod common;
 
 #[cfg(target_arch = "x86_64")]
-use common::{child_mode, run_child};
+use common::{assert_child_passes, child_mode, limit_address_space};
 use spindle_fiber::{
     grow, measure_stack_usage, on_large_stack, on_new_segment, pool, run, StackError,
     StackExhausted, Step, Task, TaskConfig,
@@ -54,43 +54,6 @@ fn a_budget_of_zero_gets_a_root_and_nothing_more() {
     );
     let nested = run(config, || on_new_segment(|| ())).unwrap();
     assert_eq!(nested, Err(StackExhausted { budget: 0 }));
-}
-
-/// The address space the process has mapped now, in bytes.
-#[cfg(target_arch = "x86_64")]
-fn mapped_bytes() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap();
-    let line = status.lines().find(|l| l.starts_with("VmSize:")).unwrap();
-    let kib: u64 = line.split_whitespace().nth(1).unwrap().parse().unwrap();
-    kib * 1024
-}
-
-/// Limits the address space to what is mapped now plus `headroom` bytes.
-#[cfg(target_arch = "x86_64")]
-fn limit_address_space(headroom: u64) {
-    use rustix::process::{setrlimit, Resource, Rlimit};
-    let limit = mapped_bytes() + headroom;
-    setrlimit(
-        Resource::As,
-        Rlimit {
-            current: Some(limit),
-            maximum: Some(limit),
-        },
-    )
-    .unwrap();
-}
-
-/// Runs `test` in a child with `mode` and checks that the child's own assertions held.
-#[cfg(target_arch = "x86_64")]
-fn assert_child_passes(test: &str, mode: &str) {
-    let out = run_child(test, mode);
-    assert!(
-        out.status.success(),
-        "child {mode}: {:?}\nstdout:\n{}\nstderr:\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 /// With room for a region of 64 segments only, the 65th root is refused, a chain

@@ -1,6 +1,10 @@
 //! Running a test's damage in a child process: the test binary re-runs itself on one
 //! test with `SPINDLE_FIBER_CHILD` set, and the child, seeing it, does the damage
 //! (overflows a stack, limits its own address space) where it harms no other test.
+//! Also included by the evaluator's `tests/no_stack.rs`.
+
+// Not every suite that includes this module uses all of it.
+#![allow(dead_code)]
 
 use std::process::{Command, Output};
 
@@ -34,4 +38,40 @@ pub fn run_child(test: &str, mode: &str) -> Output {
 
 pub fn child_mode() -> Option<String> {
     std::env::var(CHILD_VAR).ok()
+}
+
+/// The address space the process has mapped now, in bytes.
+#[cfg(target_arch = "x86_64")]
+fn mapped_bytes() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    let line = status.lines().find(|l| l.starts_with("VmSize:")).unwrap();
+    let kib: u64 = line.split_whitespace().nth(1).unwrap().parse().unwrap();
+    kib * 1024
+}
+
+/// Limits the address space to what is mapped now plus `headroom` bytes.
+#[cfg(target_arch = "x86_64")]
+pub fn limit_address_space(headroom: u64) {
+    use rustix::process::{setrlimit, Resource, Rlimit};
+    let limit = mapped_bytes() + headroom;
+    setrlimit(
+        Resource::As,
+        Rlimit {
+            current: Some(limit),
+            maximum: Some(limit),
+        },
+    )
+    .unwrap();
+}
+
+/// Runs `test` in a child with `mode` and checks that the child's own assertions held.
+pub fn assert_child_passes(test: &str, mode: &str) {
+    let out = run_child(test, mode);
+    assert!(
+        out.status.success(),
+        "child {mode}: {:?}\nstdout:\n{}\nstderr:\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
