@@ -9,7 +9,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use spindle::{Evaluator, Value};
+use spindle::{Engine, Evaluator, Value};
 
 fn main() -> Result<(), spindle::Error> {
     // State shared between the host and its builtins.

@@ -11,6 +11,7 @@ use bstr::BString;
 
 use crate::compiler::Lints;
 use crate::context::{EvalContext, SearchPathEntry, Settings};
+use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::genvm::GenVm;
 use crate::globals::Globals;
@@ -649,14 +650,14 @@ impl Evaluator {
 
     /// Runs a printer on a completely forced value. The printers are shared
     /// recursive code: the fiber VM runs them in its task; for the generator
-    /// VM they get a detached VM (which evaluates nothing) and run on a
-    /// growable segment, so that deep data cannot overflow the thread stack.
-    fn serialise(&self, print: impl FnOnce(&mut Vm) -> Result<BString>) -> Result<BString> {
+    /// VM they get its engine that evaluates nothing and run on a growable
+    /// segment, so that deep data cannot overflow the thread stack.
+    fn serialise(&self, print: impl FnOnce(&mut dyn Engine) -> Result<BString>) -> Result<BString> {
         match self.vm {
-            VmKind::Fiber => self.with_vm(print),
+            VmKind::Fiber => self.with_vm(|vm| print(vm)),
             VmKind::Generator => self.operation(|| {
-                let mut vm = Vm::detached(self.ctx.clone());
-                spindle_fiber::grow(|| print(&mut vm))?
+                let mut engine = crate::genvm::Detached::new(self.ctx.clone());
+                spindle_fiber::grow(|| print(&mut engine))?
             }),
         }
     }

@@ -33,6 +33,7 @@ use std::rc::Rc;
 use spindle_fiber::{StackStats, Task, TaskConfig};
 
 use crate::context::EvalContext;
+use crate::engine::Engine;
 use crate::error::{Error, ErrorKind, Result};
 use crate::eval::{absolute, Evaluator};
 use crate::host::{ask, HostReply, HostRequest};

@@ -13,6 +13,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
+use crate::engine::Engine;
 use crate::error::{io_cancelled, Error, ErrorKind, Result};
 use crate::io::{EvalIo, FileType};
 use crate::value::Value;

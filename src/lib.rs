@@ -25,6 +25,7 @@ pub mod bytecode;
 pub mod compiler;
 pub mod context;
 pub mod convert;
+pub mod engine;
 pub mod error;
 pub mod eval;
 pub mod evaluation;
@@ -49,6 +50,7 @@ pub mod vm;
 /// printers and accessors return them.
 pub use bstr;
 pub use convert::{from_value, to_value};
+pub use engine::Engine;
 pub use error::{Error, ErrorKind, Result};
 pub use eval::{Evaluator, EvaluatorBuilder, VmKind};
 pub use evaluation::{Evaluation, Step};

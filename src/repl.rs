@@ -14,6 +14,7 @@ use std::sync::Arc;
 
 use bstr::BString;
 
+use crate::engine::Engine;
 use crate::error::{Error, ErrorKind, Result};
 use crate::eval::Evaluator;
 use crate::host::{HostReply, HostRequest};

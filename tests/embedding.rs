@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::rc::Rc;
 
 use spindle::bstr::ByteSlice;
-use spindle::{ErrorKind, Evaluation, Evaluator, HostReply, HostRequest, Step, Value};
+use spindle::{Engine, ErrorKind, Evaluation, Evaluator, HostReply, HostRequest, Step, Value};
 
 /// Resumes until the next request, which must be a file read; returns its path.
 fn expect_read(evaluation: &mut Evaluation, reply: HostReply) -> PathBuf {

@@ -2,11 +2,12 @@
 
 use rustc_hash::FxHashMap;
 
+use crate::engine::{BuiltinStep, Engine, Resume};
 use crate::error::{Error, Result};
 use crate::symbol::{known, Symbol};
 use crate::value::BuiltinFn::{Plain, Stepped};
+use crate::value::OnGenerator;
 use crate::value::{Attrs, AttrsBuilder, Builtin, Deferred, List, Thunk, Value};
-use crate::vm::{Resume, Step, Vm};
 
 /// Values gathered by attribute name (`zipAttrsWith`, `groupBy`).
 pub(crate) type Groups = FxHashMap<Symbol, Vec<Value>>;
@@ -16,83 +17,109 @@ pub(super) static BUILTINS: &[Builtin] = &[
         name: "attrNames",
         arity: 1,
         func: Plain(attr_names),
+        shared: Plain(attr_names),
+        on_generator: OnGenerator::Shared,
         forces_first: Some(0),
     },
     Builtin {
         name: "attrValues",
         arity: 1,
         func: Plain(attr_values),
+        shared: Plain(attr_values),
+        on_generator: OnGenerator::Shared,
         forces_first: Some(0),
     },
     Builtin {
         name: "getAttr",
         arity: 2,
         func: Plain(get_attr),
+        shared: Plain(get_attr),
+        on_generator: OnGenerator::Shared,
         forces_first: None,
     },
     Builtin {
         name: "hasAttr",
         arity: 2,
         func: Plain(has_attr),
+        shared: Plain(has_attr),
+        on_generator: OnGenerator::Shared,
         forces_first: None,
     },
     Builtin {
         name: "removeAttrs",
         arity: 2,
         func: Plain(remove_attrs),
+        shared: Plain(remove_attrs),
+        on_generator: OnGenerator::Own,
         forces_first: None,
     },
     Builtin {
         name: "listToAttrs",
         arity: 1,
         func: Plain(list_to_attrs),
+        shared: Plain(list_to_attrs),
+        on_generator: OnGenerator::Own,
         forces_first: Some(0),
     },
     Builtin {
         name: "mapAttrs",
         arity: 2,
         func: Plain(map_attrs),
+        shared: Plain(map_attrs),
+        on_generator: OnGenerator::Shared,
         forces_first: Some(1),
     },
     Builtin {
         name: "intersectAttrs",
         arity: 2,
         func: Plain(intersect_attrs),
+        shared: Plain(intersect_attrs),
+        on_generator: OnGenerator::Shared,
         forces_first: None,
     },
     Builtin {
         name: "catAttrs",
         arity: 2,
         func: Plain(cat_attrs),
+        shared: Plain(cat_attrs),
+        on_generator: OnGenerator::Own,
         forces_first: Some(0),
     },
     Builtin {
         name: "functionArgs",
         arity: 1,
         func: Plain(function_args),
+        shared: Plain(function_args),
+        on_generator: OnGenerator::Shared,
         forces_first: None,
     },
     Builtin {
         name: "unsafeGetAttrPos",
         arity: 2,
         func: Plain(unsafe_get_attr_pos),
+        shared: Plain(unsafe_get_attr_pos),
+        on_generator: OnGenerator::Shared,
         forces_first: None,
     },
     Builtin {
         name: "zipAttrsWith",
         arity: 2,
         func: Plain(zip_attrs_with),
+        shared: Plain(zip_attrs_with),
+        on_generator: OnGenerator::Own,
         forces_first: Some(0),
     },
     Builtin {
         name: "groupBy",
         arity: 2,
         func: Stepped(group_by),
+        shared: Stepped(group_by),
+        on_generator: OnGenerator::Stepped,
         forces_first: Some(0),
     },
 ];
 
-fn attr_names(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+fn attr_names<E: Engine + ?Sized>(vm: &mut E, args: &[Value]) -> Result<Value> {
     let attrs = vm.force_attrs(args[0].clone())?;
     Ok(Value::list(
         attrs
@@ -103,7 +130,7 @@ fn attr_names(vm: &mut Vm, args: &[Value]) -> Result<Value> {
     ))
 }
 
-fn attr_values(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+fn attr_values<E: Engine + ?Sized>(vm: &mut E, args: &[Value]) -> Result<Value> {
     let attrs = vm.force_attrs(args[0].clone())?;
     Ok(Value::list(
         attrs
@@ -115,24 +142,24 @@ fn attr_values(vm: &mut Vm, args: &[Value]) -> Result<Value> {
 }
 
 /// An attribute name given as a string (which may not refer to store paths).
-fn name_arg(vm: &mut Vm, v: &Value) -> Result<Symbol> {
+fn name_arg<E: Engine + ?Sized>(vm: &mut E, v: &Value) -> Result<Symbol> {
     Ok(Symbol::intern(
         vm.force_string(v.clone())?.refusing_context()?.as_bytes(),
     ))
 }
 
-fn get_attr(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+fn get_attr<E: Engine + ?Sized>(vm: &mut E, args: &[Value]) -> Result<Value> {
     let name = name_arg(vm, &args[0])?;
     vm.select(args[1].clone(), name)
 }
 
-fn has_attr(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+fn has_attr<E: Engine + ?Sized>(vm: &mut E, args: &[Value]) -> Result<Value> {
     let name = name_arg(vm, &args[0])?;
     let attrs = vm.force_attrs(args[1].clone())?;
     Ok(Value::Bool(attrs.contains(name)))
 }
 
-fn remove_attrs(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+fn remove_attrs<E: Engine + ?Sized>(vm: &mut E, args: &[Value]) -> Result<Value> {
     let attrs = vm.force_attrs(args[0].clone())?;
     let names = vm.force_list(args[1].clone())?;
     let mut remove = Vec::with_capacity(names.len());
@@ -148,7 +175,7 @@ fn remove_attrs(vm: &mut Vm, args: &[Value]) -> Result<Value> {
     Ok(Value::Attrs(Attrs::from_sorted(kept, None)))
 }
 
-fn list_to_attrs(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+fn list_to_attrs<E: Engine + ?Sized>(vm: &mut E, args: &[Value]) -> Result<Value> {
     let list = vm.force_list(args[0].clone())?;
     let mut builder = AttrsBuilder::with_capacity(list.len());
     for item in list.iter() {
@@ -166,7 +193,7 @@ fn list_to_attrs(vm: &mut Vm, args: &[Value]) -> Result<Value> {
     Ok(Value::Attrs(builder.finish_first_wins()))
 }
 
-fn map_attrs(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+fn map_attrs<E: Engine + ?Sized>(vm: &mut E, args: &[Value]) -> Result<Value> {
     let attrs = vm.force_attrs(args[1].clone())?;
     let f = &args[0];
     let entries = attrs
@@ -184,7 +211,7 @@ fn map_attrs(vm: &mut Vm, args: &[Value]) -> Result<Value> {
     Ok(Value::Attrs(Attrs::from_sorted(entries, None)))
 }
 
-fn intersect_attrs(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+fn intersect_attrs<E: Engine + ?Sized>(vm: &mut E, args: &[Value]) -> Result<Value> {
     let a = vm.force_attrs(args[0].clone())?;
     let b = vm.force_attrs(args[1].clone())?;
     let kept = b
@@ -196,7 +223,7 @@ fn intersect_attrs(vm: &mut Vm, args: &[Value]) -> Result<Value> {
     Ok(Value::Attrs(Attrs::from_sorted(kept, None)))
 }
 
-fn cat_attrs(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+fn cat_attrs<E: Engine + ?Sized>(vm: &mut E, args: &[Value]) -> Result<Value> {
     let name = name_arg(vm, &args[0])?;
     let list = vm.force_list(args[1].clone())?;
     let mut out = Vec::new();
@@ -208,7 +235,7 @@ fn cat_attrs(vm: &mut Vm, args: &[Value]) -> Result<Value> {
     Ok(Value::list(out))
 }
 
-fn function_args(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+fn function_args<E: Engine + ?Sized>(vm: &mut E, args: &[Value]) -> Result<Value> {
     match vm.force(args[0].clone())? {
         Value::Closure(c) => {
             let Some(formals) = c.code().formals() else {
@@ -230,7 +257,7 @@ fn function_args(vm: &mut Vm, args: &[Value]) -> Result<Value> {
     }
 }
 
-fn unsafe_get_attr_pos(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+fn unsafe_get_attr_pos<E: Engine + ?Sized>(vm: &mut E, args: &[Value]) -> Result<Value> {
     let name = name_arg(vm, &args[0])?;
     let attrs = vm.force_attrs(args[1].clone())?;
     match attrs.position(name) {
@@ -247,7 +274,7 @@ fn unsafe_get_attr_pos(vm: &mut Vm, args: &[Value]) -> Result<Value> {
 }
 
 /// `zipAttrsWith`: like Nix, requires a function even when it is not called.
-fn zip_attrs_with(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+fn zip_attrs_with<E: Engine + ?Sized>(vm: &mut E, args: &[Value]) -> Result<Value> {
     vm.force_function(args[0].clone())?;
     let sets = vm.force_list(args[1].clone())?;
     let mut grouped: Groups = Groups::default();
@@ -260,7 +287,7 @@ fn zip_attrs_with(vm: &mut Vm, args: &[Value]) -> Result<Value> {
 }
 
 /// `groupBy`: like Nix, requires a function even for an empty list.
-fn group_by(vm: &mut Vm, args: &[Value]) -> Result<Step> {
+fn group_by<E: Engine + ?Sized>(vm: &mut E, args: &[Value]) -> Result<BuiltinStep<E>> {
     let function = vm.force_function(args[0].clone())?;
     let list = vm.force_list(args[1].clone())?;
     let grouping = Box::new(Grouping {
@@ -282,18 +309,18 @@ struct Grouping {
 }
 
 impl Grouping {
-    fn next_element(mut self: Box<Self>) -> Step {
+    fn next_element<E: Engine + ?Sized>(mut self: Box<Self>) -> BuiltinStep<E> {
         let Some(x) = self.list.get(self.next).cloned() else {
-            return Step::Done(grouped_lists(self.groups));
+            return BuiltinStep::Done(grouped_lists(self.groups));
         };
         self.next += 1;
         let function = self.function.clone();
-        Step::call(function, x, self)
+        BuiltinStep::call(function, x, self)
     }
 }
 
-impl Resume for Grouping {
-    fn resume(mut self: Box<Self>, vm: &mut Vm, name: Value) -> Result<Step> {
+impl<E: Engine + ?Sized> Resume<E> for Grouping {
+    fn resume(mut self: Box<Self>, vm: &mut E, name: Value) -> Result<BuiltinStep<E>> {
         let name = name_arg(vm, &name)?;
         let x = self.list.as_slice()[self.next - 1].clone();
         self.groups.entry(name).or_default().push(x);

@@ -4,16 +4,19 @@
 use std::cmp::Ordering;
 use std::collections::VecDeque;
 
+use crate::engine::{BuiltinStep, Engine, Resume};
 use crate::error::{Error, Result};
 use crate::symbol::known;
 use crate::value::BuiltinFn::Stepped;
+use crate::value::OnGenerator;
 use crate::value::{Attrs, Builtin, Value};
-use crate::vm::{Resume, Step, Vm};
 
 pub(super) static BUILTINS: &[Builtin] = &[Builtin {
     name: "genericClosure",
     arity: 1,
     func: Stepped(generic_closure),
+    shared: Stepped(generic_closure),
+    on_generator: OnGenerator::Own,
     forces_first: Some(0),
 }];
 
@@ -32,7 +35,7 @@ struct SeenKeys(Vec<Value>);
 
 impl SeenKeys {
     /// Adds `key`; false when an equal key was there already.
-    fn insert(&mut self, vm: &mut Vm, key: Value) -> Result<bool> {
+    fn insert<E: Engine + ?Sized>(&mut self, vm: &mut E, key: Value) -> Result<bool> {
         let (mut low, mut high) = (0, self.0.len());
         while low < high {
             let mid = (low + high) / 2;
@@ -51,7 +54,7 @@ impl SeenKeys {
 
 /// Breadth-first from `startSet`: each element whose `key` is new is kept
 /// and `operator` applied to it; what it returns joins the queue.
-fn generic_closure(vm: &mut Vm, args: &[Value]) -> Result<Step> {
+fn generic_closure<E: Engine + ?Sized>(vm: &mut E, args: &[Value]) -> Result<BuiltinStep<E>> {
     let attrs = vm.force_attrs(args[0].clone())?;
     let start = required(&attrs, known::start_set())?;
     let queue: VecDeque<Value> = vm.force_list(start)?.iter().cloned().collect();
@@ -87,19 +90,19 @@ enum Waiting {
 }
 
 impl Walk {
-    fn next_element(mut self: Box<Self>) -> Step {
+    fn next_element<E: Engine + ?Sized>(mut self: Box<Self>) -> BuiltinStep<E> {
         match self.queue.pop_front() {
             Some(element) => {
                 self.waiting = Waiting::Element;
-                Step::Force(element, self)
+                BuiltinStep::Force(element, self)
             }
-            None => Step::Done(Value::list(self.result)),
+            None => BuiltinStep::Done(Value::list(self.result)),
         }
     }
 }
 
-impl Resume for Walk {
-    fn resume(mut self: Box<Self>, vm: &mut Vm, value: Value) -> Result<Step> {
+impl<E: Engine + ?Sized> Resume<E> for Walk {
+    fn resume(mut self: Box<Self>, vm: &mut E, value: Value) -> Result<BuiltinStep<E>> {
         match std::mem::replace(&mut self.waiting, Waiting::Successors) {
             Waiting::Element => {
                 let key = match &value {
@@ -110,7 +113,7 @@ impl Resume for Walk {
                     return Err(Error::other("attribute 'key' required"));
                 };
                 self.waiting = Waiting::Key(value);
-                Ok(Step::Force(key, self))
+                Ok(BuiltinStep::Force(key, self))
             }
             Waiting::Key(element) => {
                 if !self.seen.insert(vm, value)? {
@@ -118,7 +121,7 @@ impl Resume for Walk {
                 }
                 self.result.push(element.clone());
                 let operator = self.operator.clone();
-                Ok(Step::call(operator, element, self))
+                Ok(BuiltinStep::call(operator, element, self))
             }
             Waiting::Successors => match value {
                 Value::List(items) => {

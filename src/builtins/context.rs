@@ -10,11 +10,12 @@ use std::collections::BTreeMap;
 
 use bstr::ByteSlice;
 
+use crate::engine::{CoercionKind, Engine};
 use crate::error::{Error, Result};
 use crate::symbol::Symbol;
 use crate::value::BuiltinFn::Plain;
+use crate::value::OnGenerator;
 use crate::value::{Attrs, Builtin, Context, ContextElem, NixString, Value};
-use crate::vm::{CoercionKind, Vm};
 
 use super::attrs_of;
 
@@ -23,43 +24,58 @@ pub(super) static BUILTINS: &[Builtin] = &[
         name: "getContext",
         arity: 1,
         func: Plain(get_context),
+        shared: Plain(get_context),
+        on_generator: OnGenerator::Shared,
         forces_first: None,
     },
     Builtin {
         name: "hasContext",
         arity: 1,
         func: Plain(has_context),
+        shared: Plain(has_context),
+        on_generator: OnGenerator::Shared,
         forces_first: None,
     },
     Builtin {
         name: "appendContext",
         arity: 2,
         func: Plain(append_context),
+        shared: Plain(append_context),
+        on_generator: OnGenerator::DeepFirst,
         forces_first: None,
     },
     Builtin {
         name: "unsafeDiscardStringContext",
         arity: 1,
         func: Plain(unsafe_discard_string_context),
+        shared: Plain(unsafe_discard_string_context),
+        on_generator: OnGenerator::Shared,
         forces_first: None,
     },
     Builtin {
         name: "unsafeDiscardOutputDependency",
         arity: 1,
         func: Plain(unsafe_discard_output_dependency),
+        shared: Plain(unsafe_discard_output_dependency),
+        on_generator: OnGenerator::Shared,
         forces_first: None,
     },
     Builtin {
         name: "addDrvOutputDependencies",
         arity: 1,
         func: Plain(add_drv_output_dependencies),
+        shared: Plain(add_drv_output_dependencies),
+        on_generator: OnGenerator::Shared,
         forces_first: None,
     },
 ];
 
 /// Forces a string that must not refer to store paths (a regular
 /// expression, a hash algorithm, an output name, …).
-pub(crate) fn force_string_no_context(vm: &mut Vm, value: &Value) -> Result<NixString> {
+pub(crate) fn force_string_no_context<E: Engine + ?Sized>(
+    vm: &mut E,
+    value: &Value,
+) -> Result<NixString> {
     vm.force_string(value.clone())?.refusing_context()
 }
 
@@ -71,7 +87,7 @@ struct PathInfo {
     outputs: Vec<String>,
 }
 
-fn get_context(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+fn get_context<E: Engine + ?Sized>(vm: &mut E, args: &[Value]) -> Result<Value> {
     let s = vm.force_string(args[0].clone())?;
     let mut by_path: BTreeMap<&str, PathInfo> = BTreeMap::new();
     for elem in s.context().into_iter().flatten() {
@@ -104,12 +120,12 @@ fn path_info_value(info: PathInfo) -> Value {
     attrs_of(fields)
 }
 
-fn has_context(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+fn has_context<E: Engine + ?Sized>(vm: &mut E, args: &[Value]) -> Result<Value> {
     let s = vm.force_string(args[0].clone())?;
     Ok(Value::Bool(s.has_context()))
 }
 
-fn append_context(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+fn append_context<E: Engine + ?Sized>(vm: &mut E, args: &[Value]) -> Result<Value> {
     let s = vm.force_string(args[0].clone())?;
     let additions = vm.force_attrs(args[1].clone())?;
     let mut context: Context = s.context().cloned().unwrap_or_default();
@@ -162,14 +178,17 @@ fn append_context(vm: &mut Vm, args: &[Value]) -> Result<Value> {
     )))
 }
 
-fn unsafe_discard_string_context(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+fn unsafe_discard_string_context<E: Engine + ?Sized>(vm: &mut E, args: &[Value]) -> Result<Value> {
     let s = vm.coerce_to_string(args[0].clone(), CoercionKind::Interpolation)?;
     Ok(Value::String(s.without_context()))
 }
 
 /// Turns "a derivation and all its outputs" into a plain reference to the
 /// derivation file.
-fn unsafe_discard_output_dependency(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+fn unsafe_discard_output_dependency<E: Engine + ?Sized>(
+    vm: &mut E,
+    args: &[Value],
+) -> Result<Value> {
     let s = vm.coerce_to_string(args[0].clone(), CoercionKind::Interpolation)?;
     let Some(context) = s.context() else {
         return Ok(Value::String(s));
@@ -189,7 +208,7 @@ fn unsafe_discard_output_dependency(vm: &mut Vm, args: &[Value]) -> Result<Value
 
 /// The inverse of `unsafeDiscardOutputDependency`, for a string whose
 /// context is exactly one derivation.
-fn add_drv_output_dependencies(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+fn add_drv_output_dependencies<E: Engine + ?Sized>(vm: &mut E, args: &[Value]) -> Result<Value> {
     let s = vm.coerce_to_string(args[0].clone(), CoercionKind::Interpolation)?;
     let elems: Vec<&ContextElem> = s.context().into_iter().flatten().collect();
     let [elem] = elems.as_slice() else {

@@ -3,84 +3,103 @@
 
 use bstr::ByteSlice;
 
+use crate::engine::{CoercionKind, Engine};
 use crate::error::{Error, ErrorKind, Result};
 use crate::symbol::known;
 use crate::value::BuiltinFn::Plain;
+use crate::value::OnGenerator;
 use crate::value::{Attrs, Builtin, Value};
-use crate::vm::{CoercionKind, Vm};
 
 pub(super) static BUILTINS: &[Builtin] = &[
     Builtin {
         name: "throw",
         arity: 1,
         func: Plain(throw),
+        shared: Plain(throw),
+        on_generator: OnGenerator::CoerceFirst(CoercionKind::Interpolation),
         forces_first: None,
     },
     Builtin {
         name: "abort",
         arity: 1,
         func: Plain(abort),
+        shared: Plain(abort),
+        on_generator: OnGenerator::CoerceFirst(CoercionKind::Interpolation),
         forces_first: None,
     },
     Builtin {
         name: "tryEval",
         arity: 1,
         func: Plain(try_eval),
+        shared: Plain(try_eval),
+        on_generator: OnGenerator::Own,
         forces_first: None,
     },
     Builtin {
         name: "seq",
         arity: 2,
         func: Plain(seq),
+        shared: Plain(seq),
+        on_generator: OnGenerator::Shared,
         forces_first: Some(0),
     },
     Builtin {
         name: "deepSeq",
         arity: 2,
         func: Plain(deep_seq),
+        shared: Plain(deep_seq),
+        on_generator: OnGenerator::Own,
         forces_first: Some(0),
     },
     Builtin {
         name: "trace",
         arity: 2,
         func: Plain(trace),
+        shared: Plain(trace),
+        on_generator: OnGenerator::Own,
         forces_first: None,
     },
     Builtin {
         name: "warn",
         arity: 2,
         func: Plain(warn),
+        shared: Plain(warn),
+        on_generator: OnGenerator::Shared,
         forces_first: None,
     },
     Builtin {
         name: "break",
         arity: 1,
         func: Plain(break_),
+        shared: Plain(break_),
+        on_generator: OnGenerator::Shared,
         forces_first: None,
     },
     Builtin {
         name: "addErrorContext",
         arity: 2,
         func: Plain(add_error_context),
+        shared: Plain(add_error_context),
+        on_generator: OnGenerator::Own,
         forces_first: None,
     },
 ];
 
-fn throw(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+fn throw<E: Engine + ?Sized>(vm: &mut E, args: &[Value]) -> Result<Value> {
     let msg = vm.coerce_to_string(args[0].clone(), CoercionKind::Interpolation)?;
     Err(Error::new(ErrorKind::Throw(
         msg.to_str_lossy().into_owned(),
     )))
 }
 
-fn abort(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+fn abort<E: Engine + ?Sized>(vm: &mut E, args: &[Value]) -> Result<Value> {
     let msg = vm.coerce_to_string(args[0].clone(), CoercionKind::Interpolation)?;
     Err(Error::new(ErrorKind::Abort(
         msg.to_str_lossy().into_owned(),
     )))
 }
 
-fn try_eval(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+fn try_eval<E: Engine + ?Sized>(vm: &mut E, args: &[Value]) -> Result<Value> {
     let (success, value) = match vm.force(args[0].clone()) {
         Ok(v) => (true, v),
         Err(e) if e.is_catchable() => (false, Value::Bool(false)),
@@ -92,17 +111,17 @@ fn try_eval(vm: &mut Vm, args: &[Value]) -> Result<Value> {
     ])))
 }
 
-fn seq(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+fn seq<E: Engine + ?Sized>(vm: &mut E, args: &[Value]) -> Result<Value> {
     vm.force(args[0].clone())?;
     Ok(args[1].clone())
 }
 
-fn deep_seq(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+fn deep_seq<E: Engine + ?Sized>(vm: &mut E, args: &[Value]) -> Result<Value> {
     vm.deep_force(args[0].clone())?;
     Ok(args[1].clone())
 }
 
-fn trace(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+fn trace<E: Engine + ?Sized>(vm: &mut E, args: &[Value]) -> Result<Value> {
     let msg = vm.force(args[0].clone())?;
     let text = match &msg {
         Value::String(s) => s.to_str_lossy().into_owned(),
@@ -116,7 +135,7 @@ fn trace(vm: &mut Vm, args: &[Value]) -> Result<Value> {
 
 /// `warn msg v`: shows the message, then returns `v`. Only strings are
 /// accepted, leaving room for richer messages later (as in Nix).
-fn warn(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+fn warn<E: Engine + ?Sized>(vm: &mut E, args: &[Value]) -> Result<Value> {
     let msg = vm.force_string(args[0].clone())?;
     vm.context()
         .io
@@ -143,11 +162,11 @@ fn format_eval_warning(message: &str) -> String {
 }
 
 /// `break v`: a breakpoint for a debugger; without one it returns `v`.
-fn break_(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+fn break_<E: Engine + ?Sized>(vm: &mut E, args: &[Value]) -> Result<Value> {
     vm.force(args[0].clone())
 }
 
-fn add_error_context(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+fn add_error_context<E: Engine + ?Sized>(vm: &mut E, args: &[Value]) -> Result<Value> {
     match vm.force(args[1].clone()) {
         Ok(v) => Ok(v),
         Err(mut e) => {

@@ -6,11 +6,12 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::engine::Engine;
 use crate::error::Result;
 use crate::symbol::Symbol;
 use crate::value::BuiltinFn::Plain;
+use crate::value::OnGenerator;
 use crate::value::{Builtin, Deferred, Thunk, Value};
-use crate::vm::Vm;
 
 /// Where the built-in files appear to live (what `<nix/…>` resolves to).
 pub const COREPKGS_DIR: &str = "/__corepkgs__";
@@ -31,7 +32,7 @@ fn source_of(path: &Path) -> Option<&'static str> {
 }
 
 /// The value of a built-in file, when `path` names one; `None` otherwise.
-pub(crate) fn import(vm: &mut Vm, path: &Path) -> Result<Option<Value>> {
+pub(crate) fn import<E: Engine + ?Sized>(vm: &mut E, path: &Path) -> Result<Option<Value>> {
     let Some(text) = source_of(path) else {
         return Ok(None);
     };
@@ -57,6 +58,8 @@ pub(super) fn constants() -> Vec<(Symbol, Value)> {
         name: "derivation",
         arity: 1,
         func: Plain(load),
+        shared: Plain(load),
+        on_generator: OnGenerator::Shared,
         forces_first: None,
     };
     let lazy = Thunk::new(Deferred::Apply {
@@ -66,7 +69,7 @@ pub(super) fn constants() -> Vec<(Symbol, Value)> {
     vec![(Symbol::intern("derivation"), Value::Thunk(lazy))]
 }
 
-fn load(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+fn load<E: Engine + ?Sized>(vm: &mut E, args: &[Value]) -> Result<Value> {
     let name = vm.force_string(args[0].clone())?;
     let path = PathBuf::from(COREPKGS_DIR).join(crate::path::os_path(name.as_bytes()));
     match import(vm, &path)? {

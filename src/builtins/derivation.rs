@@ -10,19 +10,22 @@ use super::json::write_json_str;
 use super::store::force_string_no_context;
 use bstr::ByteSlice;
 
+use crate::engine::{CoercionKind, Engine};
 use crate::error::{Error, Result};
 use crate::store::derivation::{Derivation, FixedOutput};
 use crate::store::hash::{Hash, HashAlgo};
 use crate::store::{self, Ingestion, StoreState};
 use crate::symbol::known;
 use crate::value::BuiltinFn::Plain;
+use crate::value::OnGenerator;
 use crate::value::{Attrs, Builtin, Context, ContextElem, NixString, Value};
-use crate::vm::{CoercionKind, Vm};
 
 pub(super) static BUILTINS: &[Builtin] = &[Builtin {
     name: "derivationStrict",
     arity: 1,
     func: Plain(derivation_strict),
+    shared: Plain(derivation_strict),
+    on_generator: OnGenerator::DeepFirst,
     forces_first: None,
 }];
 
@@ -35,7 +38,7 @@ struct Special {
     method: Option<Ingestion>,
 }
 
-fn derivation_strict(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+fn derivation_strict<E: Engine + ?Sized>(vm: &mut E, args: &[Value]) -> Result<Value> {
     let attrs = vm.force_attrs(args[0].clone())?;
     let name_value = attrs
         .get(known::name())
@@ -58,14 +61,18 @@ fn derivation_strict(vm: &mut Vm, args: &[Value]) -> Result<Value> {
     })
 }
 
-fn optional_bool(vm: &mut Vm, attrs: &Attrs, name: crate::symbol::Symbol) -> Result<bool> {
+fn optional_bool<E: Engine + ?Sized>(
+    vm: &mut E,
+    attrs: &Attrs,
+    name: crate::symbol::Symbol,
+) -> Result<bool> {
     match attrs.get(name) {
         Some(v) => vm.force_bool(v.clone()),
         None => Ok(false),
     }
 }
 
-fn build(vm: &mut Vm, attrs: &Attrs, name: String) -> Result<Value> {
+fn build<E: Engine + ?Sized>(vm: &mut E, attrs: &Attrs, name: String) -> Result<Value> {
     let structured = optional_bool(vm, attrs, known::structured_attrs())?;
     let ignore_nulls = optional_bool(vm, attrs, known::ignore_nulls())?;
     let mut drv = Derivation {
@@ -166,7 +173,12 @@ const LEGACY_CHECKS: &[&str] = &[
 
 /// Warns, as current Nix does, that a legacy output check is ignored under
 /// `__structuredAttrs`.
-fn warn_legacy_check(vm: &Vm, name: &str, key: &str, span: Option<crate::source::Span>) {
+fn warn_legacy_check<E: Engine + ?Sized>(
+    vm: &E,
+    name: &str,
+    key: &str,
+    span: Option<crate::source::Span>,
+) {
     let ctx = vm.context();
     let mut text = format!(
         "warning:\n         … while evaluating derivation '{name}'\n\n         warning: 'structuredAttrs' disables the effect of the derivation attribute '{key}'; use 'outputChecks.<output>.{key}' instead"
@@ -202,8 +214,8 @@ fn string_with(text: String, elem: ContextElem) -> Value {
 /// Processes one attribute: into the environment (or the JSON), and into
 /// the special fields it may set.
 #[allow(clippy::too_many_arguments)]
-fn add_attribute(
-    vm: &mut Vm,
+fn add_attribute<E: Engine + ?Sized>(
+    vm: &mut E,
     key: &str,
     value: &Value,
     ignore_nulls: bool,
@@ -286,8 +298,8 @@ fn add_attribute(
 }
 
 /// The special attributes under `__structuredAttrs`, which are typed.
-fn structured_special(
-    vm: &mut Vm,
+fn structured_special<E: Engine + ?Sized>(
+    vm: &mut E,
     key: &str,
     value: &Value,
     drv: &mut Derivation,
@@ -410,7 +422,7 @@ fn add_inputs(state: &StoreState, drv: &mut Derivation, context: &Context) -> Re
 
 /// Coerces an attribute for the builder's environment: like `toString`,
 /// but paths are copied to the store first.
-fn coerce_for_builder(vm: &mut Vm, value: Value) -> Result<NixString> {
+fn coerce_for_builder<E: Engine + ?Sized>(vm: &mut E, value: Value) -> Result<NixString> {
     let value = vm.force(value)?;
     match value {
         Value::Path(p) => vm.copy_path_to_store(p.utf8()?),
@@ -445,7 +457,12 @@ fn coerce_for_builder(vm: &mut Vm, value: Value) -> Result<NixString> {
 
 /// Appends `value` as JSON for `__json`: paths are copied to the store and
 /// every string's context is collected.
-fn write_json(vm: &mut Vm, value: &Value, context: &mut Context, out: &mut String) -> Result<()> {
+fn write_json<E: Engine + ?Sized>(
+    vm: &mut E,
+    value: &Value,
+    context: &mut Context,
+    out: &mut String,
+) -> Result<()> {
     let value = vm.force_ref(value)?;
     match &value {
         Value::Null => out.push_str("null"),

@@ -14,11 +14,11 @@ use std::process::Command;
 
 use bstr::ByteSlice;
 
+use crate::engine::{CoercionKind, Engine};
 use crate::error::{Error, ErrorKind, Result};
 use crate::io::FileType;
 use crate::store::{self, Ingestion};
 use crate::value::Value;
-use crate::vm::{CoercionKind, Vm};
 
 use super::store::{force_string_no_context, needs_store, store_path_string};
 
@@ -32,7 +32,7 @@ struct Request {
 
 /// `builtins.fetchGit url` or `builtins.fetchGit { url; name ? "source";
 /// submodules ? false; shallow ? false; }`.
-pub(super) fn fetch_git(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+pub(super) fn fetch_git<E: Engine + ?Sized>(vm: &mut E, args: &[Value]) -> Result<Value> {
     let ctx = vm.context().clone();
     if ctx.store.backend().is_none() {
         return needs_store("builtins.fetchGit");
@@ -130,7 +130,7 @@ pub(super) fn fetch_git(vm: &mut Vm, args: &[Value]) -> Result<Value> {
     Ok(super::attrs_of(attrs))
 }
 
-fn parse(vm: &mut Vm, arg: &Value) -> Result<Request> {
+fn parse<E: Engine + ?Sized>(vm: &mut E, arg: &Value) -> Result<Request> {
     let arg = vm.force(arg.clone())?;
     let mut request = Request {
         dir: String::new(),
@@ -176,7 +176,7 @@ fn parse(vm: &mut Vm, arg: &Value) -> Result<Request> {
 }
 
 /// The URL as Nix reads it: a path stays a local path (not copied).
-fn url_of(vm: &mut Vm, value: &Value) -> Result<String> {
+fn url_of<E: Engine + ?Sized>(vm: &mut E, value: &Value) -> Result<String> {
     let s = vm.coerce_to_string(value.clone(), CoercionKind::PathInterpolation)?;
     Ok(s.utf8()?.to_string())
 }

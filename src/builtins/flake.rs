@@ -8,11 +8,12 @@
 
 use std::collections::BTreeMap;
 
+use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::symbol::Symbol;
 use crate::value::BuiltinFn::Plain;
+use crate::value::OnGenerator;
 use crate::value::{Attrs, Builtin, Value};
-use crate::vm::Vm;
 
 use super::context::force_string_no_context;
 
@@ -21,12 +22,16 @@ pub(super) static BUILTINS: &[Builtin] = &[
         name: "parseFlakeRef",
         arity: 1,
         func: Plain(parse_flake_ref),
+        shared: Plain(parse_flake_ref),
+        on_generator: OnGenerator::Shared,
         forces_first: None,
     },
     Builtin {
         name: "flakeRefToString",
         arity: 1,
         func: Plain(flake_ref_to_string),
+        shared: Plain(flake_ref_to_string),
+        on_generator: OnGenerator::DeepFirst,
         forces_first: None,
     },
 ];
@@ -60,7 +65,7 @@ impl Field {
 
 type Fields = BTreeMap<String, Field>;
 
-fn parse_flake_ref(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+fn parse_flake_ref<E: Engine + ?Sized>(vm: &mut E, args: &[Value]) -> Result<Value> {
     let text = force_string_no_context(vm, &args[0])?;
     let fields = parse(text.utf8()?)?;
     let entries = fields
@@ -70,7 +75,7 @@ fn parse_flake_ref(vm: &mut Vm, args: &[Value]) -> Result<Value> {
     Ok(Value::Attrs(Attrs::from_unsorted(entries)))
 }
 
-fn flake_ref_to_string(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+fn flake_ref_to_string<E: Engine + ?Sized>(vm: &mut E, args: &[Value]) -> Result<Value> {
     let attrs = vm.force_attrs(args[0].clone())?;
     let mut fields = Fields::new();
     for (name, value) in attrs.sorted_entries() {

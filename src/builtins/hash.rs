@@ -5,11 +5,13 @@ use md5::Md5;
 use sha1::Sha1;
 use sha2::{Digest, Sha256, Sha512};
 
+use crate::engine::CoercionKind;
+use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::symbol::Symbol;
 use crate::value::BuiltinFn::Plain;
+use crate::value::OnGenerator;
 use crate::value::{Builtin, Value};
-use crate::vm::Vm;
 
 use super::context::force_string_no_context;
 
@@ -18,18 +20,24 @@ pub(super) static BUILTINS: &[Builtin] = &[
         name: "hashString",
         arity: 2,
         func: Plain(hash_string),
+        shared: Plain(hash_string),
+        on_generator: OnGenerator::Shared,
         forces_first: None,
     },
     Builtin {
         name: "hashFile",
         arity: 2,
         func: Plain(hash_file),
+        shared: Plain(hash_file),
+        on_generator: OnGenerator::CoerceFirst(CoercionKind::PathInterpolation),
         forces_first: None,
     },
     Builtin {
         name: "convertHash",
         arity: 1,
         func: Plain(convert_hash),
+        shared: Plain(convert_hash),
+        on_generator: OnGenerator::Shared,
         forces_first: None,
     },
 ];
@@ -95,7 +103,7 @@ impl Algo {
     }
 }
 
-fn hash_string(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+fn hash_string<E: Engine + ?Sized>(vm: &mut E, args: &[Value]) -> Result<Value> {
     let algo = force_string_no_context(vm, &args[0])?;
     // A name that is not UTF-8 names no algorithm: the error says so.
     let algo = Algo::parse_or_fail(&algo.to_str_lossy())?;
@@ -104,7 +112,7 @@ fn hash_string(vm: &mut Vm, args: &[Value]) -> Result<Value> {
     Ok(Value::string(base16(&algo.digest(s.as_bytes()))))
 }
 
-fn hash_file(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+fn hash_file<E: Engine + ?Sized>(vm: &mut E, args: &[Value]) -> Result<Value> {
     let algo = force_string_no_context(vm, &args[0])?;
     let algo = Algo::parse_or_fail(&algo.to_str_lossy())?;
     let path = super::io::path_arg(vm, &args[1])?;
@@ -121,7 +129,7 @@ fn hash_file(vm: &mut Vm, args: &[Value]) -> Result<Value> {
 }
 
 /// `convertHash { hash; hashAlgo ? …; toHashFormat; }`.
-fn convert_hash(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+fn convert_hash<E: Engine + ?Sized>(vm: &mut E, args: &[Value]) -> Result<Value> {
     let attrs = vm.force_attrs(args[0].clone())?;
     let hash = vm.select(Value::Attrs(attrs.clone()), Symbol::intern("hash"))?;
     let hash = force_string_no_context(vm, &hash)?;

@@ -5,64 +5,81 @@
 use std::path::{Path, PathBuf};
 
 use crate::context::io_message;
+use crate::engine::{CoercionKind, Engine};
 use crate::error::{Error, ErrorKind, Result};
 use crate::value::BuiltinFn::Plain;
+use crate::value::OnGenerator;
 use crate::value::{Attrs, Builtin, NixString, Value};
-use crate::vm::{CoercionKind, Vm};
 
 pub(super) static BUILTINS: &[Builtin] = &[
     Builtin {
         name: "import",
         arity: 1,
         func: Plain(import),
+        shared: Plain(import),
+        on_generator: OnGenerator::Own,
         forces_first: None,
     },
     Builtin {
         name: "scopedImport",
         arity: 2,
         func: Plain(scoped_import),
+        shared: Plain(scoped_import),
+        on_generator: OnGenerator::Own,
         forces_first: None,
     },
     Builtin {
         name: "readFile",
         arity: 1,
         func: Plain(read_file),
+        shared: Plain(read_file),
+        on_generator: OnGenerator::CoerceFirst(CoercionKind::PathInterpolation),
         forces_first: None,
     },
     Builtin {
         name: "readFileType",
         arity: 1,
         func: Plain(read_file_type),
+        shared: Plain(read_file_type),
+        on_generator: OnGenerator::CoerceFirst(CoercionKind::PathInterpolation),
         forces_first: None,
     },
     Builtin {
         name: "pathExists",
         arity: 1,
         func: Plain(path_exists),
+        shared: Plain(path_exists),
+        on_generator: OnGenerator::CoerceFirst(CoercionKind::PathInterpolation),
         forces_first: None,
     },
     Builtin {
         name: "readDir",
         arity: 1,
         func: Plain(read_dir),
+        shared: Plain(read_dir),
+        on_generator: OnGenerator::CoerceFirst(CoercionKind::PathInterpolation),
         forces_first: None,
     },
     Builtin {
         name: "getEnv",
         arity: 1,
         func: Plain(get_env),
+        shared: Plain(get_env),
+        on_generator: OnGenerator::Shared,
         forces_first: None,
     },
     Builtin {
         name: "findFile",
         arity: 2,
         func: Plain(find_file),
+        shared: Plain(find_file),
+        on_generator: OnGenerator::Own,
         forces_first: None,
     },
 ];
 
 /// Coerces a path-like argument to an absolute path.
-pub(crate) fn path_arg(vm: &mut Vm, v: &Value) -> Result<PathBuf> {
+pub(crate) fn path_arg<E: Engine + ?Sized>(vm: &mut E, v: &Value) -> Result<PathBuf> {
     let s = vm.coerce_to_string(v.clone(), CoercionKind::PathInterpolation)?;
     absolute_path(&s)
 }
@@ -83,7 +100,7 @@ fn io_error(what: &str, path: &Path, e: std::io::Error) -> Error {
     })
 }
 
-fn import(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+fn import<E: Engine + ?Sized>(vm: &mut E, args: &[Value]) -> Result<Value> {
     let path = path_arg(vm, &args[0])?;
     if let Some(builtin) = super::corepkgs::import(vm, &path)? {
         return Ok(builtin);
@@ -91,13 +108,13 @@ fn import(vm: &mut Vm, args: &[Value]) -> Result<Value> {
     vm.import_file(&path, None)
 }
 
-fn scoped_import(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+fn scoped_import<E: Engine + ?Sized>(vm: &mut E, args: &[Value]) -> Result<Value> {
     let scope = vm.force_attrs(args[0].clone())?;
     let path = path_arg(vm, &args[1])?;
     vm.import_file(&path, Some(scope))
 }
 
-fn read_file(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+fn read_file<E: Engine + ?Sized>(vm: &mut E, args: &[Value]) -> Result<Value> {
     let path = path_arg(vm, &args[0])?;
     let bytes = vm
         .context()
@@ -117,7 +134,7 @@ fn read_file(vm: &mut Vm, args: &[Value]) -> Result<Value> {
 
 /// The type of a file, not following a final symlink: `"regular"`,
 /// `"directory"`, `"symlink"` or `"unknown"`.
-fn read_file_type(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+fn read_file_type<E: Engine + ?Sized>(vm: &mut E, args: &[Value]) -> Result<Value> {
     let path = path_arg(vm, &args[0])?;
     let kind = vm
         .context()
@@ -129,7 +146,7 @@ fn read_file_type(vm: &mut Vm, args: &[Value]) -> Result<Value> {
 
 /// `pathExists`: like Nix, a path it may not look at (pure or restricted
 /// evaluation) or cannot look at does not exist.
-fn path_exists(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+fn path_exists<E: Engine + ?Sized>(vm: &mut E, args: &[Value]) -> Result<Value> {
     let path = path_arg(vm, &args[0])?;
     match vm.context().io.path_exists(&path) {
         Ok(exists) => Ok(Value::Bool(exists)),
@@ -138,7 +155,7 @@ fn path_exists(vm: &mut Vm, args: &[Value]) -> Result<Value> {
     }
 }
 
-fn read_dir(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+fn read_dir<E: Engine + ?Sized>(vm: &mut E, args: &[Value]) -> Result<Value> {
     let path = path_arg(vm, &args[0])?;
     let entries = vm
         .context()
@@ -159,7 +176,7 @@ fn read_dir(vm: &mut Vm, args: &[Value]) -> Result<Value> {
 }
 
 /// `getEnv`: "" in pure and restricted evaluation, as in Nix.
-fn get_env(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+fn get_env<E: Engine + ?Sized>(vm: &mut E, args: &[Value]) -> Result<Value> {
     let name = vm.force_string(args[0].clone())?;
     let settings = &vm.context().settings;
     if settings.pure || settings.restrict_eval {
@@ -175,7 +192,7 @@ fn get_env(vm: &mut Vm, args: &[Value]) -> Result<Value> {
 
 /// `findFile searchPath "name/sub"`: the first entry whose prefix matches
 /// and under which the rest exists.
-fn find_file(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+fn find_file<E: Engine + ?Sized>(vm: &mut E, args: &[Value]) -> Result<Value> {
     let entries = vm.force_list(args[0].clone())?;
     let wanted = vm.force_string(args[1].clone())?;
     let wanted = wanted.utf8()?;

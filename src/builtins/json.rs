@@ -14,29 +14,34 @@ use bstr::BString;
 use super::context::force_string_no_context;
 use super::json_parser::parse_json;
 
+use crate::engine::{CoercionKind, Engine};
 use crate::error::{Error, Result};
 use crate::print::format_float;
 use crate::symbol::known;
 use crate::value::BuiltinFn::Plain;
+use crate::value::OnGenerator;
 use crate::value::{Builtin, Context, List, NixString, Value};
-use crate::vm::{CoercionKind, Vm};
 
 pub(super) static BUILTINS: &[Builtin] = &[
     Builtin {
         name: "toJSON",
         arity: 1,
         func: Plain(to_json),
+        shared: Plain(to_json),
+        on_generator: OnGenerator::DeepFirst,
         forces_first: None,
     },
     Builtin {
         name: "fromJSON",
         arity: 1,
         func: Plain(from_json),
+        shared: Plain(from_json),
+        on_generator: OnGenerator::Shared,
         forces_first: Some(0),
     },
 ];
 
-fn to_json(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+fn to_json<E: Engine + ?Sized>(vm: &mut E, args: &[Value]) -> Result<Value> {
     let mut writer = JsonWriter::default();
     writer.value(vm, &args[0])?;
     Ok(Value::String(NixString::with_context(
@@ -49,7 +54,7 @@ fn to_json(vm: &mut Vm, args: &[Value]) -> Result<Value> {
 /// store, as `builtins.toJSON` does; the string context is dropped. The
 /// text is bytes: strings that are not UTF-8 are written as they are, as
 /// Nix writes them.
-pub fn to_json_string(vm: &mut Vm, value: &Value) -> Result<BString> {
+pub fn to_json_string<E: Engine + ?Sized>(vm: &mut E, value: &Value) -> Result<BString> {
     let mut writer = JsonWriter::default();
     writer.value(vm, value)?;
     Ok(writer.out.into())
@@ -79,7 +84,7 @@ enum Open {
 }
 
 /// What writing one value left to do.
-enum Step {
+enum JsonNext {
     /// The value is written completely.
     Done,
     /// An array or object was begun; its elements come next.
@@ -89,15 +94,15 @@ enum Step {
 }
 
 impl JsonWriter {
-    fn value(&mut self, vm: &mut Vm, root: &Value) -> Result<()> {
+    fn value<E: Engine + ?Sized>(&mut self, vm: &mut E, root: &Value) -> Result<()> {
         let mut open: Vec<Open> = Vec::new();
         let mut next = Some(root.clone());
         loop {
             if let Some(value) = next.take() {
                 match self.begin(vm, value)? {
-                    Step::Done => {}
-                    Step::Open(container) => open.push(container),
-                    Step::Replace(value) => {
+                    JsonNext::Done => {}
+                    JsonNext::Open(container) => open.push(container),
+                    JsonNext::Replace(value) => {
                         next = Some(value);
                         continue;
                     }
@@ -148,7 +153,7 @@ impl JsonWriter {
     }
 
     /// Writes a scalar, or the start of an array or object.
-    fn begin(&mut self, vm: &mut Vm, value: Value) -> Result<Step> {
+    fn begin<E: Engine + ?Sized>(&mut self, vm: &mut E, value: Value) -> Result<JsonNext> {
         match vm.force(value)? {
             Value::Null => self.out.extend_from_slice(b"null"),
             Value::Bool(b) => self
@@ -165,7 +170,7 @@ impl JsonWriter {
             }
             Value::List(items) => {
                 self.out.push(b'[');
-                return Ok(Step::Open(Open::List { items, next: 0 }));
+                return Ok(JsonNext::Open(Open::List { items, next: 0 }));
             }
             whole @ Value::Attrs(_) => return self.attrs(vm, whole),
             Value::Closure(closure) => {
@@ -186,7 +191,7 @@ impl JsonWriter {
             }
             Value::Thunk(_) => return Err(Error::other("cannot convert a thunk to JSON")),
         }
-        Ok(Step::Done)
+        Ok(JsonNext::Done)
     }
 
     fn string(&mut self, s: &NixString) {
@@ -199,17 +204,17 @@ impl JsonWriter {
     /// A set is an object, unless it knows how to be a string
     /// (`__toString`, whose result is coerced without copying paths) or
     /// stands for its `outPath` (which is serialised whatever it is).
-    fn attrs(&mut self, vm: &mut Vm, whole: Value) -> Result<Step> {
+    fn attrs<E: Engine + ?Sized>(&mut self, vm: &mut E, whole: Value) -> Result<JsonNext> {
         let Value::Attrs(attrs) = &whole else {
             unreachable!("JsonWriter::attrs is called with sets")
         };
         if attrs.contains(known::to_string()) {
             let s = vm.coerce_to_string(whole.clone(), CoercionKind::PathInterpolation)?;
             self.string(&s);
-            return Ok(Step::Done);
+            return Ok(JsonNext::Done);
         }
         if let Some(out_path) = attrs.get(known::out_path()) {
-            return Ok(Step::Replace(out_path.clone()));
+            return Ok(JsonNext::Replace(out_path.clone()));
         }
         let entries: Vec<(Rc<[u8]>, Value)> = attrs
             .sorted_entries()
@@ -217,7 +222,7 @@ impl JsonWriter {
             .map(|(name, item)| (name, item.clone()))
             .collect();
         self.out.push(b'{');
-        Ok(Step::Open(Open::Object {
+        Ok(JsonNext::Open(Open::Object {
             entries: entries.into_iter(),
             first: true,
         }))
@@ -256,7 +261,7 @@ pub(super) fn write_json_str(out: &mut String, s: &str) {
 
 // ---- fromJSON ----------------------------------------------------------------
 
-fn from_json(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+fn from_json<E: Engine + ?Sized>(vm: &mut E, args: &[Value]) -> Result<Value> {
     let text = force_string_no_context(vm, &args[0])?;
     parse_json(text.as_bytes())
 }

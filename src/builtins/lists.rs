@@ -1,99 +1,130 @@
 //! List builtins.
 
+use crate::engine::{BuiltinStep, Engine, Resume};
 use crate::error::{Error, Result};
 use crate::value::BuiltinFn::{Plain, Stepped};
+use crate::value::OnGenerator;
 use crate::value::{Builtin, Deferred, List, Thunk, Value};
-use crate::vm::{Resume, Step, Vm};
 
 pub(super) static BUILTINS: &[Builtin] = &[
     Builtin {
         name: "map",
         arity: 2,
         func: Plain(map),
+        shared: Plain(map),
+        on_generator: OnGenerator::Shared,
         forces_first: Some(1),
     },
     Builtin {
         name: "length",
         arity: 1,
         func: Plain(length),
+        shared: Plain(length),
+        on_generator: OnGenerator::Shared,
         forces_first: Some(0),
     },
     Builtin {
         name: "head",
         arity: 1,
         func: Plain(head),
+        shared: Plain(head),
+        on_generator: OnGenerator::Shared,
         forces_first: Some(0),
     },
     Builtin {
         name: "tail",
         arity: 1,
         func: Plain(tail),
+        shared: Plain(tail),
+        on_generator: OnGenerator::Shared,
         forces_first: Some(0),
     },
     Builtin {
         name: "elemAt",
         arity: 2,
         func: Plain(elem_at),
+        shared: Plain(elem_at),
+        on_generator: OnGenerator::Shared,
         forces_first: Some(0),
     },
     Builtin {
         name: "filter",
         arity: 2,
         func: Stepped(filter),
+        shared: Stepped(filter),
+        on_generator: OnGenerator::Stepped,
         forces_first: Some(1),
     },
     Builtin {
         name: "foldl'",
         arity: 3,
         func: Stepped(foldl_strict),
+        shared: Stepped(foldl_strict),
+        on_generator: OnGenerator::Stepped,
         forces_first: Some(0),
     },
     Builtin {
         name: "genList",
         arity: 2,
         func: Plain(gen_list),
+        shared: Plain(gen_list),
+        on_generator: OnGenerator::Shared,
         forces_first: Some(1),
     },
     Builtin {
         name: "concatLists",
         arity: 1,
         func: Plain(concat_lists),
+        shared: Plain(concat_lists),
+        on_generator: OnGenerator::Own,
         forces_first: Some(0),
     },
     Builtin {
         name: "concatMap",
         arity: 2,
         func: Plain(concat_map),
+        shared: Plain(concat_map),
+        on_generator: OnGenerator::Own,
         forces_first: Some(0),
     },
     Builtin {
         name: "elem",
         arity: 2,
         func: Plain(elem),
+        shared: Plain(elem),
+        on_generator: OnGenerator::Own,
         forces_first: Some(1),
     },
     Builtin {
         name: "any",
         arity: 2,
         func: Stepped(any),
+        shared: Stepped(any),
+        on_generator: OnGenerator::Stepped,
         forces_first: Some(0),
     },
     Builtin {
         name: "all",
         arity: 2,
         func: Stepped(all),
+        shared: Stepped(all),
+        on_generator: OnGenerator::Stepped,
         forces_first: Some(0),
     },
     Builtin {
         name: "sort",
         arity: 2,
         func: Stepped(sort),
+        shared: Stepped(sort),
+        on_generator: OnGenerator::Stepped,
         forces_first: Some(1),
     },
     Builtin {
         name: "partition",
         arity: 2,
         func: Stepped(partition),
+        shared: Stepped(partition),
+        on_generator: OnGenerator::Stepped,
         forces_first: Some(0),
     },
 ];
@@ -109,7 +140,7 @@ pub(crate) fn lazy_apply(function: &Value, arg: Value) -> Value {
     }))
 }
 
-fn map(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+fn map<E: Engine + ?Sized>(vm: &mut E, args: &[Value]) -> Result<Value> {
     let list = vm.force_list(args[1].clone())?;
     let f = &args[0];
     Ok(Value::list(
@@ -117,11 +148,11 @@ fn map(vm: &mut Vm, args: &[Value]) -> Result<Value> {
     ))
 }
 
-fn length(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+fn length<E: Engine + ?Sized>(vm: &mut E, args: &[Value]) -> Result<Value> {
     Ok(Value::Int(vm.force_list(args[0].clone())?.len() as i64))
 }
 
-fn head(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+fn head<E: Engine + ?Sized>(vm: &mut E, args: &[Value]) -> Result<Value> {
     let list = vm.force_list(args[0].clone())?;
     match list.get(0) {
         Some(v) => Ok(v.clone()),
@@ -129,7 +160,7 @@ fn head(vm: &mut Vm, args: &[Value]) -> Result<Value> {
     }
 }
 
-fn tail(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+fn tail<E: Engine + ?Sized>(vm: &mut E, args: &[Value]) -> Result<Value> {
     let list = vm.force_list(args[0].clone())?;
     if list.is_empty() {
         return Err(Error::other("'builtins.tail' called on an empty list"));
@@ -137,7 +168,7 @@ fn tail(vm: &mut Vm, args: &[Value]) -> Result<Value> {
     Ok(Value::list(list.as_slice()[1..].to_vec()))
 }
 
-fn elem_at(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+fn elem_at<E: Engine + ?Sized>(vm: &mut E, args: &[Value]) -> Result<Value> {
     let list = vm.force_list(args[0].clone())?;
     let i = vm.force_int(args[1].clone())?;
     match usize::try_from(i).ok().and_then(|i| list.get(i)) {
@@ -146,17 +177,17 @@ fn elem_at(vm: &mut Vm, args: &[Value]) -> Result<Value> {
     }
 }
 
-fn filter(vm: &mut Vm, args: &[Value]) -> Result<Step> {
+fn filter<E: Engine + ?Sized>(vm: &mut E, args: &[Value]) -> Result<BuiltinStep<E>> {
     let list = vm.force_list(args[1].clone())?;
     Scan::start(Test::Filter, args[0].clone(), list)
 }
 
 /// `foldl'`: like Nix, requires a function even for an empty list.
-fn foldl_strict(vm: &mut Vm, args: &[Value]) -> Result<Step> {
+fn foldl_strict<E: Engine + ?Sized>(vm: &mut E, args: &[Value]) -> Result<BuiltinStep<E>> {
     let op = vm.force_function(args[0].clone())?;
     let list = vm.force_list(args[2].clone())?;
     if list.is_empty() {
-        return Ok(Step::Force(args[1].clone(), Box::new(Finish)));
+        return Ok(BuiltinStep::Force(args[1].clone(), Box::new(Finish)));
     }
     Box::new(Fold { op, list, next: 0 }).resume(vm, args[1].clone())
 }
@@ -164,9 +195,9 @@ fn foldl_strict(vm: &mut Vm, args: &[Value]) -> Result<Step> {
 /// Resumed with the value a builtin returns.
 pub(super) struct Finish;
 
-impl Resume for Finish {
-    fn resume(self: Box<Self>, _vm: &mut Vm, value: Value) -> Result<Step> {
-        Ok(Step::Done(value))
+impl<E: Engine + ?Sized> Resume<E> for Finish {
+    fn resume(self: Box<Self>, _vm: &mut E, value: Value) -> Result<BuiltinStep<E>> {
+        Ok(BuiltinStep::Done(value))
     }
 }
 
@@ -177,14 +208,14 @@ struct Fold {
     next: usize,
 }
 
-impl Resume for Fold {
-    fn resume(mut self: Box<Self>, _vm: &mut Vm, acc: Value) -> Result<Step> {
+impl<E: Engine + ?Sized> Resume<E> for Fold {
+    fn resume(mut self: Box<Self>, _vm: &mut E, acc: Value) -> Result<BuiltinStep<E>> {
         let Some(x) = self.list.get(self.next).cloned() else {
-            return Ok(Step::Done(acc));
+            return Ok(BuiltinStep::Done(acc));
         };
         self.next += 1;
         let op = self.op.clone();
-        Ok(Step::call2(op, acc, x, self))
+        Ok(BuiltinStep::call2(op, acc, x, self))
     }
 }
 
@@ -213,7 +244,11 @@ struct Scan {
 }
 
 impl Scan {
-    fn start(test: Test, predicate: Value, list: List) -> Result<Step> {
+    fn start<E: Engine + ?Sized>(
+        test: Test,
+        predicate: Value,
+        list: List,
+    ) -> Result<BuiltinStep<E>> {
         let scan = Box::new(Scan {
             test,
             predicate,
@@ -227,17 +262,17 @@ impl Scan {
     }
 
     /// Asks about the next element, or gives the result when none is left.
-    fn next_element(mut self: Box<Self>) -> Step {
+    fn next_element<E: Engine + ?Sized>(mut self: Box<Self>) -> BuiltinStep<E> {
         let Some(x) = self.list.get(self.next).cloned() else {
-            return Step::Done(self.result());
+            return BuiltinStep::Done(self.result());
         };
         self.next += 1;
         if self.test == Test::Partition {
             self.forced = true;
-            return Step::Force(x, self);
+            return BuiltinStep::Force(x, self);
         }
         let predicate = self.predicate.clone();
-        Step::call(predicate, x, self)
+        BuiltinStep::call(predicate, x, self)
     }
 
     /// The element last asked about.
@@ -259,17 +294,17 @@ impl Scan {
     }
 }
 
-impl Resume for Scan {
-    fn resume(mut self: Box<Self>, vm: &mut Vm, value: Value) -> Result<Step> {
+impl<E: Engine + ?Sized> Resume<E> for Scan {
+    fn resume(mut self: Box<Self>, vm: &mut E, value: Value) -> Result<BuiltinStep<E>> {
         if self.forced {
             self.forced = false;
             let (predicate, x) = (self.predicate.clone(), self.current());
-            return Ok(Step::call(predicate, x, self));
+            return Ok(BuiltinStep::call(predicate, x, self));
         }
         let answer = vm.force_bool(value)?;
         match self.test {
-            Test::Any if answer => return Ok(Step::Done(Value::Bool(true))),
-            Test::All if !answer => return Ok(Step::Done(Value::Bool(false))),
+            Test::Any if answer => return Ok(BuiltinStep::Done(Value::Bool(true))),
+            Test::All if !answer => return Ok(BuiltinStep::Done(Value::Bool(false))),
             Test::Filter | Test::Partition if answer => self.kept.push(self.current()),
             Test::Partition => self.dropped.push(self.current()),
             _ => {}
@@ -278,7 +313,7 @@ impl Resume for Scan {
     }
 }
 
-fn gen_list(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+fn gen_list<E: Engine + ?Sized>(vm: &mut E, args: &[Value]) -> Result<Value> {
     let n = vm.force_int(args[1].clone())?;
     if n < 0 {
         return Err(Error::other(format!("cannot create list of size {n}")));
@@ -297,7 +332,7 @@ fn gen_list(vm: &mut Vm, args: &[Value]) -> Result<Value> {
     ))
 }
 
-fn concat_lists(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+fn concat_lists<E: Engine + ?Sized>(vm: &mut E, args: &[Value]) -> Result<Value> {
     let lists = vm.force_list(args[0].clone())?;
     let mut out = Vec::new();
     for l in lists.iter() {
@@ -311,7 +346,7 @@ fn concat_lists(vm: &mut Vm, args: &[Value]) -> Result<Value> {
 }
 
 /// `concatMap`: like Nix, requires a function even for an empty list.
-fn concat_map(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+fn concat_map<E: Engine + ?Sized>(vm: &mut E, args: &[Value]) -> Result<Value> {
     vm.force_function(args[0].clone())?;
     let list = vm.force_list(args[1].clone())?;
     let mut out = Vec::new();
@@ -322,7 +357,7 @@ fn concat_map(vm: &mut Vm, args: &[Value]) -> Result<Value> {
     Ok(Value::list(out))
 }
 
-fn elem(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+fn elem<E: Engine + ?Sized>(vm: &mut E, args: &[Value]) -> Result<Value> {
     let list = vm.force_list(args[1].clone())?;
     for x in list.iter() {
         if vm.equal_members(&args[0], x)? {
@@ -333,14 +368,14 @@ fn elem(vm: &mut Vm, args: &[Value]) -> Result<Value> {
 }
 
 /// `any`: like Nix, requires a function even for an empty list.
-fn any(vm: &mut Vm, args: &[Value]) -> Result<Step> {
+fn any<E: Engine + ?Sized>(vm: &mut E, args: &[Value]) -> Result<BuiltinStep<E>> {
     let predicate = vm.force_function(args[0].clone())?;
     let list = vm.force_list(args[1].clone())?;
     Scan::start(Test::Any, predicate, list)
 }
 
 /// `all`: like Nix, requires a function even for an empty list.
-fn all(vm: &mut Vm, args: &[Value]) -> Result<Step> {
+fn all<E: Engine + ?Sized>(vm: &mut E, args: &[Value]) -> Result<BuiltinStep<E>> {
     let predicate = vm.force_function(args[0].clone())?;
     let list = vm.force_list(args[1].clone())?;
     Scan::start(Test::All, predicate, list)
@@ -349,7 +384,7 @@ fn all(vm: &mut Vm, args: &[Value]) -> Result<Step> {
 /// `sort`: a stable merge sort whose comparator is the Nix function, asked
 /// "is a less than b?" once per comparison. Like Nix, every element is
 /// forced first, whether the comparator looks at it or not.
-fn sort(vm: &mut Vm, args: &[Value]) -> Result<Step> {
+fn sort<E: Engine + ?Sized>(vm: &mut E, args: &[Value]) -> Result<BuiltinStep<E>> {
     let list = vm.force_list(args[1].clone())?;
     let less = vm.force_function(args[0].clone())?;
     let sort = Box::new(MergeSort {
@@ -388,18 +423,18 @@ struct MergeSort {
 }
 
 impl MergeSort {
-    fn next_step(mut self: Box<Self>) -> Step {
+    fn next_step<E: Engine + ?Sized>(mut self: Box<Self>) -> BuiltinStep<E> {
         if let Some(x) = self.src.get(self.forced).cloned() {
-            return Step::Force(x, self);
+            return BuiltinStep::Force(x, self);
         }
         match self.next_comparison() {
             // Taking the right element only when it is strictly less keeps
             // equal elements in their order.
             Some((right, left)) => {
                 let less = self.less.clone();
-                Step::call2(less, right, left, self)
+                BuiltinStep::call2(less, right, left, self)
             }
-            None => Step::Done(Value::list(self.src)),
+            None => BuiltinStep::Done(Value::list(self.src)),
         }
     }
 
@@ -451,8 +486,8 @@ impl MergeSort {
     }
 }
 
-impl Resume for MergeSort {
-    fn resume(mut self: Box<Self>, vm: &mut Vm, value: Value) -> Result<Step> {
+impl<E: Engine + ?Sized> Resume<E> for MergeSort {
+    fn resume(mut self: Box<Self>, vm: &mut E, value: Value) -> Result<BuiltinStep<E>> {
         if self.forced < self.src.len() {
             self.src[self.forced] = value;
             self.forced += 1;
@@ -475,7 +510,7 @@ impl Resume for MergeSort {
 
 /// `partition`: like Nix, requires a function even for an empty list, and
 /// forces each element before passing it to the predicate.
-fn partition(vm: &mut Vm, args: &[Value]) -> Result<Step> {
+fn partition<E: Engine + ?Sized>(vm: &mut E, args: &[Value]) -> Result<BuiltinStep<E>> {
     let predicate = vm.force_function(args[0].clone())?;
     let list = vm.force_list(args[1].clone())?;
     Scan::start(Test::Partition, predicate, list)

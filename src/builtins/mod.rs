@@ -36,7 +36,7 @@ pub use json::to_json_string;
 pub use json_parser::parse_json;
 pub use xml::to_xml_string;
 
-pub(crate) use attrs::{grouped_lists, zipped, Groups};
+pub(crate) use attrs::{zipped, Groups};
 pub(crate) use io::{absolute_path, corepkg_path, not_in_search_path, search_path_candidate};
 pub(crate) use store::{add_path_with, filter_answer, filter_source_args, path_args};
 pub(crate) use strings::substring_of;

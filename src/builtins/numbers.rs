@@ -1,96 +1,117 @@
 //! Arithmetic and bitwise builtins.
 
+use crate::engine::Engine;
 use crate::error::{Error, ErrorKind, Result};
 use crate::value::BuiltinFn::Plain;
+use crate::value::OnGenerator;
 use crate::value::{Builtin, Value};
-use crate::vm::Vm;
 
 pub(super) static BUILTINS: &[Builtin] = &[
     Builtin {
         name: "add",
         arity: 2,
         func: Plain(add),
+        shared: Plain(add),
+        on_generator: OnGenerator::Shared,
         forces_first: None,
     },
     Builtin {
         name: "sub",
         arity: 2,
         func: Plain(sub),
+        shared: Plain(sub),
+        on_generator: OnGenerator::Shared,
         forces_first: None,
     },
     Builtin {
         name: "mul",
         arity: 2,
         func: Plain(mul),
+        shared: Plain(mul),
+        on_generator: OnGenerator::Shared,
         forces_first: None,
     },
     Builtin {
         name: "div",
         arity: 2,
         func: Plain(div),
+        shared: Plain(div),
+        on_generator: OnGenerator::Shared,
         forces_first: None,
     },
     Builtin {
         name: "lessThan",
         arity: 2,
         func: Plain(less_than),
+        shared: Plain(less_than),
+        on_generator: OnGenerator::Own,
         forces_first: None,
     },
     Builtin {
         name: "bitAnd",
         arity: 2,
         func: Plain(bit_and),
+        shared: Plain(bit_and),
+        on_generator: OnGenerator::Shared,
         forces_first: None,
     },
     Builtin {
         name: "bitOr",
         arity: 2,
         func: Plain(bit_or),
+        shared: Plain(bit_or),
+        on_generator: OnGenerator::Shared,
         forces_first: None,
     },
     Builtin {
         name: "bitXor",
         arity: 2,
         func: Plain(bit_xor),
+        shared: Plain(bit_xor),
+        on_generator: OnGenerator::Shared,
         forces_first: None,
     },
     Builtin {
         name: "ceil",
         arity: 1,
         func: Plain(ceil),
+        shared: Plain(ceil),
+        on_generator: OnGenerator::Shared,
         forces_first: None,
     },
     Builtin {
         name: "floor",
         arity: 1,
         func: Plain(floor),
+        shared: Plain(floor),
+        on_generator: OnGenerator::Shared,
         forces_first: None,
     },
 ];
 
-fn add(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+fn add<E: Engine + ?Sized>(vm: &mut E, args: &[Value]) -> Result<Value> {
     let (a, b) = numbers(vm, args)?;
     vm.add_numbers(a, b)
 }
 
-fn sub(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+fn sub<E: Engine + ?Sized>(vm: &mut E, args: &[Value]) -> Result<Value> {
     let (a, b) = numbers(vm, args)?;
     vm.sub(a, b)
 }
 
-fn mul(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+fn mul<E: Engine + ?Sized>(vm: &mut E, args: &[Value]) -> Result<Value> {
     let (a, b) = numbers(vm, args)?;
     vm.mul(a, b)
 }
 
-fn div(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+fn div<E: Engine + ?Sized>(vm: &mut E, args: &[Value]) -> Result<Value> {
     let (a, b) = numbers(vm, args)?;
     vm.div(a, b)
 }
 
 /// Forces both arguments and requires numbers (the builtins, unlike `+`,
 /// do not concatenate strings or paths).
-fn numbers(vm: &mut Vm, args: &[Value]) -> Result<(Value, Value)> {
+fn numbers<E: Engine + ?Sized>(vm: &mut E, args: &[Value]) -> Result<(Value, Value)> {
     let a = vm.force(args[0].clone())?;
     let b = vm.force(args[1].clone())?;
     for v in [&a, &b] {
@@ -101,29 +122,33 @@ fn numbers(vm: &mut Vm, args: &[Value]) -> Result<(Value, Value)> {
     Ok((a, b))
 }
 
-fn less_than(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+fn less_than<E: Engine + ?Sized>(vm: &mut E, args: &[Value]) -> Result<Value> {
     Ok(Value::Bool(vm.less_than(args[0].clone(), args[1].clone())?))
 }
 
-fn bitwise(vm: &mut Vm, args: &[Value], op: fn(i64, i64) -> i64) -> Result<Value> {
+fn bitwise<E: Engine + ?Sized>(
+    vm: &mut E,
+    args: &[Value],
+    op: fn(i64, i64) -> i64,
+) -> Result<Value> {
     let a = vm.force_int(args[0].clone())?;
     let b = vm.force_int(args[1].clone())?;
     Ok(Value::Int(op(a, b)))
 }
 
-fn bit_and(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+fn bit_and<E: Engine + ?Sized>(vm: &mut E, args: &[Value]) -> Result<Value> {
     bitwise(vm, args, |a, b| a & b)
 }
 
-fn bit_or(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+fn bit_or<E: Engine + ?Sized>(vm: &mut E, args: &[Value]) -> Result<Value> {
     bitwise(vm, args, |a, b| a | b)
 }
 
-fn bit_xor(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+fn bit_xor<E: Engine + ?Sized>(vm: &mut E, args: &[Value]) -> Result<Value> {
     bitwise(vm, args, |a, b| a ^ b)
 }
 
-fn round(vm: &mut Vm, args: &[Value], f: fn(f64) -> f64) -> Result<Value> {
+fn round<E: Engine + ?Sized>(vm: &mut E, args: &[Value], f: fn(f64) -> f64) -> Result<Value> {
     match vm.force(args[0].clone())? {
         Value::Int(i) => Ok(Value::Int(i)),
         Value::Float(x) => {
@@ -140,10 +165,10 @@ fn round(vm: &mut Vm, args: &[Value], f: fn(f64) -> f64) -> Result<Value> {
     }
 }
 
-fn ceil(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+fn ceil<E: Engine + ?Sized>(vm: &mut E, args: &[Value]) -> Result<Value> {
     round(vm, args, f64::ceil)
 }
 
-fn floor(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+fn floor<E: Engine + ?Sized>(vm: &mut E, args: &[Value]) -> Result<Value> {
     round(vm, args, f64::floor)
 }

@@ -11,80 +11,103 @@ use std::path::Path;
 
 use bstr::ByteSlice;
 
+use crate::engine::{CoercionKind, Engine};
 use crate::error::{Error, ErrorKind, Result};
 use crate::io::FileType;
 use crate::store::hash::{Hash, HashAlgo};
 use crate::store::{self, Ingestion};
 use crate::symbol::Symbol;
 use crate::value::BuiltinFn::Plain;
+use crate::value::OnGenerator;
 use crate::value::{Builtin, Context, ContextElem, Deferred, NixString, Thunk, Value};
-use crate::vm::{CoercionKind, Vm};
 
 pub(super) static BUILTINS: &[Builtin] = &[
     Builtin {
         name: "path",
         arity: 1,
         func: Plain(path),
+        shared: Plain(path),
+        on_generator: OnGenerator::Own,
         forces_first: None,
     },
     Builtin {
         name: "filterSource",
         arity: 2,
         func: Plain(filter_source),
+        shared: Plain(filter_source),
+        on_generator: OnGenerator::Own,
         forces_first: None,
     },
     Builtin {
         name: "toFile",
         arity: 2,
         func: Plain(to_file),
+        shared: Plain(to_file),
+        on_generator: OnGenerator::Shared,
         forces_first: None,
     },
     Builtin {
         name: "placeholder",
         arity: 1,
         func: Plain(placeholder),
+        shared: Plain(placeholder),
+        on_generator: OnGenerator::Shared,
         forces_first: None,
     },
     Builtin {
         name: "storePath",
         arity: 1,
         func: Plain(store_path),
+        shared: Plain(store_path),
+        on_generator: OnGenerator::Shared,
         forces_first: None,
     },
     Builtin {
         name: "toPath",
         arity: 1,
         func: Plain(to_path),
+        shared: Plain(to_path),
+        on_generator: OnGenerator::CoerceFirst(CoercionKind::PathInterpolation),
         forces_first: None,
     },
     Builtin {
         name: "fetchurl",
         arity: 1,
         func: Plain(fetchurl),
+        shared: Plain(fetchurl),
+        on_generator: OnGenerator::Shared,
         forces_first: None,
     },
     Builtin {
         name: "fetchTarball",
         arity: 1,
         func: Plain(fetch_tarball),
+        shared: Plain(fetch_tarball),
+        on_generator: OnGenerator::Shared,
         forces_first: None,
     },
     Builtin {
         name: "fetchGit",
         arity: 1,
         func: Plain(super::fetch_git::fetch_git),
+        shared: Plain(super::fetch_git::fetch_git),
+        on_generator: OnGenerator::Shared,
         forces_first: None,
     },
     Builtin {
         name: "fetchMercurial",
         arity: 1,
         func: Plain(fetch_mercurial),
+        shared: Plain(fetch_mercurial),
+        on_generator: OnGenerator::Shared,
         forces_first: None,
     },
     Builtin {
         name: "fetchTree",
         arity: 1,
         func: Plain(fetch_tree),
+        shared: Plain(fetch_tree),
+        on_generator: OnGenerator::Shared,
         forces_first: None,
     },
 ];
@@ -99,6 +122,8 @@ pub(super) fn constants(settings: &crate::context::Settings) -> Vec<(Symbol, Val
         name: "currentTime",
         arity: 1,
         func: Plain(current_time),
+        shared: Plain(current_time),
+        on_generator: OnGenerator::Shared,
         forces_first: None,
     };
     let lazy = Thunk::new(Deferred::Apply {
@@ -108,7 +133,7 @@ pub(super) fn constants(settings: &crate::context::Settings) -> Vec<(Symbol, Val
     vec![(Symbol::intern("currentTime"), Value::Thunk(lazy))]
 }
 
-fn current_time(vm: &mut Vm, _args: &[Value]) -> Result<Value> {
+fn current_time<E: Engine + ?Sized>(vm: &mut E, _args: &[Value]) -> Result<Value> {
     let now = vm
         .context()
         .io
@@ -120,13 +145,13 @@ fn current_time(vm: &mut Vm, _args: &[Value]) -> Result<Value> {
 // ---- helpers --------------------------------------------------------------
 
 /// Forces a string that must not refer to store paths (names, hashes, systems).
-pub(crate) fn force_string_no_context(vm: &mut Vm, v: &Value) -> Result<String> {
+pub(crate) fn force_string_no_context<E: Engine + ?Sized>(vm: &mut E, v: &Value) -> Result<String> {
     let s = vm.force_string(v.clone())?.refusing_context()?;
     Ok(s.utf8()?.to_string())
 }
 
 /// Coerces to an absolute path string (paths stay paths), keeping the context.
-fn coerce_to_path(vm: &mut Vm, v: &Value) -> Result<NixString> {
+fn coerce_to_path<E: Engine + ?Sized>(vm: &mut E, v: &Value) -> Result<NixString> {
     let s = vm.coerce_to_string(v.clone(), CoercionKind::PathInterpolation)?;
     if !s.as_bytes().starts_with(b"/") {
         return Err(Error::other(format!(
@@ -191,7 +216,7 @@ pub(crate) fn add_path_with(
 
 /// The common part of `path` and `filterSource` on the fiber VM: the filter
 /// is called as the tree is read.
-fn add_path(vm: &mut Vm, args: AddPathArgs) -> Result<Value> {
+fn add_path<E: Engine + ?Sized>(vm: &mut E, args: AddPathArgs) -> Result<Value> {
     let ctx = vm.context().clone();
     let filter = args.filter.clone();
     let mut call_filter = |p: &Path, kind: FileType| -> Result<bool> {
@@ -203,13 +228,13 @@ fn add_path(vm: &mut Vm, args: AddPathArgs) -> Result<Value> {
 }
 
 /// `builtins.path { path; name ? baseNameOf path; filter ? …; recursive ? true; sha256 ? … }`.
-fn path(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+fn path<E: Engine + ?Sized>(vm: &mut E, args: &[Value]) -> Result<Value> {
     let args = path_args(vm, args)?;
     add_path(vm, args)
 }
 
 /// Evaluates the arguments of `builtins.path`.
-pub(crate) fn path_args(vm: &mut Vm, args: &[Value]) -> Result<AddPathArgs> {
+pub(crate) fn path_args<E: Engine + ?Sized>(vm: &mut E, args: &[Value]) -> Result<AddPathArgs> {
     let attrs = vm.force_attrs(args[0].clone())?;
     let mut path = None;
     let mut name = String::new();
@@ -255,13 +280,16 @@ pub(crate) fn path_args(vm: &mut Vm, args: &[Value]) -> Result<AddPathArgs> {
 }
 
 /// `builtins.filterSource filter path`.
-fn filter_source(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+fn filter_source<E: Engine + ?Sized>(vm: &mut E, args: &[Value]) -> Result<Value> {
     let args = filter_source_args(vm, args)?;
     add_path(vm, args)
 }
 
 /// Evaluates the arguments of `builtins.filterSource`.
-pub(crate) fn filter_source_args(vm: &mut Vm, args: &[Value]) -> Result<AddPathArgs> {
+pub(crate) fn filter_source_args<E: Engine + ?Sized>(
+    vm: &mut E,
+    args: &[Value],
+) -> Result<AddPathArgs> {
     let path = coerce_to_path(vm, &args[1])?;
     let filter = vm.force(args[0].clone())?;
     if !filter.is_function() {
@@ -281,7 +309,7 @@ pub(crate) fn filter_source_args(vm: &mut Vm, args: &[Value]) -> Result<AddPathA
 
 /// `builtins.toFile name contents`: a text file whose references are the
 /// store paths in the contents' context.
-fn to_file(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+fn to_file<E: Engine + ?Sized>(vm: &mut E, args: &[Value]) -> Result<Value> {
     let name = force_string_no_context(vm, &args[0])?;
     let contents = vm.force_string(args[1].clone())?;
     let mut references = BTreeSet::new();
@@ -304,14 +332,14 @@ fn to_file(vm: &mut Vm, args: &[Value]) -> Result<Value> {
 }
 
 /// `builtins.placeholder output`.
-fn placeholder(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+fn placeholder<E: Engine + ?Sized>(vm: &mut E, args: &[Value]) -> Result<Value> {
     let output = force_string_no_context(vm, &args[0])?;
     Ok(Value::string(store::placeholder(&output)))
 }
 
 /// `builtins.storePath path`: a path in the store, with its store path as
 /// context. Without a store only its form and existence can be checked.
-fn store_path(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+fn store_path<E: Engine + ?Sized>(vm: &mut E, args: &[Value]) -> Result<Value> {
     if vm.context().settings.pure {
         return Err(Error::new(ErrorKind::Impure(
             "'builtins.storePath'".to_string(),
@@ -377,7 +405,7 @@ fn is_store_path(store_dir: &str, path: &str) -> bool {
 }
 
 /// `builtins.toPath s`: the canonical absolute path, as a string.
-fn to_path(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+fn to_path<E: Engine + ?Sized>(vm: &mut E, args: &[Value]) -> Result<Value> {
     let path = coerce_to_path(vm, &args[0])?;
     let text = crate::path::canonicalise(path.as_bytes());
     Ok(Value::String(match path.context() {
@@ -395,7 +423,7 @@ pub(super) fn needs_store(what: &'static str) -> Result<Value> {
 /// What Nix 2.8 checks before `fetchurl` or `fetchTarball` downloads
 /// anything: restricted evaluation allows no URI, and a pure download needs
 /// the `sha256` that makes it reproducible.
-fn check_download(vm: &mut Vm, who: &str, arg: &Value) -> Result<()> {
+fn check_download<E: Engine + ?Sized>(vm: &mut E, who: &str, arg: &Value) -> Result<()> {
     let (url, hash) = match vm.force(arg.clone())? {
         Value::Attrs(attrs) => {
             let url = match attrs.get(Symbol::intern("url")) {
@@ -420,21 +448,21 @@ fn check_download(vm: &mut Vm, who: &str, arg: &Value) -> Result<()> {
     Ok(())
 }
 
-fn fetchurl(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+fn fetchurl<E: Engine + ?Sized>(vm: &mut E, args: &[Value]) -> Result<Value> {
     check_download(vm, "fetchurl", &args[0])?;
     needs_store("builtins.fetchurl")
 }
 
-fn fetch_tarball(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+fn fetch_tarball<E: Engine + ?Sized>(vm: &mut E, args: &[Value]) -> Result<Value> {
     check_download(vm, "fetchTarball", &args[0])?;
     needs_store("builtins.fetchTarball")
 }
 
-fn fetch_mercurial(_vm: &mut Vm, _args: &[Value]) -> Result<Value> {
+fn fetch_mercurial<E: Engine + ?Sized>(_vm: &mut E, _args: &[Value]) -> Result<Value> {
     needs_store("builtins.fetchMercurial")
 }
 
-fn fetch_tree(_vm: &mut Vm, _args: &[Value]) -> Result<Value> {
+fn fetch_tree<E: Engine + ?Sized>(_vm: &mut E, _args: &[Value]) -> Result<Value> {
     needs_store("builtins.fetchTree")
 }
 

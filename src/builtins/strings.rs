@@ -1,52 +1,67 @@
 //! String builtins.
 
+use crate::engine::{BuiltinStep, CoercionKind, Engine, Resume};
 use crate::error::{Error, Result};
 use crate::symbol::known;
 use crate::value::BuiltinFn::{Plain, Stepped};
+use crate::value::OnGenerator;
 use crate::value::{Builtin, NixString, StringBuilder, Value};
-use crate::vm::{CoercionKind, Resume, Step, Vm};
 
 pub(super) static BUILTINS: &[Builtin] = &[
     Builtin {
         name: "toString",
         arity: 1,
         func: Stepped(to_string),
+        shared: Stepped(to_string),
+        on_generator: OnGenerator::CoerceFirst(CoercionKind::ToString),
         forces_first: Some(0),
     },
     Builtin {
         name: "stringLength",
         arity: 1,
         func: Plain(string_length),
+        shared: Plain(string_length),
+        on_generator: OnGenerator::CoerceFirst(CoercionKind::Interpolation),
         forces_first: Some(0),
     },
     Builtin {
         name: "substring",
         arity: 3,
         func: Plain(substring),
+        shared: Plain(substring),
+        on_generator: OnGenerator::Own,
         forces_first: None,
     },
     Builtin {
         name: "concatStringsSep",
         arity: 2,
         func: Plain(concat_strings_sep),
+        shared: Plain(concat_strings_sep),
+        on_generator: OnGenerator::Own,
         forces_first: None,
     },
     Builtin {
         name: "replaceStrings",
         arity: 3,
         func: Plain(replace_strings),
+        shared: Plain(replace_strings),
+        on_generator: OnGenerator::Shared,
         forces_first: None,
     },
     Builtin {
         name: "baseNameOf",
         arity: 1,
         func: Plain(base_name_of),
+        shared: Plain(base_name_of),
+        on_generator: OnGenerator::CoerceFirst(CoercionKind::PathInterpolation),
         forces_first: None,
     },
     Builtin {
         name: "dirOf",
         arity: 1,
         func: Plain(dir_of),
+        shared: Plain(dir_of),
+        on_generator: OnGenerator::Own,
         forces_first: None,
     },
 ];
@@ -54,7 +69,7 @@ pub(super) static BUILTINS: &[Builtin] = &[
 /// `toString`. A set's `__toString` is called as a step, so that the
 /// dispatch loop runs it in a frame of its own; what it returns is coerced
 /// in turn.
-fn to_string(vm: &mut Vm, args: &[Value]) -> Result<Step> {
+fn to_string<E: Engine + ?Sized>(vm: &mut E, args: &[Value]) -> Result<BuiltinStep<E>> {
     let value = vm.force(args[0].clone())?;
     Box::new(ToString { calls: 0 }).resume(vm, value)
 }
@@ -66,26 +81,26 @@ struct ToString {
     calls: usize,
 }
 
-impl Resume for ToString {
-    fn resume(mut self: Box<Self>, vm: &mut Vm, value: Value) -> Result<Step> {
+impl<E: Engine + ?Sized> Resume<E> for ToString {
+    fn resume(mut self: Box<Self>, vm: &mut E, value: Value) -> Result<BuiltinStep<E>> {
         if let Value::Attrs(attrs) = &value {
             if let Some(f) = attrs.get(known::to_string()).cloned() {
                 self.calls += 1;
                 vm.check_nesting(self.calls)?;
-                return Ok(Step::call(f, value, self));
+                return Ok(BuiltinStep::call(f, value, self));
             }
         }
         let s = vm.coerce_to_string(value, CoercionKind::ToString)?;
-        Ok(Step::Done(Value::String(s)))
+        Ok(BuiltinStep::Done(Value::String(s)))
     }
 }
 
-fn string_length(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+fn string_length<E: Engine + ?Sized>(vm: &mut E, args: &[Value]) -> Result<Value> {
     let s = vm.coerce_to_string(args[0].clone(), CoercionKind::Interpolation)?;
     Ok(Value::Int(s.len() as i64))
 }
 
-fn substring(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+fn substring<E: Engine + ?Sized>(vm: &mut E, args: &[Value]) -> Result<Value> {
     let start = vm.force_int(args[0].clone())?;
     let len = vm.force_int(args[1].clone())?;
     let s = vm.coerce_to_string(args[2].clone(), CoercionKind::Interpolation)?;
@@ -109,7 +124,7 @@ pub(crate) fn substring_of(start: i64, len: i64, s: &NixString) -> Result<Value>
     Ok(Value::String(s.with_context_of(&text[start..end])))
 }
 
-fn concat_strings_sep(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+fn concat_strings_sep<E: Engine + ?Sized>(vm: &mut E, args: &[Value]) -> Result<Value> {
     let sep = vm.force_string(args[0].clone())?;
     let list = vm.force_list(args[1].clone())?;
     let mut out = StringBuilder::default();
@@ -133,7 +148,7 @@ fn concat_strings_sep(vm: &mut Vm, args: &[Value]) -> Result<Value> {
 /// replacement is forced only when used, and brings its context along: Nix
 /// 2.8 forces every element of `to` before `s`, newer Nix (and the language
 /// suite) only those used, which fails less.
-fn replace_strings(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+fn replace_strings<E: Engine + ?Sized>(vm: &mut E, args: &[Value]) -> Result<Value> {
     let from = vm.force_list(args[0].clone())?;
     let to = vm.force_list(args[1].clone())?;
     if from.len() != to.len() {
@@ -180,13 +195,13 @@ fn replace_strings(vm: &mut Vm, args: &[Value]) -> Result<Value> {
     Ok(Value::String(NixString::with_context(out, context)))
 }
 
-fn base_name_of(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+fn base_name_of<E: Engine + ?Sized>(vm: &mut E, args: &[Value]) -> Result<Value> {
     let s = vm.coerce_to_string(args[0].clone(), CoercionKind::PathInterpolation)?;
     let base = crate::path::base_name_of(s.as_bytes()).to_vec();
     Ok(Value::String(s.with_context_of(base)))
 }
 
-fn dir_of(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+fn dir_of<E: Engine + ?Sized>(vm: &mut E, args: &[Value]) -> Result<Value> {
     let v = vm.force(args[0].clone())?;
     let is_path = matches!(v, Value::Path(_));
     let s = vm.coerce_to_string(v, CoercionKind::PathInterpolation)?;

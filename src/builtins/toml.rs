@@ -13,23 +13,26 @@ use toml::Spanned;
 use super::attrs_of;
 use super::context::force_string_no_context;
 use super::json_parser::check_no_nul;
+use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::symbol::Symbol;
 use crate::value::BuiltinFn::Plain;
+use crate::value::OnGenerator;
 use crate::value::{Attrs, Builtin, Value};
-use crate::vm::Vm;
 
 pub(super) static BUILTINS: &[Builtin] = &[Builtin {
     name: "fromTOML",
     arity: 1,
     func: Plain(from_toml),
+    shared: Plain(from_toml),
+    on_generator: OnGenerator::Shared,
     forces_first: None,
 }];
 
 /// The experimental feature that turns timestamps into values.
 const TIMESTAMPS_FEATURE: &str = "parse-toml-timestamps";
 
-fn from_toml(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+fn from_toml<E: Engine + ?Sized>(vm: &mut E, args: &[Value]) -> Result<Value> {
     let text = force_string_no_context(vm, &args[0])?;
     let timestamps = vm.context().settings.has_feature(TIMESTAMPS_FEATURE);
     parse_toml(text.utf8()?, timestamps).map_err(|e| toml_error(&e))

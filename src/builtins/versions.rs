@@ -3,10 +3,11 @@
 
 use std::cmp::Ordering;
 
+use crate::engine::Engine;
 use crate::error::Result;
 use crate::value::BuiltinFn::Plain;
+use crate::value::OnGenerator;
 use crate::value::{Builtin, Value};
-use crate::vm::Vm;
 
 use super::attrs_of;
 use super::context::force_string_no_context;
@@ -16,23 +17,29 @@ pub(super) static BUILTINS: &[Builtin] = &[
         name: "compareVersions",
         arity: 2,
         func: Plain(compare_versions_builtin),
+        shared: Plain(compare_versions_builtin),
+        on_generator: OnGenerator::Shared,
         forces_first: None,
     },
     Builtin {
         name: "splitVersion",
         arity: 1,
         func: Plain(split_version),
+        shared: Plain(split_version),
+        on_generator: OnGenerator::Shared,
         forces_first: None,
     },
     Builtin {
         name: "parseDrvName",
         arity: 1,
         func: Plain(parse_drv_name),
+        shared: Plain(parse_drv_name),
+        on_generator: OnGenerator::Shared,
         forces_first: None,
     },
 ];
 
-fn compare_versions_builtin(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+fn compare_versions_builtin<E: Engine + ?Sized>(vm: &mut E, args: &[Value]) -> Result<Value> {
     let a = force_string_no_context(vm, &args[0])?;
     let b = force_string_no_context(vm, &args[1])?;
     Ok(Value::Int(
@@ -44,7 +51,7 @@ fn compare_versions_builtin(vm: &mut Vm, args: &[Value]) -> Result<Value> {
     ))
 }
 
-fn split_version(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+fn split_version<E: Engine + ?Sized>(vm: &mut E, args: &[Value]) -> Result<Value> {
     let version = force_string_no_context(vm, &args[0])?;
     let mut rest = version.as_bytes();
     let mut parts = Vec::new();
@@ -58,7 +65,7 @@ fn split_version(vm: &mut Vm, args: &[Value]) -> Result<Value> {
     Ok(Value::list(parts))
 }
 
-fn parse_drv_name(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+fn parse_drv_name<E: Engine + ?Sized>(vm: &mut E, args: &[Value]) -> Result<Value> {
     let full = force_string_no_context(vm, &args[0])?;
     let (name, version) = split_drv_name(full.as_bytes());
     Ok(attrs_of([

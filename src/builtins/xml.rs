@@ -6,22 +6,25 @@ use std::collections::HashSet;
 use bstr::BString;
 use spindle_fiber::ensure_sufficient_stack;
 
+use crate::engine::Engine;
 use crate::error::Result;
 use crate::print::format_float;
 use crate::source::Span;
 use crate::symbol::known;
 use crate::value::BuiltinFn::Plain;
+use crate::value::OnGenerator;
 use crate::value::{Attrs, Builtin, Closure, Context, NixString, Value};
-use crate::vm::Vm;
 
 pub(super) static BUILTINS: &[Builtin] = &[Builtin {
     name: "toXML",
     arity: 1,
     func: Plain(to_xml),
+    shared: Plain(to_xml),
+    on_generator: OnGenerator::DeepFirst,
     forces_first: None,
 }];
 
-fn to_xml(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+fn to_xml<E: Engine + ?Sized>(vm: &mut E, args: &[Value]) -> Result<Value> {
     let mut writer = XmlWriter::new(true, false);
     writer.document(vm, &args[0])?;
     Ok(Value::String(NixString::with_context(
@@ -35,7 +38,11 @@ fn to_xml(vm: &mut Vm, args: &[Value]) -> Result<Value> {
 /// `type`, to recognise derivations: what is still unevaluated shows as
 /// `<unevaluated />`. With `location`, attributes and lambdas carry the
 /// file, line and column they were defined at.
-pub fn to_xml_string(vm: &mut Vm, value: &Value, location: bool) -> Result<BString> {
+pub fn to_xml_string<E: Engine + ?Sized>(
+    vm: &mut E,
+    value: &Value,
+    location: bool,
+) -> Result<BString> {
     let mut writer = XmlWriter::new(false, location);
     writer.document(vm, value)?;
     let mut out = writer.out;
@@ -72,7 +79,7 @@ impl XmlWriter {
         }
     }
 
-    fn document(&mut self, vm: &mut Vm, value: &Value) -> Result<()> {
+    fn document<E: Engine + ?Sized>(&mut self, vm: &mut E, value: &Value) -> Result<()> {
         self.out
             .extend_from_slice("<?xml version='1.0' encoding='utf-8'?>\n".as_bytes());
         self.open("expr", Vec::new());
@@ -128,7 +135,7 @@ impl XmlWriter {
 
     // ---- values ------------------------------------------------------------
 
-    fn value(&mut self, vm: &mut Vm, value: &Value) -> Result<()> {
+    fn value<E: Engine + ?Sized>(&mut self, vm: &mut E, value: &Value) -> Result<()> {
         let value = if self.strict {
             vm.force_ref(value)?
         } else {
@@ -171,7 +178,7 @@ impl XmlWriter {
     }
 
     /// The attributes of a set, in name order.
-    fn attrs(&mut self, vm: &mut Vm, attrs: &Attrs) -> Result<()> {
+    fn attrs<E: Engine + ?Sized>(&mut self, vm: &mut E, attrs: &Attrs) -> Result<()> {
         let mut entries: Vec<_> = attrs.entries().iter().collect();
         entries.sort_by_cached_key(|(name, _)| name.name());
         for (name, item) in entries {
@@ -188,7 +195,7 @@ impl XmlWriter {
 
     /// A derivation names its `drvPath` and `outPath`; its attributes are
     /// shown the first time only (derivations refer to each other a lot).
-    fn derivation(&mut self, vm: &mut Vm, attrs: &Attrs) -> Result<()> {
+    fn derivation<E: Engine + ?Sized>(&mut self, vm: &mut E, attrs: &Attrs) -> Result<()> {
         let drv_path = self.string_attr(vm, attrs, known::drv_path())?;
         let out_path = self.string_attr(vm, attrs, known::out_path())?;
         let mut xml_attrs = Vec::new();
@@ -210,9 +217,9 @@ impl XmlWriter {
     }
 
     /// The text of a string attribute (forced when strict), if it is one.
-    fn string_attr(
+    fn string_attr<E: Engine + ?Sized>(
         &mut self,
-        vm: &mut Vm,
+        vm: &mut E,
         attrs: &Attrs,
         name: crate::symbol::Symbol,
     ) -> Result<Option<BString>> {
@@ -232,7 +239,7 @@ impl XmlWriter {
 
     /// A lambda shows its parameter: a name, or the pattern's formals in
     /// name order (with the `@` name and `...` if present).
-    fn function(&mut self, vm: &mut Vm, closure: &Closure) {
+    fn function<E: Engine + ?Sized>(&mut self, vm: &mut E, closure: &Closure) {
         let code = closure.code();
         let mut xml_attrs = Vec::new();
         self.position(vm, code.span, &mut xml_attrs);
@@ -262,7 +269,7 @@ impl XmlWriter {
         self.close("function");
     }
 
-    fn position(&self, vm: &Vm, span: Span, attrs: &mut Vec<XmlAttr>) {
+    fn position<E: Engine + ?Sized>(&self, vm: &E, span: Span, attrs: &mut Vec<XmlAttr>) {
         if !self.location {
             return;
         }
@@ -274,7 +281,7 @@ impl XmlWriter {
 }
 
 /// Whether a set is a derivation: its `type` (forced) is `"derivation"`.
-fn is_derivation(vm: &mut Vm, attrs: &Attrs) -> Result<bool> {
+fn is_derivation<E: Engine + ?Sized>(vm: &mut E, attrs: &Attrs) -> Result<bool> {
     let Some(ty) = attrs.get(known::type_()) else {
         return Ok(false);
     };

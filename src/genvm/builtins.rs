@@ -1,143 +1,74 @@
-//! How the generator VM runs builtins: the routing table, the shared path,
+//! How the generator VM runs builtins: the shared path, stepped builtins,
 //! and the builtins written as generators.
 //!
-//! Builtins whose only use of the VM is forcing a few values take the
-//! shared path: the fiber VM's own function runs on a *detached* fiber
-//! [`Vm`], which evaluates nothing. When the builtin forces a pending
-//! thunk, the detached VM fails and names the thunk; the generator VM
+//! Every builtin's declaration says how this VM runs it
+//! ([`OnGenerator`]). Builtins whose only use of the VM is forcing a few
+//! values take the shared path: the builtin's shared instantiation runs on
+//! a [`Detached`] engine, which evaluates nothing. When the builtin forces a
+//! pending thunk, the engine fails and names the thunk; the generator VM
 //! forces it with its own frames and runs the builtin again, which now
-//! finds the value in the thunk. Nothing recurses natively, and the result
-//! is exactly the fiber VM's. Builtins that call back into Nix, coerce
-//! values that may have `__toString`, compare deeply or force an unbounded
-//! number of values are written here again as `async` functions, as tvix
-//! writes every builtin.
-//!
-//! A builtin missing from [`route`] is refused with a clear error rather
-//! than run on a path that might recurse.
+//! finds the value in the thunk. Stepped builtins run their first step the
+//! same way; each force or call a step asks for is then carried out by a
+//! generator frame ([`drive_steps`]). Nothing recurses natively, and the
+//! result is exactly the fiber VM's. The few builtins that call back into
+//! Nix in ways no step machine expresses yet (`tryEval`, `import`, …) are
+//! written here again as `async` functions, as tvix writes every builtin,
+//! and found through [`own`].
 
 use std::cmp::Ordering;
 
 use bstr::ByteSlice;
 use std::rc::Rc;
 
+use super::detached::Detached;
 use super::helpers::{
     call2_forced, call_forced, coerce_to_string, compare, deep_force, force, force_attrs,
-    force_bool, force_function, force_int, force_list, force_string, force_thunk, less_than,
-    name_arg, nix_eq_members,
+    force_function, force_int, force_list, force_string, force_thunk, less_than, name_arg,
+    nix_eq_members,
 };
 use super::requests::{call, Co, GenFuture};
 use crate::builtins::{absolute_path, corepkg_path, not_in_search_path, search_path_candidate};
 use crate::context::EvalContext;
+use crate::engine::{prepare_import, BuiltinStep, CoercionKind, Engine};
 use crate::error::{Error, Result};
 use crate::symbol::{known, Symbol};
-use crate::value::{Attrs, AttrsBuilder, Builtin, List, NixString, StringBuilder, Thunk, Value};
-use crate::vm::{prepare_import, CoercionKind, Vm};
+use crate::value::{
+    Attrs, AttrsBuilder, Builtin, BuiltinFn, List, NixString, StringBuilder, Thunk, Value,
+};
 
 /// A builtin written as a generator.
 pub(crate) type GenBuiltin = fn(Co, Rc<EvalContext>, Vec<Value>) -> GenFuture;
 
-/// How the generator VM runs one builtin.
-#[derive(Clone, Copy)]
-pub(crate) enum Route {
-    /// The fiber VM's function on a detached VM, run again after each
-    /// thunk it forces has been forced by the generator VM. Only for
-    /// builtins that force a bounded number of values and never call back
-    /// into Nix, coerce sets to strings or compare containers.
-    Shared,
-    /// For builtins that coerce their first (and only coerced) argument to
-    /// a string and are otherwise `Shared`. When that argument is a set or
-    /// a list, or not evaluated yet, the generator VM coerces it first
-    /// (which may call `__toString`); otherwise the builtin coerces it.
-    CoerceFirst(CoercionKind),
-    /// For serialisers and the like that walk their whole argument: the
-    /// generator VM forces every argument completely first, then runs the
-    /// fiber VM's function, which then finds everything evaluated. A
-    /// `__toString` met only while serialising is refused.
-    DeepFirst,
-    /// An `async` implementation in this module.
-    Generator(GenBuiltin),
-}
-
-/// Wraps an `async fn(Co, Rc<EvalContext>, Vec<Value>)` as a [`Route`].
+/// Wraps an `async fn(Co, Rc<EvalContext>, Vec<Value>)` as a [`GenBuiltin`].
 macro_rules! generator {
     ($f:ident) => {
-        Route::Generator(|co, ctx, args| Box::pin($f(co, ctx, args)))
+        (|co, ctx, args| Box::pin($f(co, ctx, args))) as GenBuiltin
     };
 }
 
-/// The routing table: how each builtin runs on the generator VM. A new
-/// builtin needs one line here; one without a line is refused.
-pub(crate) fn route(name: &str) -> Option<Route> {
-    use CoercionKind::{Interpolation, PathInterpolation, ToString};
-    use Route::{CoerceFirst, DeepFirst, Shared};
+/// The generator VM's own implementation of a builtin declared
+/// [`OnGenerator::Own`]. `every_own_builtin_has_an_implementation` below
+/// checks that each such builtin has one, and only those.
+pub(crate) fn own(name: &str) -> Option<GenBuiltin> {
     Some(match name {
-        // attrs
-        "attrNames" | "attrValues" | "getAttr" | "hasAttr" => Shared,
-        "mapAttrs" | "intersectAttrs" | "functionArgs" | "unsafeGetAttrPos" => Shared,
         "removeAttrs" => generator!(remove_attrs),
         "listToAttrs" => generator!(list_to_attrs),
         "catAttrs" => generator!(cat_attrs),
         "zipAttrsWith" => generator!(zip_attrs_with),
-        "groupBy" => generator!(group_by),
-        // control
-        "throw" | "abort" => CoerceFirst(Interpolation),
-        "seq" => Shared,
         "tryEval" => generator!(try_eval),
         "deepSeq" => generator!(deep_seq),
         "trace" => generator!(trace),
         "addErrorContext" => generator!(add_error_context),
-        // io
         "import" => generator!(import),
         "scopedImport" => generator!(scoped_import),
-        "readFile" | "pathExists" | "readDir" => CoerceFirst(PathInterpolation),
-        "getEnv" => Shared,
         "findFile" => generator!(find_file),
-        // lists
-        "map" | "length" | "head" | "tail" | "elemAt" | "genList" => Shared,
-        "filter" => generator!(filter),
-        "foldl'" => generator!(foldl_strict),
         "concatLists" => generator!(concat_lists),
         "concatMap" => generator!(concat_map),
         "elem" => generator!(elem),
-        "any" => generator!(any),
-        "all" => generator!(all),
-        "sort" => generator!(sort),
-        "partition" => generator!(partition),
-        // numbers
-        "add" | "sub" | "mul" | "div" => Shared,
-        "bitAnd" | "bitOr" | "bitXor" | "ceil" | "floor" => Shared,
         "lessThan" => generator!(less_than_builtin),
-        // strings
-        "toString" => CoerceFirst(ToString),
-        "stringLength" => CoerceFirst(Interpolation),
-        "baseNameOf" => CoerceFirst(PathInterpolation),
         "substring" => generator!(substring),
         "concatStringsSep" => generator!(concat_strings_sep),
         "dirOf" => generator!(dir_of),
-        // types
-        "typeOf" | "isAttrs" | "isBool" | "isFloat" | "isFunction" => Shared,
-        "isInt" | "isList" | "isNull" | "isPath" | "isString" => Shared,
-        // string contexts, hashes, versions, regular expressions
-        "getContext" | "hasContext" | "unsafeDiscardStringContext" => Shared,
-        "unsafeDiscardOutputDependency" | "addDrvOutputDependencies" => Shared,
-        "appendContext" => DeepFirst,
-        "hashString" | "convertHash" | "match" | "split" => Shared,
-        "hashFile" | "readFileType" => CoerceFirst(PathInterpolation),
-        "replaceStrings" => Shared,
-        "compareVersions" | "splitVersion" | "parseDrvName" => Shared,
-        "warn" | "break" => Shared,
-        "parseFlakeRef" => Shared,
-        "flakeRefToString" => DeepFirst,
-        // data formats
-        "toJSON" | "toXML" => DeepFirst,
-        "fromJSON" | "fromTOML" => Shared,
-        // store paths and derivations
-        "derivationStrict" => DeepFirst,
-        "placeholder" | "storePath" | "toFile" | "currentTime" => Shared,
-        "toPath" => CoerceFirst(PathInterpolation),
-        // `derivation` is Nix code, loaded from the built-in files when first used.
-        "derivation" => Shared,
-        "fetchurl" | "fetchTarball" | "fetchGit" | "fetchMercurial" | "fetchTree" => Shared,
         "genericClosure" => generator!(generic_closure),
         "path" => generator!(path),
         "filterSource" => generator!(filter_source),
@@ -145,7 +76,7 @@ pub(crate) fn route(name: &str) -> Option<Route> {
     })
 }
 
-/// The error for a builtin without a route.
+/// The error for a builtin the generator VM has no way to run.
 pub(crate) fn unsupported(builtin: &Builtin) -> Error {
     Error::other(format!(
         "builtin '{}' is not supported by the generator VM",
@@ -155,23 +86,35 @@ pub(crate) fn unsupported(builtin: &Builtin) -> Error {
 
 // ---- the shared path ----------------------------------------------------------
 
-/// What running a shared builtin on a detached VM came to.
-pub(crate) enum SharedRun {
+/// What running a shared builtin on the detached engine came to.
+pub(crate) enum SharedRun<T> {
     /// Its result.
-    Done(Result<Value>),
+    Done(Result<T>),
     /// It needs this thunk forced first.
     Blocked(Thunk),
 }
 
-/// Runs the fiber VM's builtin on the detached `vm`.
-pub(crate) fn run_shared(vm: &mut Vm, builtin: &Builtin, args: &[Value]) -> SharedRun {
-    match builtin.run(vm, args) {
+/// Runs `f` on the detached `engine` once.
+pub(crate) fn run_once<T>(
+    engine: &mut Detached,
+    f: impl FnOnce(&mut Detached) -> Result<T>,
+) -> SharedRun<T> {
+    match f(engine) {
         Ok(v) => SharedRun::Done(Ok(v)),
-        Err(e) => match vm.take_blocked() {
+        Err(e) => match engine.take_blocked() {
             Some(thunk) => SharedRun::Blocked(thunk),
             None => SharedRun::Done(Err(e)),
         },
     }
+}
+
+/// Runs the builtin's shared instantiation on the detached `engine`.
+pub(crate) fn run_shared(
+    engine: &mut Detached,
+    builtin: &Builtin,
+    args: &[Value],
+) -> SharedRun<Value> {
+    run_once(engine, |e| builtin.run_shared(e, args))
 }
 
 /// The generator behind a shared builtin that needed a thunk forced:
@@ -183,31 +126,31 @@ pub(crate) async fn shared_generator(
     args: Vec<Value>,
     blocker: Thunk,
 ) -> Result<Value> {
-    finish_shared(&co, &mut Vm::detached(ctx), builtin, &args, blocker).await
+    finish_shared(&co, &mut Detached::new(ctx), builtin, &args, blocker).await
 }
 
 async fn finish_shared(
     co: &Co,
-    vm: &mut Vm,
+    engine: &mut Detached,
     builtin: &Builtin,
     args: &[Value],
     blocker: Thunk,
 ) -> Result<Value> {
-    run_detached(co, vm, builtin.name, Some(blocker), |vm| {
-        builtin.run(vm, args)
+    run_detached(co, engine, builtin.name, Some(blocker), |e| {
+        builtin.run_shared(e, args)
     })
     .await
 }
 
-/// Runs `f` on the detached `vm` until it no longer needs a thunk forced,
-/// forcing `pending` first and then each thunk `f` needs, with the
+/// Runs `f` on the detached `engine` until it no longer needs a thunk
+/// forced, forcing `pending` first and then each thunk `f` needs, with the
 /// generator VM's frames.
 async fn run_detached<T>(
     co: &Co,
-    vm: &mut Vm,
+    engine: &mut Detached,
     what: &str,
     mut pending: Option<Thunk>,
-    mut f: impl FnMut(&mut Vm) -> Result<T>,
+    mut f: impl FnMut(&mut Detached) -> Result<T>,
 ) -> Result<T> {
     let mut last: Option<Thunk> = None;
     loop {
@@ -216,18 +159,59 @@ async fn run_detached<T>(
             let _ = force_thunk(co, thunk.clone()).await;
             last = Some(thunk);
         }
-        match f(vm) {
-            Ok(v) => return Ok(v),
-            Err(e) => match vm.take_blocked() {
-                Some(thunk) if last.as_ref().is_some_and(|t| t.ptr_eq(&thunk)) => {
-                    return Err(Error::other(format!(
-                        "internal error: builtin '{what}' blocked twice on one thunk"
-                    )))
-                }
-                Some(thunk) => pending = Some(thunk),
-                None => return Err(e),
-            },
+        match run_once(engine, &mut f) {
+            SharedRun::Done(result) => return result,
+            SharedRun::Blocked(thunk) if last.as_ref().is_some_and(|t| t.ptr_eq(&thunk)) => {
+                return Err(Error::other(format!(
+                    "internal error: builtin '{what}' blocked twice on one thunk"
+                )))
+            }
+            SharedRun::Blocked(thunk) => pending = Some(thunk),
         }
+    }
+}
+
+// ---- stepped builtins -----------------------------------------------------------
+
+/// The generator behind a stepped builtin ([`OnGenerator::Stepped`]): its
+/// first step computed on the detached engine as a shared builtin is (run
+/// again after each thunk it needed forced), then each force and call it
+/// asks for carried out with the generator VM's frames, the builtin
+/// resumed with the answer on the detached engine.
+pub(crate) async fn drive_steps(
+    co: Co,
+    ctx: Rc<EvalContext>,
+    builtin: &'static Builtin,
+    args: Vec<Value>,
+) -> Result<Value> {
+    let BuiltinFn::Stepped(first) = builtin.shared else {
+        return Err(unsupported(builtin));
+    };
+    let mut engine = Detached::new(ctx);
+    let mut step: BuiltinStep<dyn Engine> =
+        run_detached(&co, &mut engine, builtin.name, None, |e| first(e, &args)).await?;
+    loop {
+        let (then, value) = match step {
+            BuiltinStep::Done(v) => return Ok(v),
+            BuiltinStep::Force(v, then) => (then, force(&co, v).await?),
+            BuiltinStep::Call(c) => {
+                let v = match c.second {
+                    None => call_forced(&co, c.function, c.arg).await?,
+                    Some(b) => call2_forced(&co, c.function, c.arg, b).await?,
+                };
+                (c.then, v)
+            }
+        };
+        step = match run_once(&mut engine, |e| then.resume(e, value)) {
+            SharedRun::Done(next) => next?,
+            // A step forces nothing pending itself (see `crate::engine::steps`).
+            SharedRun::Blocked(_) => {
+                return Err(Error::other(format!(
+                    "internal error: a step of builtin '{}' forced a pending thunk",
+                    builtin.name
+                )))
+            }
+        };
     }
 }
 
@@ -246,16 +230,16 @@ async fn filter_source(co: Co, ctx: Rc<EvalContext>, args: Vec<Value>) -> Result
 }
 
 /// The arguments of `path` or `filterSource`, evaluated by the fiber VM's
-/// own `parse` on a detached VM.
+/// own `parse` on the detached engine.
 async fn path_arguments(
     co: &Co,
     ctx: &Rc<EvalContext>,
     what: &str,
-    parse: fn(&mut Vm, &[Value]) -> Result<crate::builtins::store::AddPathArgs>,
+    parse: fn(&mut Detached, &[Value]) -> Result<crate::builtins::store::AddPathArgs>,
     args: &[Value],
 ) -> Result<crate::builtins::store::AddPathArgs> {
-    let mut vm = Vm::detached(ctx.clone());
-    run_detached(co, &mut vm, what, None, |vm| parse(vm, args)).await
+    let mut engine = Detached::new(ctx.clone());
+    run_detached(co, &mut engine, what, None, |e| parse(e, args)).await
 }
 
 /// Adds a path to the store. The NAR reader calls its filter synchronously,
@@ -315,10 +299,10 @@ pub(crate) async fn coerce_first_generator(
 ) -> Result<Value> {
     let s = coerce_to_string(&co, &ctx, args[0].clone(), kind).await?;
     args[0] = Value::String(s);
-    let mut vm = Vm::detached(ctx);
-    match run_shared(&mut vm, builtin, &args) {
+    let mut engine = Detached::new(ctx);
+    match run_shared(&mut engine, builtin, &args) {
         SharedRun::Done(result) => result,
-        SharedRun::Blocked(thunk) => finish_shared(&co, &mut vm, builtin, &args, thunk).await,
+        SharedRun::Blocked(thunk) => finish_shared(&co, &mut engine, builtin, &args, thunk).await,
     }
 }
 
@@ -332,10 +316,10 @@ pub(crate) async fn deep_first_generator(
     for arg in args.iter_mut() {
         *arg = deep_force(&co, arg.clone()).await?;
     }
-    let mut vm = Vm::detached(ctx);
-    match run_shared(&mut vm, builtin, &args) {
+    let mut engine = Detached::new(ctx);
+    match run_shared(&mut engine, builtin, &args) {
         SharedRun::Done(result) => result,
-        SharedRun::Blocked(thunk) => finish_shared(&co, &mut vm, builtin, &args, thunk).await,
+        SharedRun::Blocked(thunk) => finish_shared(&co, &mut engine, builtin, &args, thunk).await,
     }
 }
 
@@ -454,18 +438,6 @@ async fn zip_attrs_with(co: Co, _ctx: Rc<EvalContext>, args: Vec<Value>) -> Resu
     Ok(crate::builtins::zipped(&args[0], grouped))
 }
 
-async fn group_by(co: Co, _ctx: Rc<EvalContext>, args: Vec<Value>) -> Result<Value> {
-    force_function(&co, args[0].clone()).await?;
-    let list = force_list(&co, args[1].clone()).await?;
-    let mut groups: crate::builtins::Groups = Default::default();
-    for x in list.iter() {
-        let key = call_forced(&co, args[0].clone(), x.clone()).await?;
-        let key = name_arg(&co, key).await?;
-        groups.entry(key).or_default().push(x.clone());
-    }
-    Ok(crate::builtins::grouped_lists(groups))
-}
-
 // ---- control ----------------------------------------------------------------------
 
 async fn try_eval(co: Co, _ctx: Rc<EvalContext>, args: Vec<Value>) -> Result<Value> {
@@ -562,36 +534,6 @@ async fn find_file(co: Co, ctx: Rc<EvalContext>, args: Vec<Value>) -> Result<Val
 
 // ---- lists ------------------------------------------------------------------------
 
-/// Calls a Nix predicate and requires a Boolean answer.
-async fn predicate(co: &Co, f: &Value, x: &Value) -> Result<bool> {
-    let answer = call(co, f.clone(), x.clone()).await?;
-    force_bool(co, answer).await
-}
-
-async fn filter(co: Co, _ctx: Rc<EvalContext>, args: Vec<Value>) -> Result<Value> {
-    let list = force_list(&co, args[1].clone()).await?;
-    let mut out = Vec::new();
-    for x in list.iter() {
-        if predicate(&co, &args[0], x).await? {
-            out.push(x.clone());
-        }
-    }
-    if out.len() == list.len() {
-        return Ok(Value::List(list));
-    }
-    Ok(Value::list(out))
-}
-
-async fn foldl_strict(co: Co, _ctx: Rc<EvalContext>, args: Vec<Value>) -> Result<Value> {
-    force_function(&co, args[0].clone()).await?;
-    let list = force_list(&co, args[2].clone()).await?;
-    let mut acc = args[1].clone();
-    for x in list.iter() {
-        acc = call2_forced(&co, args[0].clone(), acc, x.clone()).await?;
-    }
-    force(&co, acc).await
-}
-
 async fn concat_lists(co: Co, ctx: Rc<EvalContext>, args: Vec<Value>) -> Result<Value> {
     let lists = force_list(&co, args[0].clone()).await?;
     let mut out = Vec::new();
@@ -622,121 +564,6 @@ async fn elem(co: Co, _ctx: Rc<EvalContext>, args: Vec<Value>) -> Result<Value> 
         }
     }
     Ok(Value::Bool(false))
-}
-
-async fn any(co: Co, _ctx: Rc<EvalContext>, args: Vec<Value>) -> Result<Value> {
-    force_function(&co, args[0].clone()).await?;
-    let list = force_list(&co, args[1].clone()).await?;
-    for x in list.iter() {
-        if predicate(&co, &args[0], x).await? {
-            return Ok(Value::Bool(true));
-        }
-    }
-    Ok(Value::Bool(false))
-}
-
-async fn all(co: Co, _ctx: Rc<EvalContext>, args: Vec<Value>) -> Result<Value> {
-    force_function(&co, args[0].clone()).await?;
-    let list = force_list(&co, args[1].clone()).await?;
-    for x in list.iter() {
-        if !predicate(&co, &args[0], x).await? {
-            return Ok(Value::Bool(false));
-        }
-    }
-    Ok(Value::Bool(true))
-}
-
-async fn partition(co: Co, _ctx: Rc<EvalContext>, args: Vec<Value>) -> Result<Value> {
-    force_function(&co, args[0].clone()).await?;
-    let list = force_list(&co, args[1].clone()).await?;
-    let (mut right, mut wrong) = (Vec::new(), Vec::new());
-    for x in list.iter() {
-        force(&co, x.clone()).await?;
-        if predicate(&co, &args[0], x).await? {
-            right.push(x.clone());
-        } else {
-            wrong.push(x.clone());
-        }
-    }
-    Ok(crate::builtins::attrs_of([
-        ("right", Value::list(right)),
-        ("wrong", Value::list(wrong)),
-    ]))
-}
-
-/// `sort`: a stable merge sort whose comparisons are Nix calls. The
-/// standard library's sort cannot take an `async` comparator, so the
-/// generator design needs its own; this one is bottom-up (no recursion),
-/// O(n log n), and skips merging runs that are already in order.
-async fn sort(co: Co, _ctx: Rc<EvalContext>, args: Vec<Value>) -> Result<Value> {
-    let list = force_list(&co, args[1].clone()).await?;
-    let less = force_function(&co, args[0].clone()).await?;
-    for x in list.iter() {
-        force(&co, x.clone()).await?;
-    }
-    let mut items: Vec<Value> = list.as_slice().to_vec();
-    merge_sort(&co, &less, &mut items).await?;
-    Ok(Value::List(List::from_vec(items)))
-}
-
-/// Whether the comparator says `a` goes before `b`.
-async fn is_less(co: &Co, less: &Value, a: &Value, b: &Value) -> Result<bool> {
-    let answer = call2_forced(co, less.clone(), a.clone(), b.clone()).await?;
-    force_bool(co, answer).await
-}
-
-async fn merge_sort(co: &Co, less: &Value, items: &mut Vec<Value>) -> Result<()> {
-    let n = items.len();
-    let mut from = std::mem::take(items);
-    let mut to: Vec<Value> = Vec::with_capacity(n);
-    let mut width = 1;
-    while width < n {
-        let mut start = 0;
-        while start < n {
-            let mid = (start + width).min(n);
-            let end = (start + 2 * width).min(n);
-            merge(co, less, &mut from[start..end], mid - start, &mut to).await?;
-            start = end;
-        }
-        std::mem::swap(&mut from, &mut to);
-        to.clear();
-        width *= 2;
-    }
-    *items = from;
-    Ok(())
-}
-
-/// Merges the sorted runs `run[..mid]` and `run[mid..]` onto `out`, taking
-/// from the left run on ties (which keeps the sort stable).
-async fn merge(
-    co: &Co,
-    less: &Value,
-    run: &mut [Value],
-    mid: usize,
-    out: &mut Vec<Value>,
-) -> Result<()> {
-    let in_order =
-        mid == 0 || mid == run.len() || !is_less(co, less, &run[mid], &run[mid - 1]).await?;
-    if in_order {
-        out.extend(run.iter_mut().map(std::mem::take));
-        return Ok(());
-    }
-    let (mut i, mut j) = (0, mid);
-    while i < mid && j < run.len() {
-        // When the left run is down to its last element and the right run is
-        // untouched, the check above has already compared the two.
-        let known = j == mid && i + 1 == mid;
-        if known || is_less(co, less, &run[j], &run[i]).await? {
-            out.push(std::mem::take(&mut run[j]));
-            j += 1;
-        } else {
-            out.push(std::mem::take(&mut run[i]));
-            i += 1;
-        }
-    }
-    out.extend(run[i..mid].iter_mut().map(std::mem::take));
-    out.extend(run[j..].iter_mut().map(std::mem::take));
-    Ok(())
 }
 
 // ---- numbers ------------------------------------------------------------------------
@@ -792,6 +619,7 @@ mod tests {
     use crate::context::Settings;
     use crate::genvm::GenVm;
     use crate::io::PureIo;
+    use crate::value::OnGenerator;
 
     fn settings() -> Settings {
         Settings {
@@ -811,34 +639,65 @@ mod tests {
         }
     }
 
-    #[test]
-    fn every_builtin_has_a_route() {
+    /// Every builtin of the `builtins` set, and the globals.
+    fn every_builtin() -> Vec<&'static Builtin> {
         let globals = crate::builtins::globals(&settings());
         let Some(Value::Attrs(builtins)) = globals.get(Symbol::intern("builtins")) else {
             panic!("no builtins set");
         };
-        let mut unrouted = Vec::new();
-        for (_, v) in builtins.entries() {
-            if let Value::Builtin(b) = v {
-                if route(b.name).is_none() {
-                    unrouted.push(b.name);
-                }
+        builtins
+            .entries()
+            .iter()
+            .filter_map(|(_, v)| match v {
+                Value::Builtin(b) => Some(*b),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_own_builtin_has_an_implementation() {
+        let mut missing = Vec::new();
+        let mut needless = Vec::new();
+        for b in every_builtin() {
+            match (b.on_generator, own(b.name)) {
+                (OnGenerator::Own, None) => missing.push(b.name),
+                (OnGenerator::Own, Some(_)) | (_, None) => {}
+                (_, Some(_)) => needless.push(b.name),
             }
         }
         assert!(
-            unrouted.is_empty(),
-            "builtins without a route: {unrouted:?}"
+            missing.is_empty(),
+            "declared Own without an implementation: {missing:?}"
+        );
+        assert!(
+            needless.is_empty(),
+            "implemented but not declared Own: {needless:?}"
         );
     }
 
-    fn fake(_vm: &mut Vm, _args: &[Value]) -> Result<Value> {
+    #[test]
+    fn every_stepped_builtin_is_stepped_for_both_engines() {
+        for b in every_builtin() {
+            let fiber = matches!(b.func, BuiltinFn::Stepped(_));
+            let shared = matches!(b.shared, BuiltinFn::Stepped(_));
+            assert_eq!(fiber, shared, "{}", b.name);
+            if b.on_generator == OnGenerator::Stepped {
+                assert!(shared, "{} is declared stepped but is not", b.name);
+            }
+        }
+    }
+
+    fn fake<E: Engine + ?Sized>(_engine: &mut E, _args: &[Value]) -> Result<Value> {
         Ok(Value::Null)
     }
 
     static FAKE: Builtin = Builtin {
         name: "fakeBuiltin",
         arity: 1,
-        func: crate::value::BuiltinFn::Plain(fake),
+        func: BuiltinFn::Plain(fake),
+        shared: BuiltinFn::Plain(fake),
+        on_generator: OnGenerator::Own,
         forces_first: None,
     };
 

@@ -12,14 +12,15 @@ use super::frames::{BytecodeFrame, Frame, Resume};
 use super::requests::fused_callee;
 use super::{helpers, Called, GenVm};
 use crate::bytecode::{Capture, Code, Op};
+use crate::engine::frames::{
+    capture, check_formals_of, finalise, lazy_with_lookup, make_attrs, make_list,
+};
+use crate::engine::{compare_scalars, missing_attribute, scalar_equal, Engine};
 use crate::error::{Error, ErrorKind, Result};
 use crate::limits::Limits;
 use crate::symbol::Symbol;
 use crate::value::{Attrs, Closure, Deferred, NixString, PrimApp, StringBuilder, Thunk, Value};
-use crate::vm::{
-    assertion_failed, capture, check_formals_of, compare_scalars, finalise, lazy_with_lookup,
-    make_attrs, make_list, missing_attribute, scalar_equal,
-};
+use crate::vm::assertion_failed;
 
 /// Ensures the operand in stack slot `$slot` is evaluated, or suspends the
 /// frame to force it (the instruction then runs again).
@@ -638,7 +639,7 @@ fn select(set: Value, name: Symbol) -> Result<Value> {
     match set {
         Value::Attrs(attrs) => match attrs.get(name) {
             Some(v) => Ok(v.clone()),
-            None => Err(missing_attribute(name, &attrs)),
+            None => Err(missing_attribute(name)),
         },
         other => Err(Error::type_mismatch("a set", other.type_phrase())),
     }

@@ -13,13 +13,16 @@ use std::rc::Rc;
 
 use rustc_hash::FxHashSet;
 
+use super::detached::Detached;
 use super::requests::{call, call2, enter_code, Co};
 use crate::context::EvalContext;
+use crate::engine::{
+    append_to_path, compare_scalars, same_object, scalar_equal, CoercionKind, Engine,
+};
 use crate::error::{Error, ErrorKind, Result};
 use crate::print::format_float_to_string;
 use crate::symbol::{known, Symbol};
 use crate::value::{Attrs, Begin, Deferred, List, NixString, StringBuilder, Thunk, Value};
-use crate::vm::{append_to_path, compare_scalars, same_object, scalar_equal, CoercionKind, Vm};
 
 // ---- forcing and calling ----------------------------------------------------
 
@@ -111,14 +114,6 @@ pub(crate) async fn force_generator(co: Co, thunk: Thunk) -> Result<Value> {
 }
 
 // ---- typed forcing --------------------------------------------------------
-
-/// Forces `v` and requires a Boolean.
-pub(crate) async fn force_bool(co: &Co, v: Value) -> Result<bool> {
-    match force(co, v).await? {
-        Value::Bool(b) => Ok(b),
-        other => Err(Error::type_mismatch("a Boolean", other.type_phrase())),
-    }
-}
 
 /// Forces `v` and requires a list.
 pub(crate) async fn force_list(co: &Co, v: Value) -> Result<List> {
@@ -441,7 +436,7 @@ pub(crate) async fn add(co: Co, ctx: Rc<EvalContext>, a: Value, b: Value) -> Res
     match &a {
         Value::Int(_) | Value::Float(_) => {
             let b = force(&co, b).await?;
-            Vm::detached(ctx).add(a, b)
+            Detached::new(ctx).add(a, b)
         }
         Value::Path(p) => {
             // Appended paths stay paths: nothing is copied to the store.

@@ -26,6 +26,7 @@
 //! [`FRAME_COST`] bytes against the evaluation's stack budget.
 
 mod builtins;
+mod detached;
 mod exec;
 mod frames;
 mod helpers;
@@ -36,23 +37,25 @@ use std::path::Path;
 use std::rc::Rc;
 
 use genawaiter::GeneratorState;
-use rustc_hash::FxHashMap;
 
 use self::builtins::{
-    coerce_first_generator, deep_first_generator, route, run_shared, shared_generator, unsupported,
-    Route, SharedRun,
+    coerce_first_generator, deep_first_generator, drive_steps, own, run_shared, shared_generator,
+    unsupported, SharedRun,
 };
+pub(crate) use self::detached::Detached;
 use self::frames::{BytecodeFrame, Frame, GeneratorFrame, Resume};
 use self::requests::{Co, GenFuture, Request, Response};
 use crate::bytecode::Code;
 use crate::context::EvalContext;
+use crate::engine::frames::curried_closure;
+use crate::engine::prepare_import;
 use crate::error::{Error, ErrorKind, Result};
 use crate::limits::CHECK_INTERVAL;
 use crate::source::Span;
 use crate::symbol::known;
 use crate::trace::TraceBuilder;
-use crate::value::{Builtin, Closure, PrimApp, Value};
-use crate::vm::{call_depth_exceeded, curried_closure, prepare_import, CallFrame, Vm};
+use crate::value::{Builtin, Closure, OnGenerator, PrimApp, Value};
+use crate::vm::{call_depth_exceeded, CallFrame};
 
 /// Bytes of the stack budget one frame of the frame stack counts for: a
 /// frame record plus a typical generator's boxed state. Measured on an
@@ -76,17 +79,15 @@ pub struct GenVm {
     /// The frame stack; the top frame runs.
     frames: Vec<Frame>,
     ctx: Rc<EvalContext>,
-    /// A fiber VM that never evaluates, for running shared code (builtins,
+    /// An engine that never evaluates, for running shared code (builtins,
     /// arithmetic) on values this VM has forced.
-    detached: Vm,
+    detached: Detached,
     /// Lambda calls in progress, for `--max-call-depth`.
     call_depth: usize,
     max_call_depth: usize,
     /// The most frames the budget allows.
     max_frames: usize,
     stack_budget: usize,
-    /// Routes of the builtins met so far, by address.
-    routes: FxHashMap<usize, Option<Route>>,
     /// Frames left to run before the evaluation's limits are checked again.
     frames_to_check: u64,
 }
@@ -98,13 +99,12 @@ impl GenVm {
         GenVm {
             stack: Vec::with_capacity(1024),
             frames: Vec::with_capacity(64),
-            detached: Vm::detached(ctx.clone()),
+            detached: Detached::new(ctx.clone()),
             ctx,
             call_depth: 0,
             max_call_depth,
             max_frames: (stack_budget / FRAME_COST).max(1),
             stack_budget,
-            routes: FxHashMap::default(),
             frames_to_check: CHECK_INTERVAL,
         }
     }
@@ -299,11 +299,11 @@ impl GenVm {
         }
     }
 
-    /// Runs a builtin with all its arguments, by its route.
+    /// Runs a builtin with all its arguments, the way its declaration says.
     fn call_builtin(&mut self, builtin: &'static Builtin, args: &[Value]) -> Result<Called> {
-        match self.route_of(builtin) {
-            Some(Route::Shared) => self.call_shared(builtin, args),
-            Some(Route::CoerceFirst(kind)) => {
+        match builtin.on_generator {
+            OnGenerator::Shared => self.call_shared(builtin, args),
+            OnGenerator::CoerceFirst(kind) => {
                 if coerces_without_evaluation(&args[0]) {
                     return self.call_shared(builtin, args);
                 }
@@ -313,19 +313,26 @@ impl GenVm {
                 })
                 .map(Called::Enter)
             }
-            Some(Route::DeepFirst) => {
+            OnGenerator::DeepFirst => {
                 let (ctx, args) = (self.ctx.clone(), args.to_vec());
                 self.generator_frame(builtin.name, |co| {
                     Box::pin(deep_first_generator(co, ctx, builtin, args))
                 })
                 .map(Called::Enter)
             }
-            Some(Route::Generator(body)) => {
+            OnGenerator::Stepped => {
+                let (ctx, args) = (self.ctx.clone(), args.to_vec());
+                self.generator_frame(builtin.name, |co| {
+                    Box::pin(drive_steps(co, ctx, builtin, args))
+                })
+                .map(Called::Enter)
+            }
+            OnGenerator::Own => {
+                let body = own(builtin.name).ok_or_else(|| unsupported(builtin))?;
                 let (ctx, args) = (self.ctx.clone(), args.to_vec());
                 self.generator_frame(builtin.name, |co| body(co, ctx, args))
                     .map(Called::Enter)
             }
-            None => Err(unsupported(builtin)),
         }
     }
 
@@ -342,14 +349,6 @@ impl GenVm {
                 .map(Called::Enter)
             }
         }
-    }
-
-    fn route_of(&mut self, builtin: &'static Builtin) -> Option<Route> {
-        let key = builtin as *const Builtin as usize;
-        *self
-            .routes
-            .entry(key)
-            .or_insert_with(|| route(builtin.name))
     }
 
     // ---- making frames --------------------------------------------------------------
@@ -497,7 +496,7 @@ impl GenVm {
 }
 
 /// Whether coercing a builtin argument to a string evaluates nothing, so
-/// that the fiber VM's coercion can run on the detached VM: anything
+/// that the shared coercion can run on the detached engine: anything
 /// evaluated but a set (`__toString`, `outPath`) or a list (its elements).
 fn coerces_without_evaluation(v: &Value) -> bool {
     let resolved;

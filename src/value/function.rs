@@ -5,8 +5,9 @@ use std::rc::Rc;
 
 use super::{drop::release, Value};
 use crate::bytecode::Code;
+use crate::engine::{BuiltinStep, CoercionKind, Engine};
 use crate::error::Result;
-use crate::vm::{Step, Vm};
+use crate::vm::Vm;
 
 struct ClosureInner {
     code: Rc<Code>,
@@ -138,23 +139,64 @@ impl Drop for Closure {
     }
 }
 
-/// The Rust function behind a builtin. It receives exactly `arity` arguments,
-/// unevaluated; it forces what it needs through the VM. Like a lambda, it
-/// may return an unevaluated value (`head`, `elemAt`, `seq` return the
-/// element or argument as it is): whoever needs the value forces it, and
-/// the dispatch loop does so without nesting natively.
-#[derive(Clone, Copy)]
-pub enum BuiltinFn {
+/// The Rust function behind a builtin, as one engine runs it. It receives
+/// exactly `arity` arguments, unevaluated; it forces what it needs through
+/// the engine. Like a lambda, it may return an unevaluated value (`head`,
+/// `elemAt`, `seq` return the element or argument as it is): whoever needs
+/// the value forces it, and the dispatch loop does so without nesting
+/// natively.
+///
+/// Builtins are written once, generic over the [`Engine`]; a table row
+/// holds the instantiation for the fiber VM (`BuiltinFn<Vm>`, statically
+/// dispatched) and the one for the generator VM's engine
+/// (`BuiltinFn<dyn Engine>`).
+pub enum BuiltinFn<E: ?Sized = Vm> {
     /// A plain function, which calls back into Nix natively where it must.
-    Plain(fn(&mut Vm, &[Value]) -> Result<Value>),
-    /// A function giving its first [`Step`]: for builtins that call back
-    /// into Nix once per element, so that the dispatch loop can run those
-    /// calls in frames of its own (see [`crate::vm::Step`]).
-    Stepped(SteppedFn),
+    Plain(fn(&mut E, &[Value]) -> Result<Value>),
+    /// A function giving its first [`BuiltinStep`]: for builtins that call
+    /// back into Nix once per element, so that the VM can run those calls
+    /// in frames of its own (see [`crate::engine::BuiltinStep`]).
+    Stepped(SteppedFn<E>),
 }
 
-/// The function behind a stepped builtin: it gives the first [`Step`].
-pub type SteppedFn = fn(&mut Vm, &[Value]) -> Result<Step>;
+impl<E: ?Sized> Clone for BuiltinFn<E> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<E: ?Sized> Copy for BuiltinFn<E> {}
+
+/// The function behind a stepped builtin: it gives the first [`BuiltinStep`].
+pub type SteppedFn<E = Vm> = fn(&mut E, &[Value]) -> Result<BuiltinStep<E>>;
+
+/// How the generator VM runs a builtin. Its engine forces nothing pending
+/// and calls nothing natively (see [`crate::engine`]); the builtin's
+/// declaration says which of these ways fits it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OnGenerator {
+    /// [`Builtin::shared`] as it is, run again after the generator VM has
+    /// forced each pending thunk it meets. Only for builtins that force a
+    /// bounded number of values and never call back into Nix, coerce sets
+    /// to strings or compare containers.
+    Shared,
+    /// Like `Shared`, after the generator VM has coerced the first argument
+    /// to a string of this kind when that may evaluate (a set, a list, a
+    /// pending thunk), which may call `__toString`.
+    CoerceFirst(CoercionKind),
+    /// Like `Shared`, after the generator VM has forced every argument
+    /// completely (serialisers). A `__toString` met only while
+    /// serialising is refused.
+    DeepFirst,
+    /// A stepped builtin whose steps the generator VM carries out with
+    /// frames of its own: the first step like `Shared`, then each force
+    /// and call it asks for.
+    Stepped,
+    /// The generator VM has an implementation of its own (an `async` one
+    /// in `genvm/builtins.rs`), found by the builtin's name; a test walks
+    /// every builtin declared so to check that one exists.
+    Own,
+}
 
 /// A built-in function.
 pub struct Builtin {
@@ -162,8 +204,13 @@ pub struct Builtin {
     pub name: &'static str,
     /// How many arguments it takes before it runs.
     pub arity: usize,
-    /// The implementation.
+    /// The implementation the fiber VM runs.
     pub func: BuiltinFn,
+    /// The same implementation instantiated for any engine, which the
+    /// generator VM runs (see [`Builtin::on_generator`]).
+    pub shared: BuiltinFn<dyn Engine>,
+    /// How the generator VM runs it.
+    pub on_generator: OnGenerator,
     /// The argument the builtin forces before it does anything else, if
     /// there is one. The fiber VM forces it beforehand when it is a pending
     /// thunk, in a frame of the dispatch loop's own, so that a builtin
@@ -180,6 +227,17 @@ impl Builtin {
             BuiltinFn::Stepped(f) => {
                 let first = f(vm, args)?;
                 vm.run_steps(first)
+            }
+        }
+    }
+
+    /// Runs [`Builtin::shared`] on `engine`, a stepped one with native calls.
+    pub fn run_shared(&self, engine: &mut (dyn Engine + 'static), args: &[Value]) -> Result<Value> {
+        match self.shared {
+            BuiltinFn::Plain(f) => f(engine, args),
+            BuiltinFn::Stepped(f) => {
+                let first = f(engine, args)?;
+                crate::engine::run_steps_natively(engine, first)
             }
         }
     }

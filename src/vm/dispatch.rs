@@ -13,9 +13,11 @@
 
 use spindle_fiber::ensure_sufficient_stack;
 
-use super::steps::{Callback, Resume, Step, NATIVE_STEPPERS};
-use super::{builtin_context, call_depth_exceeded, curried_closure, CallFrame, Vm};
+use super::{call_depth_exceeded, CallFrame, Vm};
 use crate::bytecode::{numeric_fast, Code, Op, MAX_CALL_BUILTIN_ARITY};
+use crate::engine::frames::curried_closure;
+use crate::engine::steps::NATIVE_STEPPERS;
+use crate::engine::{BuiltinStep, Callback, Resume};
 use crate::error::{Error, ErrorKind, Result};
 use crate::source::Span;
 use crate::symbol::Symbol;
@@ -114,10 +116,10 @@ enum Then {
     Pass(Thunk),
     /// Hand it, forced, to this stepped builtin and take its next step; the
     /// saved position is the builtin's caller.
-    Resume(Box<dyn Resume>),
+    Resume(Box<dyn Resume<Vm>>),
     /// Apply it to the value on top of the stack (the second argument of a
     /// builtin's callback), then resume the builtin with the result.
-    ApplyHeld(Box<dyn Resume>),
+    ApplyHeld(Box<dyn Resume<Vm>>),
     /// Apply it to the value on top of the stack (the second argument of
     /// an `Op::Call2`) and push the result for the caller.
     CallHeld,
@@ -130,9 +132,9 @@ enum Callee {
     /// Enter this curried lambda's fused code with these two arguments.
     EnterFused(Closure, Value, Value, Then),
     /// Make this call next: the function returned by a first application.
-    Next(Callback),
+    Next(Callback<Vm>),
     /// The call was made natively: resume with this value.
-    Returned(Box<dyn Resume>, Value),
+    Returned(Box<dyn Resume<Vm>>, Value),
 }
 
 /// A thunk whose work the dispatch loop runs as a frame of its own.
@@ -373,11 +375,11 @@ impl Vm {
                 let site = at.code(root_code).spans[at.ip - 1];
                 self.enter_call(callee, arg, site, at)
             }
-            Value::PrimApp(app) if !self.detached && app.args().len() + 1 >= app.arity() => {
+            Value::PrimApp(app) if app.args().len() + 1 >= app.arity() => {
                 let app = app.clone();
                 self.run_primitive_op(&app, at, root_code)
             }
-            Value::Builtin(builtin) if !self.detached && builtin.arity == 1 => {
+            Value::Builtin(builtin) if builtin.arity == 1 => {
                 let builtin = *builtin;
                 self.run_builtin_op(builtin, 1, at, root_code)
             }
@@ -495,11 +497,11 @@ impl Vm {
             BuiltinFn::Plain(f) => ensure_sufficient_stack(|| f(self, &args[..arity])),
             BuiltinFn::Stepped(f) => {
                 let first = ensure_sufficient_stack(|| f(self, &args[..arity]))
-                    .map_err(|e| builtin_context(e, builtin.name).with_span(site))?;
+                    .map_err(|e| e.with_span(site))?;
                 return self.run_stepped(first, at, site);
             }
         }
-        .map_err(|e| builtin_context(e, builtin.name).with_span(site))?;
+        .map_err(|e| e.with_span(site))?;
         self.stack.push(v);
         Ok(())
     }
@@ -550,9 +552,7 @@ impl Vm {
         };
         let site = at.code(root_code).spans[at.ip - 1];
         let function = match function {
-            Value::Attrs(attrs) if !self.detached => {
-                self.functor_of(attrs).map_err(|e| e.with_span(site))?
-            }
+            Value::Attrs(attrs) => self.functor_of(attrs).map_err(|e| e.with_span(site))?,
             other => other,
         };
         match function {
@@ -979,10 +979,10 @@ impl Vm {
         let mut at = saved.at;
         let site = at.code(root_code).spans[at.ip - 1];
         let step = match saved.then {
-            Then::Resume(then) => Step::Force(value, then),
+            Then::Resume(then) => BuiltinStep::Force(value, then),
             Then::ApplyHeld(then) => {
                 let second = self.pop();
-                Step::call(value, second, then)
+                BuiltinStep::call(value, second, then)
             }
             _ => unreachable!("only a stepped builtin's frames are resumed"),
         };
@@ -994,7 +994,7 @@ impl Vm {
     /// from its first step, with native calls when few stepped builtins
     /// run that way already, in frames of the loop otherwise (see
     /// [`NATIVE_STEPPERS`]), and pushes its result.
-    fn run_stepped(&mut self, first: Step, at: &mut Position, site: Span) -> Result<()> {
+    fn run_stepped(&mut self, first: BuiltinStep<Vm>, at: &mut Position, site: Span) -> Result<()> {
         if self.native_steppers >= NATIVE_STEPPERS {
             return self.take_steps(first, at, site);
         }
@@ -1009,14 +1009,19 @@ impl Vm {
     /// anything else is done natively and the builtin resumed at once.
     /// The builtin's result is pushed for its caller.
     #[inline(never)]
-    fn take_steps(&mut self, mut step: Step, at: &mut Position, site: Span) -> Result<()> {
+    fn take_steps(
+        &mut self,
+        mut step: BuiltinStep<Vm>,
+        at: &mut Position,
+        site: Span,
+    ) -> Result<()> {
         loop {
             let (then, value) = match step {
-                Step::Done(v) => {
+                BuiltinStep::Done(v) => {
                     self.stack.push(v);
                     return Ok(());
                 }
-                Step::Force(v, then) => {
+                BuiltinStep::Force(v, then) => {
                     if let Some(forced) = match pending_thunk(&v) {
                         Some(thunk) => self.thunk_frame(thunk).map_err(|e| e.with_span(site))?,
                         None => None,
@@ -1033,21 +1038,23 @@ impl Vm {
                     }
                     (then, self.force(v).map_err(|e| e.with_span(site))?)
                 }
-                Step::Call(call) => match self.callee(call).map_err(|e| e.with_span(site))? {
-                    Callee::Enter(callee, arg, then) => {
-                        let shown = callee.code().span;
-                        return self.enter_call_then(callee, arg, shown, site, then, at);
+                BuiltinStep::Call(call) => {
+                    match self.callee(call).map_err(|e| e.with_span(site))? {
+                        Callee::Enter(callee, arg, then) => {
+                            let shown = callee.code().span;
+                            return self.enter_call_then(callee, arg, shown, site, then, at);
+                        }
+                        Callee::EnterFused(callee, a, b, then) => {
+                            let shown = fused_code(&callee).span;
+                            return self.enter_fused_then(callee, a, b, shown, site, then, at);
+                        }
+                        Callee::Next(next) => {
+                            step = BuiltinStep::Call(next);
+                            continue;
+                        }
+                        Callee::Returned(then, v) => (then, v),
                     }
-                    Callee::EnterFused(callee, a, b, then) => {
-                        let shown = fused_code(&callee).span;
-                        return self.enter_fused_then(callee, a, b, shown, site, then, at);
-                    }
-                    Callee::Next(next) => {
-                        step = Step::Call(next);
-                        continue;
-                    }
-                    Callee::Returned(then, v) => (then, v),
-                },
+                }
             };
             step = ensure_sufficient_stack(|| then.resume(self, value))
                 .map_err(|e| e.with_span(site))?;
@@ -1057,7 +1064,7 @@ impl Vm {
     /// Prepares a builtin's callback: a closure is to be entered in the
     /// loop, holding a second argument on the stack for the function it
     /// returns; anything else is applied natively.
-    fn callee(&mut self, call: Callback) -> Result<Callee> {
+    fn callee(&mut self, call: Callback<Vm>) -> Result<Callee> {
         let Callback {
             function,
             arg,

@@ -2,13 +2,13 @@
 //! and the attribute selection, `with` lookup and formals checks they use.
 
 use super::dispatch::known_number;
-use super::{
-    assertion_failed, capture, check_formals_of, finalise, lazy_with_lookup, make_attrs, make_list,
-    missing_attribute, Vm,
-};
+use super::{assertion_failed, Vm};
 use crate::bytecode::{numeric_fast, Capture, Code, Eager, EagerOperand, Op};
+use crate::engine::frames::{
+    capture, check_formals_of, finalise, lazy_with_lookup, make_attrs, make_list,
+};
+use crate::engine::Engine;
 use crate::error::{Error, ErrorKind, Result};
-use crate::symbol::Symbol;
 use crate::value::{Attrs, Closure, Deferred, Thunk, Value};
 
 impl Vm {
@@ -256,34 +256,6 @@ impl Vm {
         Ok(())
     }
 
-    /// Turns a computed attribute name into a symbol (a name may not refer
-    /// to store paths).
-    pub fn attr_name(&mut self, name: Value) -> Result<Symbol> {
-        match self.force(name)? {
-            Value::String(s) => Ok(Symbol::intern(s.refusing_context()?.as_bytes())),
-            other => Err(Error::type_mismatch("a string", other.type_phrase())),
-        }
-    }
-
-    /// `set.name`, failing when it is missing.
-    pub fn select(&mut self, set: Value, name: Symbol) -> Result<Value> {
-        match self.force(set)? {
-            Value::Attrs(attrs) => match attrs.get(name) {
-                Some(v) => Ok(v.clone()),
-                None => Err(missing_attribute(name, &attrs)),
-            },
-            other => Err(Error::type_mismatch("a set", other.type_phrase())),
-        }
-    }
-
-    /// `set.name`, or `None` when `set` is not a set or lacks `name`.
-    pub fn select_maybe(&mut self, set: Value, name: Symbol) -> Result<Option<Value>> {
-        match self.force(set)? {
-            Value::Attrs(attrs) => Ok(attrs.get(name).cloned()),
-            _ => Ok(None),
-        }
-    }
-
     #[inline(never)]
     fn with_lookup(&mut self, code: &Code, i: u32, upvalues: &[Value], base: usize) -> Result<()> {
         let lookup = &code.with_lookups[i as usize];
@@ -325,13 +297,5 @@ impl Vm {
         };
         self.stack[base] = Value::Attrs(attrs.clone());
         check_formals_of(code, &attrs)
-    }
-
-    /// Forces `value` and requires a Boolean.
-    pub fn force_bool(&mut self, value: Value) -> Result<bool> {
-        match self.force(value)? {
-            Value::Bool(b) => Ok(b),
-            other => Err(Error::type_mismatch("a Boolean", other.type_phrase())),
-        }
     }
 }

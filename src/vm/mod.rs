@@ -9,15 +9,10 @@
 //! so nesting depth is bounded by the stack budget, not by the thread's
 //! stack.
 
-mod coerce;
-mod compare;
-mod deep;
 mod dispatch;
 mod fuel;
-mod import;
 mod instructions;
 mod ops;
-mod steps;
 
 use std::rc::Rc;
 
@@ -25,19 +20,17 @@ use spindle_fiber::ensure_sufficient_stack;
 
 use self::dispatch::SavedCall;
 
-pub use coerce::CoercionKind;
-pub(crate) use compare::{compare_scalars, same_object, scalar_equal};
-pub(crate) use import::prepare_import;
-pub(crate) use ops::append_to_path;
-pub use steps::{Callback, Resume, Step};
+pub use crate::engine::CoercionKind;
 
-use crate::bytecode::{Capture, Code, LookupNow, MAX_CALL_BUILTIN_ARITY};
+use crate::bytecode::MAX_CALL_BUILTIN_ARITY;
 use crate::context::EvalContext;
+use crate::engine::frames::curried_closure;
+use crate::engine::{run_steps_natively, BuiltinStep, Engine};
 use crate::error::{Error, ErrorKind, Result};
 use crate::limits::CHECK_INTERVAL;
 use crate::source::Span;
 use crate::symbol::{known, Symbol};
-use crate::value::{Attrs, Begin, Closure, Deferred, List, PrimApp, Thunk, Upvalues, Value};
+use crate::value::{Attrs, Begin, Closure, Deferred, PrimApp, Thunk, Value};
 
 /// A call in progress, as traces name it.
 #[derive(Clone, Copy, Debug)]
@@ -63,11 +56,6 @@ pub struct Vm {
     /// Stepped builtins running their steps with native calls
     /// ([`Vm::run_steps`]), one inside another.
     native_steppers: usize,
-    /// A detached VM never evaluates: the generator VM uses one as a context
-    /// object to run shared builtins and operators on values it has forced.
-    detached: bool,
-    /// The pending thunk a detached VM was asked to force.
-    blocked: Option<Thunk>,
     /// Steps (closure calls and thunk forces) left in the current slice of
     /// the fuel budget ([`fuel`]).
     fuel: u64,
@@ -100,27 +88,7 @@ impl Vm {
             fuel: CHECK_INTERVAL,
             unsliced_fuel: u64::MAX - CHECK_INTERVAL,
             refuel: None,
-            detached: false,
-            blocked: None,
         }
-    }
-
-    /// A VM that refuses to evaluate anything: forcing a pending thunk fails
-    /// and records the thunk (see [`Vm::take_blocked`]), and calling fails.
-    /// Code that only inspects values already forced runs on it unchanged,
-    /// without ever recursing natively.
-    pub(crate) fn detached(ctx: Rc<EvalContext>) -> Vm {
-        // The generator VM makes one per builtin it resumes, at every level
-        // of a deep evaluation: an empty stack keeps them small.
-        let mut vm = Vm::with_stack_capacity(ctx, 0);
-        vm.detached = true;
-        vm.max_calls = 0;
-        vm
-    }
-
-    /// The pending thunk whose forcing made a detached VM fail, if any.
-    pub(crate) fn take_blocked(&mut self) -> Option<Thunk> {
-        self.blocked.take()
     }
 
     /// The evaluation context (settings, sources, I/O, import cache).
@@ -150,36 +118,11 @@ impl Vm {
 
     /// Forces a thunk, running its deferred work at most once.
     pub fn force_thunk(&mut self, thunk: &Thunk) -> Result<Value> {
-        if self.detached {
-            return self.force_detached(thunk);
-        }
         match thunk.start() {
             Begin::Ready(v) => Ok(v),
             Begin::Started => self.run_thunk(thunk),
             Begin::Failed(e) => Err(e),
             Begin::Blackhole | Begin::Run(_) => Err(Error::new(ErrorKind::InfiniteRecursion)),
-        }
-    }
-
-    /// Forcing on a detached VM: values already there are read, anything
-    /// pending is refused and recorded for the generator VM to force.
-    #[cold]
-    #[inline(never)]
-    fn force_detached(&mut self, thunk: &Thunk) -> Result<Value> {
-        if let Some(v) = thunk.value() {
-            return Ok(v);
-        }
-        match thunk.begin() {
-            Begin::Ready(v) => Ok(v),
-            Begin::Failed(e) => Err(e),
-            Begin::Run(deferred) => {
-                thunk.abandon(deferred);
-                self.blocked = Some(thunk.clone());
-                Err(Error::other(
-                    "internal error: a detached VM was asked to force a thunk",
-                ))
-            }
-            Begin::Blackhole | Begin::Started => Err(Error::new(ErrorKind::InfiniteRecursion)),
         }
     }
 
@@ -243,8 +186,8 @@ impl Vm {
     #[inline]
     pub fn call(&mut self, function: Value, arg: Value) -> Result<Value> {
         match function {
-            Value::Closure(closure) if !self.detached => self.call_closure(&closure, arg, None),
-            Value::PrimApp(app) if !self.detached && app.args().len() + 1 >= app.arity() => {
+            Value::Closure(closure) => self.call_closure(&closure, arg, None),
+            Value::PrimApp(app) if app.args().len() + 1 >= app.arity() => {
                 self.apply_primitive(&app, arg)
             }
             other => self.call_other(other, arg),
@@ -255,9 +198,6 @@ impl Vm {
     /// given all, a partial application, a set with `__functor`.
     #[inline(never)]
     fn call_other(&mut self, function: Value, arg: Value) -> Result<Value> {
-        if self.detached {
-            return Err(detached_call());
-        }
         match function {
             Value::Thunk(t) => {
                 let function = self.force_thunk(&t)?;
@@ -265,7 +205,6 @@ impl Vm {
             }
             Value::Builtin(builtin) if builtin.arity == 1 => {
                 ensure_sufficient_stack(|| builtin.run(self, &[arg]))
-                    .map_err(|e| builtin_context(e, builtin.name))
             }
             Value::Builtin(builtin) => Ok(Value::PrimApp(PrimApp::new(builtin, vec![arg]))),
             Value::PrimApp(app) => self.apply_primitive(&app, arg),
@@ -298,14 +237,12 @@ impl Vm {
         args[..n].clone_from_slice(given);
         args[n] = arg;
         ensure_sufficient_stack(|| app.invoke(self, &args[..=n]))
-            .map_err(|e| builtin_context(e, app.name()))
     }
 
     #[inline(never)]
     fn apply_primitive_with_many(&mut self, app: &PrimApp, arg: Value) -> Result<Value> {
         let args: Vec<Value> = app.args().iter().cloned().chain([arg]).collect();
         ensure_sufficient_stack(|| app.invoke(self, &args))
-            .map_err(|e| builtin_context(e, app.name()))
     }
 
     /// Calling a set: its `__functor` applied to the set itself, which
@@ -321,25 +258,11 @@ impl Vm {
         }
     }
 
-    /// Applies `function` to `arg` and forces the result.
-    pub fn call_forced(&mut self, function: Value, arg: Value) -> Result<Value> {
-        let v = self.call(function, arg)?;
-        self.force(v)
-    }
-
-    /// Applies `function` to two arguments and forces the result.
-    pub fn call2_forced(&mut self, function: Value, a: Value, b: Value) -> Result<Value> {
-        let v = self.call2(function, a, b)?;
-        self.force(v)
-    }
-
     /// Applies `function` to `a` and the result to `b`. A curried lambda
     /// takes both at once, without making the closure in between.
     pub fn call2(&mut self, function: Value, a: Value, b: Value) -> Result<Value> {
         match &function {
-            Value::Closure(closure) if !self.detached && closure.fused().is_some() => {
-                self.call_fused(closure, a, b)
-            }
+            Value::Closure(closure) if closure.fused().is_some() => self.call_fused(closure, a, b),
             _ => {
                 let partial = self.call(function, a)?;
                 self.call(partial, b)
@@ -406,12 +329,6 @@ impl Vm {
     }
 }
 
-/// A number, or a thunk whose number is known without running anything.
-#[cold]
-fn detached_call() -> Error {
-    Error::other("internal error: a builtin called back into Nix on a detached VM")
-}
-
 #[cold]
 pub(crate) fn call_depth_exceeded(limit: usize) -> Error {
     Error::new(ErrorKind::CallDepthExceeded(limit))
@@ -426,138 +343,44 @@ pub(crate) fn assertion_failed(text: &Value) -> Error {
     Error::new(ErrorKind::AssertionFailed(text))
 }
 
-#[cold]
-pub(crate) fn missing_attribute(name: Symbol, _attrs: &Attrs) -> Error {
-    Error::new(ErrorKind::MissingAttribute(name.display_name()))
-}
+impl Engine for Vm {
+    #[inline]
+    fn context(&self) -> &Rc<EvalContext> {
+        &self.ctx
+    }
 
-#[cold]
-fn builtin_context(error: Error, _name: &str) -> Error {
-    error
-}
+    #[inline]
+    fn force(&mut self, value: Value) -> Result<Value> {
+        Vm::force(self, value)
+    }
 
-// ---- stack operations shared with the generator VM ---------------------------
-//
-// None of these evaluates anything, so both VMs run the same code.
+    #[inline]
+    fn force_ref(&mut self, value: &Value) -> Result<Value> {
+        Vm::force_ref(self, value)
+    }
 
-/// The captured values for a new closure or thunk, read from the creating
-/// frame's locals (at `base` on `stack`) and captured values.
-pub(crate) fn capture(
-    stack: &[Value],
-    captures: &[Capture],
-    upvalues: &[Value],
-    base: usize,
-) -> Upvalues {
-    Upvalues::from_fn(captures.len(), |i| match captures[i] {
-        Capture::Local(slot) => stack[base + slot as usize].clone(),
-        Capture::Upvalue(i) => upvalues[i as usize].clone(),
-    })
-}
+    #[inline]
+    fn call(&mut self, function: Value, arg: Value) -> Result<Value> {
+        Vm::call(self, function, arg)
+    }
 
-/// What [`Op::LazyWithLookup`](crate::bytecode::Op::LazyWithLookup) `i`
-/// of `code` pushes: the variable's value when the namespaces before it
-/// are evaluated, a thunk that looks it up later when one is not.
-pub(crate) fn lazy_with_lookup(
-    stack: &[Value],
-    code: &Code,
-    i: u32,
-    upvalues: &[Value],
-    base: usize,
-) -> Result<Value> {
-    let lookup = &code.with_lookups[i as usize];
-    let namespace = |c: Capture| match c {
-        Capture::Local(slot) => &stack[base + slot as usize],
-        Capture::Upvalue(u) => &upvalues[u as usize],
-    };
-    match lookup.now(namespace) {
-        LookupNow::Found(value) => Ok(value),
-        LookupNow::Later => {
-            let Some(child) = lookup.thunk.map(|c| &code.children[c as usize]) else {
-                return Err(Error::other(
-                    "internal error: a lazy lookup without its thunk",
-                ));
-            };
-            let captured = capture(stack, &child.captures, upvalues, base);
-            let body = Closure::new(child.clone(), captured);
-            Ok(Value::Thunk(Thunk::new(Deferred::Code(body))))
-        }
-        LookupNow::Undefined => Err(Error::new(ErrorKind::UndefinedVariable(
-            lookup.name.display_name(),
-        ))),
+    #[inline]
+    fn call2(&mut self, function: Value, a: Value, b: Value) -> Result<Value> {
+        Vm::call2(self, function, a, b)
+    }
+
+    fn check_nesting(&mut self, levels: usize) -> Result<()> {
+        Vm::check_nesting(self, levels)
     }
 }
 
-/// What calling `closure` with `arg` returns when the closure's body is
-/// itself a lambda (`a: b: …` applied to `a`, the usual function of two
-/// arguments): the inner closure, made here without running any code.
-pub(crate) fn curried_closure(closure: &Closure, arg: &Value) -> Option<Value> {
-    let code = closure.code();
-    let inner = &code.children[code.curried()? as usize];
-    let locals = std::slice::from_ref(arg);
-    let upvalues = capture(locals, &inner.captures, closure.upvalues(), 0);
-    Some(Value::Closure(Closure::new(inner.clone(), upvalues)))
-}
-
-/// Fills the captures of the deferred closure or thunk in local `slot`.
-///
-/// The slot may hold something else by now: a formal's slot holds the
-/// caller's value when the caller gave one, and that value's captures
-/// belong to another frame, so only a body still deferred is completed.
-#[inline(never)]
-pub(crate) fn finalise(stack: &[Value], upvalues: &[Value], base: usize, slot: u32) {
-    let body = match &stack[base + slot as usize] {
-        Value::Closure(closure) => Some(closure.clone()),
-        Value::Thunk(thunk) => thunk.pending_closure(),
-        _ => None,
-    };
-    if let Some(body) = body.filter(Closure::is_deferred) {
-        body.set_upvalues(capture(stack, &body.code().captures, upvalues, base));
+impl Vm {
+    /// Runs a stepped builtin to its result with native calls and forcing:
+    /// how Rust code calling the builtin runs it.
+    pub fn run_steps(&mut self, step: BuiltinStep<Vm>) -> Result<Value> {
+        self.native_steppers += 1;
+        let result = run_steps_natively(self, step);
+        self.native_steppers -= 1;
+        result
     }
-}
-
-/// Pops the values of attribute template `template` and pushes the set.
-#[inline(never)]
-pub(crate) fn make_attrs(stack: &mut Vec<Value>, code: &Code, template: u32) {
-    let template = &code.attr_templates[template as usize];
-    let n = template.names.len();
-    let values = stack.drain(stack.len() - n..);
-    let entries = template.names.iter().copied().zip(values).collect();
-    stack.push(Value::Attrs(Attrs::from_sorted(
-        entries,
-        Some(template.positions.clone()),
-    )));
-}
-
-/// Pops `n` values and pushes the list of them.
-pub(crate) fn make_list(stack: &mut Vec<Value>, n: u32) {
-    let items = stack.split_off(stack.len() - n as usize);
-    stack.push(Value::List(List::from_vec(items)));
-}
-
-/// Checks a call's argument set against a lambda's formals.
-pub(crate) fn check_formals_of(code: &Code, attrs: &Attrs) -> Result<()> {
-    let formals = code
-        .formals()
-        .expect("CheckFormals is emitted for patterns");
-    for (name, has_default) in &formals.entries {
-        if !has_default && !attrs.contains(*name) {
-            return Err(Error::new(ErrorKind::MissingArgument {
-                function: code.display_name(),
-                name: name.display_name(),
-            }));
-        }
-    }
-    if !formals.ellipsis {
-        if let Some((name, _)) = attrs.entries().iter().find(|(n, _)| !formals.contains(*n)) {
-            // Nix quotes a name that is not an identifier.
-            let mut shown = Vec::new();
-            crate::print::print_attr_name(&mut shown, &name.name());
-            let shown = String::from_utf8_lossy(&shown).into_owned();
-            return Err(Error::new(ErrorKind::UnexpectedArgument {
-                function: code.display_name(),
-                name: shown,
-            }));
-        }
-    }
-    Ok(())
 }

@@ -20,10 +20,11 @@ use bstr::ByteSlice;
 use regex_automata::nfa::thompson::{self, pikevm};
 use regex_automata::{Anchored, Input, MatchKind};
 
+use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::value::BuiltinFn::Plain;
+use crate::value::OnGenerator;
 use crate::value::{Builtin, NixString, Value};
-use crate::vm::Vm;
 
 use super::context::force_string_no_context;
 use backtrack::{Mode, Outcome, Program};
@@ -33,19 +34,23 @@ pub(super) static BUILTINS: &[Builtin] = &[
         name: "match",
         arity: 2,
         func: Plain(match_),
+        shared: Plain(match_),
+        on_generator: OnGenerator::Shared,
         forces_first: None,
     },
     Builtin {
         name: "split",
         arity: 2,
         func: Plain(split),
+        shared: Plain(split),
+        on_generator: OnGenerator::Shared,
         forces_first: None,
     },
 ];
 
 /// `match regex str`: the capture groups when the whole of `str` matches,
 /// else null.
-fn match_(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+fn match_<E: Engine + ?Sized>(vm: &mut E, args: &[Value]) -> Result<Value> {
     let pattern = force_string_no_context(vm, &args[0])?;
     let compiled = compiled(pattern.as_bytes())?;
     let subject = vm.force_string(args[1].clone())?;
@@ -65,7 +70,7 @@ fn match_(vm: &mut Vm, args: &[Value]) -> Result<Value> {
 
 /// `split regex str`: the pieces of `str` between matches, interleaved with
 /// lists of each match's capture groups.
-fn split(vm: &mut Vm, args: &[Value]) -> Result<Value> {
+fn split<E: Engine + ?Sized>(vm: &mut E, args: &[Value]) -> Result<Value> {
     let pattern = force_string_no_context(vm, &args[0])?;
     let compiled = compiled(pattern.as_bytes())?;
     let subject = vm.force_string(args[1].clone())?;
@@ -96,7 +101,7 @@ fn split(vm: &mut Vm, args: &[Value]) -> Result<Value> {
 
 /// How many steps the backtracker may take for one match before the
 /// linear-time engine answers instead (`EvaluatorBuilder::regex_steps`).
-fn regex_budget(vm: &Vm) -> usize {
+fn regex_budget<E: Engine + ?Sized>(vm: &E) -> usize {
     usize::try_from(vm.context().limits.regex_steps()).unwrap_or(usize::MAX)
 }
 

@@ -3,24 +3,14 @@
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
-use super::Vm;
 use crate::error::Result;
 use crate::io::FileType;
 use crate::value::{Attrs, Thunk, Value};
 
-impl Vm {
-    /// Imports a file (a directory means its `default.nix`). Plain imports
-    /// are cached per file; `scopedImport`s are not.
-    pub fn import_file(&mut self, path: &Path, scope: Option<Attrs>) -> Result<Value> {
-        let ctx = self.context().clone();
-        let file = prepare_import(&ctx, path, scope)?;
-        self.force(file)
-    }
-}
-
 /// The value of an imported file, unforced: the cached one, or a new thunk
 /// of the compiled file (cached unless `scope` makes it a `scopedImport`).
-/// Shared by both VMs, which differ only in how they force it.
+/// Shared by both VMs, which differ only in how they force it
+/// ([`super::Engine::import_file`]).
 pub(crate) fn prepare_import(
     ctx: &Rc<crate::context::EvalContext>,
     path: &Path,

@@ -1,0 +1,129 @@
+//! Stack operations both VMs' dispatch loops share: making closures, sets
+//! and lists from a frame's values, and checking a call's formals. None of
+//! them evaluates anything.
+
+use crate::bytecode::{Capture, Code, LookupNow};
+use crate::error::{Error, ErrorKind, Result};
+use crate::value::{Attrs, Closure, Deferred, List, Thunk, Upvalues, Value};
+
+/// The captured values for a new closure or thunk, read from the creating
+/// frame's locals (at `base` on `stack`) and captured values.
+pub(crate) fn capture(
+    stack: &[Value],
+    captures: &[Capture],
+    upvalues: &[Value],
+    base: usize,
+) -> Upvalues {
+    Upvalues::from_fn(captures.len(), |i| match captures[i] {
+        Capture::Local(slot) => stack[base + slot as usize].clone(),
+        Capture::Upvalue(i) => upvalues[i as usize].clone(),
+    })
+}
+
+/// What [`Op::LazyWithLookup`](crate::bytecode::Op::LazyWithLookup) `i`
+/// of `code` pushes: the variable's value when the namespaces before it
+/// are evaluated, a thunk that looks it up later when one is not.
+pub(crate) fn lazy_with_lookup(
+    stack: &[Value],
+    code: &Code,
+    i: u32,
+    upvalues: &[Value],
+    base: usize,
+) -> Result<Value> {
+    let lookup = &code.with_lookups[i as usize];
+    let namespace = |c: Capture| match c {
+        Capture::Local(slot) => &stack[base + slot as usize],
+        Capture::Upvalue(u) => &upvalues[u as usize],
+    };
+    match lookup.now(namespace) {
+        LookupNow::Found(value) => Ok(value),
+        LookupNow::Later => {
+            let Some(child) = lookup.thunk.map(|c| &code.children[c as usize]) else {
+                return Err(Error::other(
+                    "internal error: a lazy lookup without its thunk",
+                ));
+            };
+            let captured = capture(stack, &child.captures, upvalues, base);
+            let body = Closure::new(child.clone(), captured);
+            Ok(Value::Thunk(Thunk::new(Deferred::Code(body))))
+        }
+        LookupNow::Undefined => Err(Error::new(ErrorKind::UndefinedVariable(
+            lookup.name.display_name(),
+        ))),
+    }
+}
+
+/// What calling `closure` with `arg` returns when the closure's body is
+/// itself a lambda (`a: b: …` applied to `a`, the usual function of two
+/// arguments): the inner closure, made here without running any code.
+pub(crate) fn curried_closure(closure: &Closure, arg: &Value) -> Option<Value> {
+    let code = closure.code();
+    let inner = &code.children[code.curried()? as usize];
+    let locals = std::slice::from_ref(arg);
+    let upvalues = capture(locals, &inner.captures, closure.upvalues(), 0);
+    Some(Value::Closure(Closure::new(inner.clone(), upvalues)))
+}
+
+/// Fills the captures of the deferred closure or thunk in local `slot`.
+///
+/// The slot may hold something else by now: a formal's slot holds the
+/// caller's value when the caller gave one, and that value's captures
+/// belong to another frame, so only a body still deferred is completed.
+#[inline(never)]
+pub(crate) fn finalise(stack: &[Value], upvalues: &[Value], base: usize, slot: u32) {
+    let body = match &stack[base + slot as usize] {
+        Value::Closure(closure) => Some(closure.clone()),
+        Value::Thunk(thunk) => thunk.pending_closure(),
+        _ => None,
+    };
+    if let Some(body) = body.filter(Closure::is_deferred) {
+        body.set_upvalues(capture(stack, &body.code().captures, upvalues, base));
+    }
+}
+
+/// Pops the values of attribute template `template` and pushes the set.
+#[inline(never)]
+pub(crate) fn make_attrs(stack: &mut Vec<Value>, code: &Code, template: u32) {
+    let template = &code.attr_templates[template as usize];
+    let n = template.names.len();
+    let values = stack.drain(stack.len() - n..);
+    let entries = template.names.iter().copied().zip(values).collect();
+    stack.push(Value::Attrs(Attrs::from_sorted(
+        entries,
+        Some(template.positions.clone()),
+    )));
+}
+
+/// Pops `n` values and pushes the list of them.
+pub(crate) fn make_list(stack: &mut Vec<Value>, n: u32) {
+    let items = stack.split_off(stack.len() - n as usize);
+    stack.push(Value::List(List::from_vec(items)));
+}
+
+/// Checks a call's argument set against a lambda's formals.
+pub(crate) fn check_formals_of(code: &Code, attrs: &Attrs) -> Result<()> {
+    let formals = code
+        .formals()
+        .expect("CheckFormals is emitted for patterns");
+    for (name, has_default) in &formals.entries {
+        if !has_default && !attrs.contains(*name) {
+            return Err(Error::new(ErrorKind::MissingArgument {
+                function: code.display_name(),
+                name: name.display_name(),
+            }));
+        }
+    }
+    if !formals.ellipsis {
+        if let Some((name, _)) = attrs.entries().iter().find(|(n, _)| !formals.contains(*n)) {
+            // Nix quotes a name that is not an identifier.
+            let mut shown = Vec::new();
+            crate::print::print_attr_name(&mut shown, &name.name());
+            let shown = String::from_utf8_lossy(&shown).into_owned();
+            return Err(Error::new(ErrorKind::UnexpectedArgument {
+                function: code.display_name(),
+                name: shown,
+            }));
+        }
+    }
+    Ok(())
+}
