@@ -5,118 +5,25 @@ use rustc_hash::FxHashMap;
 use crate::engine::{BuiltinStep, Engine, Resume};
 use crate::error::{Error, Result};
 use crate::symbol::{known, Symbol};
-use crate::value::BuiltinFn::{Plain, Stepped};
-use crate::value::OnGenerator;
 use crate::value::{Attrs, AttrsBuilder, Builtin, Deferred, List, Thunk, Value};
 
 /// Values gathered by attribute name (`zipAttrsWith`, `groupBy`).
 pub(crate) type Groups = FxHashMap<Symbol, Vec<Value>>;
 
 pub(super) static BUILTINS: &[Builtin] = &[
-    Builtin {
-        name: "attrNames",
-        arity: 1,
-        func: Plain(attr_names),
-        shared: Plain(attr_names),
-        on_generator: OnGenerator::Shared,
-        forces_first: Some(0),
-    },
-    Builtin {
-        name: "attrValues",
-        arity: 1,
-        func: Plain(attr_values),
-        shared: Plain(attr_values),
-        on_generator: OnGenerator::Shared,
-        forces_first: Some(0),
-    },
-    Builtin {
-        name: "getAttr",
-        arity: 2,
-        func: Plain(get_attr),
-        shared: Plain(get_attr),
-        on_generator: OnGenerator::Shared,
-        forces_first: None,
-    },
-    Builtin {
-        name: "hasAttr",
-        arity: 2,
-        func: Plain(has_attr),
-        shared: Plain(has_attr),
-        on_generator: OnGenerator::Shared,
-        forces_first: None,
-    },
-    Builtin {
-        name: "removeAttrs",
-        arity: 2,
-        func: Plain(remove_attrs),
-        shared: Plain(remove_attrs),
-        on_generator: OnGenerator::Own,
-        forces_first: None,
-    },
-    Builtin {
-        name: "listToAttrs",
-        arity: 1,
-        func: Plain(list_to_attrs),
-        shared: Plain(list_to_attrs),
-        on_generator: OnGenerator::Own,
-        forces_first: Some(0),
-    },
-    Builtin {
-        name: "mapAttrs",
-        arity: 2,
-        func: Plain(map_attrs),
-        shared: Plain(map_attrs),
-        on_generator: OnGenerator::Shared,
-        forces_first: Some(1),
-    },
-    Builtin {
-        name: "intersectAttrs",
-        arity: 2,
-        func: Plain(intersect_attrs),
-        shared: Plain(intersect_attrs),
-        on_generator: OnGenerator::Shared,
-        forces_first: None,
-    },
-    Builtin {
-        name: "catAttrs",
-        arity: 2,
-        func: Plain(cat_attrs),
-        shared: Plain(cat_attrs),
-        on_generator: OnGenerator::Own,
-        forces_first: Some(0),
-    },
-    Builtin {
-        name: "functionArgs",
-        arity: 1,
-        func: Plain(function_args),
-        shared: Plain(function_args),
-        on_generator: OnGenerator::Shared,
-        forces_first: None,
-    },
-    Builtin {
-        name: "unsafeGetAttrPos",
-        arity: 2,
-        func: Plain(unsafe_get_attr_pos),
-        shared: Plain(unsafe_get_attr_pos),
-        on_generator: OnGenerator::Shared,
-        forces_first: None,
-    },
-    Builtin {
-        name: "zipAttrsWith",
-        arity: 2,
-        func: Plain(zip_attrs_with),
-        shared: Plain(zip_attrs_with),
-        on_generator: OnGenerator::Own,
-        forces_first: Some(0),
-    },
-    Builtin {
-        name: "groupBy",
-        arity: 2,
-        func: Stepped(group_by),
-        shared: Stepped(group_by),
-        on_generator: OnGenerator::Stepped,
-        forces_first: Some(0),
-    },
+    builtin!("attrNames" / 1 => Plain(attr_names), forces 0),
+    builtin!("attrValues" / 1 => Plain(attr_values), forces 0),
+    builtin!("getAttr" / 2 => Plain(get_attr)),
+    builtin!("hasAttr" / 2 => Plain(has_attr)),
+    builtin!("removeAttrs" / 2 => Plain(remove_attrs), generator Own),
+    builtin!("listToAttrs" / 1 => Plain(list_to_attrs), forces 0, generator Own),
+    builtin!("mapAttrs" / 2 => Plain(map_attrs), forces 1),
+    builtin!("intersectAttrs" / 2 => Plain(intersect_attrs)),
+    builtin!("catAttrs" / 2 => Plain(cat_attrs), forces 0, generator Own),
+    builtin!("functionArgs" / 1 => Plain(function_args)),
+    builtin!("unsafeGetAttrPos" / 2 => Plain(unsafe_get_attr_pos)),
+    builtin!("zipAttrsWith" / 2 => Plain(zip_attrs_with), forces 0, generator Own),
+    builtin!("groupBy" / 2 => Stepped(group_by), forces 0),
 ];
 
 fn attr_names<E: Engine + ?Sized>(vm: &mut E, args: &[Value]) -> Result<Value> {

@@ -7,18 +7,10 @@ use std::collections::VecDeque;
 use crate::engine::{BuiltinStep, Engine, Resume};
 use crate::error::{Error, Result};
 use crate::symbol::known;
-use crate::value::BuiltinFn::Stepped;
-use crate::value::OnGenerator;
 use crate::value::{Attrs, Builtin, Value};
 
-pub(super) static BUILTINS: &[Builtin] = &[Builtin {
-    name: "genericClosure",
-    arity: 1,
-    func: Stepped(generic_closure),
-    shared: Stepped(generic_closure),
-    on_generator: OnGenerator::Own,
-    forces_first: Some(0),
-}];
+pub(super) static BUILTINS: &[Builtin] =
+    &[builtin!("genericClosure" / 1 => Stepped(generic_closure), forces 0, generator Own)];
 
 /// The attribute `name` of the argument set, or Nix's error for its absence.
 fn required(attrs: &Attrs, name: crate::symbol::Symbol) -> Result<Value> {

@@ -13,61 +13,17 @@ use bstr::ByteSlice;
 use crate::engine::{CoercionKind, Engine};
 use crate::error::{Error, Result};
 use crate::symbol::Symbol;
-use crate::value::BuiltinFn::Plain;
-use crate::value::OnGenerator;
 use crate::value::{Attrs, Builtin, Context, ContextElem, NixString, Value};
 
 use super::attrs_of;
 
 pub(super) static BUILTINS: &[Builtin] = &[
-    Builtin {
-        name: "getContext",
-        arity: 1,
-        func: Plain(get_context),
-        shared: Plain(get_context),
-        on_generator: OnGenerator::Shared,
-        forces_first: None,
-    },
-    Builtin {
-        name: "hasContext",
-        arity: 1,
-        func: Plain(has_context),
-        shared: Plain(has_context),
-        on_generator: OnGenerator::Shared,
-        forces_first: None,
-    },
-    Builtin {
-        name: "appendContext",
-        arity: 2,
-        func: Plain(append_context),
-        shared: Plain(append_context),
-        on_generator: OnGenerator::DeepFirst,
-        forces_first: None,
-    },
-    Builtin {
-        name: "unsafeDiscardStringContext",
-        arity: 1,
-        func: Plain(unsafe_discard_string_context),
-        shared: Plain(unsafe_discard_string_context),
-        on_generator: OnGenerator::Shared,
-        forces_first: None,
-    },
-    Builtin {
-        name: "unsafeDiscardOutputDependency",
-        arity: 1,
-        func: Plain(unsafe_discard_output_dependency),
-        shared: Plain(unsafe_discard_output_dependency),
-        on_generator: OnGenerator::Shared,
-        forces_first: None,
-    },
-    Builtin {
-        name: "addDrvOutputDependencies",
-        arity: 1,
-        func: Plain(add_drv_output_dependencies),
-        shared: Plain(add_drv_output_dependencies),
-        on_generator: OnGenerator::Shared,
-        forces_first: None,
-    },
+    builtin!("getContext" / 1 => Plain(get_context)),
+    builtin!("hasContext" / 1 => Plain(has_context)),
+    builtin!("appendContext" / 2 => Plain(append_context), generator DeepFirst),
+    builtin!("unsafeDiscardStringContext" / 1 => Plain(unsafe_discard_string_context)),
+    builtin!("unsafeDiscardOutputDependency" / 1 => Plain(unsafe_discard_output_dependency)),
+    builtin!("addDrvOutputDependencies" / 1 => Plain(add_drv_output_dependencies)),
 ];
 
 /// Forces a string that must not refer to store paths (a regular

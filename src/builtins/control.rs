@@ -6,83 +6,18 @@ use bstr::ByteSlice;
 use crate::engine::{CoercionKind, Engine};
 use crate::error::{Error, ErrorKind, Result};
 use crate::symbol::known;
-use crate::value::BuiltinFn::Plain;
-use crate::value::OnGenerator;
 use crate::value::{Attrs, Builtin, Value};
 
 pub(super) static BUILTINS: &[Builtin] = &[
-    Builtin {
-        name: "throw",
-        arity: 1,
-        func: Plain(throw),
-        shared: Plain(throw),
-        on_generator: OnGenerator::CoerceFirst(CoercionKind::Interpolation),
-        forces_first: None,
-    },
-    Builtin {
-        name: "abort",
-        arity: 1,
-        func: Plain(abort),
-        shared: Plain(abort),
-        on_generator: OnGenerator::CoerceFirst(CoercionKind::Interpolation),
-        forces_first: None,
-    },
-    Builtin {
-        name: "tryEval",
-        arity: 1,
-        func: Plain(try_eval),
-        shared: Plain(try_eval),
-        on_generator: OnGenerator::Own,
-        forces_first: None,
-    },
-    Builtin {
-        name: "seq",
-        arity: 2,
-        func: Plain(seq),
-        shared: Plain(seq),
-        on_generator: OnGenerator::Shared,
-        forces_first: Some(0),
-    },
-    Builtin {
-        name: "deepSeq",
-        arity: 2,
-        func: Plain(deep_seq),
-        shared: Plain(deep_seq),
-        on_generator: OnGenerator::Own,
-        forces_first: Some(0),
-    },
-    Builtin {
-        name: "trace",
-        arity: 2,
-        func: Plain(trace),
-        shared: Plain(trace),
-        on_generator: OnGenerator::Own,
-        forces_first: None,
-    },
-    Builtin {
-        name: "warn",
-        arity: 2,
-        func: Plain(warn),
-        shared: Plain(warn),
-        on_generator: OnGenerator::Shared,
-        forces_first: None,
-    },
-    Builtin {
-        name: "break",
-        arity: 1,
-        func: Plain(break_),
-        shared: Plain(break_),
-        on_generator: OnGenerator::Shared,
-        forces_first: None,
-    },
-    Builtin {
-        name: "addErrorContext",
-        arity: 2,
-        func: Plain(add_error_context),
-        shared: Plain(add_error_context),
-        on_generator: OnGenerator::Own,
-        forces_first: None,
-    },
+    builtin!("throw" / 1 => Plain(throw), generator CoerceFirst(Interpolation)),
+    builtin!("abort" / 1 => Plain(abort), generator CoerceFirst(Interpolation)),
+    builtin!("tryEval" / 1 => Plain(try_eval), generator Own),
+    builtin!("seq" / 2 => Plain(seq), forces 0),
+    builtin!("deepSeq" / 2 => Plain(deep_seq), forces 0, generator Own),
+    builtin!("trace" / 2 => Plain(trace), generator Own),
+    builtin!("warn" / 2 => Plain(warn)),
+    builtin!("break" / 1 => Plain(break_)),
+    builtin!("addErrorContext" / 2 => Plain(add_error_context), generator Own),
 ];
 
 fn throw<E: Engine + ?Sized>(vm: &mut E, args: &[Value]) -> Result<Value> {

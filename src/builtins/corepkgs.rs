@@ -9,8 +9,6 @@ use std::path::{Path, PathBuf};
 use crate::engine::Engine;
 use crate::error::Result;
 use crate::symbol::Symbol;
-use crate::value::BuiltinFn::Plain;
-use crate::value::OnGenerator;
 use crate::value::{Builtin, Deferred, Thunk, Value};
 
 /// Where the built-in files appear to live (what `<nix/…>` resolves to).
@@ -54,14 +52,7 @@ pub(crate) fn import<E: Engine + ?Sized>(vm: &mut E, path: &Path) -> Result<Opti
 /// The `derivation` constant: the built-in `derivation.nix`, loaded when
 /// first forced.
 pub(super) fn constants() -> Vec<(Symbol, Value)> {
-    static LOAD: Builtin = Builtin {
-        name: "derivation",
-        arity: 1,
-        func: Plain(load),
-        shared: Plain(load),
-        on_generator: OnGenerator::Shared,
-        forces_first: None,
-    };
+    static LOAD: Builtin = builtin!("derivation" / 1 => Plain(load));
     let lazy = Thunk::new(Deferred::Apply {
         function: Value::Builtin(&LOAD),
         arg: Value::string("derivation.nix"),

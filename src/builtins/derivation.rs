@@ -16,18 +16,10 @@ use crate::store::derivation::{Derivation, FixedOutput};
 use crate::store::hash::{Hash, HashAlgo};
 use crate::store::{self, Ingestion, StoreState};
 use crate::symbol::known;
-use crate::value::BuiltinFn::Plain;
-use crate::value::OnGenerator;
 use crate::value::{Attrs, Builtin, Context, ContextElem, NixString, Value};
 
-pub(super) static BUILTINS: &[Builtin] = &[Builtin {
-    name: "derivationStrict",
-    arity: 1,
-    func: Plain(derivation_strict),
-    shared: Plain(derivation_strict),
-    on_generator: OnGenerator::DeepFirst,
-    forces_first: None,
-}];
+pub(super) static BUILTINS: &[Builtin] =
+    &[builtin!("derivationStrict" / 1 => Plain(derivation_strict), generator DeepFirst)];
 
 /// What the attributes say beyond the environment.
 #[derive(Default)]

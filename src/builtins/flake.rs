@@ -11,29 +11,13 @@ use std::collections::BTreeMap;
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::symbol::Symbol;
-use crate::value::BuiltinFn::Plain;
-use crate::value::OnGenerator;
 use crate::value::{Attrs, Builtin, Value};
 
 use super::context::force_string_no_context;
 
 pub(super) static BUILTINS: &[Builtin] = &[
-    Builtin {
-        name: "parseFlakeRef",
-        arity: 1,
-        func: Plain(parse_flake_ref),
-        shared: Plain(parse_flake_ref),
-        on_generator: OnGenerator::Shared,
-        forces_first: None,
-    },
-    Builtin {
-        name: "flakeRefToString",
-        arity: 1,
-        func: Plain(flake_ref_to_string),
-        shared: Plain(flake_ref_to_string),
-        on_generator: OnGenerator::DeepFirst,
-        forces_first: None,
-    },
+    builtin!("parseFlakeRef" / 1 => Plain(parse_flake_ref)),
+    builtin!("flakeRefToString" / 1 => Plain(flake_ref_to_string), generator DeepFirst),
 ];
 
 /// The value of one flake-reference attribute.

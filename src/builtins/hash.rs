@@ -5,41 +5,17 @@ use md5::Md5;
 use sha1::Sha1;
 use sha2::{Digest, Sha256, Sha512};
 
-use crate::engine::CoercionKind;
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::symbol::Symbol;
-use crate::value::BuiltinFn::Plain;
-use crate::value::OnGenerator;
 use crate::value::{Builtin, Value};
 
 use super::context::force_string_no_context;
 
 pub(super) static BUILTINS: &[Builtin] = &[
-    Builtin {
-        name: "hashString",
-        arity: 2,
-        func: Plain(hash_string),
-        shared: Plain(hash_string),
-        on_generator: OnGenerator::Shared,
-        forces_first: None,
-    },
-    Builtin {
-        name: "hashFile",
-        arity: 2,
-        func: Plain(hash_file),
-        shared: Plain(hash_file),
-        on_generator: OnGenerator::CoerceFirst(CoercionKind::PathInterpolation),
-        forces_first: None,
-    },
-    Builtin {
-        name: "convertHash",
-        arity: 1,
-        func: Plain(convert_hash),
-        shared: Plain(convert_hash),
-        on_generator: OnGenerator::Shared,
-        forces_first: None,
-    },
+    builtin!("hashString" / 2 => Plain(hash_string)),
+    builtin!("hashFile" / 2 => Plain(hash_file), generator CoerceFirst(PathInterpolation)),
+    builtin!("convertHash" / 1 => Plain(convert_hash)),
 ];
 
 /// A hash algorithm Nix knows.

@@ -7,75 +7,17 @@ use std::path::{Path, PathBuf};
 use crate::context::io_message;
 use crate::engine::{CoercionKind, Engine};
 use crate::error::{Error, ErrorKind, Result};
-use crate::value::BuiltinFn::Plain;
-use crate::value::OnGenerator;
 use crate::value::{Attrs, Builtin, NixString, Value};
 
 pub(super) static BUILTINS: &[Builtin] = &[
-    Builtin {
-        name: "import",
-        arity: 1,
-        func: Plain(import),
-        shared: Plain(import),
-        on_generator: OnGenerator::Own,
-        forces_first: None,
-    },
-    Builtin {
-        name: "scopedImport",
-        arity: 2,
-        func: Plain(scoped_import),
-        shared: Plain(scoped_import),
-        on_generator: OnGenerator::Own,
-        forces_first: None,
-    },
-    Builtin {
-        name: "readFile",
-        arity: 1,
-        func: Plain(read_file),
-        shared: Plain(read_file),
-        on_generator: OnGenerator::CoerceFirst(CoercionKind::PathInterpolation),
-        forces_first: None,
-    },
-    Builtin {
-        name: "readFileType",
-        arity: 1,
-        func: Plain(read_file_type),
-        shared: Plain(read_file_type),
-        on_generator: OnGenerator::CoerceFirst(CoercionKind::PathInterpolation),
-        forces_first: None,
-    },
-    Builtin {
-        name: "pathExists",
-        arity: 1,
-        func: Plain(path_exists),
-        shared: Plain(path_exists),
-        on_generator: OnGenerator::CoerceFirst(CoercionKind::PathInterpolation),
-        forces_first: None,
-    },
-    Builtin {
-        name: "readDir",
-        arity: 1,
-        func: Plain(read_dir),
-        shared: Plain(read_dir),
-        on_generator: OnGenerator::CoerceFirst(CoercionKind::PathInterpolation),
-        forces_first: None,
-    },
-    Builtin {
-        name: "getEnv",
-        arity: 1,
-        func: Plain(get_env),
-        shared: Plain(get_env),
-        on_generator: OnGenerator::Shared,
-        forces_first: None,
-    },
-    Builtin {
-        name: "findFile",
-        arity: 2,
-        func: Plain(find_file),
-        shared: Plain(find_file),
-        on_generator: OnGenerator::Own,
-        forces_first: None,
-    },
+    builtin!("import" / 1 => Plain(import), generator Own),
+    builtin!("scopedImport" / 2 => Plain(scoped_import), generator Own),
+    builtin!("readFile" / 1 => Plain(read_file), generator CoerceFirst(PathInterpolation)),
+    builtin!("readFileType" / 1 => Plain(read_file_type), generator CoerceFirst(PathInterpolation)),
+    builtin!("pathExists" / 1 => Plain(path_exists), generator CoerceFirst(PathInterpolation)),
+    builtin!("readDir" / 1 => Plain(read_dir), generator CoerceFirst(PathInterpolation)),
+    builtin!("getEnv" / 1 => Plain(get_env)),
+    builtin!("findFile" / 2 => Plain(find_file), generator Own),
 ];
 
 /// Coerces a path-like argument to an absolute path.

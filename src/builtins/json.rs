@@ -18,27 +18,11 @@ use crate::engine::{CoercionKind, Engine};
 use crate::error::{Error, Result};
 use crate::print::format_float;
 use crate::symbol::known;
-use crate::value::BuiltinFn::Plain;
-use crate::value::OnGenerator;
 use crate::value::{Builtin, Context, List, NixString, Value};
 
 pub(super) static BUILTINS: &[Builtin] = &[
-    Builtin {
-        name: "toJSON",
-        arity: 1,
-        func: Plain(to_json),
-        shared: Plain(to_json),
-        on_generator: OnGenerator::DeepFirst,
-        forces_first: None,
-    },
-    Builtin {
-        name: "fromJSON",
-        arity: 1,
-        func: Plain(from_json),
-        shared: Plain(from_json),
-        on_generator: OnGenerator::Shared,
-        forces_first: Some(0),
-    },
+    builtin!("toJSON" / 1 => Plain(to_json), generator DeepFirst),
+    builtin!("fromJSON" / 1 => Plain(from_json), forces 0),
 ];
 
 fn to_json<E: Engine + ?Sized>(vm: &mut E, args: &[Value]) -> Result<Value> {

@@ -1,13 +1,75 @@
 //! The builtins: plain Rust functions, one per Nix builtin.
 //!
 //! A builtin receives its arguments unevaluated and forces what it needs
-//! through the [`Vm`](crate::vm::Vm). Where it calls back into Nix (a
+//! through the engine running it. Where it calls back into Nix (a
 //! comparator, a mapped function) it simply calls; the fiber runtime takes
 //! care of depth.
 //!
 //! Each family lives in its own module and lists its builtins in a
 //! `BUILTINS` table; [`globals`] assembles them into the `builtins` set and
 //! the top-level names.
+//!
+//! A builtin is written once, as a function generic over the
+//! [`Engine`](crate::engine::Engine), and declared once, with [`builtin!`]:
+//! its name, arity and kind, the argument it forces first, and how the
+//! generator VM runs it when that is not the default. The table row the
+//! macro makes derives the rest from those facts (see [`builtin!`]).
+
+/// Declares one builtin: a [`Builtin`] row made from its name, arity, kind
+/// (`Plain` or `Stepped`) and function, the argument it forces first
+/// (`forces N`), and, when it is not the default (`Shared` for a plain
+/// builtin, `Stepped` for a stepped one), how the generator VM runs it
+/// (`generator DeepFirst`, `generator CoerceFirst(Interpolation)`,
+/// `generator Own`, …; see [`OnGenerator`](crate::value::OnGenerator)).
+///
+/// ```text
+/// builtin!("head" / 1 => Plain(head), forces 0)
+/// builtin!("toJSON" / 1 => Plain(to_json), generator DeepFirst)
+/// ```
+///
+/// The function is instantiated twice, for the fiber VM and for the
+/// generator VM's engine. With `forces N`, each instantiation is wrapped in
+/// one that forces argument `N` before the body runs, so the row's
+/// `forces_first` holds by construction: the builtin does nothing
+/// observable before it forces that argument, which the fiber VM's
+/// dispatch loop relies on when it forces the argument in a frame of its
+/// own and runs the builtin again (docs/architecture.md, Invariants).
+macro_rules! builtin {
+    ($name:literal / $arity:literal => $kind:ident($f:path)
+        $(, forces $first:literal)? $(, generator $gen:ident $(($coerce:ident))?)?) => {
+        $crate::value::Builtin {
+            name: $name,
+            arity: $arity,
+            func: builtin!(@func $kind, $f $(, $first)?),
+            shared: builtin!(@func $kind, $f $(, $first)?),
+            on_generator: builtin!(@gen $kind $(, $gen $(($coerce))?)?),
+            forces_first: builtin!(@first $($first)?),
+        }
+    };
+    (@func $kind:ident, $f:path) => {
+        $crate::value::BuiltinFn::$kind($f)
+    };
+    (@func $kind:ident, $f:path, $first:literal) => {{
+        fn forced_first<E: $crate::engine::Engine + ?Sized>(
+            engine: &mut E,
+            args: &[$crate::value::Value],
+        ) -> $crate::error::Result<builtin!(@returns $kind, E)> {
+            $crate::builtins::force_declared(engine, &args[$first]);
+            $f(engine, args)
+        }
+        $crate::value::BuiltinFn::$kind(forced_first)
+    }};
+    (@returns Plain, $e:ident) => { $crate::value::Value };
+    (@returns Stepped, $e:ident) => { $crate::engine::BuiltinStep<$e> };
+    (@gen Plain) => { $crate::value::OnGenerator::Shared };
+    (@gen Stepped) => { $crate::value::OnGenerator::Stepped };
+    (@gen $kind:ident, $gen:ident) => { $crate::value::OnGenerator::$gen };
+    (@gen $kind:ident, $gen:ident($coerce:ident)) => {
+        $crate::value::OnGenerator::$gen($crate::engine::CoercionKind::$coerce)
+    };
+    (@first) => { None };
+    (@first $first:literal) => { Some($first) };
+}
 
 mod attrs;
 mod closure;
@@ -42,9 +104,22 @@ pub(crate) use store::{add_path_with, filter_answer, filter_source_args, path_ar
 pub(crate) use strings::substring_of;
 
 use crate::context::Settings;
+use crate::engine::Engine;
 use crate::globals::Globals;
 use crate::symbol::Symbol;
 use crate::value::{Attrs, Builtin, Value};
+
+/// Forces the argument a builtin's declaration says it forces first, before
+/// its body runs (see [`builtin!`]). Nothing happens for a value already
+/// evaluated, which is what the fiber VM's dispatch loop passes. A failure
+/// is left in the thunk, where the body meets it again and reports it with
+/// its own context.
+#[inline(always)]
+pub(crate) fn force_declared<E: Engine + ?Sized>(engine: &mut E, arg: &Value) {
+    if arg.is_pending() {
+        let _ = engine.force_ref(arg);
+    }
+}
 
 /// Every builtin function, by family.
 fn families() -> [&'static [Builtin]; 18] {

@@ -2,91 +2,19 @@
 
 use crate::engine::Engine;
 use crate::error::{Error, ErrorKind, Result};
-use crate::value::BuiltinFn::Plain;
-use crate::value::OnGenerator;
 use crate::value::{Builtin, Value};
 
 pub(super) static BUILTINS: &[Builtin] = &[
-    Builtin {
-        name: "add",
-        arity: 2,
-        func: Plain(add),
-        shared: Plain(add),
-        on_generator: OnGenerator::Shared,
-        forces_first: None,
-    },
-    Builtin {
-        name: "sub",
-        arity: 2,
-        func: Plain(sub),
-        shared: Plain(sub),
-        on_generator: OnGenerator::Shared,
-        forces_first: None,
-    },
-    Builtin {
-        name: "mul",
-        arity: 2,
-        func: Plain(mul),
-        shared: Plain(mul),
-        on_generator: OnGenerator::Shared,
-        forces_first: None,
-    },
-    Builtin {
-        name: "div",
-        arity: 2,
-        func: Plain(div),
-        shared: Plain(div),
-        on_generator: OnGenerator::Shared,
-        forces_first: None,
-    },
-    Builtin {
-        name: "lessThan",
-        arity: 2,
-        func: Plain(less_than),
-        shared: Plain(less_than),
-        on_generator: OnGenerator::Own,
-        forces_first: None,
-    },
-    Builtin {
-        name: "bitAnd",
-        arity: 2,
-        func: Plain(bit_and),
-        shared: Plain(bit_and),
-        on_generator: OnGenerator::Shared,
-        forces_first: None,
-    },
-    Builtin {
-        name: "bitOr",
-        arity: 2,
-        func: Plain(bit_or),
-        shared: Plain(bit_or),
-        on_generator: OnGenerator::Shared,
-        forces_first: None,
-    },
-    Builtin {
-        name: "bitXor",
-        arity: 2,
-        func: Plain(bit_xor),
-        shared: Plain(bit_xor),
-        on_generator: OnGenerator::Shared,
-        forces_first: None,
-    },
-    Builtin {
-        name: "ceil",
-        arity: 1,
-        func: Plain(ceil),
-        shared: Plain(ceil),
-        on_generator: OnGenerator::Shared,
-        forces_first: None,
-    },
-    Builtin {
-        name: "floor",
-        arity: 1,
-        func: Plain(floor),
-        shared: Plain(floor),
-        on_generator: OnGenerator::Shared,
-        forces_first: None,
-    },
+    builtin!("add" / 2 => Plain(add)),
+    builtin!("sub" / 2 => Plain(sub)),
+    builtin!("mul" / 2 => Plain(mul)),
+    builtin!("div" / 2 => Plain(div)),
+    builtin!("lessThan" / 2 => Plain(less_than), generator Own),
+    builtin!("bitAnd" / 2 => Plain(bit_and)),
+    builtin!("bitOr" / 2 => Plain(bit_or)),
+    builtin!("bitXor" / 2 => Plain(bit_xor)),
+    builtin!("ceil" / 1 => Plain(ceil)),
+    builtin!("floor" / 1 => Plain(floor)),
 ];
 
 fn add<E: Engine + ?Sized>(vm: &mut E, args: &[Value]) -> Result<Value> {

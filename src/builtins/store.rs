@@ -17,99 +17,20 @@ use crate::io::FileType;
 use crate::store::hash::{Hash, HashAlgo};
 use crate::store::{self, Ingestion};
 use crate::symbol::Symbol;
-use crate::value::BuiltinFn::Plain;
-use crate::value::OnGenerator;
 use crate::value::{Builtin, Context, ContextElem, Deferred, NixString, Thunk, Value};
 
 pub(super) static BUILTINS: &[Builtin] = &[
-    Builtin {
-        name: "path",
-        arity: 1,
-        func: Plain(path),
-        shared: Plain(path),
-        on_generator: OnGenerator::Own,
-        forces_first: None,
-    },
-    Builtin {
-        name: "filterSource",
-        arity: 2,
-        func: Plain(filter_source),
-        shared: Plain(filter_source),
-        on_generator: OnGenerator::Own,
-        forces_first: None,
-    },
-    Builtin {
-        name: "toFile",
-        arity: 2,
-        func: Plain(to_file),
-        shared: Plain(to_file),
-        on_generator: OnGenerator::Shared,
-        forces_first: None,
-    },
-    Builtin {
-        name: "placeholder",
-        arity: 1,
-        func: Plain(placeholder),
-        shared: Plain(placeholder),
-        on_generator: OnGenerator::Shared,
-        forces_first: None,
-    },
-    Builtin {
-        name: "storePath",
-        arity: 1,
-        func: Plain(store_path),
-        shared: Plain(store_path),
-        on_generator: OnGenerator::Shared,
-        forces_first: None,
-    },
-    Builtin {
-        name: "toPath",
-        arity: 1,
-        func: Plain(to_path),
-        shared: Plain(to_path),
-        on_generator: OnGenerator::CoerceFirst(CoercionKind::PathInterpolation),
-        forces_first: None,
-    },
-    Builtin {
-        name: "fetchurl",
-        arity: 1,
-        func: Plain(fetchurl),
-        shared: Plain(fetchurl),
-        on_generator: OnGenerator::Shared,
-        forces_first: None,
-    },
-    Builtin {
-        name: "fetchTarball",
-        arity: 1,
-        func: Plain(fetch_tarball),
-        shared: Plain(fetch_tarball),
-        on_generator: OnGenerator::Shared,
-        forces_first: None,
-    },
-    Builtin {
-        name: "fetchGit",
-        arity: 1,
-        func: Plain(super::fetch_git::fetch_git),
-        shared: Plain(super::fetch_git::fetch_git),
-        on_generator: OnGenerator::Shared,
-        forces_first: None,
-    },
-    Builtin {
-        name: "fetchMercurial",
-        arity: 1,
-        func: Plain(fetch_mercurial),
-        shared: Plain(fetch_mercurial),
-        on_generator: OnGenerator::Shared,
-        forces_first: None,
-    },
-    Builtin {
-        name: "fetchTree",
-        arity: 1,
-        func: Plain(fetch_tree),
-        shared: Plain(fetch_tree),
-        on_generator: OnGenerator::Shared,
-        forces_first: None,
-    },
+    builtin!("path" / 1 => Plain(path), generator Own),
+    builtin!("filterSource" / 2 => Plain(filter_source), generator Own),
+    builtin!("toFile" / 2 => Plain(to_file)),
+    builtin!("placeholder" / 1 => Plain(placeholder)),
+    builtin!("storePath" / 1 => Plain(store_path)),
+    builtin!("toPath" / 1 => Plain(to_path), generator CoerceFirst(PathInterpolation)),
+    builtin!("fetchurl" / 1 => Plain(fetchurl)),
+    builtin!("fetchTarball" / 1 => Plain(fetch_tarball)),
+    builtin!("fetchGit" / 1 => Plain(super::fetch_git::fetch_git)),
+    builtin!("fetchMercurial" / 1 => Plain(fetch_mercurial)),
+    builtin!("fetchTree" / 1 => Plain(fetch_tree)),
 ];
 
 /// Constants of this family: `currentTime`, read from the host when first
@@ -118,14 +39,7 @@ pub(super) fn constants(settings: &crate::context::Settings) -> Vec<(Symbol, Val
     if settings.pure {
         return Vec::new();
     }
-    static CURRENT_TIME: Builtin = Builtin {
-        name: "currentTime",
-        arity: 1,
-        func: Plain(current_time),
-        shared: Plain(current_time),
-        on_generator: OnGenerator::Shared,
-        forces_first: None,
-    };
+    static CURRENT_TIME: Builtin = builtin!("currentTime" / 1 => Plain(current_time));
     let lazy = Thunk::new(Deferred::Apply {
         function: Value::Builtin(&CURRENT_TIME),
         arg: Value::Null,

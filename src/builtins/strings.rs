@@ -3,67 +3,16 @@
 use crate::engine::{BuiltinStep, CoercionKind, Engine, Resume};
 use crate::error::{Error, Result};
 use crate::symbol::known;
-use crate::value::BuiltinFn::{Plain, Stepped};
-use crate::value::OnGenerator;
 use crate::value::{Builtin, NixString, StringBuilder, Value};
 
 pub(super) static BUILTINS: &[Builtin] = &[
-    Builtin {
-        name: "toString",
-        arity: 1,
-        func: Stepped(to_string),
-        shared: Stepped(to_string),
-        on_generator: OnGenerator::CoerceFirst(CoercionKind::ToString),
-        forces_first: Some(0),
-    },
-    Builtin {
-        name: "stringLength",
-        arity: 1,
-        func: Plain(string_length),
-        shared: Plain(string_length),
-        on_generator: OnGenerator::CoerceFirst(CoercionKind::Interpolation),
-        forces_first: Some(0),
-    },
-    Builtin {
-        name: "substring",
-        arity: 3,
-        func: Plain(substring),
-        shared: Plain(substring),
-        on_generator: OnGenerator::Own,
-        forces_first: None,
-    },
-    Builtin {
-        name: "concatStringsSep",
-        arity: 2,
-        func: Plain(concat_strings_sep),
-        shared: Plain(concat_strings_sep),
-        on_generator: OnGenerator::Own,
-        forces_first: None,
-    },
-    Builtin {
-        name: "replaceStrings",
-        arity: 3,
-        func: Plain(replace_strings),
-        shared: Plain(replace_strings),
-        on_generator: OnGenerator::Shared,
-        forces_first: None,
-    },
-    Builtin {
-        name: "baseNameOf",
-        arity: 1,
-        func: Plain(base_name_of),
-        shared: Plain(base_name_of),
-        on_generator: OnGenerator::CoerceFirst(CoercionKind::PathInterpolation),
-        forces_first: None,
-    },
-    Builtin {
-        name: "dirOf",
-        arity: 1,
-        func: Plain(dir_of),
-        shared: Plain(dir_of),
-        on_generator: OnGenerator::Own,
-        forces_first: None,
-    },
+    builtin!("toString" / 1 => Stepped(to_string), forces 0, generator CoerceFirst(ToString)),
+    builtin!("stringLength" / 1 => Plain(string_length), forces 0, generator CoerceFirst(Interpolation)),
+    builtin!("substring" / 3 => Plain(substring), generator Own),
+    builtin!("concatStringsSep" / 2 => Plain(concat_strings_sep), generator Own),
+    builtin!("replaceStrings" / 3 => Plain(replace_strings)),
+    builtin!("baseNameOf" / 1 => Plain(base_name_of), generator CoerceFirst(PathInterpolation)),
+    builtin!("dirOf" / 1 => Plain(dir_of), generator Own),
 ];
 
 /// `toString`. A set's `__toString` is called as a step, so that the

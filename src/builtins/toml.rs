@@ -16,18 +16,9 @@ use super::json_parser::check_no_nul;
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::symbol::Symbol;
-use crate::value::BuiltinFn::Plain;
-use crate::value::OnGenerator;
 use crate::value::{Attrs, Builtin, Value};
 
-pub(super) static BUILTINS: &[Builtin] = &[Builtin {
-    name: "fromTOML",
-    arity: 1,
-    func: Plain(from_toml),
-    shared: Plain(from_toml),
-    on_generator: OnGenerator::Shared,
-    forces_first: None,
-}];
+pub(super) static BUILTINS: &[Builtin] = &[builtin!("fromTOML" / 1 => Plain(from_toml))];
 
 /// The experimental feature that turns timestamps into values.
 const TIMESTAMPS_FEATURE: &str = "parse-toml-timestamps";

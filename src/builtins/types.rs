@@ -2,91 +2,19 @@
 
 use crate::engine::Engine;
 use crate::error::Result;
-use crate::value::BuiltinFn::Plain;
-use crate::value::OnGenerator;
 use crate::value::{Builtin, Value};
 
 pub(super) static BUILTINS: &[Builtin] = &[
-    Builtin {
-        name: "typeOf",
-        arity: 1,
-        func: Plain(type_of),
-        shared: Plain(type_of),
-        on_generator: OnGenerator::Shared,
-        forces_first: Some(0),
-    },
-    Builtin {
-        name: "isAttrs",
-        arity: 1,
-        func: Plain(is_attrs),
-        shared: Plain(is_attrs),
-        on_generator: OnGenerator::Shared,
-        forces_first: Some(0),
-    },
-    Builtin {
-        name: "isBool",
-        arity: 1,
-        func: Plain(is_bool),
-        shared: Plain(is_bool),
-        on_generator: OnGenerator::Shared,
-        forces_first: Some(0),
-    },
-    Builtin {
-        name: "isFloat",
-        arity: 1,
-        func: Plain(is_float),
-        shared: Plain(is_float),
-        on_generator: OnGenerator::Shared,
-        forces_first: Some(0),
-    },
-    Builtin {
-        name: "isFunction",
-        arity: 1,
-        func: Plain(is_function),
-        shared: Plain(is_function),
-        on_generator: OnGenerator::Shared,
-        forces_first: Some(0),
-    },
-    Builtin {
-        name: "isInt",
-        arity: 1,
-        func: Plain(is_int),
-        shared: Plain(is_int),
-        on_generator: OnGenerator::Shared,
-        forces_first: Some(0),
-    },
-    Builtin {
-        name: "isList",
-        arity: 1,
-        func: Plain(is_list),
-        shared: Plain(is_list),
-        on_generator: OnGenerator::Shared,
-        forces_first: Some(0),
-    },
-    Builtin {
-        name: "isNull",
-        arity: 1,
-        func: Plain(is_null),
-        shared: Plain(is_null),
-        on_generator: OnGenerator::Shared,
-        forces_first: Some(0),
-    },
-    Builtin {
-        name: "isPath",
-        arity: 1,
-        func: Plain(is_path),
-        shared: Plain(is_path),
-        on_generator: OnGenerator::Shared,
-        forces_first: Some(0),
-    },
-    Builtin {
-        name: "isString",
-        arity: 1,
-        func: Plain(is_string),
-        shared: Plain(is_string),
-        on_generator: OnGenerator::Shared,
-        forces_first: Some(0),
-    },
+    builtin!("typeOf" / 1 => Plain(type_of), forces 0),
+    builtin!("isAttrs" / 1 => Plain(is_attrs), forces 0),
+    builtin!("isBool" / 1 => Plain(is_bool), forces 0),
+    builtin!("isFloat" / 1 => Plain(is_float), forces 0),
+    builtin!("isFunction" / 1 => Plain(is_function), forces 0),
+    builtin!("isInt" / 1 => Plain(is_int), forces 0),
+    builtin!("isList" / 1 => Plain(is_list), forces 0),
+    builtin!("isNull" / 1 => Plain(is_null), forces 0),
+    builtin!("isPath" / 1 => Plain(is_path), forces 0),
+    builtin!("isString" / 1 => Plain(is_string), forces 0),
 ];
 
 fn type_of<E: Engine + ?Sized>(vm: &mut E, args: &[Value]) -> Result<Value> {

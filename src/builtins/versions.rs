@@ -5,38 +5,15 @@ use std::cmp::Ordering;
 
 use crate::engine::Engine;
 use crate::error::Result;
-use crate::value::BuiltinFn::Plain;
-use crate::value::OnGenerator;
 use crate::value::{Builtin, Value};
 
 use super::attrs_of;
 use super::context::force_string_no_context;
 
 pub(super) static BUILTINS: &[Builtin] = &[
-    Builtin {
-        name: "compareVersions",
-        arity: 2,
-        func: Plain(compare_versions_builtin),
-        shared: Plain(compare_versions_builtin),
-        on_generator: OnGenerator::Shared,
-        forces_first: None,
-    },
-    Builtin {
-        name: "splitVersion",
-        arity: 1,
-        func: Plain(split_version),
-        shared: Plain(split_version),
-        on_generator: OnGenerator::Shared,
-        forces_first: None,
-    },
-    Builtin {
-        name: "parseDrvName",
-        arity: 1,
-        func: Plain(parse_drv_name),
-        shared: Plain(parse_drv_name),
-        on_generator: OnGenerator::Shared,
-        forces_first: None,
-    },
+    builtin!("compareVersions" / 2 => Plain(compare_versions_builtin)),
+    builtin!("splitVersion" / 1 => Plain(split_version)),
+    builtin!("parseDrvName" / 1 => Plain(parse_drv_name)),
 ];
 
 fn compare_versions_builtin<E: Engine + ?Sized>(vm: &mut E, args: &[Value]) -> Result<Value> {

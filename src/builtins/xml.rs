@@ -11,18 +11,10 @@ use crate::error::Result;
 use crate::print::format_float;
 use crate::source::Span;
 use crate::symbol::known;
-use crate::value::BuiltinFn::Plain;
-use crate::value::OnGenerator;
 use crate::value::{Attrs, Builtin, Closure, Context, NixString, Value};
 
-pub(super) static BUILTINS: &[Builtin] = &[Builtin {
-    name: "toXML",
-    arity: 1,
-    func: Plain(to_xml),
-    shared: Plain(to_xml),
-    on_generator: OnGenerator::DeepFirst,
-    forces_first: None,
-}];
+pub(super) static BUILTINS: &[Builtin] =
+    &[builtin!("toXML" / 1 => Plain(to_xml), generator DeepFirst)];
 
 fn to_xml<E: Engine + ?Sized>(vm: &mut E, args: &[Value]) -> Result<Value> {
     let mut writer = XmlWriter::new(true, false);

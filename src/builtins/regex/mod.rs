@@ -22,30 +22,14 @@ use regex_automata::{Anchored, Input, MatchKind};
 
 use crate::engine::Engine;
 use crate::error::{Error, Result};
-use crate::value::BuiltinFn::Plain;
-use crate::value::OnGenerator;
 use crate::value::{Builtin, NixString, Value};
 
 use super::context::force_string_no_context;
 use backtrack::{Mode, Outcome, Program};
 
 pub(super) static BUILTINS: &[Builtin] = &[
-    Builtin {
-        name: "match",
-        arity: 2,
-        func: Plain(match_),
-        shared: Plain(match_),
-        on_generator: OnGenerator::Shared,
-        forces_first: None,
-    },
-    Builtin {
-        name: "split",
-        arity: 2,
-        func: Plain(split),
-        shared: Plain(split),
-        on_generator: OnGenerator::Shared,
-        forces_first: None,
-    },
+    builtin!("match" / 2 => Plain(match_)),
+    builtin!("split" / 2 => Plain(split)),
 ];
 
 /// `match regex str`: the capture groups when the whole of `str` matches,
