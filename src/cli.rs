@@ -163,6 +163,7 @@ enum VmChoice {
     /// Recursive Rust on growable fiber stacks.
     Fiber,
     /// tvix-eval's design: a heap frame stack, builtins as generators.
+    #[cfg(feature = "generator-vm")]
     Generator,
 }
 
@@ -170,6 +171,7 @@ impl From<VmChoice> for VmKind {
     fn from(choice: VmChoice) -> VmKind {
         match choice {
             VmChoice::Fiber => VmKind::Fiber,
+            #[cfg(feature = "generator-vm")]
             VmChoice::Generator => VmKind::Generator,
         }
     }

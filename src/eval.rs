@@ -13,6 +13,7 @@ use crate::compiler::Lints;
 use crate::context::{EvalContext, SearchPathEntry, Settings};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
+#[cfg(feature = "generator-vm")]
 use crate::genvm::GenVm;
 use crate::globals::Globals;
 use crate::host::HostIo;
@@ -31,8 +32,21 @@ pub enum VmKind {
     Fiber,
     /// The generator VM ([`crate::genvm`]): tvix-eval's design, a heap
     /// frame stack with builtins and VM helpers as generators. A baseline
-    /// to measure the fiber VM against.
+    /// to measure the fiber VM against. Built with the `generator-vm`
+    /// feature (on by default).
+    #[cfg(feature = "generator-vm")]
     Generator,
+}
+
+impl VmKind {
+    /// Every VM this build has: the fiber VM, and the generator VM when the
+    /// `generator-vm` feature is on.
+    #[cfg(feature = "generator-vm")]
+    pub const ALL: &'static [VmKind] = &[VmKind::Fiber, VmKind::Generator];
+    /// Every VM this build has: the fiber VM alone, as the `generator-vm`
+    /// feature is off.
+    #[cfg(not(feature = "generator-vm"))]
+    pub const ALL: &'static [VmKind] = &[VmKind::Fiber];
 }
 
 /// Configures an [`Evaluator`].
@@ -508,6 +522,7 @@ impl Evaluator {
 
     /// Runs `f` with the generator VM, on the caller's thread stack (its
     /// frames live on the heap).
+    #[cfg(feature = "generator-vm")]
     fn with_genvm<R>(&self, f: impl FnOnce(&mut GenVm) -> Result<R>) -> Result<R> {
         self.operation(|| f(&mut GenVm::new(self.ctx.clone(), self.stack_budget)))
     }
@@ -583,6 +598,7 @@ impl Evaluator {
         };
         match self.vm {
             VmKind::Fiber => self.with_vm(|vm| compile_and_force(&mut |v| vm.force(v))),
+            #[cfg(feature = "generator-vm")]
             VmKind::Generator => self.with_genvm(|vm| compile_and_force(&mut |v| vm.force(v))),
         }
     }
@@ -599,6 +615,7 @@ impl Evaluator {
         let path = absolute(&self.ctx.settings.working_dir, path.as_ref());
         match self.vm {
             VmKind::Fiber => self.with_vm(|vm| vm.import_file(&path, None)),
+            #[cfg(feature = "generator-vm")]
             VmKind::Generator => self.with_genvm(|vm| vm.import_file(&path)),
         }
     }
@@ -607,6 +624,7 @@ impl Evaluator {
     pub fn force(&self, value: &Value) -> Result<Value> {
         match self.vm {
             VmKind::Fiber => self.with_vm(|vm| vm.force(value.clone())),
+            #[cfg(feature = "generator-vm")]
             VmKind::Generator => self.with_genvm(|vm| vm.force(value.clone())),
         }
     }
@@ -615,6 +633,7 @@ impl Evaluator {
     pub fn deep_force(&self, value: &Value) -> Result<Value> {
         match self.vm {
             VmKind::Fiber => self.with_vm(|vm| vm.deep_force(value.clone())),
+            #[cfg(feature = "generator-vm")]
             VmKind::Generator => self.with_genvm(|vm| vm.deep_force(value.clone())),
         }
     }
@@ -655,6 +674,7 @@ impl Evaluator {
     fn serialise(&self, print: impl FnOnce(&mut dyn Engine) -> Result<BString>) -> Result<BString> {
         match self.vm {
             VmKind::Fiber => self.with_vm(|vm| print(vm)),
+            #[cfg(feature = "generator-vm")]
             VmKind::Generator => self.operation(|| {
                 let mut engine = crate::genvm::Detached::new(self.ctx.clone());
                 spindle_fiber::grow(|| print(&mut engine))?
@@ -732,6 +752,7 @@ impl Evaluator {
                 }
                 vm.force(result)
             }),
+            #[cfg(feature = "generator-vm")]
             VmKind::Generator => self.with_genvm(|vm| {
                 let mut result = function.clone();
                 for arg in args {

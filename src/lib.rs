@@ -29,6 +29,7 @@ pub mod engine;
 pub mod error;
 pub mod eval;
 pub mod evaluation;
+#[cfg(feature = "generator-vm")]
 pub mod genvm;
 pub mod globals;
 pub mod host;

@@ -2,22 +2,27 @@
 //! progress as an error unwinds through them; the generator VM reads its
 //! frame stack.
 
+#[cfg(feature = "generator-vm")]
 use std::ops::ControlFlow;
 
-use crate::error::{Error, TraceFrame};
+use crate::error::Error;
+#[cfg(feature = "generator-vm")]
+use crate::error::TraceFrame;
 use crate::vm::CallFrame;
 
 /// How many innermost frames a trace shows; the rest are counted.
 const SHOWN_FRAMES: usize = 24;
 
-/// Collects the trace of an error from call frames visited innermost first.
-/// Both VMs use it, so their traces read the same.
+/// Collects the trace of an error from call frames visited innermost first,
+/// for the generator VM, so that its traces read as the fiber VM's.
+#[cfg(feature = "generator-vm")]
 pub(crate) struct TraceBuilder {
     frames: Vec<TraceFrame>,
     elided: usize,
     count_all: bool,
 }
 
+#[cfg(feature = "generator-vm")]
 impl TraceBuilder {
     /// A builder for the trace of `error`.
     pub(crate) fn new(error: &Error) -> TraceBuilder {

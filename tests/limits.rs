@@ -12,7 +12,8 @@ use std::time::{Duration, Instant};
 
 use spindle::{ErrorKind, Evaluator, EvaluatorBuilder, VmKind};
 
-const BOTH_VMS: [VmKind; 2] = [VmKind::Fiber, VmKind::Generator];
+/// Both VMs when the generator VM is built in.
+const BOTH_VMS: &[VmKind] = VmKind::ALL;
 
 fn builder(vm: VmKind) -> EvaluatorBuilder {
     Evaluator::builder().vm(vm)
@@ -34,7 +35,7 @@ fn assert_usable(evaluator: &Evaluator) {
 #[test]
 fn a_list_too_big_for_the_heap_cap_is_refused_before_it_is_built() {
     let _alone = one_at_a_time();
-    for vm in BOTH_VMS {
+    for &vm in BOTH_VMS {
         let evaluator = builder(vm).max_heap(Some(256 << 20)).build();
         let err = evaluator
             .eval_str("builtins.length (builtins.genList (x: x) 1000000000)")
@@ -62,7 +63,7 @@ fn strings_and_lists_doubled_in_a_loop_stop_at_the_heap_cap() {
         "let d = l: builtins.concatLists [ l l ]; \
          f = n: l: if n == 0 then l else f (n - 1) (d l); in builtins.length (f 40 [ 1 ])",
     ];
-    for vm in BOTH_VMS {
+    for &vm in BOTH_VMS {
         let evaluator = builder(vm).max_heap(Some(512 << 20)).build();
         for source in doubling {
             let err = evaluator.eval_str(source).unwrap_err();
@@ -81,7 +82,7 @@ fn a_heap_growing_step_by_step_is_caught_by_the_periodic_check() {
     // A million small sets kept alive: no single allocation is large.
     let source = "let xs = builtins.genList (i: { inherit i; s = toString i; }) 3000000; \
                   in builtins.foldl' (n: x: n + x.i + builtins.stringLength x.s) 0 xs";
-    for vm in BOTH_VMS {
+    for &vm in BOTH_VMS {
         let evaluator = builder(vm).max_heap(Some(64 << 20)).build();
         let err = evaluator.eval_str(source).unwrap_err();
         assert!(
@@ -95,7 +96,7 @@ fn a_heap_growing_step_by_step_is_caught_by_the_periodic_check() {
 #[test]
 fn an_endless_evaluation_stops_at_its_time_limit_and_the_next_one_runs() {
     let _alone = one_at_a_time();
-    for vm in BOTH_VMS {
+    for &vm in BOTH_VMS {
         let evaluator = builder(vm)
             .time_limit(Duration::from_millis(200))
             .max_call_depth(1 << 40)
@@ -116,7 +117,7 @@ fn an_endless_evaluation_stops_at_its_time_limit_and_the_next_one_runs() {
 #[test]
 fn a_deadline_set_by_the_host_holds_across_operations_until_lifted() {
     let _alone = one_at_a_time();
-    for vm in BOTH_VMS {
+    for &vm in BOTH_VMS {
         let evaluator = builder(vm).max_call_depth(1 << 40).build();
         evaluator.set_deadline(Some(Instant::now() + Duration::from_millis(100)));
         let endless = "let f = n: if n < 0 then 0 else f (n + 1); in f 0";
@@ -141,7 +142,7 @@ fn a_pathological_pattern_gets_its_answer_within_the_regex_budget() {
            (builtins.match \"(a|aa)*\" \"{subject}\") \
            (builtins.length (builtins.split \"(a*)*b\" \"{subject}\")) ]"
     );
-    for vm in BOTH_VMS {
+    for &vm in BOTH_VMS {
         let evaluator = builder(vm).regex_steps(10_000).build();
         let value = evaluator.eval_str(&source).unwrap();
         let printed = evaluator.print(&value, true).unwrap();

@@ -21,7 +21,7 @@ fn runaway_recursion_leaves_resident_memory_where_it_was() {
         eprintln!("the resident size cannot be read on this system");
         return;
     };
-    for vm in [VmKind::Fiber, VmKind::Generator] {
+    for &vm in VmKind::ALL {
         let evaluator = Evaluator::builder().vm(vm).stack_budget(256 << 20).build();
         // Warm up: code, symbols and the fiber pool's first segments.
         evaluator.eval_str("builtins.length [ 1 2 3 ]").unwrap();

@@ -104,12 +104,14 @@ fn nix_cases() {
     run_cases(&[], &[]);
 }
 
+#[cfg(feature = "generator-vm")]
 #[test]
 fn nix_cases_generator_vm() {
     common::require_binary_flag("--vm");
     run_cases(&["--vm", "generator"], &generator_gaps());
 }
 
+#[cfg(feature = "generator-vm")]
 /// Cases the generator VM is known not to pass, from the one known-failures
 /// list (lines `generator-vm/nix:PATH  REASON`).
 fn generator_gaps() -> Vec<String> {

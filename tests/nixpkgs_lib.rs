@@ -29,7 +29,7 @@ mod common;
 /// about two minutes on Nix 2.8): a hang fails rather than blocks CI.
 const TIMEOUT: Duration = Duration::from_secs(900);
 
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Vm {
     Fiber,
     Generator,
@@ -197,6 +197,9 @@ fn words(words: &[&str]) -> Vec<String> {
 fn check(name: &str, suite: Suite) {
     let mut failures = Vec::new();
     for vm in [Vm::Fiber, Vm::Generator] {
+        if vm == Vm::Generator && !cfg!(feature = "generator-vm") {
+            continue;
+        }
         if let Err(why) = run(name, &suite, vm) {
             failures.push(format!("{name} on the {vm:?} VM: {why}"));
         }

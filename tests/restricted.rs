@@ -41,7 +41,7 @@ fn eval(dir: &Path, vm: VmKind, source: &str) -> String {
 fn only_the_search_path_may_be_read() {
     let dir = tree();
     let d = dir.display();
-    for vm in [VmKind::Fiber, VmKind::Generator] {
+    for &vm in VmKind::ALL {
         let cases = [
             ("builtins.getEnv \"HOME\"".to_string(), "\"\"".to_string()),
             (

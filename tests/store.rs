@@ -289,7 +289,7 @@ fn nix_accepts_what_spindle_writes() {
 fn paths_are_read_back_from_the_store() {
     let tmp = tempfile::tempdir().unwrap();
     let src = sources(tmp.path());
-    for vm in [VmKind::Fiber, VmKind::Generator] {
+    for &vm in VmKind::ALL {
         let root = tmp.path().join(format!("lib-{vm:?}"));
         let store = Rc::new(LocalStore::chroot(&root, "/nix/store"));
         let evaluator = Evaluator::builder()

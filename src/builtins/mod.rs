@@ -98,9 +98,13 @@ pub use json::to_json_string;
 pub use json_parser::parse_json;
 pub use xml::to_xml_string;
 
+#[cfg(feature = "generator-vm")]
 pub(crate) use attrs::{zipped, Groups};
+#[cfg(feature = "generator-vm")]
 pub(crate) use io::{absolute_path, corepkg_path, not_in_search_path, search_path_candidate};
+#[cfg(feature = "generator-vm")]
 pub(crate) use store::{add_path_with, filter_answer, filter_source_args, path_args};
+#[cfg(feature = "generator-vm")]
 pub(crate) use strings::substring_of;
 
 use crate::context::Settings;

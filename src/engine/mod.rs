@@ -4,7 +4,7 @@
 //! Both VMs run the same compiled code over the same values. What differs
 //! is how they wait for Nix: the fiber VM ([`crate::vm::Vm`]) forces and
 //! calls with plain native recursion; the generator VM
-//! ([`crate::genvm`], behind the `generator-vm` feature) never recurses
+//! (`crate::genvm`, behind the `generator-vm` feature) never recurses
 //! natively, so the context it gives builtins reads values already forced
 //! and refuses anything else (forcing a pending thunk records it and fails,
 //! so that the generator VM can force it with its own frames and run the
@@ -36,8 +36,10 @@ use std::path::Path;
 use std::rc::Rc;
 
 pub use coerce::CoercionKind;
+#[cfg(feature = "generator-vm")]
 pub(crate) use compare::{compare_scalars, same_object, scalar_equal};
 pub(crate) use import::prepare_import;
+#[cfg(feature = "generator-vm")]
 pub(crate) use ops::{append_to_path, missing_attribute};
 pub use steps::{run_steps_natively, BuiltinStep, Callback, Resume};
 
