@@ -449,7 +449,7 @@ fn add_host_builtins(globals: &mut Globals, builtins: &[Rc<HostBuiltin>]) {
         added.push((Symbol::intern(&*builtin.name), value));
     }
     let set = Value::Attrs(old.update(&Attrs::from_unsorted(added)));
-    itself.finish(set.clone());
+    itself.tie(set.clone());
     globals.insert("builtins", set);
 }
 
@@ -569,11 +569,7 @@ impl Evaluator {
             .compile_source(format!("«global {name}»"), source, &dir, None);
         match compiled {
             Ok(code) => Value::Thunk(Thunk::of_code(code)),
-            Err(e) => {
-                let thunk = Thunk::evaluated(Value::Null);
-                thunk.fail(e);
-                Value::Thunk(thunk)
-            }
+            Err(e) => Value::Thunk(Thunk::failed(e)),
         }
     }
 

@@ -197,7 +197,7 @@ pub fn globals(settings: &Settings) -> Globals {
     let thunk = crate::value::Thunk::evaluated(Value::Null);
     entries.push((Symbol::intern("builtins"), Value::Thunk(thunk.clone())));
     let set = Value::Attrs(Attrs::from_unsorted(entries));
-    thunk.finish(set.clone());
+    thunk.tie(set.clone());
     globals.insert("builtins", set);
     for (name, value) in [
         ("true", Value::Bool(true)),

@@ -155,8 +155,14 @@ async fn run_detached<T>(
     let mut last: Option<Thunk> = None;
     loop {
         if let Some(thunk) = pending.take() {
-            // An error is left in the thunk, where `f` meets it again.
-            let _ = force_thunk(co, thunk.clone()).await;
+            // An error is left in the thunk, where `f` meets it again; but a
+            // thunk that ran out of a resource is pending again, so that
+            // error ends the builtin here.
+            if let Err(e) = force_thunk(co, thunk.clone()).await {
+                if e.is_resource_limit() {
+                    return Err(e);
+                }
+            }
             last = Some(thunk);
         }
         match run_once(engine, &mut f) {

@@ -12,7 +12,7 @@ use std::rc::Rc;
 use crate::context::EvalContext;
 use crate::engine::Engine;
 use crate::error::{Error, ErrorKind, Result};
-use crate::value::{Begin, Thunk, Value};
+use crate::value::{Thunk, Value};
 
 /// An [`Engine`] that never evaluates.
 pub(crate) struct Detached {
@@ -42,21 +42,16 @@ impl Engine for Detached {
         let Value::Thunk(thunk) = value else {
             return Ok(value);
         };
-        if let Some(v) = thunk.value() {
-            return Ok(v);
+        if let Some(outcome) = thunk.outcome() {
+            return outcome;
         }
-        match thunk.begin() {
-            Begin::Ready(v) => Ok(v),
-            Begin::Failed(e) => Err(e),
-            Begin::Run(deferred) => {
-                thunk.abandon(deferred);
-                self.blocked = Some(thunk);
-                Err(Error::other(
-                    "internal error: the generator VM's engine was asked to force a thunk",
-                ))
-            }
-            Begin::Blackhole | Begin::Started => Err(Error::new(ErrorKind::InfiniteRecursion)),
+        if thunk.is_running() {
+            return Err(Error::new(ErrorKind::InfiniteRecursion));
         }
+        self.blocked = Some(thunk);
+        Err(Error::other(
+            "internal error: the generator VM's engine was asked to force a thunk",
+        ))
     }
 
     fn call(&mut self, _function: Value, _arg: Value) -> Result<Value> {

@@ -3,12 +3,12 @@
 //! Instructions whose operands are evaluated run inline, as in the fiber
 //! VM, mostly through the same shared code. An operand that is a pending
 //! thunk suspends the frame: a "force" generator goes on top, and when it
-//! has left the value the instruction runs again (see [`Resume::Retry`]).
+//! has left the value the instruction runs again (see [`OnReturn::Retry`]).
 //! Instructions that need evaluation beyond their operands' weak head
 //! normal form (`==` on lists, string coercion of sets, calls) hand the
 //! work to a frame above and continue with the value it leaves.
 
-use super::frames::{BytecodeFrame, Frame, Resume};
+use super::frames::{BytecodeFrame, Frame, OnReturn};
 use super::requests::fused_callee;
 use super::{helpers, Called, GenVm};
 use crate::bytecode::{Capture, Code, Op};
@@ -51,20 +51,20 @@ macro_rules! push_or_fail {
     }};
 }
 
-/// Runs an instruction handled out of line by what its [`Step`] says.
+/// Runs an instruction handled out of line by what its [`OpOutcome`] says.
 macro_rules! step {
     ($vm:ident, $frame:ident, $ip:ident, $step:expr) => {{
         match $step {
-            Step::Push(v) => $vm.stack.push(v),
-            Step::Force(slot, thunk) => return $vm.wait_for_force($frame, $ip, slot, thunk),
-            Step::Wait(next) => return $vm.wait_for_result($frame, $ip, next),
-            Step::Fail(e) => fail!($vm, $frame, $ip, e),
+            OpOutcome::Push(v) => $vm.stack.push(v),
+            OpOutcome::Force(slot, thunk) => return $vm.wait_for_force($frame, $ip, slot, thunk),
+            OpOutcome::Wait(next) => return $vm.wait_for_result($frame, $ip, next),
+            OpOutcome::Fail(e) => fail!($vm, $frame, $ip, e),
         }
     }};
 }
 
 /// What an instruction handled out of line needs next.
-enum Step {
+enum OpOutcome {
     /// Its result, to push.
     Push(Value),
     /// Force this pending thunk, store its value in the stack slot it came
@@ -76,22 +76,22 @@ enum Step {
     Fail(Error),
 }
 
-impl From<Result<Value>> for Step {
-    fn from(result: Result<Value>) -> Step {
+impl From<Result<Value>> for OpOutcome {
+    fn from(result: Result<Value>) -> OpOutcome {
         match result {
-            Ok(v) => Step::Push(v),
-            Err(e) => Step::Fail(e),
+            Ok(v) => OpOutcome::Push(v),
+            Err(e) => OpOutcome::Fail(e),
         }
     }
 }
 
-/// Returns `Step::Force` from the enclosing method when the operand `$depth`
+/// Returns `OpOutcome::Force` from the enclosing method when the operand `$depth`
 /// slots below the top of the stack is a pending thunk.
 macro_rules! operand {
     ($vm:ident, $depth:expr) => {{
         let slot = $vm.stack.len() - $depth;
         if let Some(thunk) = $vm.pending_at(slot) {
-            return Step::Force(Some(slot), thunk);
+            return OpOutcome::Force(Some(slot), thunk);
         }
     }};
 }
@@ -101,17 +101,17 @@ impl GenVm {
     /// stack) or waits for a frame it pushed above itself (`false`).
     pub(super) fn execute_bytecode(&mut self, mut frame: BytecodeFrame) -> Result<bool> {
         match frame.resume {
-            Resume::Continue => {}
-            Resume::Retry(store) => {
+            OnReturn::Continue => {}
+            OnReturn::Retry(store) => {
                 let v = self.pop();
                 if let Some(slot) = store {
                     self.stack[slot] = v;
                 }
                 frame.ip -= 1;
-                frame.resume = Resume::Continue;
+                frame.resume = OnReturn::Continue;
             }
-            Resume::CallHeld => {
-                frame.resume = Resume::Continue;
+            OnReturn::CallHeld => {
+                frame.resume = OnReturn::Continue;
                 let ip = frame.ip;
                 let function = self.pop();
                 let arg = self.pop();
@@ -218,7 +218,7 @@ impl GenVm {
                             }
                         }
                         Ok(Called::Enter(next)) => {
-                            return Ok(self.wait_then(frame, ip, next, Resume::CallHeld))
+                            return Ok(self.wait_then(frame, ip, next, OnReturn::CallHeld))
                         }
                         Err(e) => fail!(self, frame, ip, e),
                     }
@@ -346,7 +346,7 @@ impl GenVm {
                 Op::LazyWithLookup(i) => {
                     let upvalues = frame.body.upvalues();
                     let value = lazy_with_lookup(&self.stack, &code, i, upvalues, base);
-                    step!(self, frame, ip, Step::from(value))
+                    step!(self, frame, ip, OpOutcome::from(value))
                 }
                 Op::CheckFormals => {
                     whnf!(self, frame, ip, base);
@@ -418,7 +418,7 @@ impl GenVm {
         match self.generator_frame("force", |co| Box::pin(helpers::force_generator(co, thunk))) {
             Ok(next) => {
                 frame.ip = ip;
-                frame.resume = Resume::Retry(store);
+                frame.resume = OnReturn::Retry(store);
                 self.frames.push(Frame::Bytecode(frame));
                 self.frames.push(next);
                 Ok(false)
@@ -429,7 +429,7 @@ impl GenVm {
 
     /// Suspends the frame under `next`, continuing with the value it leaves.
     fn wait_for(&mut self, frame: BytecodeFrame, ip: usize, next: Frame) -> bool {
-        self.wait_then(frame, ip, next, Resume::Continue)
+        self.wait_then(frame, ip, next, OnReturn::Continue)
     }
 
     /// Suspends the frame under `next`, to go on as `resume` says.
@@ -438,7 +438,7 @@ impl GenVm {
         mut frame: BytecodeFrame,
         ip: usize,
         next: Frame,
-        resume: Resume,
+        resume: OnReturn,
     ) -> bool {
         frame.ip = ip;
         frame.resume = resume;
@@ -463,7 +463,7 @@ impl GenVm {
 
     /// Looks a name up in the `with` namespaces in scope, innermost first.
     #[inline(never)]
-    fn with_lookup(&self, code: &Code, i: u32, frame: &BytecodeFrame) -> Step {
+    fn with_lookup(&self, code: &Code, i: u32, frame: &BytecodeFrame) -> OpOutcome {
         let lookup = &code.with_lookups[i as usize];
         for ns in &lookup.namespaces {
             let namespace = match *ns {
@@ -473,20 +473,22 @@ impl GenVm {
             let namespace = match namespace {
                 Value::Thunk(t) => match t.value() {
                     Some(v) => v,
-                    None => return Step::Force(None, t.clone()),
+                    None => return OpOutcome::Force(None, t.clone()),
                 },
                 v => v.clone(),
             };
             match namespace {
                 Value::Attrs(attrs) => {
                     if let Some(v) = attrs.get(lookup.name) {
-                        return Step::Push(v.clone());
+                        return OpOutcome::Push(v.clone());
                     }
                 }
-                other => return Step::Fail(Error::type_mismatch("a set", other.type_phrase())),
+                other => {
+                    return OpOutcome::Fail(Error::type_mismatch("a set", other.type_phrase()))
+                }
             }
         }
-        Step::Fail(Error::new(ErrorKind::UndefinedVariable(
+        OpOutcome::Fail(Error::new(ErrorKind::UndefinedVariable(
             lookup.name.display_name(),
         )))
     }
@@ -494,7 +496,7 @@ impl GenVm {
     /// `a + b`. Numbers and strings add inline; a string or path plus a set
     /// coerces the set, which may evaluate `__toString` or `outPath`.
     #[inline(never)]
-    fn add(&mut self) -> Step {
+    fn add(&mut self) -> OpOutcome {
         operand!(self, 2);
         operand!(self, 1);
         let b = self.pop();
@@ -502,7 +504,7 @@ impl GenVm {
         // Coercing a set may call its `__toString`, which needs a generator.
         if matches!(a, Value::Attrs(_)) || matches!(b, Value::Attrs(_)) {
             let ctx = self.ctx.clone();
-            return Step::Wait(
+            return OpOutcome::Wait(
                 self.generator_frame("add", |co| Box::pin(helpers::add(co, ctx, a, b))),
             );
         }
@@ -510,7 +512,7 @@ impl GenVm {
     }
 
     /// `-`, `*` and `/`, by the fiber VM's arithmetic.
-    fn arithmetic(&mut self, op: Op) -> Step {
+    fn arithmetic(&mut self, op: Op) -> OpOutcome {
         operand!(self, 2);
         operand!(self, 1);
         let b = self.pop();
@@ -527,7 +529,7 @@ impl GenVm {
     /// elements in a generator (even one compared with itself, whose
     /// members are still forced); anything else compares inline.
     #[inline(never)]
-    fn equality(&mut self, negate: bool) -> Step {
+    fn equality(&mut self, negate: bool) -> OpOutcome {
         operand!(self, 2);
         operand!(self, 1);
         let b = self.pop();
@@ -537,42 +539,42 @@ impl GenVm {
             (Value::List(_), Value::List(_)) | (Value::Attrs(_), Value::Attrs(_))
         );
         if containers {
-            return Step::Wait(
+            return OpOutcome::Wait(
                 self.generator_frame("nix_eq", |co| Box::pin(helpers::equality(co, a, b, negate))),
             );
         }
         let equal = scalar_equal(&a, &b);
-        Step::Push(Value::Bool(equal != negate))
+        OpOutcome::Push(Value::Bool(equal != negate))
     }
 
     /// `<` and `>=` (the compiler writes `>` and `<=` with these, operands
     /// swapped): a `<`, its answer negated for `>=`. Two lists compare in a
     /// generator.
     #[inline(never)]
-    fn comparison(&mut self, op: Op) -> Step {
+    fn comparison(&mut self, op: Op) -> OpOutcome {
         let negate = op == Op::GreaterEq;
         operand!(self, 2);
         operand!(self, 1);
         let y = self.pop();
         let x = self.pop();
         if let (Value::List(_), Value::List(_)) = (&x, &y) {
-            return Step::Wait(self.generator_frame("compare", |co| {
+            return OpOutcome::Wait(self.generator_frame("compare", |co| {
                 Box::pin(helpers::less_than_generator(co, x, y, negate))
             }));
         }
         match compare_scalars(&x, &y) {
-            Ok(ord) => Step::Push(Value::Bool((ord == std::cmp::Ordering::Less) != negate)),
-            Err(e) => Step::Fail(e),
+            Ok(ord) => OpOutcome::Push(Value::Bool((ord == std::cmp::Ordering::Less) != negate)),
+            Err(e) => OpOutcome::Fail(e),
         }
     }
 
     /// `++` (`lists`) or `//`. Each operand is type-checked before the next
     /// is forced, as the fiber VM does.
     #[inline(never)]
-    fn merge(&mut self, lists: bool) -> Step {
+    fn merge(&mut self, lists: bool) -> OpOutcome {
         operand!(self, 2);
         if let Err(e) = expect_container(&self.stack[self.stack.len() - 2], lists) {
-            return Step::Fail(e);
+            return OpOutcome::Fail(e);
         }
         operand!(self, 1);
         let b = self.pop();
@@ -588,7 +590,7 @@ impl GenVm {
     /// `"…${x}…"` of `n` parts: inline when every part is a string already,
     /// otherwise coerced in a generator.
     #[inline(never)]
-    fn interpolate(&mut self, n: usize) -> Step {
+    fn interpolate(&mut self, n: usize) -> OpOutcome {
         let start = self.stack.len() - n;
         self.resolve_evaluated(start);
         if self.stack[start..]
@@ -600,7 +602,7 @@ impl GenVm {
             return joined.map(Value::String).into();
         }
         let (ctx, parts) = (self.ctx.clone(), self.stack.split_off(start));
-        Step::Wait(self.generator_frame("interpolate", |co| {
+        OpOutcome::Wait(self.generator_frame("interpolate", |co| {
             Box::pin(helpers::interpolate(co, ctx, parts))
         }))
     }
@@ -608,7 +610,7 @@ impl GenVm {
     /// `./a/${x}` of `n` parts: inline when every part is a string or path,
     /// otherwise coerced in a generator.
     #[inline(never)]
-    fn interpolate_path(&mut self, n: usize) -> Step {
+    fn interpolate_path(&mut self, n: usize) -> OpOutcome {
         let start = self.stack.len() - n;
         self.resolve_evaluated(start);
         if self.stack[start..]
@@ -617,10 +619,10 @@ impl GenVm {
         {
             let path = concat_path(&self.stack[start..]);
             self.stack.truncate(start);
-            return Step::Push(path);
+            return OpOutcome::Push(path);
         }
         let (ctx, parts) = (self.ctx.clone(), self.stack.split_off(start));
-        Step::Wait(self.generator_frame("interpolate_path", |co| {
+        OpOutcome::Wait(self.generator_frame("interpolate_path", |co| {
             Box::pin(helpers::interpolate_path(co, ctx, parts))
         }))
     }

@@ -22,7 +22,7 @@ pub(super) enum Frame {
 
 /// What happens when a suspended bytecode frame runs again.
 #[derive(Clone, Copy)]
-pub(super) enum Resume {
+pub(super) enum OnReturn {
     /// The value the frame waited for is on top of the stack, where the
     /// instruction that suspended would have pushed it.
     Continue,
@@ -48,7 +48,7 @@ pub(super) struct BytecodeFrame {
     /// For lambda calls, what traces say about the call; `None` for thunks.
     pub(super) call: Option<CallFrame>,
     /// What to do when it runs again.
-    pub(super) resume: Resume,
+    pub(super) resume: OnReturn,
 }
 
 /// A suspended generator: a builtin or VM helper written as `async` Rust.

@@ -22,7 +22,7 @@ use crate::engine::{
 use crate::error::{Error, ErrorKind, Result};
 use crate::print::format_float_to_string;
 use crate::symbol::{known, Symbol};
-use crate::value::{Attrs, Begin, Deferred, List, NixString, StringBuilder, Thunk, Value};
+use crate::value::{Attrs, Begin, Deferred, List, NixString, StringBuilder, Thunk, TwoArgs, Value};
 
 // ---- forcing and calling ----------------------------------------------------
 
@@ -38,39 +38,39 @@ pub(crate) async fn force(co: &Co, value: Value) -> Result<Value> {
 /// chain is followed in a loop, and every thunk on it gets the final value
 /// (or error), as the fiber VM's nested forcing leaves them.
 pub(crate) async fn force_thunk(co: &Co, thunk: Thunk) -> Result<Value> {
-    let mut waiting: Vec<Thunk> = Vec::new();
+    let mut started: Vec<Thunk> = Vec::new();
     let mut current = thunk;
     let result = loop {
-        match current.begin() {
+        match current.start() {
             Begin::Ready(v) => break Ok(v),
-            Begin::Blackhole | Begin::Started => {
-                break Err(Error::new(ErrorKind::InfiniteRecursion))
-            }
+            Begin::Blackhole => break Err(Error::new(ErrorKind::InfiniteRecursion)),
             Begin::Failed(e) => break Err(e),
-            Begin::Run(deferred) => match run_deferred(co, deferred).await {
-                Ok(Value::Thunk(next)) => {
-                    waiting.push(current);
-                    current = next;
+            Begin::Started => {
+                // The work stays in the thunk, marked running, as on the
+                // fiber VM: forcing the thunk meanwhile finds it running
+                // (infinite recursion). A copy of it runs here, as the
+                // borrow cannot be held across the frames it takes.
+                let work = current.running().map(|work| work.clone());
+                let outcome = match work {
+                    Some(work) => run_deferred(co, work).await,
+                    None => Err(Error::new(ErrorKind::InfiniteRecursion)),
+                };
+                match outcome {
+                    Ok(Value::Thunk(next)) => {
+                        started.push(std::mem::replace(&mut current, next));
+                    }
+                    other => {
+                        started.push(current);
+                        break other;
+                    }
                 }
-                Ok(v) => {
-                    current.finish(v.clone());
-                    break Ok(v);
-                }
-                // Unlike the fiber VM, a thunk that ran into a resource
-                // limit is not reset: its deferred work was handed to a
-                // frame and is gone. Such errors end the evaluation anyway.
-                Err(e) => {
-                    current.fail(e.clone());
-                    break Err(e);
-                }
-            },
+            }
         }
     };
-    for t in waiting {
-        match &result {
-            Ok(v) => t.finish(v.clone()),
-            Err(e) => t.fail(e.clone()),
-        }
+    // Only the thunks this loop started are settled: one found running
+    // belongs to a forcing further up.
+    for t in started.iter().rev() {
+        t.settle(&result);
     }
     result
 }
@@ -79,7 +79,10 @@ async fn run_deferred(co: &Co, deferred: Deferred) -> Result<Value> {
     match deferred {
         Deferred::Code(body) => enter_code(co, body).await,
         Deferred::Apply { function, arg } => call(co, function, arg).await,
-        Deferred::Apply2(two) => call2(co, two.function, two.a, two.b).await,
+        Deferred::Apply2(two) => {
+            let TwoArgs { function, a, b } = *two;
+            call2(co, function, a, b).await
+        }
         Deferred::Ready(v) => Ok(v),
     }
 }

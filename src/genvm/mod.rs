@@ -43,7 +43,7 @@ use self::builtins::{
     unsupported, SharedRun,
 };
 pub(crate) use self::detached::Detached;
-use self::frames::{BytecodeFrame, Frame, GeneratorFrame, Resume};
+use self::frames::{BytecodeFrame, Frame, GeneratorFrame, OnReturn};
 use self::requests::{Co, GenFuture, Request, Response};
 use crate::bytecode::Code;
 use crate::context::EvalContext;
@@ -418,7 +418,7 @@ impl GenVm {
             ip: 0,
             base,
             call: Some(call),
-            resume: Resume::Continue,
+            resume: OnReturn::Continue,
         }))
     }
 
@@ -434,7 +434,7 @@ impl GenVm {
             ip: 0,
             base,
             call: None,
-            resume: Resume::Continue,
+            resume: OnReturn::Continue,
         }))
     }
 

@@ -21,7 +21,7 @@ pub use function::{
 };
 pub use list::List;
 pub use string::{utf8, Context, ContextElem, NixString, StringBuilder};
-pub use thunk::{Begin, Deferred, FrameWork, Thunk, ThunkState};
+pub use thunk::{Begin, Deferred, FrameWork, Thunk, ThunkState, TwoArgs};
 
 use crate::symbol::Symbol;
 

@@ -9,6 +9,7 @@ use crate::bytecode::Code;
 use crate::error::Error;
 
 /// The work a pending thunk will do when forced.
+#[derive(Clone)]
 pub enum Deferred {
     /// Run compiled code (a closure taking no argument) with its captured values.
     Code(Closure),
@@ -24,6 +25,7 @@ pub enum Deferred {
 }
 
 /// A function and the two arguments a [`Deferred::Apply2`] applies it to.
+#[derive(Clone)]
 pub struct TwoArgs {
     /// The function.
     pub function: Value,
@@ -47,8 +49,8 @@ pub enum ThunkState {
     /// Being forced right now by [`Thunk::start`], which reads the work in
     /// place; forcing it again is infinite recursion.
     Running(Deferred),
-    /// Being forced right now by [`Thunk::begin`], which took the work out;
-    /// forcing it again is infinite recursion.
+    /// Only for an instant, while the state changes (the work is moved from
+    /// one state to the next), and while a thunk is dropped.
     Blackhole,
     /// Forced; holds a value that is never itself a thunk.
     Done(Value),
@@ -72,12 +74,13 @@ pub enum FrameWork {
 #[derive(Clone)]
 pub struct Thunk(Rc<RefCell<ThunkState>>);
 
-/// What [`Thunk::begin`] found.
+/// What [`Thunk::start`] found. Forcing a thunk is one protocol for every
+/// engine: `start`, then, when it says `Started`, the work read with
+/// [`Thunk::running`] and run, and the outcome stored with
+/// [`Thunk::settle`].
 pub enum Begin {
     /// The thunk was already evaluated.
     Ready(Value),
-    /// The caller must evaluate this and call `finish` or `abandon`.
-    Run(Deferred),
     /// The thunk is being evaluated further up: infinite recursion.
     Blackhole,
     /// [`Thunk::start`] marked the thunk running; read the work with
@@ -102,6 +105,40 @@ impl Thunk {
     /// A thunk that already holds its value.
     pub fn evaluated(value: Value) -> Thunk {
         Thunk(Rc::new(RefCell::new(ThunkState::Done(value))))
+    }
+
+    /// A thunk whose forcing fails with `error` (a global whose source
+    /// does not compile).
+    pub fn failed(error: Error) -> Thunk {
+        Thunk(Rc::new(RefCell::new(ThunkState::Failed(error))))
+    }
+
+    /// Replaces the value of a thunk made [`Thunk::evaluated`]: for a value
+    /// that refers to itself through the thunk (`builtins.builtins`), the
+    /// thunk is made first and given the value it is part of after.
+    pub fn tie(&self, value: Value) {
+        let mut state = self.0.borrow_mut();
+        if matches!(*state, ThunkState::Done(_)) {
+            *state = ThunkState::Done(value);
+        }
+    }
+
+    /// The stored outcome of a thunk already forced: its value, or its
+    /// error; `None` while it is pending or being forced. Reads only.
+    pub fn outcome(&self) -> Option<crate::error::Result<Value>> {
+        match &*self.0.try_borrow().ok()? {
+            ThunkState::Done(v) => Some(Ok(v.clone())),
+            ThunkState::Failed(e) => Some(Err(e.clone())),
+            _ => None,
+        }
+    }
+
+    /// Whether the thunk is being forced right now.
+    pub fn is_running(&self) -> bool {
+        !matches!(
+            self.0.try_borrow().as_deref(),
+            Ok(ThunkState::Pending(_) | ThunkState::Done(_) | ThunkState::Failed(_))
+        )
     }
 
     /// The value, when already evaluated.
@@ -149,23 +186,6 @@ impl Thunk {
     /// Whether the thunk is evaluated.
     pub fn is_evaluated(&self) -> bool {
         matches!(&*self.0.borrow(), ThunkState::Done(_))
-    }
-
-    /// Starts forcing: takes out the deferred work, leaving a blackhole.
-    #[inline]
-    pub fn begin(&self) -> Begin {
-        let Ok(mut state) = self.0.try_borrow_mut() else {
-            return Begin::Blackhole;
-        };
-        match &*state {
-            ThunkState::Done(v) => Begin::Ready(v.clone()),
-            ThunkState::Blackhole | ThunkState::Running(_) => Begin::Blackhole,
-            ThunkState::Failed(e) => Begin::Failed(e.clone()),
-            ThunkState::Pending(_) => match std::mem::replace(&mut *state, ThunkState::Blackhole) {
-                ThunkState::Pending(d) => Begin::Run(d),
-                _ => unreachable!("matched Pending above"),
-            },
-        }
     }
 
     /// Starts forcing, leaving the work in place for [`Thunk::running`] to
@@ -260,22 +280,6 @@ impl Thunk {
         if matches!(*state, ThunkState::Running(_)) {
             *state = ThunkState::Done(value);
         }
-    }
-
-    /// Stores the value computed for a thunk begun with [`Thunk::begin`].
-    pub fn finish(&self, value: Value) {
-        *self.0.borrow_mut() = ThunkState::Done(value);
-    }
-
-    /// Records the error of a failed evaluation.
-    pub fn fail(&self, error: Error) {
-        *self.0.borrow_mut() = ThunkState::Failed(error);
-    }
-
-    /// Puts the work back after an evaluation that ran out of a resource
-    /// (stack, fuel), which may succeed when forced again from elsewhere.
-    pub fn abandon(&self, deferred: Deferred) {
-        *self.0.borrow_mut() = ThunkState::Pending(deferred);
     }
 
     /// The closure of a pending code thunk (whose captures `Finalise` fills,

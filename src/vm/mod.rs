@@ -122,7 +122,7 @@ impl Vm {
             Begin::Ready(v) => Ok(v),
             Begin::Started => self.run_thunk(thunk),
             Begin::Failed(e) => Err(e),
-            Begin::Blackhole | Begin::Run(_) => Err(Error::new(ErrorKind::InfiniteRecursion)),
+            Begin::Blackhole => Err(Error::new(ErrorKind::InfiniteRecursion)),
         }
     }
 
@@ -150,7 +150,7 @@ impl Vm {
                 Begin::Ready(v) => break Ok(v),
                 Begin::Started => waiting.push(std::mem::replace(&mut running, next)),
                 Begin::Failed(e) => break Err(e),
-                Begin::Blackhole | Begin::Run(_) => {
+                Begin::Blackhole => {
                     let error = Error::new(ErrorKind::InfiniteRecursion);
                     break Err(match running.running().as_deref() {
                         Some(Deferred::Code(body)) => error.with_span(body.code().span),
