@@ -38,6 +38,57 @@ pub enum VmKind {
     Generator,
 }
 
+/// What an [`Evaluator`] asks of the VM running one of its operations.
+/// Each VM implements it; the evaluator chooses the VM in one place
+/// (`Evaluator::with_engine`) and talks to it through this trait. One
+/// dynamic call per operation, never per step of the evaluation.
+pub(crate) trait EvaluatorVm {
+    /// Evaluates `value` to weak head normal form.
+    fn force(&mut self, value: Value) -> Result<Value>;
+    /// Forces `value` and everything inside it.
+    fn deep_force(&mut self, value: Value) -> Result<Value>;
+    /// Imports a file (a directory means its `default.nix`) and forces it.
+    fn import_file(&mut self, path: &Path) -> Result<Value>;
+    /// `function` applied to `args`, one after the other, forced.
+    fn apply(&mut self, function: Value, args: &[Value]) -> Result<Value>;
+    /// Runs a printer, shared recursive code, over a completely forced
+    /// value, with an engine of this VM that evaluates nothing new.
+    fn serialise(
+        &mut self,
+        print: &mut dyn FnMut(&mut dyn Engine) -> Result<BString>,
+    ) -> Result<BString>;
+}
+
+impl EvaluatorVm for Vm {
+    fn force(&mut self, value: Value) -> Result<Value> {
+        Vm::force(self, value)
+    }
+
+    fn deep_force(&mut self, value: Value) -> Result<Value> {
+        Engine::deep_force(self, value)
+    }
+
+    fn import_file(&mut self, path: &Path) -> Result<Value> {
+        Engine::import_file(self, path, None)
+    }
+
+    fn apply(&mut self, function: Value, args: &[Value]) -> Result<Value> {
+        let mut result = function;
+        for arg in args {
+            result = Vm::call(self, result, arg.clone())?;
+        }
+        Vm::force(self, result)
+    }
+
+    fn serialise(
+        &mut self,
+        print: &mut dyn FnMut(&mut dyn Engine) -> Result<BString>,
+    ) -> Result<BString> {
+        // The fiber VM already runs on a fiber task.
+        print(self)
+    }
+}
+
 impl VmKind {
     /// Every VM this build has: the fiber VM, and the generator VM when the
     /// `generator-vm` feature is on.
@@ -491,12 +542,11 @@ impl Evaluator {
         self.fuel
     }
 
-    /// Runs `f` with a VM on a fiber stack, so that it may recurse as deeply
-    /// as the stack budget allows. It cannot suspend: for an evaluation that
-    /// hands requests to the host, see [`Evaluator::start_with`].
     /// Runs `f` with a fiber VM on a fiber task, so that it may recurse as
     /// deeply as the stack budget allows. This is the fiber VM whichever
-    /// [`VmKind`] the evaluator was built with.
+    /// [`VmKind`] the evaluator was built with. It cannot suspend: for an
+    /// evaluation that hands requests to the host, see
+    /// [`Evaluator::start_with`].
     pub fn with_vm<R>(&self, f: impl FnOnce(&mut Vm) -> Result<R>) -> Result<R> {
         let config = spindle_fiber::TaskConfig {
             stack_budget: self.stack_budget,
@@ -520,11 +570,18 @@ impl Evaluator {
         })
     }
 
-    /// Runs `f` with the generator VM, on the caller's thread stack (its
-    /// frames live on the heap).
-    #[cfg(feature = "generator-vm")]
-    fn with_genvm<R>(&self, f: impl FnOnce(&mut GenVm) -> Result<R>) -> Result<R> {
-        self.operation(|| f(&mut GenVm::new(self.ctx.clone(), self.stack_budget)))
+    /// Runs `f` with the VM the evaluator was built with: the only place
+    /// that tells the VMs apart. The fiber VM runs on a fiber task
+    /// ([`Evaluator::with_vm`]), the generator VM on the caller's thread
+    /// stack (its frames live on the heap).
+    fn with_engine<R>(&self, f: impl FnOnce(&mut dyn EvaluatorVm) -> Result<R>) -> Result<R> {
+        match self.vm {
+            VmKind::Fiber => self.with_vm(|vm| f(vm)),
+            #[cfg(feature = "generator-vm")]
+            VmKind::Generator => {
+                self.operation(|| f(&mut GenVm::new(self.ctx.clone(), self.stack_budget)))
+            }
+        }
     }
 
     /// Runs one operation of the evaluator: its time limit counts from
@@ -592,11 +649,7 @@ impl Evaluator {
             let code = self.ctx.compile_source(name, source, base_dir, None)?;
             force(Value::Thunk(Thunk::of_code(code)))
         };
-        match self.vm {
-            VmKind::Fiber => self.with_vm(|vm| compile_and_force(&mut |v| vm.force(v))),
-            #[cfg(feature = "generator-vm")]
-            VmKind::Generator => self.with_genvm(|vm| compile_and_force(&mut |v| vm.force(v))),
-        }
+        self.with_engine(|vm| compile_and_force(&mut |v| vm.force(v)))
     }
 
     /// Parses and compiles without evaluating; reports syntax errors and
@@ -609,29 +662,17 @@ impl Evaluator {
     /// Evaluates a file (a directory means its `default.nix`).
     pub fn eval_file(&self, path: impl AsRef<Path>) -> Result<Value> {
         let path = absolute(&self.ctx.settings.working_dir, path.as_ref());
-        match self.vm {
-            VmKind::Fiber => self.with_vm(|vm| vm.import_file(&path, None)),
-            #[cfg(feature = "generator-vm")]
-            VmKind::Generator => self.with_genvm(|vm| vm.import_file(&path)),
-        }
+        self.with_engine(|vm| vm.import_file(&path))
     }
 
     /// Forces a value to weak head normal form.
     pub fn force(&self, value: &Value) -> Result<Value> {
-        match self.vm {
-            VmKind::Fiber => self.with_vm(|vm| vm.force(value.clone())),
-            #[cfg(feature = "generator-vm")]
-            VmKind::Generator => self.with_genvm(|vm| vm.force(value.clone())),
-        }
+        self.with_engine(|vm| vm.force(value.clone()))
     }
 
     /// Forces a value completely.
     pub fn deep_force(&self, value: &Value) -> Result<Value> {
-        match self.vm {
-            VmKind::Fiber => self.with_vm(|vm| vm.deep_force(value.clone())),
-            #[cfg(feature = "generator-vm")]
-            VmKind::Generator => self.with_genvm(|vm| vm.deep_force(value.clone())),
-        }
+        self.with_engine(|vm| vm.deep_force(value.clone()))
     }
 
     /// Prints a value as `nix-instantiate --eval` does, forcing it
@@ -663,19 +704,16 @@ impl Evaluator {
         self.serialise(|vm| crate::builtins::to_xml_string(vm, &forced, location))
     }
 
-    /// Runs a printer on a completely forced value. The printers are shared
-    /// recursive code: the fiber VM runs them in its task; for the generator
-    /// VM they get its engine that evaluates nothing and run on a growable
-    /// segment, so that deep data cannot overflow the thread stack.
+    /// Runs a printer on a completely forced value (see
+    /// [`EvaluatorVm::serialise`]).
     fn serialise(&self, print: impl FnOnce(&mut dyn Engine) -> Result<BString>) -> Result<BString> {
-        match self.vm {
-            VmKind::Fiber => self.with_vm(|vm| print(vm)),
-            #[cfg(feature = "generator-vm")]
-            VmKind::Generator => self.operation(|| {
-                let mut engine = crate::genvm::Detached::new(self.ctx.clone());
-                spindle_fiber::grow(|| print(&mut engine))?
-            }),
-        }
+        let mut print = Some(print);
+        self.with_engine(|vm| {
+            vm.serialise(&mut |engine| match print.take() {
+                Some(print) => print(engine),
+                None => Err(Error::other("internal error: a printer ran twice")),
+            })
+        })
     }
 
     // ---- inspecting values lazily ------------------------------------------
@@ -740,23 +778,7 @@ impl Evaluator {
     /// Calls a Nix function with arguments, one after the other (curried),
     /// and forces the result to weak head normal form.
     pub fn call(&self, function: &Value, args: &[Value]) -> Result<Value> {
-        match self.vm {
-            VmKind::Fiber => self.with_vm(|vm| {
-                let mut result = function.clone();
-                for arg in args {
-                    result = vm.call(result, arg.clone())?;
-                }
-                vm.force(result)
-            }),
-            #[cfg(feature = "generator-vm")]
-            VmKind::Generator => self.with_genvm(|vm| {
-                let mut result = function.clone();
-                for arg in args {
-                    result = vm.call_forced(result, arg.clone())?;
-                }
-                Ok(result)
-            }),
-        }
+        self.with_engine(|vm| vm.apply(function.clone(), args))
     }
 
     /// Converts a Nix value to a Rust type through serde, forcing only what

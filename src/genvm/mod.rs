@@ -48,7 +48,7 @@ use self::requests::{Co, GenFuture, Request, Response};
 use crate::bytecode::Code;
 use crate::context::EvalContext;
 use crate::engine::frames::curried_closure;
-use crate::engine::prepare_import;
+use crate::engine::{prepare_import, Engine};
 use crate::error::{Error, ErrorKind, Result};
 use crate::limits::CHECK_INTERVAL;
 use crate::source::Span;
@@ -143,6 +143,15 @@ impl GenVm {
     pub fn import_file(&mut self, path: &Path) -> Result<Value> {
         let file = prepare_import(&self.ctx, path, None)?;
         self.force(file)
+    }
+
+    /// Applies `function` to `args`, one after the other, each result forced.
+    fn apply_all(&mut self, function: Value, args: &[Value]) -> Result<Value> {
+        let mut result = function;
+        for arg in args {
+            result = self.call_forced(result, arg.clone())?;
+        }
+        Ok(result)
     }
 
     /// Runs a generator to completion on an empty frame stack.
@@ -511,4 +520,32 @@ fn coerces_without_evaluation(v: &Value) -> bool {
         v => v,
     };
     !matches!(v, Value::Attrs(_) | Value::List(_))
+}
+
+impl crate::eval::EvaluatorVm for GenVm {
+    fn force(&mut self, value: Value) -> Result<Value> {
+        GenVm::force(self, value)
+    }
+
+    fn deep_force(&mut self, value: Value) -> Result<Value> {
+        GenVm::deep_force(self, value)
+    }
+
+    fn import_file(&mut self, path: &Path) -> Result<Value> {
+        GenVm::import_file(self, path)
+    }
+
+    fn apply(&mut self, function: Value, args: &[Value]) -> Result<Value> {
+        self.apply_all(function, args)
+    }
+
+    /// The printers run on the engine that evaluates nothing, on a growable
+    /// segment, so that deep data cannot overflow the thread stack.
+    fn serialise(
+        &mut self,
+        print: &mut dyn FnMut(&mut dyn Engine) -> Result<bstr::BString>,
+    ) -> Result<bstr::BString> {
+        let mut engine = Detached::new(self.ctx.clone());
+        spindle_fiber::grow(|| print(&mut engine))?
+    }
 }
