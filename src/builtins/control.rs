@@ -11,10 +11,10 @@ use crate::value::{Attrs, Builtin, Value};
 pub(super) static BUILTINS: &[Builtin] = &[
     builtin!("throw" / 1 => Plain(throw), generator CoerceFirst(Interpolation)),
     builtin!("abort" / 1 => Plain(abort), generator CoerceFirst(Interpolation)),
-    builtin!("tryEval" / 1 => Plain(try_eval), generator Own),
+    builtin!("tryEval" / 1 => Plain(try_eval)),
     builtin!("seq" / 2 => Plain(seq), forces 0),
     builtin!("deepSeq" / 2 => Plain(deep_seq), forces 0, generator Own),
-    builtin!("trace" / 2 => Plain(trace), generator Own),
+    builtin!("trace" / 2 => Plain(trace)),
     builtin!("warn" / 2 => Plain(warn)),
     builtin!("break" / 1 => Plain(break_)),
     builtin!("addErrorContext" / 2 => Plain(add_error_context), generator Own),

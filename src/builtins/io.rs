@@ -10,7 +10,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::value::{Attrs, Builtin, NixString, Value};
 
 pub(super) static BUILTINS: &[Builtin] = &[
-    builtin!("import" / 1 => Plain(import), generator Own),
+    builtin!("import" / 1 => Plain(import), generator CoerceFirst(PathInterpolation)),
     builtin!("scopedImport" / 2 => Plain(scoped_import), generator Own),
     builtin!("readFile" / 1 => Plain(read_file), generator CoerceFirst(PathInterpolation)),
     builtin!("readFileType" / 1 => Plain(read_file_type), generator CoerceFirst(PathInterpolation)),

@@ -11,20 +11,18 @@
 //! same way; each force or call a step asks for is then carried out by a
 //! generator frame ([`drive_steps`]). Nothing recurses natively, and the
 //! result is exactly the fiber VM's. The few builtins that call back into
-//! Nix in ways no step machine expresses yet (`tryEval`, `import`, …) are
+//! Nix in ways no step machine expresses yet (`listToAttrs`, `scopedImport`, …) are
 //! written here again as `async` functions, as tvix writes every builtin,
 //! and found through [`own`].
 
 use std::cmp::Ordering;
 
-use bstr::ByteSlice;
 use std::rc::Rc;
 
 use super::detached::Detached;
 use super::helpers::{
     call2_forced, call_forced, coerce_to_string, compare, deep_force, force, force_attrs,
-    force_function, force_int, force_list, force_string, force_thunk, less_than, name_arg,
-    nix_eq_members,
+    force_function, force_int, force_list, force_string, force_thunk, name_arg, nix_eq_members,
 };
 use super::requests::{call, Co, GenFuture};
 use crate::builtins::{absolute_path, corepkg_path, not_in_search_path, search_path_candidate};
@@ -55,17 +53,13 @@ pub(crate) fn own(name: &str) -> Option<GenBuiltin> {
         "listToAttrs" => generator!(list_to_attrs),
         "catAttrs" => generator!(cat_attrs),
         "zipAttrsWith" => generator!(zip_attrs_with),
-        "tryEval" => generator!(try_eval),
         "deepSeq" => generator!(deep_seq),
-        "trace" => generator!(trace),
         "addErrorContext" => generator!(add_error_context),
-        "import" => generator!(import),
         "scopedImport" => generator!(scoped_import),
         "findFile" => generator!(find_file),
         "concatLists" => generator!(concat_lists),
         "concatMap" => generator!(concat_map),
         "elem" => generator!(elem),
-        "lessThan" => generator!(less_than_builtin),
         "substring" => generator!(substring),
         "concatStringsSep" => generator!(concat_strings_sep),
         "dirOf" => generator!(dir_of),
@@ -446,33 +440,8 @@ async fn zip_attrs_with(co: Co, _ctx: Rc<EvalContext>, args: Vec<Value>) -> Resu
 
 // ---- control ----------------------------------------------------------------------
 
-async fn try_eval(co: Co, _ctx: Rc<EvalContext>, args: Vec<Value>) -> Result<Value> {
-    let (success, value) = match force(&co, args[0].clone()).await {
-        Ok(v) => (true, v),
-        Err(e) if e.is_catchable() => (false, Value::Bool(false)),
-        Err(e) => return Err(e),
-    };
-    Ok(Value::Attrs(Attrs::from_unsorted(vec![
-        (known::success(), Value::Bool(success)),
-        (known::value(), value),
-    ])))
-}
-
 async fn deep_seq(co: Co, _ctx: Rc<EvalContext>, args: Vec<Value>) -> Result<Value> {
     deep_force(&co, args[0].clone()).await?;
-    force(&co, args[1].clone()).await
-}
-
-async fn trace(co: Co, ctx: Rc<EvalContext>, args: Vec<Value>) -> Result<Value> {
-    let msg = force(&co, args[0].clone()).await?;
-    let text = match &msg {
-        Value::String(s) => s.to_str_lossy().into_owned(),
-        // The shared printer; it only reads values, never evaluates.
-        other => crate::print::print_traced(other)?
-            .to_str_lossy()
-            .into_owned(),
-    };
-    ctx.io.trace(&text);
     force(&co, args[1].clone()).await
 }
 
@@ -496,12 +465,6 @@ async fn add_error_context(co: Co, ctx: Rc<EvalContext>, args: Vec<Value>) -> Re
 async fn path_arg(co: &Co, ctx: &EvalContext, v: Value) -> Result<std::path::PathBuf> {
     let s = coerce_to_string(co, ctx, v, CoercionKind::PathInterpolation).await?;
     absolute_path(&s)
-}
-
-async fn import(co: Co, ctx: Rc<EvalContext>, args: Vec<Value>) -> Result<Value> {
-    let path = path_arg(&co, &ctx, args[0].clone()).await?;
-    let file = prepare_import(&ctx, &path, None)?;
-    force(&co, file).await
 }
 
 async fn scoped_import(co: Co, ctx: Rc<EvalContext>, args: Vec<Value>) -> Result<Value> {
@@ -573,12 +536,6 @@ async fn elem(co: Co, _ctx: Rc<EvalContext>, args: Vec<Value>) -> Result<Value> 
 }
 
 // ---- numbers ------------------------------------------------------------------------
-
-async fn less_than_builtin(co: Co, _ctx: Rc<EvalContext>, args: Vec<Value>) -> Result<Value> {
-    Ok(Value::Bool(
-        less_than(&co, args[0].clone(), args[1].clone()).await?,
-    ))
-}
 
 // ---- strings ------------------------------------------------------------------------
 
