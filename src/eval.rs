@@ -320,7 +320,7 @@ impl EvaluatorBuilder {
     /// through the [`Vm`], which also lets it call Nix functions.
     ///
     /// ```
-    /// use spindle::{Evaluator, Value};
+    /// use spindle::{Engine, Evaluator, Value};
     ///
     /// let evaluator = Evaluator::builder()
     ///     .builtin("double", 1, |vm, args| {

@@ -37,8 +37,9 @@ pub const CHECK_INTERVAL: u64 = 1 << 16;
 /// milliseconds of work.
 pub const DEFAULT_REGEX_STEPS: u64 = 2_000_000;
 
-/// The default stack budget when the machine's memory is unknown.
-const FALLBACK_STACK_BUDGET: usize = 8 << 30;
+/// The default stack budget when the machine's memory is unknown, and the
+/// most it is otherwise: the fiber runtime's own default.
+const FALLBACK_STACK_BUDGET: usize = spindle_fiber::DEFAULT_STACK_BUDGET;
 
 /// Limits and the state needed to check them, shared by every evaluation of
 /// one evaluator.

@@ -43,7 +43,7 @@ macro_rules! builtin {
             func: builtin!(@func $kind, $f $(, $first)?),
             shared: builtin!(@func $kind, $f $(, $first)?),
             on_generator: builtin!(@gen $kind $(, $gen $(($coerce))?)?),
-            forces_first: builtin!(@first $($first)?),
+            forces_first: builtin!(@first $arity $(, $first)?),
         }
     };
     (@func $kind:ident, $f:path) => {
@@ -67,8 +67,11 @@ macro_rules! builtin {
     (@gen $kind:ident, $gen:ident($coerce:ident)) => {
         $crate::value::OnGenerator::$gen($crate::engine::CoercionKind::$coerce)
     };
-    (@first) => { None };
-    (@first $first:literal) => { Some($first) };
+    (@first $arity:literal) => { None };
+    (@first $arity:literal, $first:literal) => {{
+        const _: () = assert!($first < $arity, "a builtin forces an argument it does not take");
+        Some($first)
+    }};
 }
 
 mod attrs;
