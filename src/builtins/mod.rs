@@ -10,10 +10,10 @@
 //! the top-level names.
 //!
 //! A builtin is written once, as a function generic over the
-//! [`Engine`](crate::engine::Engine), and declared once, with [`builtin!`]:
+//! [`Engine`], and declared once, with `builtin!`:
 //! its name, arity and kind, the argument it forces first, and how the
 //! generator VM runs it when that is not the default. The table row the
-//! macro makes derives the rest from those facts (see [`builtin!`]).
+//! macro makes derives the rest from those facts (see `builtin!` below).
 
 /// Declares one builtin: a [`Builtin`] row made from its name, arity, kind
 /// (`Plain` or `Stepped`) and function, the argument it forces first

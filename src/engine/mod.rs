@@ -138,7 +138,7 @@ pub trait Engine {
 
     // ---- provided: operators ----------------------------------------------------
 
-    /// `a + b` (see [`ops::add`]).
+    /// `a + b` (see `ops::add`).
     fn add(&mut self, a: Value, b: Value) -> Result<Value> {
         ops::add(self, a, b)
     }
@@ -190,13 +190,13 @@ pub trait Engine {
         self.context().clone().copy_path_to_store(path)
     }
 
-    /// `a == b` (see [`compare::equal`]).
+    /// `a == b` (see `compare::equal`).
     fn equal(&mut self, a: Value, b: Value) -> Result<bool> {
         compare::equal(self, a, b)
     }
 
     /// Equality of two values held by containers (see
-    /// [`compare::equal_members`]).
+    /// `compare::equal_members`).
     fn equal_members(&mut self, a: &Value, b: &Value) -> Result<bool> {
         compare::equal_members(self, a, b)
     }
