@@ -179,7 +179,8 @@ impl EvalContext {
     /// is the whole file's (the parser reads from left to right and stops
     /// at its first error), reported without reading the rest. So input
     /// nested absurdly deep, however large the file, is refused having
-    /// read a megabyte of it.
+    /// read its first 256 KiB (enough for 10^4 levels of
+    /// any construct up to 25 bytes long).
     pub fn read_source(
         &self,
         name: &str,
@@ -254,7 +255,7 @@ pub fn source_text(bytes: Vec<u8>, name: &str) -> Result<String> {
 
 /// How much of a large source file [`EvalContext::read_source`] parses
 /// alone before it reads the whole file.
-pub const PROBE_BYTES: usize = 1 << 20;
+pub const PROBE_BYTES: usize = 256 << 10;
 
 /// How far beyond the last byte it examined the lexer may have peeked (a
 /// few bytes to tell `/` from `//` and the like), with room to spare.
