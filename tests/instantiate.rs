@@ -191,16 +191,30 @@ impl Daemon {
         let daemon = Daemon { child };
         let socket = sandbox.path("socket");
         let started = Instant::now();
-        while std::os::unix::net::UnixStream::connect(&socket).is_err() {
+        while !greets(&socket) {
             assert!(
                 started.elapsed() < Duration::from_secs(20),
-                "nix-daemon did not listen on {}",
+                "nix-daemon did not answer on {}",
                 socket.display()
             );
             std::thread::sleep(Duration::from_millis(20));
         }
         daemon
     }
+}
+
+/// Whether a daemon answers the first word of the worker protocol's
+/// handshake on `socket`. The process serving a connection opens the
+/// store, creating its database the first time, before it answers, so a
+/// test's own connection cannot race that creation.
+fn greets(socket: &Path) -> bool {
+    const WORKER_MAGIC_1: u64 = 0x6e69_7863;
+    let Ok(mut stream) = std::os::unix::net::UnixStream::connect(socket) else {
+        return false;
+    };
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(20)));
+    let mut reply = [0u8; 8];
+    stream.write_all(&WORKER_MAGIC_1.to_le_bytes()).is_ok() && stream.read_exact(&mut reply).is_ok()
 }
 
 impl Drop for Daemon {

@@ -18,7 +18,12 @@ use spindle::store::local::LocalStore;
 use spindle::store::Store;
 use spindle::{Evaluator, VmKind};
 
-const VMS: [&str; 2] = ["fiber", "generator"];
+/// The VMs the command line evaluates into the store with.
+#[cfg(feature = "generator-vm")]
+const VMS: &[&str] = &["fiber", "generator"];
+/// The fiber VM alone, as the build has no generator VM.
+#[cfg(not(feature = "generator-vm"))]
+const VMS: &[&str] = &["fiber"];
 
 /// A source tree with a plain file, an executable, a symlink and a
 /// subdirectory, and an expression that puts it in the store every way.
