@@ -129,9 +129,8 @@ fn skip_opening_line(raw: &str) -> &str {
 /// `${`, `''` or `'$`), the escapes `''$`, `'''` and `''\c`, and a `$` or
 /// `'` that pairs with nothing.
 fn lex_indented<'a>(raw: &'a str, emit: &mut dyn FnMut(Piece<'a>)) {
-    let bytes = raw.as_bytes();
     let mut at = 0;
-    while at < bytes.len() {
+    while at < raw.len() {
         let rest = &raw[at..];
         if let Some(after) = rest.strip_prefix("''") {
             let (text, len): (Cow<'static, str>, usize) = match after.chars().next() {
@@ -148,10 +147,11 @@ fn lex_indented<'a>(raw: &'a str, emit: &mut dyn FnMut(Piece<'a>)) {
             at += len;
             continue;
         }
-        let run = plain_run(&bytes[at..]);
+        let run = plain_run(rest);
         if run == 0 {
             // A `$` or `'` that pairs with nothing.
-            emit(Piece::Escaped(Cow::Owned(rest[..1].to_owned())));
+            let lone = if rest.starts_with('$') { "$" } else { "'" };
+            emit(Piece::Escaped(Cow::Borrowed(lone)));
             at += 1;
         } else {
             emit(Piece::Text(&rest[..run]));
@@ -160,39 +160,27 @@ fn lex_indented<'a>(raw: &'a str, emit: &mut dyn FnMut(Piece<'a>)) {
     }
 }
 
-/// The length of the run of plain text `bytes` starts with: characters
+/// The length of the run of plain text `rest` starts with: characters
 /// other than `$` and `'`, and `$` or `'` with the character after it,
 /// where that is neither `{` or `'` (after `$`) nor `'` or `$` (after `'`).
-fn plain_run(bytes: &[u8]) -> usize {
+fn plain_run(rest: &str) -> usize {
+    let mut chars = rest.chars().peekable();
     let mut len = 0;
-    while let Some(&b) = bytes.get(len) {
-        let pairs_with = |next: Option<&u8>, refused: [u8; 2]| match next {
-            Some(next) if !refused.contains(next) => Some(utf8_len(*next)),
-            _ => None,
+    while let Some(c) = chars.next() {
+        let refused = match c {
+            '$' => ['{', '\''],
+            '\'' => ['\'', '$'],
+            _ => {
+                len += c.len_utf8();
+                continue;
+            }
         };
-        let step = match b {
-            b'$' => pairs_with(bytes.get(len + 1), [b'{', b'\'']),
-            b'\'' => pairs_with(bytes.get(len + 1), [b'\'', b'$']),
-            _ => Some(0),
-        };
-        match step {
-            Some(next_len) => len += 1 + next_len,
+        match chars.next_if(|next| !refused.contains(next)) {
+            Some(next) => len += c.len_utf8() + next.len_utf8(),
             None => break,
         }
     }
-    // Every step above ends on a character boundary: a pair's second
-    // character is taken whole.
     len
-}
-
-/// The length in bytes of the UTF-8 character that starts with `first`.
-fn utf8_len(first: u8) -> usize {
-    match first {
-        0..=0x7f => 1,
-        0xc0..=0xdf => 2,
-        0xe0..=0xef => 3,
-        _ => 4,
-    }
 }
 
 /// Nix 2.8's `stripIndentation`: the smallest indentation of the lines
