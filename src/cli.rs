@@ -423,7 +423,8 @@ pub(crate) fn make_evaluator(args: &EvalArgs, writes: bool) -> Result<Evaluator,
         .restrict_eval(settings.restrict_eval)
         .abort_on_warn(settings.abort_on_warn)
         .search_path(search_path)
-        .vm(args.vm.into());
+        .vm(args.vm.into())
+        .short_lived(true);
     if let Some(budget) = args.stack_budget {
         builder = builder.stack_budget(budget);
     }

@@ -123,6 +123,7 @@ pub struct EvaluatorBuilder {
     vm: VmKind,
     store: Option<Rc<dyn Store>>,
     read_write_mode: bool,
+    short_lived: bool,
 }
 
 /// An extra global name, as given to the builder.
@@ -155,6 +156,7 @@ impl Default for EvaluatorBuilder {
             vm: VmKind::Fiber,
             store: None,
             read_write_mode: false,
+            short_lived: false,
         }
     }
 }
@@ -275,6 +277,17 @@ impl EvaluatorBuilder {
     /// given more. Without it, evaluation steps are not limited.
     pub fn fuel(mut self, steps: u64) -> Self {
         self.fuel = Some(steps);
+        self
+    }
+
+    /// Says that the process ends once this evaluator's work is done, as a
+    /// command-line run does: cycles of values are then not collected
+    /// between operations nor when the evaluator is dropped, which would
+    /// only free what the end of the process frees anyway. Collections
+    /// during a long evaluation still keep its memory in bounds (see
+    /// [`Evaluator::collect_cycles`]).
+    pub fn short_lived(mut self, short_lived: bool) -> Self {
+        self.short_lived = short_lived;
         self
     }
 
@@ -468,6 +481,8 @@ impl EvaluatorBuilder {
             peak_stack: std::cell::Cell::new(0),
             fuel: self.fuel,
             vm: self.vm,
+            collect_between_operations: !self.short_lived,
+            _collect_on_drop: CollectOnDrop(!self.short_lived),
         };
         for (name, def) in self.globals {
             let value = match def {
@@ -517,6 +532,26 @@ pub struct Evaluator {
     peak_stack: std::cell::Cell<usize>,
     fuel: Option<u64>,
     vm: VmKind,
+    /// Whether cycles are collected between operations when due (see
+    /// [`EvaluatorBuilder::short_lived`]).
+    collect_between_operations: bool,
+    /// Last, so that it is dropped after the context it frees.
+    _collect_on_drop: CollectOnDrop,
+}
+
+/// Collects cycles when dropped: the last field of an [`Evaluator`], whose
+/// globals, import cache and values refer to each other in cycles
+/// (`builtins.builtins`, every `rec` set and recursive function), which only
+/// a collection frees once the evaluator is gone. Values the host still
+/// holds stay alive.
+struct CollectOnDrop(bool);
+
+impl Drop for CollectOnDrop {
+    fn drop(&mut self) {
+        if self.0 {
+            crate::value::collect_cycles();
+        }
+    }
 }
 
 impl Evaluator {
@@ -587,12 +622,42 @@ impl Evaluator {
     /// Runs one operation of the evaluator: its time limit counts from
     /// here, and when it fails, the memory it used goes back to the
     /// system, so that a host lives on at the size it had before.
+    /// Between operations, cycles are collected when enough candidates
+    /// were made since the last collection (see [`crate::value::Collection`]).
     fn operation<R>(&self, f: impl FnOnce() -> Result<R>) -> Result<R> {
         let result = self.ctx.limits.operation(f);
+        self.collect_cycles_if_due();
         if result.is_err() {
             crate::limits::release_unused_memory();
         }
         result
+    }
+
+    /// Frees every cycle of values on this thread that nothing refers to
+    /// any more: values that refer to each other (a `rec` set and the
+    /// closures in it, a fixpoint, a module system's `config`), which
+    /// reference counting alone never frees. This happens by itself between
+    /// operations once enough such values were made, during a long
+    /// evaluation, and when an evaluator is dropped; a host may call it at a
+    /// moment that suits it. Values it still holds, and those of evaluations
+    /// running or suspended on this thread, stay alive.
+    pub fn collect_cycles(&self) -> crate::value::Collection {
+        crate::value::collect_cycles()
+    }
+
+    /// Collects cycles if enough candidates were made since the last
+    /// collection, unless the evaluator is [short-lived](EvaluatorBuilder::short_lived):
+    /// what happens between operations.
+    fn collect_cycles_if_due(&self) {
+        if self.collect_between_operations {
+            crate::value::collect_cycles_if_due();
+        }
+    }
+
+    /// Whether cycles are collected between operations (see
+    /// [`EvaluatorBuilder::short_lived`]).
+    pub(crate) fn collects_between_operations(&self) -> bool {
+        self.collect_between_operations
     }
 
     /// Sets a deadline for everything this evaluator does from now on,

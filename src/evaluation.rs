@@ -111,6 +111,9 @@ pub struct Evaluation<T: 'static = Value> {
     shared: Rc<Shared>,
     started: bool,
     finished: bool,
+    /// Whether cycles are collected after each step when due (see
+    /// [`crate::EvaluatorBuilder::short_lived`]).
+    collect_after_steps: bool,
 }
 
 impl<T: 'static> Evaluation<T> {
@@ -139,6 +142,7 @@ impl<T: 'static> Evaluation<T> {
             shared,
             started: false,
             finished: false,
+            collect_after_steps: evaluator.collects_between_operations(),
         }
     }
 
@@ -171,6 +175,11 @@ impl<T: 'static> Evaluation<T> {
         self.started = true;
         let ctx = self.ctx.clone();
         let step = ctx.limits.operation(|| self.run_until_request(reply));
+        // Done or suspended, the evaluation's values are held by counted
+        // references, which a collection respects.
+        if self.collect_after_steps {
+            crate::value::collect_cycles_if_due();
+        }
         if let Step::Done(Err(_)) = step {
             crate::limits::release_unused_memory();
         }

@@ -77,7 +77,9 @@ pub(crate) fn finalise(stack: &[Value], upvalues: &[Value], base: usize, slot: u
         _ => None,
     };
     if let Some(body) = body.filter(Closure::is_deferred) {
-        body.set_upvalues(capture(stack, &body.code().captures, upvalues, base));
+        let mut captured = capture(stack, &body.code().captures, upvalues, base);
+        captured.route_deferred_through_thunks();
+        body.set_upvalues(captured);
     }
 }
 

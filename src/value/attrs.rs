@@ -199,6 +199,11 @@ impl Attrs {
     pub(super) fn is_unique(&self) -> bool {
         Rc::strong_count(&self.0) == 1 && !self.0.entries.is_empty()
     }
+
+    /// How many references to this set exist (for the cycle collector).
+    pub(super) fn strong_count(&self) -> usize {
+        Rc::strong_count(&self.0)
+    }
 }
 
 impl Drop for Attrs {

@@ -1,7 +1,7 @@
 //! Functions: closures over compiled code, and built-in functions.
 
 use std::cell::OnceCell;
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
 
 use super::{drop::release, Value};
 use crate::bytecode::Code;
@@ -55,6 +55,26 @@ impl Upvalues {
         Upvalues::from_fn(0, |_| Value::Null)
     }
 
+    /// Puts each closure among these values whose own captures are not set
+    /// yet behind an evaluated thunk. Such a closure is a binding of the
+    /// `let` or `rec` being completed, which may capture the closure these
+    /// values are for in turn. A closure's captures never change once set,
+    /// so a cycle of closures alone could never be broken; with a thunk on
+    /// every such cycle, the cycle collector can break it there (see
+    /// [`super::cycles`]).
+    pub fn route_deferred_through_thunks(&mut self) {
+        let values = match self {
+            Upvalues::Inline { len, values } => &mut values[..*len as usize],
+            Upvalues::Heap(values) => &mut values[..],
+        };
+        for value in values {
+            if matches!(value, Value::Closure(c) if c.is_deferred()) {
+                let closure = std::mem::take(value);
+                *value = Value::Thunk(super::Thunk::evaluated(closure));
+            }
+        }
+    }
+
     /// The captured values, in capture order.
     #[inline]
     pub fn as_slice(&self) -> &[Value] {
@@ -89,9 +109,13 @@ impl Closure {
         }))
     }
 
-    /// Completes a deferred closure.
+    /// Completes a deferred closure. Its captures may refer back to it,
+    /// so the cycle collector is told of it.
     pub fn set_upvalues(&self, upvalues: Upvalues) {
-        let _ = self.0.upvalues.set(upvalues);
+        let may_cycle = !upvalues.as_slice().is_empty();
+        if self.0.upvalues.set(upvalues).is_ok() && may_cycle {
+            super::cycles::note_closure(self);
+        }
     }
 
     /// Whether this closure was made deferred and is not completed yet.
@@ -124,6 +148,36 @@ impl Closure {
 
     pub(super) fn is_unique(&self) -> bool {
         Rc::strong_count(&self.0) == 1
+    }
+
+    /// How many references to this closure exist (for the cycle collector).
+    pub(super) fn strong_count(&self) -> usize {
+        Rc::strong_count(&self.0)
+    }
+
+    /// An address identifying this closure while it is alive.
+    pub(super) fn addr(&self) -> usize {
+        Rc::as_ptr(&self.0) as usize
+    }
+
+    /// A reference that does not keep the closure alive.
+    pub(super) fn downgrade(&self) -> WeakClosure {
+        WeakClosure(Rc::downgrade(&self.0))
+    }
+}
+
+/// A closure known to the cycle collector without being kept alive by it.
+pub(super) struct WeakClosure(Weak<ClosureInner>);
+
+impl WeakClosure {
+    /// The closure, while something else keeps it alive.
+    pub(super) fn upgrade(&self) -> Option<Closure> {
+        self.0.upgrade().map(Closure)
+    }
+
+    /// Whether the closure is still alive.
+    pub(super) fn is_alive(&self) -> bool {
+        self.0.strong_count() > 0
     }
 }
 
@@ -365,7 +419,19 @@ impl PrimApp {
     pub(super) fn is_unique(&self) -> bool {
         Rc::strong_count(&self.0) == 1
     }
+
+    /// How many references to this application exist (for the cycle
+    /// collector).
+    pub(super) fn strong_count(&self) -> usize {
+        Rc::strong_count(&self.0)
+    }
+
+    /// An address identifying this application while it is alive.
+    pub(super) fn addr(&self) -> usize {
+        Rc::as_ptr(&self.0) as usize
+    }
 }
+
 impl Drop for PrimApp {
     fn drop(&mut self) {
         if let Some(inner) = Rc::get_mut(&mut self.0) {

@@ -95,6 +95,11 @@ impl List {
     pub(super) fn is_unique(&self) -> bool {
         Rc::strong_count(&self.0) == 1 && !self.0.is_empty()
     }
+
+    /// How many references to this list exist (for the cycle collector).
+    pub(super) fn strong_count(&self) -> usize {
+        Rc::strong_count(&self.0)
+    }
 }
 
 impl Drop for List {

@@ -7,6 +7,8 @@
 
 mod access;
 mod attrs;
+mod cycles;
+pub use cycles::{collect as collect_cycles, collect_if_due as collect_cycles_if_due, Collection};
 mod drop;
 pub(crate) use drop::truncate_values;
 mod function;

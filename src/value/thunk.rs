@@ -1,7 +1,7 @@
 //! Thunks: suspended computations that are evaluated at most once.
 
 use std::cell::RefCell;
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
 
 use super::drop::{release, release_one};
 use super::{Closure, Upvalues, Value};
@@ -120,6 +120,8 @@ impl Thunk {
         let mut state = self.0.borrow_mut();
         if matches!(*state, ThunkState::Done(_)) {
             *state = ThunkState::Done(value);
+            drop(state);
+            super::cycles::note_thunk(self);
         }
     }
 
@@ -275,10 +277,18 @@ impl Thunk {
     }
 
     /// [`Thunk::settle`] with a value, which is stored without a copy.
+    /// A value that may refer back to the thunk is a possible cycle, which
+    /// the cycle collector is told of.
+    #[inline]
     pub fn settle_value(&self, value: Value) {
+        let may_cycle = super::cycles::may_refer_back(&value);
         let mut state = self.0.borrow_mut();
         if matches!(*state, ThunkState::Running(_)) {
             *state = ThunkState::Done(value);
+            drop(state);
+            if may_cycle {
+                super::cycles::note_thunk(self);
+            }
         }
     }
 
@@ -303,6 +313,43 @@ impl Thunk {
 
     pub(super) fn is_unique(&self) -> bool {
         Rc::strong_count(&self.0) == 1
+    }
+
+    /// How many references to this thunk exist (for the cycle collector).
+    pub(super) fn strong_count(&self) -> usize {
+        Rc::strong_count(&self.0)
+    }
+
+    /// `f` of the state, unless the state is being changed right now.
+    pub(super) fn read_state<R>(&self, f: impl FnOnce(&ThunkState) -> R) -> Option<R> {
+        self.0.try_borrow().ok().map(|state| f(&state))
+    }
+
+    /// Takes the state out, leaving a blackhole, unless something reads or
+    /// changes it right now: the cycle collector breaks a cycle so.
+    pub(super) fn take_state(&self) -> Option<ThunkState> {
+        let mut state = self.0.try_borrow_mut().ok()?;
+        Some(std::mem::replace(&mut *state, ThunkState::Blackhole))
+    }
+
+    /// A reference that does not keep the thunk alive.
+    pub(super) fn downgrade(&self) -> WeakThunk {
+        WeakThunk(Rc::downgrade(&self.0))
+    }
+}
+
+/// A thunk known to the cycle collector without being kept alive by it.
+pub(super) struct WeakThunk(Weak<RefCell<ThunkState>>);
+
+impl WeakThunk {
+    /// The thunk, while something else keeps it alive.
+    pub(super) fn upgrade(&self) -> Option<Thunk> {
+        self.0.upgrade().map(Thunk)
+    }
+
+    /// Whether the thunk is still alive.
+    pub(super) fn is_alive(&self) -> bool {
+        self.0.strong_count() > 0
     }
 }
 

@@ -370,10 +370,15 @@ impl Vm {
         match &self.stack[n - 2] {
             Value::Closure(callee) => {
                 let callee = callee.clone();
-                let arg = self.pop();
-                self.stack.pop();
-                let site = at.code(root_code).spans[at.ip - 1];
-                self.enter_call(callee, arg, site, at)
+                self.enter_popped_call(callee, at, root_code)
+            }
+            // A recursive function reaches itself through an evaluated
+            // thunk (see `Upvalues::route_deferred_through_thunks`).
+            Value::Thunk(t) if t.peek(|v| matches!(v, Value::Closure(_))) == Some(true) => {
+                let Some(Value::Closure(callee)) = t.value() else {
+                    unreachable!("the thunk holds a closure")
+                };
+                self.enter_popped_call(callee, at, root_code)
             }
             Value::PrimApp(app) if app.args().len() + 1 >= app.arity() => {
                 let app = app.clone();
@@ -389,6 +394,21 @@ impl Vm {
                 self.call_popped(function, arg, at, root_code)
             }
         }
+    }
+
+    /// Calls `callee`, the function below the argument on top of the
+    /// stack, with that argument.
+    #[inline(always)]
+    fn enter_popped_call(
+        &mut self,
+        callee: Closure,
+        at: &mut Position,
+        root_code: &Code,
+    ) -> Result<()> {
+        let arg = self.pop();
+        self.stack.pop();
+        let site = at.code(root_code).spans[at.ip - 1];
+        self.enter_call(callee, arg, site, at)
     }
 
     /// `Op::Call2`. A curried lambda, reached directly or through an

@@ -1,0 +1,481 @@
+//! Cycle collection: freeing values that refer to each other in a cycle,
+//! which reference counting alone never frees.
+//!
+//! Values are immutable once made, with two exceptions: a thunk gets its
+//! value when it is forced (or, for `builtins.builtins`, is tied to the set
+//! it is part of), and a closure of a recursive `let` or `rec` gets its
+//! captures after the bindings it captures are made. Only those two
+//! changes can close a cycle, so only the objects they change are
+//! *candidates*: this module keeps a list of them, as weak references that
+//! do not keep them alive. A closure whose captures were not set yet when
+//! another closure captured it is put behind an evaluated thunk
+//! ([`super::Upvalues::route_deferred_through_thunks`]), so every cycle
+//! holds at least one thunk, whose state can be taken out to break it.
+//!
+//! A collection is *trial deletion* over the graph of containers reachable
+//! from the candidates:
+//!
+//! 1. Every container reachable from a live candidate is found, and for each
+//!    one the references to it from other containers of the graph are
+//!    counted.
+//! 2. A container with more references (its `Rc` strong count) than the
+//!    graph accounts for is held from outside: by a local of a native
+//!    frame (on a fiber stack segment, suspended or running), a heap frame
+//!    of either VM, a VM's value stack, the evaluator's globals and import
+//!    cache, a value the host keeps, a host builtin's closure. Those are
+//!    the roots, and everything reachable from them is alive.
+//! 3. The rest is garbage: each of its thunks has its state taken out, which
+//!    drops the references that made the cycles, and the counts fall to
+//!    zero.
+//!
+//! No stack is scanned and no root is registered: every reference the
+//! evaluator or the host holds is a counted one, so it shows as a count the
+//! graph does not explain. A thunk whose state is being changed right now
+//! cannot be read; it counts as held from outside, which keeps what it
+//! refers to alive. So a collection may run at any point where no borrow of
+//! a value is torn, in particular in the middle of an evaluation, however
+//! deep, and while one is suspended.
+
+use std::cell::RefCell;
+use std::collections::hash_map::Entry;
+
+use rustc_hash::FxHashMap;
+
+use super::function::WeakClosure;
+use super::thunk::WeakThunk;
+use super::{Attrs, Closure, Deferred, List, PrimApp, Thunk, ThunkState, Value};
+
+/// How many candidates the list holds before the freed ones are first
+/// pruned from it.
+const FIRST_PRUNE: usize = 1 << 14;
+
+/// How many candidates, at least, must have been noted since the last
+/// collection before one runs by itself during an evaluation: rarely
+/// enough that a short evaluation pays nothing.
+const RUNNING_FLOOR: usize = 1 << 20;
+
+/// The same between evaluations ([`collect_if_due`]), where a host or a
+/// REPL waits for the next request: often enough that a host making a few
+/// cyclic values per request stays at a steady size.
+const IDLE_FLOOR: usize = 1 << 8;
+
+thread_local! {
+    static CANDIDATES: RefCell<Candidates> = const { RefCell::new(Candidates::new()) };
+}
+
+/// The objects whose change may have closed a cycle.
+struct Candidates {
+    thunks: Vec<WeakThunk>,
+    closures: Vec<WeakClosure>,
+    /// The length at which the freed ones are next pruned.
+    next_prune: usize,
+    /// How many were alive after the last collection.
+    survivors: usize,
+    /// Whether a collection is running on this thread.
+    collecting: bool,
+}
+
+impl Candidates {
+    const fn new() -> Candidates {
+        Candidates {
+            thunks: Vec::new(),
+            closures: Vec::new(),
+            next_prune: FIRST_PRUNE,
+            survivors: 0,
+            collecting: false,
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.thunks.len() + self.closures.len()
+    }
+
+    /// Drops the entries of objects already freed.
+    fn prune(&mut self) {
+        self.thunks.retain(WeakThunk::is_alive);
+        self.closures.retain(WeakClosure::is_alive);
+        self.next_prune = (self.len() * 2).max(FIRST_PRUNE);
+    }
+
+    /// Whether a collection is due: as many candidates were noted since the
+    /// last one as survived it, and at least `floor`. The collection's work
+    /// is proportional to what it examines, about the survivors and the
+    /// new candidates, so all collections together cost a constant factor
+    /// of the candidates noted, and what waits to be freed stays in
+    /// proportion to what is alive.
+    fn due(&self, floor: usize) -> bool {
+        !self.collecting && self.len() >= self.survivors + floor.max(self.survivors)
+    }
+}
+
+/// Whether a thunk getting `value` may close a cycle: only a container
+/// with something in it can refer back.
+#[inline(always)]
+pub(super) fn may_refer_back(value: &Value) -> bool {
+    match value {
+        Value::Attrs(a) => !a.is_empty(),
+        Value::List(l) => !l.is_empty(),
+        Value::Closure(c) => !c.upvalues().is_empty(),
+        Value::PrimApp(p) => !p.args().is_empty(),
+        _ => false,
+    }
+}
+
+/// Records a thunk that was just given a value that may refer back to it.
+pub(super) fn note_thunk(thunk: &Thunk) {
+    note(|c| c.thunks.push(thunk.downgrade()));
+}
+
+/// Records a closure whose captures were just set.
+pub(super) fn note_closure(closure: &Closure) {
+    note(|c| c.closures.push(closure.downgrade()));
+}
+
+#[inline]
+fn note(push: impl FnOnce(&mut Candidates)) {
+    let prune_now = CANDIDATES
+        .try_with(|c| {
+            let mut c = c.borrow_mut();
+            push(&mut c);
+            c.len() >= c.next_prune
+        })
+        // During thread teardown nothing is collected any more.
+        .unwrap_or(false);
+    if prune_now {
+        prune_and_maybe_collect();
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn prune_and_maybe_collect() {
+    let due = CANDIDATES.with(|c| {
+        let mut c = c.borrow_mut();
+        c.prune();
+        c.due(RUNNING_FLOOR)
+    });
+    if due {
+        collect();
+    }
+}
+
+/// Collects when enough candidates were made since the last collection;
+/// for the points between evaluations, where a host waits.
+pub fn collect_if_due() -> Option<Collection> {
+    let due = CANDIDATES
+        .try_with(|c| {
+            let mut c = c.borrow_mut();
+            if !c.due(IDLE_FLOOR) {
+                return false;
+            }
+            c.prune();
+            c.due(IDLE_FLOOR)
+        })
+        .unwrap_or(false);
+    due.then(collect)
+}
+
+/// What a collection did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Collection {
+    /// Live candidates it started from.
+    pub candidates: usize,
+    /// Containers it examined: everything reachable from the candidates.
+    pub examined: usize,
+    /// Containers it found unreachable and freed.
+    pub freed: usize,
+}
+
+/// Frees every cycle of values on this thread that nothing outside the
+/// cycles refers to. Values on this thread's suspended or running
+/// evaluations, in its evaluators and held by the host stay alive.
+pub fn collect() -> Collection {
+    let Some((thunks, closures)) = CANDIDATES
+        .try_with(|c| {
+            let mut c = c.borrow_mut();
+            if c.collecting {
+                return None;
+            }
+            c.collecting = true;
+            Some((
+                std::mem::take(&mut c.thunks),
+                std::mem::take(&mut c.closures),
+            ))
+        })
+        .ok()
+        .flatten()
+    else {
+        return Collection::default();
+    };
+
+    let mut graph = Graph::default();
+    for thunk in thunks.iter().filter_map(WeakThunk::upgrade) {
+        graph.add(Node::Thunk(thunk));
+    }
+    for closure in closures.iter().filter_map(WeakClosure::upgrade) {
+        graph.add(Node::Closure(closure));
+    }
+    let candidates = graph.nodes.len();
+    graph.explore();
+    let alive = graph.alive();
+    let freed = graph.break_garbage(&alive);
+    let examined = graph.nodes.len();
+    // Dropping the graph's own references frees the garbage.
+    drop(graph);
+
+    CANDIDATES.with(|c| {
+        let mut c = c.borrow_mut();
+        // Candidates noted while this ran (none: nothing evaluates during
+        // a collection) stay, after the survivors.
+        let noted_thunks = std::mem::replace(&mut c.thunks, thunks);
+        let noted_closures = std::mem::replace(&mut c.closures, closures);
+        c.thunks.extend(noted_thunks);
+        c.closures.extend(noted_closures);
+        c.prune();
+        c.survivors = c.len();
+        c.collecting = false;
+    });
+    Collection {
+        candidates,
+        examined,
+        freed,
+    }
+}
+
+/// A container in the graph, held by one counted reference of the graph's
+/// own.
+#[derive(Clone)]
+enum Node {
+    Thunk(Thunk),
+    Attrs(Attrs),
+    List(List),
+    Closure(Closure),
+    PrimApp(PrimApp),
+}
+
+/// A reference from one container to another, as found in the first.
+enum Edge<'a> {
+    Value(&'a Value),
+    Closure(&'a Closure),
+}
+
+impl Edge<'_> {
+    /// The address of the container referred to, unless it cannot be part
+    /// of a cycle: a leaf (a number, a string, a set or list with nothing
+    /// in it, a closure that captured nothing) or a thunk that refers to
+    /// nothing but leaves (most elements of a `genList`, most evaluated
+    /// attributes).
+    fn key(&self) -> Option<usize> {
+        match *self {
+            Edge::Closure(c) => (!c.upvalues().is_empty()).then(|| c.addr()),
+            Edge::Value(Value::Thunk(t)) => {
+                let inner = t.read_state(|state| {
+                    let mut any = false;
+                    state_edges(state, |e| any |= e.may_be_container());
+                    any
+                });
+                // A state being changed is examined to be safe.
+                inner.unwrap_or(true).then(|| t.addr())
+            }
+            Edge::Value(v) => may_refer_back(v).then(|| value_addr(v)).flatten(),
+        }
+    }
+
+    /// Whether [`Edge::key`] may find a container here, without looking
+    /// into a thunk (which would recurse along chains of thunks).
+    fn may_be_container(&self) -> bool {
+        match *self {
+            Edge::Closure(c) => !c.upvalues().is_empty(),
+            Edge::Value(v) => matches!(v, Value::Thunk(_)) || may_refer_back(v),
+        }
+    }
+}
+
+/// The address of a container value.
+fn value_addr(value: &Value) -> Option<usize> {
+    match value {
+        Value::Thunk(t) => Some(t.addr()),
+        Value::Attrs(a) => Some(a.addr()),
+        Value::List(l) => Some(l.addr()),
+        Value::Closure(c) => Some(c.addr()),
+        Value::PrimApp(p) => Some(p.addr()),
+        _ => None,
+    }
+}
+
+/// Calls `f` on each reference a thunk's state holds.
+fn state_edges(state: &ThunkState, mut f: impl FnMut(Edge)) {
+    match state {
+        ThunkState::Pending(d) | ThunkState::Running(d) => match d {
+            Deferred::Code(c) => f(Edge::Closure(c)),
+            Deferred::Apply { function, arg } => {
+                f(Edge::Value(function));
+                f(Edge::Value(arg));
+            }
+            Deferred::Apply2(two) => {
+                f(Edge::Value(&two.function));
+                f(Edge::Value(&two.a));
+                f(Edge::Value(&two.b));
+            }
+            Deferred::Ready(v) => f(Edge::Value(v)),
+        },
+        ThunkState::Done(v) => f(Edge::Value(v)),
+        ThunkState::Blackhole | ThunkState::Failed(_) => {}
+    }
+}
+
+impl Node {
+    /// The container `edge` refers to, which [`Edge::key`] found to be
+    /// one.
+    fn of(edge: &Edge) -> Option<Node> {
+        Some(match edge {
+            Edge::Closure(c) => Node::Closure((*c).clone()),
+            Edge::Value(v) => match v {
+                Value::Thunk(t) => Node::Thunk(t.clone()),
+                Value::Attrs(a) => Node::Attrs(a.clone()),
+                Value::List(l) => Node::List(l.clone()),
+                Value::Closure(c) => Node::Closure(c.clone()),
+                Value::PrimApp(p) => Node::PrimApp(p.clone()),
+                _ => return None,
+            },
+        })
+    }
+
+    fn addr(&self) -> usize {
+        match self {
+            Node::Thunk(t) => t.addr(),
+            Node::Attrs(a) => a.addr(),
+            Node::List(l) => l.addr(),
+            Node::Closure(c) => c.addr(),
+            Node::PrimApp(p) => p.addr(),
+        }
+    }
+
+    fn strong_count(&self) -> usize {
+        match self {
+            Node::Thunk(t) => t.strong_count(),
+            Node::Attrs(a) => a.strong_count(),
+            Node::List(l) => l.strong_count(),
+            Node::Closure(c) => c.strong_count(),
+            Node::PrimApp(p) => p.strong_count(),
+        }
+    }
+
+    /// Calls `f` on each reference the container holds; `false` when they
+    /// cannot be read now (a thunk whose state is being changed).
+    fn edges(&self, mut f: impl FnMut(Edge)) -> bool {
+        match self {
+            Node::Thunk(t) => t.read_state(|state| state_edges(state, f)).is_some(),
+            Node::Attrs(a) => {
+                a.entries().iter().for_each(|(_, v)| f(Edge::Value(v)));
+                true
+            }
+            Node::List(l) => {
+                l.iter().for_each(|v| f(Edge::Value(v)));
+                true
+            }
+            Node::Closure(c) => {
+                c.upvalues().iter().for_each(|v| f(Edge::Value(v)));
+                true
+            }
+            Node::PrimApp(p) => {
+                p.args().iter().for_each(|v| f(Edge::Value(v)));
+                true
+            }
+        }
+    }
+}
+
+/// The containers reachable from the candidates.
+#[derive(Default)]
+struct Graph {
+    index: FxHashMap<usize, u32>,
+    nodes: Vec<Node>,
+    /// References to each node from nodes of the graph.
+    inner: Vec<u32>,
+    /// Nodes whose references could not be read.
+    unreadable: Vec<bool>,
+}
+
+impl Graph {
+    /// Adds a candidate (no reference from the graph counted).
+    fn add(&mut self, node: Node) {
+        if let Entry::Vacant(e) = self.index.entry(node.addr()) {
+            e.insert(self.nodes.len() as u32);
+            self.push(node, 0);
+        }
+    }
+
+    fn push(&mut self, node: Node, inner: u32) {
+        self.nodes.push(node);
+        self.inner.push(inner);
+        self.unreadable.push(false);
+    }
+
+    /// Finds everything reachable, counting the references between nodes.
+    fn explore(&mut self) {
+        let mut i = 0;
+        while i < self.nodes.len() {
+            let node = self.nodes[i].clone();
+            let read = node.edges(|edge| {
+                let Some(addr) = edge.key() else {
+                    return;
+                };
+                match self.index.entry(addr) {
+                    Entry::Occupied(e) => self.inner[*e.get() as usize] += 1,
+                    Entry::Vacant(e) => {
+                        if let Some(node) = Node::of(&edge) {
+                            e.insert(self.nodes.len() as u32);
+                            self.push(node, 1);
+                        }
+                    }
+                }
+            });
+            self.unreadable[i] = !read;
+            i += 1;
+        }
+    }
+
+    /// Marks what is held from outside the graph, and everything
+    /// reachable from it.
+    fn alive(&self) -> Vec<bool> {
+        let mut alive = vec![false; self.nodes.len()];
+        // Each node's count includes the graph's own reference to it.
+        let mut work: Vec<usize> = (0..self.nodes.len())
+            .filter(|&i| {
+                self.unreadable[i] || self.nodes[i].strong_count() > self.inner[i] as usize + 1
+            })
+            .collect();
+        for &i in &work {
+            alive[i] = true;
+        }
+        while let Some(i) = work.pop() {
+            self.nodes[i].edges(|edge| {
+                let Some(&j) = edge.key().and_then(|a| self.index.get(&a)) else {
+                    return;
+                };
+                if !alive[j as usize] {
+                    alive[j as usize] = true;
+                    work.push(j as usize);
+                }
+            });
+        }
+        alive
+    }
+
+    /// Takes the state out of every unreachable thunk and drops it, which
+    /// breaks every cycle among the unreachable nodes; returns how many
+    /// nodes are unreachable.
+    fn break_garbage(&self, alive: &[bool]) -> usize {
+        let mut states = Vec::new();
+        let mut garbage = 0;
+        for (node, _) in self.nodes.iter().zip(alive).filter(|(_, &a)| !a) {
+            garbage += 1;
+            if let Node::Thunk(t) = node {
+                states.extend(t.take_state());
+            }
+        }
+        drop(states);
+        garbage
+    }
+}

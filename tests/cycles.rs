@@ -1,0 +1,129 @@
+//! The cycle collector: values that refer to each other are freed once
+//! nothing else refers to them, and nothing still in use is touched, whether
+//! the host holds it or an evaluation suspended deep inside a fiber does.
+//! (That memory stays flat over many evaluations is `tests/memory_flat.rs`.)
+
+use spindle::{Evaluator, HostReply, HostRequest, Step, VmKind};
+
+/// A `rec` set whose members refer to each other, a recursive function
+/// and a fixpoint: the cycles Nix code makes all the time.
+const CYCLIC: &str = r#"
+  let
+    r = rec { a = { inherit b; }; b = { inherit a big; }; big = builtins.genList (i: i * 2) 50; };
+    go = n: if n == 0 then r else go (n - 1);
+    fix = f: let x = f x; in x;
+    pkgs = fix (self: { one = 1; two = self.one + 1; all = [ self.one self.two ]; });
+  in { inherit pkgs r go; sum = builtins.foldl' (x: y: x + y) 0 (go 10).a.b.a.b.big; }
+"#;
+
+/// What the host reads of a [`CYCLIC`] value.
+fn summary(evaluator: &Evaluator, value: &spindle::Value) -> String {
+    evaluator.set_global("v", value.clone());
+    let summary = evaluator
+        .eval_str("[ v.pkgs v.sum (v.go 3).a.b.a.b.big (builtins.length v.r.b.a.b.big) ]")
+        .unwrap();
+    evaluator.set_global("v", spindle::Value::Null);
+    let printed = evaluator.print(&summary, true).unwrap();
+    String::from_utf8(printed.into()).unwrap()
+}
+
+/// [`summary`] as Nix prints it.
+const SUMMARY: &str = "[ { all = [ 1 2 ]; one = 1; two = 2; } 2450 [ 0 2 4 6 8 10 12 14 16 18 20 22 24 26 28 30 32 34 36 38 40 42 44 46 48 50 52 54 56 58 60 62 64 66 68 70 72 74 76 78 80 82 84 86 88 90 92 94 96 98 ] 50 ]";
+
+fn evaluators() -> impl Iterator<Item = Evaluator> {
+    VmKind::ALL
+        .iter()
+        .map(|&vm| Evaluator::builder().vm(vm).build())
+}
+
+#[test]
+fn cycles_nothing_refers_to_are_freed() {
+    for evaluator in evaluators() {
+        let value = evaluator.eval_str(CYCLIC).unwrap();
+        evaluator.collect_cycles();
+        assert_eq!(summary(&evaluator, &value), SUMMARY);
+        evaluator.collect_cycles();
+        drop(value);
+        let collection = evaluator.collect_cycles();
+        assert!(
+            collection.freed >= 4,
+            "{:?}: the rec set, the function and the fixpoint are cycles: {collection:?}",
+            evaluator.vm_kind()
+        );
+        // Nothing is left to free a second time.
+        assert_eq!(evaluator.collect_cycles().freed, 0);
+    }
+}
+
+#[test]
+fn values_the_host_keeps_stay_whole() {
+    for evaluator in evaluators() {
+        let kept = evaluator.eval_str(CYCLIC).unwrap();
+        // A partly forced value: its pending thunks must still run.
+        let lazy = evaluator
+            .eval_str(
+                "let s = rec { x = 1; y = x + 1; f = n: if n == 0 then y else f (n - 1); }; in s",
+            )
+            .unwrap();
+        for _ in 0..3 {
+            let garbage = evaluator.eval_str(CYCLIC).unwrap();
+            summary(&evaluator, &garbage);
+            drop(garbage);
+            evaluator.collect_cycles();
+        }
+        assert_eq!(summary(&evaluator, &kept), SUMMARY);
+        evaluator.set_global("s", lazy);
+        let result = evaluator.eval_str("[ (s.f 20) s.y ]").unwrap();
+        assert_eq!(evaluator.print(&result, true).unwrap(), "[ 2 2 ]");
+    }
+}
+
+#[test]
+fn an_evaluator_dropped_frees_its_cycles_but_not_the_values_handed_out() {
+    let evaluator = Evaluator::builder().build();
+    let kept = evaluator.eval_str(CYCLIC).unwrap();
+    let printer = Evaluator::builder().build();
+    drop(evaluator);
+    assert_eq!(summary(&printer, &kept), SUMMARY);
+}
+
+/// Collections run while an evaluation is suspended 2,000 calls deep,
+/// out of fuel; its frames, thunks and the cycles it is still building are
+/// held by it, and it resumes to the right result.
+#[test]
+fn collecting_while_an_evaluation_is_suspended_deep_inside_a_fiber() {
+    let evaluator = Evaluator::builder().build();
+    let source = r#"
+      let
+        fix = f: let x = f x; in x;
+        deep = n: if n == 0 then 0 else
+          let s = fix (self: { v = n; w = self.v; next = deep (n - 1); }); in s.w + s.next;
+        garbage = i: (rec { a = { inherit b i; }; b = { inherit a; }; }).a.b.a.i;
+      in deep 2000 + builtins.foldl' (x: i: x + garbage i) 0 (builtins.genList (i: i) 500)
+    "#;
+    let mut evaluation = evaluator.start_str(source).with_fuel(500);
+    let mut suspensions = 0;
+    let mut freed = 0;
+    let mut reply = HostReply::Continue;
+    let value = loop {
+        match evaluation.resume(reply) {
+            Step::Done(result) => break result.unwrap(),
+            Step::Request(HostRequest::OutOfFuel) => {
+                suspensions += 1;
+                freed += evaluator.collect_cycles().freed;
+                reply = HostReply::Fuel(500);
+            }
+            Step::Request(other) => panic!("unexpected request {other:?}"),
+        }
+    };
+    // 2000 + 1999 + … + 1, and 0 + 1 + … + 499.
+    assert_eq!(
+        evaluator.print(&value, true).unwrap(),
+        (2000 * 2001 / 2 + 499 * 500 / 2).to_string()
+    );
+    assert!(suspensions > 10, "{suspensions} suspensions");
+    assert!(
+        freed > 0,
+        "the finished `garbage` cycles are freed on the way"
+    );
+}
