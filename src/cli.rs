@@ -381,10 +381,14 @@ pub(crate) fn finish(
 ) -> i32 {
     let _ = std::io::stdout().flush();
     if args.stats {
+        let cycles = spindle::value::collection_totals();
         eprintln!(
-            "stats: time {:.3} s, peak fiber stack {} bytes",
+            "stats: time {:.3} s, peak fiber stack {} bytes, {} cycle collections ({} values examined, {} freed)",
             started.elapsed().as_secs_f64(),
-            evaluator.peak_stack_bytes()
+            evaluator.peak_stack_bytes(),
+            cycles.collections,
+            cycles.examined,
+            cycles.freed
         );
     }
     match outcome {

@@ -3,7 +3,11 @@
 //! the host holds it or an evaluation suspended deep inside a fiber does.
 //! (That memory stays flat over many evaluations is `tests/memory_flat.rs`.)
 
+use std::path::Path;
+
 use spindle::{Evaluator, HostReply, HostRequest, Step, VmKind};
+
+mod common;
 
 /// A `rec` set whose members refer to each other, a recursive function
 /// and a fixpoint: the cycles Nix code makes all the time.
@@ -126,4 +130,65 @@ fn collecting_while_an_evaluation_is_suspended_deep_inside_a_fiber() {
         freed > 0,
         "the finished `garbage` cycles are freed on the way"
     );
+}
+
+/// Evaluates corpus program `program` at size `n` twice, the second time
+/// with collections at many points in the middle of the evaluation, and
+/// checks that both print the same and that at least `least` of those
+/// collections ran (as many candidates as survived the last collection must
+/// be noted before the next, so a program that keeps most of what it makes
+/// sees few).
+fn same_with_collections_during(evaluator: &Evaluator, program: &str, n: usize, least: u64) {
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/nix");
+    let call = format!("import {} {{ n = {n}; }}", corpus.join(program).display());
+    let run = |floor: usize| {
+        spindle::value::set_running_floor(floor);
+        let value = evaluator.eval_str(&call).unwrap();
+        let printed = evaluator.print(&value, true).unwrap();
+        spindle::value::set_running_floor(spindle::value::RUNNING_FLOOR);
+        printed
+    };
+    let collections = || spindle::value::collection_totals().collections;
+    let start = collections();
+    let quiet = run(spindle::value::RUNNING_FLOOR);
+    let between = collections() - start;
+    let start = collections();
+    let busy = run(64);
+    let during = collections() - start - between;
+    let vm = evaluator.vm_kind();
+    assert_eq!(quiet, busy, "{vm:?} {program}");
+    assert!(
+        during >= least,
+        "{vm:?} {program}: {during} collections during the evaluation"
+    );
+}
+
+/// Programs of the benchmark corpus that make cycles all the time (a
+/// module system, fixpoints, recursion), evaluated with collections in the
+/// middle of the evaluation: each prints what it prints without them.
+#[test]
+fn collections_in_the_middle_of_evaluations_change_nothing() {
+    for evaluator in evaluators() {
+        same_with_collections_during(&evaluator, "modules.nix", 20, 2);
+        same_with_collections_during(&evaluator, "fixpoint.nix", 30, 2);
+        same_with_collections_during(&evaluator, "deep_recursion.nix", 1, 2);
+    }
+}
+
+/// The same with the Nixpkgs library: `lib.evalModules` with submodules,
+/// and a package set of `lib.fix`, `extends` and `callPackageWith`.
+#[test]
+fn collections_in_the_middle_of_library_code_change_nothing() {
+    let Some(lib) = common::nixpkgs_lib_dir() else {
+        common::data_missing("the Nixpkgs library", common::NIXPKGS_LIB_HINT);
+        return;
+    };
+    for &vm in VmKind::ALL {
+        let evaluator = Evaluator::builder()
+            .vm(vm)
+            .search_path([format!("nixpkgs-lib={}", lib.display())])
+            .build();
+        same_with_collections_during(&evaluator, "lib_modules.nix", 50, 1);
+        same_with_collections_during(&evaluator, "lib_fix.nix", 200, 1);
+    }
 }

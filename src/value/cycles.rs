@@ -50,9 +50,10 @@ use super::{Attrs, Closure, Deferred, List, PrimApp, Thunk, ThunkState, Value};
 const FIRST_PRUNE: usize = 1 << 14;
 
 /// How many candidates, at least, must have been noted since the last
-/// collection before one runs by itself during an evaluation: rarely
-/// enough that a short evaluation pays nothing.
-const RUNNING_FLOOR: usize = 1 << 20;
+/// collection before one runs by itself during an evaluation, unless
+/// [`set_running_floor`] says otherwise: rarely enough that a short
+/// evaluation pays nothing.
+pub const RUNNING_FLOOR: usize = 1 << 20;
 
 /// The same between evaluations ([`collect_if_due`]), where a host or a
 /// REPL waits for the next request: often enough that a host making a few
@@ -73,6 +74,10 @@ struct Candidates {
     survivors: usize,
     /// Whether a collection is running on this thread.
     collecting: bool,
+    /// The floor of collections during an evaluation.
+    running_floor: usize,
+    /// What every collection on this thread did, added up.
+    totals: Totals,
 }
 
 impl Candidates {
@@ -83,6 +88,12 @@ impl Candidates {
             next_prune: FIRST_PRUNE,
             survivors: 0,
             collecting: false,
+            running_floor: RUNNING_FLOOR,
+            totals: Totals {
+                collections: 0,
+                examined: 0,
+                freed: 0,
+            },
         }
     }
 
@@ -94,7 +105,9 @@ impl Candidates {
     fn prune(&mut self) {
         self.thunks.retain(WeakThunk::is_alive);
         self.closures.retain(WeakClosure::is_alive);
-        self.next_prune = (self.len() * 2).max(FIRST_PRUNE);
+        self.next_prune = (self.len() * 2)
+            .max(FIRST_PRUNE)
+            .min(self.len() + self.running_floor);
     }
 
     /// Whether a collection is due: as many candidates were noted since the
@@ -152,11 +165,25 @@ fn prune_and_maybe_collect() {
     let due = CANDIDATES.with(|c| {
         let mut c = c.borrow_mut();
         c.prune();
-        c.due(RUNNING_FLOOR)
+        let floor = c.running_floor;
+        c.due(floor)
     });
     if due {
         collect();
     }
+}
+
+/// Sets how many candidates, at least, this thread notes between two
+/// collections that run by themselves during an evaluation
+/// ([`RUNNING_FLOOR`] by default). A host that wants a long evaluation's
+/// cycles freed sooner lowers it; the tests lower it to collect at many
+/// points of an evaluation.
+pub fn set_running_floor(candidates: usize) {
+    CANDIDATES.with(|c| {
+        let mut c = c.borrow_mut();
+        c.running_floor = candidates.max(1);
+        c.next_prune = c.next_prune.min(c.len() + c.running_floor);
+    });
 }
 
 /// Collects when enough candidates were made since the last collection;
@@ -184,6 +211,22 @@ pub struct Collection {
     pub examined: usize,
     /// Containers it found unreachable and freed.
     pub freed: usize,
+}
+
+/// What all collections on a thread did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Totals {
+    /// How many ran.
+    pub collections: u64,
+    /// Containers they examined.
+    pub examined: u64,
+    /// Containers they freed.
+    pub freed: u64,
+}
+
+/// What all collections on this thread did so far.
+pub fn totals() -> Totals {
+    CANDIDATES.with(|c| c.borrow().totals)
 }
 
 /// Frees every cycle of values on this thread that nothing outside the
@@ -234,6 +277,9 @@ pub fn collect() -> Collection {
         c.prune();
         c.survivors = c.len();
         c.collecting = false;
+        c.totals.collections += 1;
+        c.totals.examined += examined as u64;
+        c.totals.freed += freed as u64;
     });
     Collection {
         candidates,

@@ -8,7 +8,10 @@
 mod access;
 mod attrs;
 mod cycles;
-pub use cycles::{collect as collect_cycles, collect_if_due as collect_cycles_if_due, Collection};
+pub use cycles::{
+    collect as collect_cycles, collect_if_due as collect_cycles_if_due, set_running_floor,
+    totals as collection_totals, Collection, Totals as CollectionTotals, RUNNING_FLOOR,
+};
 mod drop;
 pub(crate) use drop::truncate_values;
 mod function;
