@@ -50,4 +50,4 @@ echo "== aarch64: fiber runtime"
 cargo test -p spindle-fiber "${target[@]}" "$@"
 echo "== aarch64: evaluator (language suite, Nix cases, embedding, stress at 10^5)"
 SPINDLE_STRESS_DEPTH=100000 cargo test -p spindle "${target[@]}" "$@" \
-    --test lang_suite --test nix_cases --test embedding --test stress
+    --test lang_suite --test nix_cases --test embedding --test stress --test cycles

@@ -407,6 +407,9 @@ pub struct Code {
     /// For a curried lambda (see [`Code::curried`]): the inner lambda's
     /// code taking both arguments at once (see [`Code::fuse`]).
     pub fused: Option<Rc<Code>>,
+    /// The source file the spans point into, kept in the evaluator's map of
+    /// sources for as long as this code lives (see [`crate::source`]).
+    pub source: std::sync::Arc<crate::source::File>,
 }
 
 impl Code {

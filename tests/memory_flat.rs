@@ -2,7 +2,9 @@
 //! sets with closures, `lib.fix` package sets, `lib.evalModules`): in an
 //! embedding host, with one evaluator or a fresh one per request, and in
 //! `spindle repl`. Reference counting alone never frees those cycles; the
-//! cycle collector does (src/value/cycles.rs).
+//! cycle collector does (src/value/cycles.rs). Each request is a source text
+//! of its own, which the evaluator's map of sources must not keep for ever
+//! (src/source.rs).
 //!
 //! Its own test binary, with the allocator the `spindle` binary uses, so
 //! that no other test's allocations move the resident size it measures.
@@ -23,10 +25,7 @@ mod common;
 static ALLOCATOR: spindle_alloc::Mimalloc = spindle_alloc::Mimalloc;
 
 /// The requests: the Nixpkgs library's fixpoints and module system, and a
-/// recursive set with a closure, each different per request (`i`). A file,
-/// imported once, so that what each request adds to the evaluator's map of
-/// source texts (kept for error messages while the evaluator lives) is a
-/// few bytes.
+/// recursive set with a closure, each different per request (`i`).
 const REQUEST: &str = r#"
   i:
   let
@@ -44,13 +43,10 @@ const REQUEST: &str = r#"
   in pkgs.c + builtins.length (r.f 3) + m.config.x + builtins.length pkgs.more
 "#;
 
-/// [`REQUEST`] written to a file of this test's own.
-fn request_file() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("spindle-memory-flat-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("a temporary directory");
-    let file = dir.join("request.nix");
-    std::fs::write(&file, REQUEST).expect("the request file");
-    file
+/// Request `i` as a source text of its own, on one line: each adds a text
+/// to the evaluator's map of sources, which must not keep them all.
+fn request(i: usize) -> String {
+    format!("({}) {i}", REQUEST.replace('\n', " "))
 }
 
 /// What request `i` evaluates to.
@@ -111,9 +107,6 @@ fn an_embedding_host_stays_flat() {
         return;
     }
 
-    let file = request_file();
-    let request = |i: usize| format!("import {} {i}", file.display());
-
     // One evaluator for every request: the library stays loaded.
     let shared = evaluator(&lib);
     let own = || resident_bytes().expect("the resident size");
@@ -157,14 +150,13 @@ fn the_repl_stays_flat() {
     let pid = repl.id();
     let mut input = repl.stdin.take().unwrap();
     let mut output = BufReader::new(repl.stdout.take().unwrap());
-    writeln!(input, "request = import {}", request_file().display()).unwrap();
     let n = 10_000;
     let measured = peaks(
         n,
         || resident_of(pid),
         |i| {
             // A binding replaced on every line, and an expression using it.
-            writeln!(input, "r = request {i}").unwrap();
+            writeln!(input, "r = {}", request(i)).unwrap();
             writeln!(input, "r + 0").unwrap();
             input.flush().unwrap();
             let mut line = String::new();

@@ -475,7 +475,10 @@ impl<'a, 'e> Compiler<'a, 'e> {
     fn template(&mut self, set: &BindingSet) -> u32 {
         let mut names: Vec<Symbol> = set.statics.iter().map(|b| b.name).collect();
         names.sort();
-        let positions = PosTable::new(set.statics.iter().map(|b| (b.name, b.span)).collect());
+        let positions = PosTable::new(
+            set.statics.iter().map(|b| (b.name, b.span)).collect(),
+            self.file.clone(),
+        );
         let ctx = self.ctx();
         ctx.attr_templates.push(AttrTemplate {
             names,

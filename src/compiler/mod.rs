@@ -57,7 +57,11 @@ pub struct Compiled {
 }
 
 /// Compiles a parsed file or expression.
-pub fn compile(root: &ast::Root, file: &Arc<codemap::File>, env: &CompileEnv) -> Result<Compiled> {
+pub fn compile(
+    root: &ast::Root,
+    file: &Arc<crate::source::File>,
+    env: &CompileEnv,
+) -> Result<Compiled> {
     let mut compiler = Compiler {
         file: file.clone(),
         env,
@@ -102,7 +106,7 @@ enum Resolved {
 }
 
 struct Compiler<'a, 'e> {
-    file: Arc<codemap::File>,
+    file: Arc<crate::source::File>,
     env: &'e CompileEnv<'a>,
     ctxs: Vec<Ctx>,
     synthetic: u32,
@@ -149,6 +153,7 @@ impl<'a, 'e> Compiler<'a, 'e> {
             span: ctx.span,
             eager: None,
             fused: None,
+            source: self.file.clone(),
         };
         code.take_single_reads();
         code
@@ -1153,7 +1158,7 @@ impl<'a, 'e> Compiler<'a, 'e> {
         Ok(Formals {
             entries,
             ellipsis: pattern.ellipsis_token().is_some(),
-            positions: Rc::new(PosTable::new(positions)),
+            positions: Rc::new(PosTable::new(positions, self.file.clone())),
         })
     }
 

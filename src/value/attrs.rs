@@ -14,13 +14,22 @@ use crate::symbol::Symbol;
 #[derive(Debug, Default)]
 pub struct PosTable {
     entries: Vec<(Symbol, Span)>,
+    /// The file the positions are in, kept in the evaluator's map of
+    /// sources while a set built from the literal lives.
+    _source: Option<std::sync::Arc<crate::source::File>>,
 }
 
 impl PosTable {
-    /// Makes a table from (name, position) pairs.
-    pub fn new(mut entries: Vec<(Symbol, Span)>) -> PosTable {
+    /// Makes a table from (name, position) pairs in `source`.
+    pub fn new(
+        mut entries: Vec<(Symbol, Span)>,
+        source: std::sync::Arc<crate::source::File>,
+    ) -> PosTable {
         entries.sort_by_key(|e| e.0);
-        PosTable { entries }
+        PosTable {
+            entries,
+            _source: Some(source),
+        }
     }
 
     /// The position of `name`, if recorded.
