@@ -409,7 +409,7 @@ pub struct Code {
     pub fused: Option<Rc<Code>>,
     /// The source file the spans point into, kept in the evaluator's map of
     /// sources for as long as this code lives (see [`crate::source`]).
-    pub source: std::sync::Arc<crate::source::File>,
+    pub source: Rc<crate::source::File>,
 }
 
 impl Code {

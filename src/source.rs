@@ -16,7 +16,7 @@
 use std::cell::RefCell;
 use std::collections::{BTreeMap, VecDeque};
 use std::rc::Rc;
-use std::sync::{Arc, Weak};
+use std::rc::Weak;
 
 /// A position in a [`Sources`] map: a byte of one of its files.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -139,7 +139,7 @@ const RECENT: usize = 64;
 /// The files of a map, by where they start.
 struct Map {
     files: BTreeMap<u32, Weak<File>>,
-    recent: VecDeque<Arc<File>>,
+    recent: VecDeque<Rc<File>>,
     /// Where the next file goes, unless it does not fit below `u32::MAX`.
     next: u32,
     /// How many files there were after the last pruning.
@@ -159,7 +159,7 @@ impl Default for Map {
 }
 
 impl Map {
-    fn add(&mut self, name: String, source: String) -> Arc<File> {
+    fn add(&mut self, name: String, source: String) -> Rc<File> {
         if self.files.len() >= 2 * self.pruned_at.max(RECENT) {
             self.files.retain(|_, file| file.strong_count() > 0);
             self.pruned_at = self.files.len();
@@ -167,14 +167,10 @@ impl Map {
         let len = u32::try_from(source.len()).unwrap_or(u32::MAX - 1);
         let low = self.place_for(len);
         let lines = std::iter::once(low)
-            .chain(
-                source
-                    .match_indices('\n')
-                    .map(|(at, _)| low + at as u32 + 1),
-            )
+            .chain(memchr::memchr_iter(b'\n', source.as_bytes()).map(|at| low + at as u32 + 1))
             .map(Pos)
             .collect();
-        let file = Arc::new(File {
+        let file = Rc::new(File {
             name,
             source,
             span: Span {
@@ -183,7 +179,7 @@ impl Map {
             },
             lines,
         });
-        self.files.insert(low, Arc::downgrade(&file));
+        self.files.insert(low, Rc::downgrade(&file));
         self.recent.push_back(file.clone());
         if self.recent.len() > RECENT {
             self.recent.pop_front();
@@ -214,7 +210,7 @@ impl Map {
     }
 
     /// The file `pos` lies in, if it is still there.
-    fn find(&self, pos: Pos) -> Option<Arc<File>> {
+    fn find(&self, pos: Pos) -> Option<Rc<File>> {
         let (_, file) = self.files.range(..=pos.0).next_back()?;
         let file = file.upgrade()?;
         (pos <= file.span.high).then_some(file)
@@ -245,12 +241,12 @@ impl Sources {
     /// Adds a source text under `name`. The map keeps it while the
     /// returned file is held (by the code compiled from it), and for a
     /// while after.
-    pub fn add(&self, name: String, text: String) -> Arc<File> {
+    pub fn add(&self, name: String, text: String) -> Rc<File> {
         self.0.borrow_mut().add(name, text)
     }
 
     /// The file `span` lies in, unless nothing holds it any more.
-    fn file_of(&self, span: Span) -> Option<Arc<File>> {
+    fn file_of(&self, span: Span) -> Option<Rc<File>> {
         self.0.borrow().find(span.low())
     }
 

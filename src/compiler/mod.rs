@@ -19,7 +19,6 @@ pub use lints::{LintLevel, Lints};
 
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
-use std::sync::Arc;
 
 use rnix::ast::{self, AstToken, HasEntry, InterpolPart};
 use rowan::ast::AstNode;
@@ -59,7 +58,7 @@ pub struct Compiled {
 /// Compiles a parsed file or expression.
 pub fn compile(
     root: &ast::Root,
-    file: &Arc<crate::source::File>,
+    file: &Rc<crate::source::File>,
     env: &CompileEnv,
 ) -> Result<Compiled> {
     let mut compiler = Compiler {
@@ -106,7 +105,7 @@ enum Resolved {
 }
 
 struct Compiler<'a, 'e> {
-    file: Arc<crate::source::File>,
+    file: Rc<crate::source::File>,
     env: &'e CompileEnv<'a>,
     ctxs: Vec<Ctx>,
     synthetic: u32,

@@ -13,7 +13,7 @@ mod lexer;
 mod parser;
 mod tree;
 
-use std::sync::Arc;
+use std::rc::Rc;
 
 use rowan::ast::AstNode;
 
@@ -37,7 +37,7 @@ pub struct SyntaxError {
 
 impl SyntaxError {
     /// The error at its place in `file`.
-    pub fn in_file(self, file: &Arc<crate::source::File>) -> Error {
+    pub fn in_file(self, file: &Rc<crate::source::File>) -> Error {
         Error::at(
             ErrorKind::Syntax(self.message),
             file.span.subspan(self.start as u64, self.end as u64),
@@ -62,7 +62,7 @@ pub fn parse_green(source: &str) -> std::result::Result<rowan::GreenNode, Syntax
 }
 
 /// Parses a source file, reporting its first syntax error with its place.
-pub fn parse(file: &Arc<crate::source::File>) -> Result<rnix::ast::Root> {
+pub fn parse(file: &Rc<crate::source::File>) -> Result<rnix::ast::Root> {
     match parse_green(file.source()) {
         Ok(green) => {
             let node = rnix::SyntaxNode::new_root(green);

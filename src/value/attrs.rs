@@ -16,15 +16,12 @@ pub struct PosTable {
     entries: Vec<(Symbol, Span)>,
     /// The file the positions are in, kept in the evaluator's map of
     /// sources while a set built from the literal lives.
-    _source: Option<std::sync::Arc<crate::source::File>>,
+    _source: Option<Rc<crate::source::File>>,
 }
 
 impl PosTable {
     /// Makes a table from (name, position) pairs in `source`.
-    pub fn new(
-        mut entries: Vec<(Symbol, Span)>,
-        source: std::sync::Arc<crate::source::File>,
-    ) -> PosTable {
+    pub fn new(mut entries: Vec<(Symbol, Span)>, source: Rc<crate::source::File>) -> PosTable {
         entries.sort_by_key(|e| e.0);
         PosTable {
             entries,
