@@ -213,7 +213,19 @@ impl Attrs {
 }
 
 impl Drop for Attrs {
+    /// Only the last reference releases anything (see `Thunk`'s drop).
+    #[inline(always)]
     fn drop(&mut self) {
+        if Rc::strong_count(&self.0) == 1 {
+            self.release_entries();
+        }
+    }
+}
+
+impl Attrs {
+    /// Releases the values, when this is the last reference.
+    #[inline(never)]
+    fn release_entries(&mut self) {
         if let Some(inner) = Rc::get_mut(&mut self.0) {
             release(inner.entries.drain(..).map(|(_, v)| v));
         }

@@ -182,7 +182,19 @@ impl WeakClosure {
 }
 
 impl Drop for Closure {
+    /// As for thunks: only the last reference releases anything.
+    #[inline(always)]
     fn drop(&mut self) {
+        if self.is_unique() {
+            self.release_upvalues();
+        }
+    }
+}
+
+impl Closure {
+    /// Releases the captured values, when this is the last reference.
+    #[inline(never)]
+    fn release_upvalues(&mut self) {
         if let Some(inner) = Rc::get_mut(&mut self.0) {
             match inner.upvalues.take() {
                 Some(Upvalues::Inline { values, .. }) => release(values),

@@ -103,7 +103,19 @@ impl List {
 }
 
 impl Drop for List {
+    /// Only the last reference releases anything (see `Thunk`'s drop).
+    #[inline(always)]
     fn drop(&mut self) {
+        if Rc::strong_count(&self.0) == 1 {
+            self.release_items();
+        }
+    }
+}
+
+impl List {
+    /// Releases the elements, when this is the last reference.
+    #[inline(never)]
+    fn release_items(&mut self) {
         if let Some(items) = Rc::get_mut(&mut self.0) {
             release(items.drain(..));
         }

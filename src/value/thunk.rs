@@ -354,7 +354,21 @@ impl WeakThunk {
 }
 
 impl Drop for Thunk {
+    /// Only the last reference has anything to release; the others (most
+    /// drops: copies on the value stack, in captures and in sets) just
+    /// decrement the count, here in the caller without a call.
+    #[inline(always)]
     fn drop(&mut self) {
+        if self.is_unique() {
+            self.release_state();
+        }
+    }
+}
+
+impl Thunk {
+    /// Releases what the thunk holds, when this is its last reference.
+    #[inline(never)]
+    fn release_state(&mut self) {
         if let Some(cell) = Rc::get_mut(&mut self.0) {
             match std::mem::replace(cell.get_mut(), ThunkState::Blackhole) {
                 ThunkState::Done(v) => release_one(v),
