@@ -13,5 +13,6 @@ mod repl_cli;
 static ALLOCATOR: spindle_alloc::Mimalloc = spindle_alloc::Mimalloc;
 
 fn main() {
+    spindle_alloc::delay_purging();
     std::process::exit(cli::main());
 }
