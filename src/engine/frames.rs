@@ -71,15 +71,18 @@ pub(crate) fn curried_closure(closure: &Closure, arg: &Value) -> Option<Value> {
 /// belong to another frame, so only a body still deferred is completed.
 #[inline(never)]
 pub(crate) fn finalise(stack: &[Value], upvalues: &[Value], base: usize, slot: u32) {
-    let body = match &stack[base + slot as usize] {
-        Value::Closure(closure) => Some(closure.clone()),
-        Value::Thunk(thunk) => thunk.pending_closure(),
-        _ => None,
+    let (body, thunk) = match &stack[base + slot as usize] {
+        Value::Closure(closure) => (Some(closure.clone()), None),
+        Value::Thunk(thunk) => (thunk.pending_closure(), Some(thunk)),
+        _ => (None, None),
     };
     if let Some(body) = body.filter(Closure::is_deferred) {
         let mut captured = capture(stack, &body.code().captures, upvalues, base);
         captured.route_deferred_through_thunks();
         body.set_upvalues(captured);
+        if let Some(thunk) = thunk {
+            thunk.body_completed();
+        }
     }
 }
 

@@ -5,12 +5,22 @@
 //! value when it is forced (or, for `builtins.builtins`, is tied to the set
 //! it is part of), and a closure of a recursive `let` or `rec` gets its
 //! captures after the bindings it captures are made. Only those two
-//! changes can close a cycle, so only the objects they change are
-//! *candidates*: this module keeps a list of them, as weak references that
-//! do not keep them alive. A closure whose captures were not set yet when
-//! another closure captured it is put behind an evaluated thunk
+//! changes can close a cycle. A closure whose captures were not set yet
+//! when another closure captured it is put behind an evaluated thunk
 //! ([`super::Upvalues::route_deferred_through_thunks`]), so every cycle
 //! holds at least one thunk, whose state can be taken out to break it.
+//!
+//! The *candidates* are thunks, kept in a list as weak references that do
+//! not keep them alive: a thunk given a container as its value or tied,
+//! a pending thunk whose closure got its captures, and each evaluated
+//! thunk put in front of a closure as above. Every cycle has one of them
+//! on it: of its members, look at the one whose captures were set last.
+//! If it is a `let`-bound closure, the member before it captured it while
+//! its captures were unset, through such a thunk; if it is a thunk's
+//! closure, that thunk was noted when the captures were set; a cycle
+//! closed by forcing a thunk has that thunk. Closures themselves are never
+//! candidates, so a closure is never weakly referenced and its drop always
+//! releases its captures without recursing (see `drop.rs`).
 //!
 //! A collection is *trial deletion* over the graph of containers reachable
 //! from the candidates:
@@ -41,7 +51,6 @@ use std::collections::hash_map::Entry;
 
 use rustc_hash::FxHashMap;
 
-use super::function::WeakClosure;
 use super::thunk::WeakThunk;
 use super::{Attrs, Closure, Deferred, List, PrimApp, Thunk, ThunkState, Value};
 
@@ -67,11 +76,12 @@ thread_local! {
 /// The objects whose change may have closed a cycle.
 struct Candidates {
     thunks: Vec<WeakThunk>,
-    closures: Vec<WeakClosure>,
     /// The length at which the freed ones are next pruned.
     next_prune: usize,
     /// How many were alive after the last collection.
     survivors: usize,
+    /// How many were noted since the last collection.
+    noted: usize,
     /// Whether a collection is running on this thread.
     collecting: bool,
     /// The floor of collections during an evaluation.
@@ -84,9 +94,9 @@ impl Candidates {
     const fn new() -> Candidates {
         Candidates {
             thunks: Vec::new(),
-            closures: Vec::new(),
             next_prune: FIRST_PRUNE,
             survivors: 0,
+            noted: 0,
             collecting: false,
             running_floor: RUNNING_FLOOR,
             totals: Totals {
@@ -98,26 +108,39 @@ impl Candidates {
     }
 
     fn len(&self) -> usize {
-        self.thunks.len() + self.closures.len()
+        self.thunks.len()
     }
 
-    /// Drops the entries of objects already freed.
+    /// Drops the entries of objects already freed, and sets when to look
+    /// again: when the list has doubled, or a collection during an
+    /// evaluation is due, whichever comes first.
     fn prune(&mut self) {
         self.thunks.retain(WeakThunk::is_alive);
-        self.closures.retain(WeakClosure::is_alive);
-        self.next_prune = (self.len() * 2)
-            .max(FIRST_PRUNE)
-            .min(self.len() + self.running_floor);
+        self.schedule();
     }
 
-    /// Whether a collection is due: as many candidates were noted since the
-    /// last one as survived it, and at least `floor`. The collection's work
+    /// Sets when to look again (see [`Candidates::prune`]).
+    fn schedule(&mut self) {
+        let until_due = self
+            .threshold(self.running_floor)
+            .saturating_sub(self.noted)
+            .max(1);
+        self.next_prune = self.len() + self.len().max(FIRST_PRUNE).min(until_due);
+    }
+
+    /// How many candidates must be noted between two collections: as many
+    /// as survived the last one, and at least `floor`. A collection's work
     /// is proportional to what it examines, about the survivors and the
     /// new candidates, so all collections together cost a constant factor
     /// of the candidates noted, and what waits to be freed stays in
     /// proportion to what is alive.
+    fn threshold(&self, floor: usize) -> usize {
+        floor.max(self.survivors)
+    }
+
+    /// Whether a collection is due by the threshold with `floor`.
     fn due(&self, floor: usize) -> bool {
-        !self.collecting && self.len() >= self.survivors + floor.max(self.survivors)
+        !self.collecting && self.noted >= self.threshold(floor)
     }
 }
 
@@ -134,22 +157,13 @@ pub(super) fn may_refer_back(value: &Value) -> bool {
     }
 }
 
-/// Records a thunk that was just given a value that may refer back to it.
+/// Records a thunk whose change may have closed a cycle.
 pub(super) fn note_thunk(thunk: &Thunk) {
-    note(|c| c.thunks.push(thunk.downgrade()));
-}
-
-/// Records a closure whose captures were just set.
-pub(super) fn note_closure(closure: &Closure) {
-    note(|c| c.closures.push(closure.downgrade()));
-}
-
-#[inline]
-fn note(push: impl FnOnce(&mut Candidates)) {
     let prune_now = CANDIDATES
         .try_with(|c| {
             let mut c = c.borrow_mut();
-            push(&mut c);
+            c.thunks.push(thunk.downgrade());
+            c.noted += 1;
             c.len() >= c.next_prune
         })
         // During thread teardown nothing is collected any more.
@@ -182,7 +196,7 @@ pub fn set_running_floor(candidates: usize) {
     CANDIDATES.with(|c| {
         let mut c = c.borrow_mut();
         c.running_floor = candidates.max(1);
-        c.next_prune = c.next_prune.min(c.len() + c.running_floor);
+        c.schedule();
     });
 }
 
@@ -190,14 +204,7 @@ pub fn set_running_floor(candidates: usize) {
 /// for the points between evaluations, where a host waits.
 pub fn collect_if_due() -> Option<Collection> {
     let due = CANDIDATES
-        .try_with(|c| {
-            let mut c = c.borrow_mut();
-            if !c.due(IDLE_FLOOR) {
-                return false;
-            }
-            c.prune();
-            c.due(IDLE_FLOOR)
-        })
+        .try_with(|c| c.borrow().due(IDLE_FLOOR))
         .unwrap_or(false);
     due.then(collect)
 }
@@ -233,17 +240,14 @@ pub fn totals() -> Totals {
 /// cycles refers to. Values on this thread's suspended or running
 /// evaluations, in its evaluators and held by the host stay alive.
 pub fn collect() -> Collection {
-    let Some((thunks, closures)) = CANDIDATES
+    let Some(thunks) = CANDIDATES
         .try_with(|c| {
             let mut c = c.borrow_mut();
             if c.collecting {
                 return None;
             }
             c.collecting = true;
-            Some((
-                std::mem::take(&mut c.thunks),
-                std::mem::take(&mut c.closures),
-            ))
+            Some(std::mem::take(&mut c.thunks))
         })
         .ok()
         .flatten()
@@ -254,9 +258,6 @@ pub fn collect() -> Collection {
     let mut graph = Graph::default();
     for thunk in thunks.iter().filter_map(WeakThunk::upgrade) {
         graph.add(Node::Thunk(thunk));
-    }
-    for closure in closures.iter().filter_map(WeakClosure::upgrade) {
-        graph.add(Node::Closure(closure));
     }
     let candidates = graph.nodes.len();
     graph.explore();
@@ -270,12 +271,12 @@ pub fn collect() -> Collection {
         let mut c = c.borrow_mut();
         // Candidates noted while this ran (none: nothing evaluates during
         // a collection) stay, after the survivors.
-        let noted_thunks = std::mem::replace(&mut c.thunks, thunks);
-        let noted_closures = std::mem::replace(&mut c.closures, closures);
-        c.thunks.extend(noted_thunks);
-        c.closures.extend(noted_closures);
-        c.prune();
+        let noted = std::mem::replace(&mut c.thunks, thunks);
+        c.thunks.extend(noted);
+        c.thunks.retain(WeakThunk::is_alive);
         c.survivors = c.len();
+        c.noted = 0;
+        c.schedule();
         c.collecting = false;
         c.totals.collections += 1;
         c.totals.examined += examined as u64;

@@ -1,7 +1,7 @@
 //! Functions: closures over compiled code, and built-in functions.
 
 use std::cell::OnceCell;
-use std::rc::{Rc, Weak};
+use std::rc::Rc;
 
 use super::{drop::release, Value};
 use crate::bytecode::Code;
@@ -61,7 +61,7 @@ impl Upvalues {
     /// values are for in turn. A closure's captures never change once set,
     /// so a cycle of closures alone could never be broken; with a thunk on
     /// every such cycle, the cycle collector can break it there (see
-    /// [`super::cycles`]).
+    /// [`crate::value::collect_cycles`]).
     pub fn route_deferred_through_thunks(&mut self) {
         let values = match self {
             Upvalues::Inline { len, values } => &mut values[..*len as usize],
@@ -69,8 +69,9 @@ impl Upvalues {
         };
         for value in values {
             if matches!(value, Value::Closure(c) if c.is_deferred()) {
-                let closure = std::mem::take(value);
-                *value = Value::Thunk(super::Thunk::evaluated(closure));
+                let thunk = super::Thunk::evaluated(std::mem::take(value));
+                super::cycles::note_thunk(&thunk);
+                *value = Value::Thunk(thunk);
             }
         }
     }
@@ -109,13 +110,9 @@ impl Closure {
         }))
     }
 
-    /// Completes a deferred closure. Its captures may refer back to it,
-    /// so the cycle collector is told of it.
+    /// Completes a deferred closure.
     pub fn set_upvalues(&self, upvalues: Upvalues) {
-        let may_cycle = !upvalues.as_slice().is_empty();
-        if self.0.upvalues.set(upvalues).is_ok() && may_cycle {
-            super::cycles::note_closure(self);
-        }
+        let _ = self.0.upvalues.set(upvalues);
     }
 
     /// Whether this closure was made deferred and is not completed yet.
@@ -158,26 +155,6 @@ impl Closure {
     /// An address identifying this closure while it is alive.
     pub(super) fn addr(&self) -> usize {
         Rc::as_ptr(&self.0) as usize
-    }
-
-    /// A reference that does not keep the closure alive.
-    pub(super) fn downgrade(&self) -> WeakClosure {
-        WeakClosure(Rc::downgrade(&self.0))
-    }
-}
-
-/// A closure known to the cycle collector without being kept alive by it.
-pub(super) struct WeakClosure(Weak<ClosureInner>);
-
-impl WeakClosure {
-    /// The closure, while something else keeps it alive.
-    pub(super) fn upgrade(&self) -> Option<Closure> {
-        self.0.upgrade().map(Closure)
-    }
-
-    /// Whether the closure is still alive.
-    pub(super) fn is_alive(&self) -> bool {
-        self.0.strong_count() > 0
     }
 }
 

@@ -292,6 +292,13 @@ impl Thunk {
         }
     }
 
+    /// Tells the cycle collector that the closure this pending thunk runs
+    /// got its captures ([`Closure::set_upvalues`]), which may refer back to
+    /// the thunk (a `rec` set's attributes before they are forced).
+    pub fn body_completed(&self) {
+        super::cycles::note_thunk(self);
+    }
+
     /// The closure of a pending code thunk (whose captures `Finalise` fills,
     /// closing recursive `let` and `rec` bindings over themselves).
     pub fn pending_closure(&self) -> Option<Closure> {
@@ -369,26 +376,29 @@ impl Thunk {
     /// Releases what the thunk holds, when this is its last reference.
     #[inline(never)]
     fn release_state(&mut self) {
-        if let Some(cell) = Rc::get_mut(&mut self.0) {
-            match std::mem::replace(cell.get_mut(), ThunkState::Blackhole) {
-                ThunkState::Done(v) => release_one(v),
-                ThunkState::Pending(Deferred::Code(closure))
-                | ThunkState::Running(Deferred::Code(closure)) => {
-                    release_one(Value::Closure(closure))
-                }
-                ThunkState::Pending(Deferred::Apply { function, arg })
-                | ThunkState::Running(Deferred::Apply { function, arg }) => {
-                    release([function, arg])
-                }
-                ThunkState::Pending(Deferred::Ready(v))
-                | ThunkState::Running(Deferred::Ready(v)) => release_one(v),
-                ThunkState::Pending(Deferred::Apply2(two))
-                | ThunkState::Running(Deferred::Apply2(two)) => {
-                    let TwoArgs { function, a, b } = *two;
-                    release([function, a, b])
-                }
-                ThunkState::Blackhole | ThunkState::Failed(_) => {}
+        // Not `Rc::get_mut`, which fails while the cycle collector's weak
+        // reference exists: the contents are released here either way, so
+        // that dropping a long chain never recurses natively.
+        let Ok(mut state) = self.0.try_borrow_mut() else {
+            return;
+        };
+        let old = std::mem::replace(&mut *state, ThunkState::Blackhole);
+        drop(state);
+        match old {
+            ThunkState::Done(v) => release_one(v),
+            ThunkState::Pending(Deferred::Code(closure))
+            | ThunkState::Running(Deferred::Code(closure)) => release_one(Value::Closure(closure)),
+            ThunkState::Pending(Deferred::Apply { function, arg })
+            | ThunkState::Running(Deferred::Apply { function, arg }) => release([function, arg]),
+            ThunkState::Pending(Deferred::Ready(v)) | ThunkState::Running(Deferred::Ready(v)) => {
+                release_one(v)
             }
+            ThunkState::Pending(Deferred::Apply2(two))
+            | ThunkState::Running(Deferred::Apply2(two)) => {
+                let TwoArgs { function, a, b } = *two;
+                release([function, a, b])
+            }
+            ThunkState::Blackhole | ThunkState::Failed(_) => {}
         }
     }
 }
