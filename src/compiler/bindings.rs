@@ -27,8 +27,9 @@ enum BindingValue {
         name: Symbol,
     },
     /// A set built from nested paths (`a.b = …; a.c = …;`), possibly merged
-    /// into a set literal written out in full.
-    Nested(BindingSet),
+    /// into a set literal written out in full. Boxed, so that the other
+    /// values (nearly all) are small.
+    Nested(Box<BindingSet>),
 }
 
 struct StaticBinding {
@@ -86,14 +87,22 @@ impl<'a, 'e> Compiler<'a, 'e> {
             rec,
             ..BindingSet::default()
         };
+        // Sized once: a generated set of a million entries would otherwise
+        // grow both by doubling, copying each into fresh memory.
+        let entries = entry_count(node.syntax());
+        set.statics.reserve(entries);
+        set.index.reserve(entries);
         for entry in node.entries() {
             match entry {
                 ast::Entry::Inherit(inherit) => self.gather_inherit(&mut set, &inherit)?,
                 ast::Entry::AttrpathValue(apv) => {
                     let path = child(apv.attrpath(), apv.syntax())?;
                     let value = child(apv.value(), apv.syntax())?;
-                    let attrs: Vec<ast::Attr> = path.attrs().collect();
-                    self.insert_path(&mut set, &attrs, BindingValue::Expr(value))?;
+                    let mut attrs = path.attrs();
+                    let first = attrs.next().ok_or_else(|| {
+                        Error::new(ErrorKind::Syntax("empty attribute path".into()))
+                    })?;
+                    self.insert_path(&mut set, first, attrs, BindingValue::Expr(value))?;
                 }
             }
         }
@@ -138,7 +147,7 @@ impl<'a, 'e> Compiler<'a, 'e> {
         if let Some(existing) = set.find(name) {
             // `a = { x = 1; }; a.y = 2;` (in either order) merges the two.
             let incoming = match value {
-                BindingValue::Nested(nested) => Some(nested),
+                BindingValue::Nested(nested) => Some(*nested),
                 BindingValue::Expr(ast::Expr::AttrSet(lit)) => {
                     Some(self.gather(&lit, lit.rec_token().is_some())?)
                 }
@@ -162,7 +171,8 @@ impl<'a, 'e> Compiler<'a, 'e> {
     ) -> Result<Option<&'s mut BindingSet>> {
         if let BindingValue::Expr(ast::Expr::AttrSet(lit)) = &existing.value {
             let lit = lit.clone();
-            existing.value = BindingValue::Nested(self.gather(&lit, lit.rec_token().is_some())?);
+            let nested = self.gather(&lit, lit.rec_token().is_some())?;
+            existing.value = BindingValue::Nested(Box::new(nested));
         }
         match &mut existing.value {
             BindingValue::Nested(set) => Ok(Some(set)),
@@ -184,24 +194,24 @@ impl<'a, 'e> Compiler<'a, 'e> {
         Ok(())
     }
 
+    /// Binds the path `first` followed by `rest` to `value`.
     fn insert_path(
         &mut self,
         set: &mut BindingSet,
-        path: &[ast::Attr],
+        first: ast::Attr,
+        mut rest: impl Iterator<Item = ast::Attr>,
         value: BindingValue,
     ) -> Result<()> {
-        let (first, rest) = path
-            .split_first()
-            .ok_or_else(|| Error::new(ErrorKind::Syntax("empty attribute path".into())))?;
         let span = self.span_of(first.syntax());
-        let value = if rest.is_empty() {
-            value
-        } else {
-            let mut nested = BindingSet::default();
-            self.insert_path(&mut nested, rest, value)?;
-            BindingValue::Nested(nested)
+        let value = match rest.next() {
+            None => value,
+            Some(second) => {
+                let mut nested = BindingSet::default();
+                self.insert_path(&mut nested, second, rest, value)?;
+                BindingValue::Nested(Box::new(nested))
+            }
         };
-        match self.attr_name(first)? {
+        match self.attr_name(&first)? {
             AttrName::Static(name) => self.insert_static(set, name, span, value),
             AttrName::Dynamic(name) => {
                 set.dynamics.push(DynamicBinding { name, span, value });
@@ -495,6 +505,19 @@ fn slot_of(slots: &Slots, name: Symbol) -> u32 {
     *slots
         .get(&name)
         .expect("every static name of a group has a slot")
+}
+
+/// How many entries (bindings and `inherit`s) a set or `let` has, counted
+/// in its green node without making a cursor for each.
+fn entry_count(node: &rnix::SyntaxNode) -> usize {
+    use rnix::SyntaxKind::{NODE_ATTRPATH_VALUE, NODE_INHERIT};
+    node.green()
+        .children()
+        .filter(|c| {
+            let kind = c.kind().0;
+            kind == NODE_ATTRPATH_VALUE as u16 || kind == NODE_INHERIT as u16
+        })
+        .count()
 }
 
 fn shift_from(value: &mut BindingValue, offset: usize) {

@@ -37,7 +37,7 @@ pub fn parse(source: &str) -> Parsed<GreenNode> {
         lexer: Lexer::new(source),
         ahead: VecDeque::new(),
         trivia: Vec::new(),
-        tree: TreeBuilder::default(),
+        tree: TreeBuilder::new(source.len()),
         depth: 0,
     };
     p.parse_root().map_err(|mut e| {
@@ -56,7 +56,7 @@ impl Parser<'_> {
         }
         p.flush_trivia();
         p.tree.finish_node();
-        Ok(std::mem::take(&mut p.tree).finish())
+        Ok(p.tree.finish())
     }
 }
 
@@ -162,7 +162,21 @@ impl Parser<'_> {
     }
 
     /// Moves the trivia before the next token aside.
+    #[inline]
     fn skip_trivia(&mut self) {
+        // Called several times per token: the usual case, a token that is
+        // not trivia already waiting, takes no call.
+        if self
+            .ahead
+            .front()
+            .is_some_and(|t| !matches!(t.kind, TOKEN_WHITESPACE | TOKEN_COMMENT))
+        {
+            return;
+        }
+        self.skip_trivia_slow();
+    }
+
+    fn skip_trivia_slow(&mut self) {
         while self.fill(0) && matches!(self.ahead[0].kind, TOKEN_WHITESPACE | TOKEN_COMMENT) {
             if let Some(token) = self.ahead.pop_front() {
                 self.trivia.push(token);
@@ -201,7 +215,8 @@ impl Parser<'_> {
     /// Adds the trivia before the next token to the tree.
     fn flush_trivia(&mut self) {
         self.skip_trivia();
-        for token in std::mem::take(&mut self.trivia) {
+        // Drained, not taken: the vector keeps its capacity for the next.
+        for token in self.trivia.drain(..) {
             self.tree
                 .token(token.kind, &self.src[token.start..token.end]);
         }

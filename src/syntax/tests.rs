@@ -120,3 +120,69 @@ fn paths_and_operators_are_read_as_nix_reads_them() {
     assert!(parse_green("f x: x").is_err());
     assert!(parse_green("[ x: x ]").is_err());
 }
+
+#[test]
+fn equal_short_tokens_and_leaves_are_shared_and_read_as_unshared() {
+    let source =
+        "{ a = [ ]; bb = 1; c = [ ]; dd = 1; e = \"a long string\"; f = \"a long string\"; }";
+    let green = parse_green(source).expect("parses");
+    let root = rnix::SyntaxNode::new_root(green);
+    // The tree still reads exactly as the source, with every offset.
+    assert_eq!(root.to_string(), source);
+    let nodes: Vec<_> = root.descendants().collect();
+    let of_kind = |kind| {
+        nodes
+            .iter()
+            .filter(|n| n.kind() == kind)
+            .map(|n| (n.green() as *const rowan::GreenNodeData, n.text_range()))
+            .collect::<Vec<_>>()
+    };
+    // `[ ]` and `1` (nodes of a few tokens) are made once each.
+    for kind in [rnix::SyntaxKind::NODE_LIST, rnix::SyntaxKind::NODE_LITERAL] {
+        let found = of_kind(kind);
+        assert_eq!(found.len(), 2, "{kind:?}");
+        assert!(std::ptr::eq(found[0].0, found[1].0), "{kind:?} shared");
+        assert_ne!(found[0].1, found[1].1, "{kind:?} at its own offsets");
+    }
+    // So are the `=` tokens; names of different lengths are not confused.
+    let tokens: Vec<_> = root
+        .descendants_with_tokens()
+        .filter_map(|e| e.into_token())
+        .collect();
+    let assigns: Vec<_> = tokens
+        .iter()
+        .filter(|t| t.kind() == rnix::SyntaxKind::TOKEN_ASSIGN)
+        .collect();
+    assert_eq!(assigns.len(), 6);
+    assert!(assigns
+        .windows(2)
+        .all(|w| std::ptr::eq(w[0].green(), w[1].green())));
+    let names: Vec<_> = tokens
+        .iter()
+        .filter(|t| t.kind() == rnix::SyntaxKind::TOKEN_IDENT)
+        .map(|t| t.text().to_string())
+        .collect();
+    assert_eq!(names, ["a", "bb", "c", "dd", "e", "f"]);
+    // A string of three tokens is shared whole, long as its text is.
+    let contents: Vec<_> = tokens
+        .iter()
+        .filter(|t| t.kind() == rnix::SyntaxKind::TOKEN_STRING_CONTENT)
+        .collect();
+    assert_eq!(contents.len(), 2);
+    assert!(std::ptr::eq(contents[0].green(), contents[1].green()));
+}
+
+#[test]
+fn long_tokens_outside_small_nodes_are_made_apiece() {
+    let gap = " ".repeat(12);
+    let source = format!("[ 1{gap}2{gap}3 ]");
+    let root = rnix::SyntaxNode::new_root(parse_green(&source).expect("parses"));
+    assert_eq!(root.to_string(), source);
+    let gaps: Vec<_> = root
+        .descendants_with_tokens()
+        .filter_map(|e| e.into_token())
+        .filter(|t| t.text() == gap)
+        .collect();
+    assert_eq!(gaps.len(), 2);
+    assert!(!std::ptr::eq(gaps[0].green(), gaps[1].green()));
+}
