@@ -32,6 +32,18 @@ impl Symbol {
         Symbol::intern_bytes(name.as_ref())
     }
 
+    /// Makes room for `additional` more names at once, when that many may
+    /// come (the names of a set or `let` about to be read): a million new
+    /// names would otherwise rehash the table twenty times over, each time
+    /// into fresh memory. Names already interned only leave room unused.
+    pub fn reserve(additional: usize) {
+        INTERNER.with(|cell| {
+            let mut interner = cell.borrow_mut();
+            interner.ids.reserve(additional);
+            interner.names.reserve(additional);
+        })
+    }
+
     fn intern_bytes(name: &[u8]) -> Symbol {
         INTERNER.with(|cell| {
             let mut interner = cell.borrow_mut();

@@ -9,7 +9,7 @@ use rnix::ast::{self, HasEntry};
 use rowan::ast::AstNode;
 use rustc_hash::FxHashMap;
 
-use super::{child, AttrName, BindingTarget, Compiler};
+use super::{child, is_rec, AttrName, BindingTarget, Compiler};
 use crate::bytecode::{AttrTemplate, CodeKind, Op};
 use crate::error::{Error, ErrorKind, Result};
 use crate::source::Span;
@@ -51,7 +51,7 @@ struct BindingSet {
     statics: Vec<StaticBinding>,
     /// Where each static name is in `statics`: generated sets may have a
     /// hundred thousand names, and each is looked up as it is added.
-    index: FxHashMap<Symbol, usize>,
+    index: FxHashMap<Symbol, u32>,
     dynamics: Vec<DynamicBinding>,
     from_exprs: Vec<ast::Expr>,
 }
@@ -59,19 +59,23 @@ struct BindingSet {
 impl BindingSet {
     fn find(&mut self, name: Symbol) -> Option<&mut StaticBinding> {
         let &i = self.index.get(&name)?;
-        Some(&mut self.statics[i])
-    }
-
-    fn get(&self, name: Symbol) -> Option<&StaticBinding> {
-        self.index.get(&name).map(|&i| &self.statics[i])
+        Some(&mut self.statics[i as usize])
     }
 
     fn has(&self, name: Symbol) -> bool {
         self.index.contains_key(&name)
     }
 
+    /// The static bindings in the order of their names: the order of an
+    /// attribute template, in which a plain set's values are compiled.
+    fn sorted(&self) -> Vec<&StaticBinding> {
+        let mut sorted: Vec<&StaticBinding> = self.statics.iter().collect();
+        sorted.sort_unstable_by_key(|b| b.name);
+        sorted
+    }
+
     fn push(&mut self, binding: StaticBinding) {
-        self.index.insert(binding.name, self.statics.len());
+        self.index.insert(binding.name, self.statics.len() as u32);
         self.statics.push(binding);
     }
 }
@@ -92,12 +96,16 @@ impl<'a, 'e> Compiler<'a, 'e> {
         let entries = entry_count(node.syntax());
         set.statics.reserve(entries);
         set.index.reserve(entries);
+        Symbol::reserve(entries);
         for entry in node.entries() {
             match entry {
                 ast::Entry::Inherit(inherit) => self.gather_inherit(&mut set, &inherit)?,
                 ast::Entry::AttrpathValue(apv) => {
-                    let path = child(apv.attrpath(), apv.syntax())?;
-                    let value = child(apv.value(), apv.syntax())?;
+                    // Its two nodes, path and value, in one pass (rnix's
+                    // accessors make a cursor for each child they pass).
+                    let mut nodes = apv.syntax().children();
+                    let path = child(nodes.next().and_then(ast::Attrpath::cast), apv.syntax())?;
+                    let value = child(nodes.next().and_then(ast::Expr::cast), apv.syntax())?;
                     let mut attrs = path.attrs();
                     let first = attrs.next().ok_or_else(|| {
                         Error::new(ErrorKind::Syntax("empty attribute path".into()))
@@ -149,7 +157,7 @@ impl<'a, 'e> Compiler<'a, 'e> {
             let incoming = match value {
                 BindingValue::Nested(nested) => Some(*nested),
                 BindingValue::Expr(ast::Expr::AttrSet(lit)) => {
-                    Some(self.gather(&lit, lit.rec_token().is_some())?)
+                    Some(self.gather(&lit, is_rec(&lit))?)
                 }
                 _ => None,
             };
@@ -171,7 +179,7 @@ impl<'a, 'e> Compiler<'a, 'e> {
     ) -> Result<Option<&'s mut BindingSet>> {
         if let BindingValue::Expr(ast::Expr::AttrSet(lit)) = &existing.value {
             let lit = lit.clone();
-            let nested = self.gather(&lit, lit.rec_token().is_some())?;
+            let nested = self.gather(&lit, is_rec(&lit))?;
             existing.value = BindingValue::Nested(Box::new(nested));
         }
         match &mut existing.value {
@@ -227,7 +235,7 @@ impl<'a, 'e> Compiler<'a, 'e> {
     // ---- compiling ---------------------------------------------------------
 
     pub(super) fn compile_attr_set(&mut self, node: &ast::AttrSet) -> Result<()> {
-        let set = self.gather(node, node.rec_token().is_some())?;
+        let set = self.gather(node, is_rec(node))?;
         let span = self.span_of(node.syntax());
         self.compile_set(&set, span)
     }
@@ -243,7 +251,7 @@ impl<'a, 'e> Compiler<'a, 'e> {
     fn compile_rec_set(&mut self, set: &BindingSet, span: Span) -> Result<()> {
         let mark = self.scopes().mark();
         let slots = self.bind_group(set, span)?;
-        let template = self.template(set);
+        let template = self.template(&set.sorted());
         let names = self.ctx().attr_templates[template as usize].names.clone();
         for name in &names {
             self.emit(Op::GetLocal(slot_of(&slots, *name)), span);
@@ -460,10 +468,13 @@ impl<'a, 'e> Compiler<'a, 'e> {
             self.scopes().bind(name, slot);
             from_slots.push((name, slot));
         }
-        let template = self.template(set);
-        let names = self.ctx().attr_templates[template as usize].names.clone();
-        for name in names {
-            let binding = set.get(name).expect("template names come from the set");
+        let sorted = set.sorted();
+        let template = self.template(&sorted);
+        // Each value is at least one instruction.
+        let ctx = self.ctx();
+        ctx.ops.reserve(sorted.len() + 1);
+        ctx.spans.reserve(sorted.len() + 1);
+        for binding in sorted {
             self.compile_binding_value(&binding.value, &from_slots, binding.span, None)?;
         }
         self.emit(Op::Attrs(template), span);
@@ -481,12 +492,12 @@ impl<'a, 'e> Compiler<'a, 'e> {
         Ok(())
     }
 
-    /// Registers the static names of `set` as an attribute template.
-    fn template(&mut self, set: &BindingSet) -> u32 {
-        let mut names: Vec<Symbol> = set.statics.iter().map(|b| b.name).collect();
-        names.sort();
+    /// Registers the static names of a set, `sorted` by name, as an
+    /// attribute template.
+    fn template(&mut self, sorted: &[&StaticBinding]) -> u32 {
+        let names: Vec<Symbol> = sorted.iter().map(|b| b.name).collect();
         let positions = PosTable::new(
-            set.statics.iter().map(|b| (b.name, b.span)).collect(),
+            sorted.iter().map(|b| (b.name, b.span)).collect(),
             self.file.clone(),
         );
         let ctx = self.ctx();

@@ -20,7 +20,7 @@ pub use lints::{LintLevel, Lints};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
-use rnix::ast::{self, AstToken, HasEntry, InterpolPart};
+use rnix::ast::{self, HasEntry, InterpolPart};
 use rowan::ast::AstNode;
 
 use crate::bytecode::{
@@ -377,31 +377,32 @@ impl<'a, 'e> Compiler<'a, 'e> {
     }
 
     fn compile_literal(&mut self, lit: &ast::Literal, span: Span) -> Result<()> {
-        let value = match lit.kind() {
-            ast::LiteralKind::Integer(i) => match i.value() {
+        use rnix::SyntaxKind::{TOKEN_FLOAT, TOKEN_INTEGER};
+        let token = first_token(lit.syntax())
+            .ok_or_else(|| self.error(syntax("empty literal"), lit.syntax()))?;
+        let text = token.text();
+        let value = match token.kind().0 {
+            k if k == TOKEN_INTEGER as u16 => match text.parse() {
                 Ok(v) => Value::Int(v),
                 Err(_) => {
                     return Err(self.error(
-                        ErrorKind::Other(format!("invalid integer '{}'", i.syntax().text())),
+                        ErrorKind::Other(format!("invalid integer '{text}'")),
                         lit.syntax(),
                     ))
                 }
             },
-            ast::LiteralKind::Float(f) => {
-                let text = f.syntax().text().to_string();
-                match f.value() {
-                    Ok(v) if float_in_range(&text, v) => Value::Float(v),
-                    _ => {
-                        return Err(self.error(
-                            ErrorKind::Other(format!("invalid float '{text}'")),
-                            lit.syntax(),
-                        ))
-                    }
+            k if k == TOKEN_FLOAT as u16 => match text.parse() {
+                Ok(v) if float_in_range(text, v) => Value::Float(v),
+                _ => {
+                    return Err(self.error(
+                        ErrorKind::Other(format!("invalid float '{text}'")),
+                        lit.syntax(),
+                    ))
                 }
-            }
-            ast::LiteralKind::Uri(u) => {
-                let text = u.syntax().text().to_string();
-                self.lint(lints::check_url(&self.env.lints, &text, span))?;
+            },
+            // The only other literal is a URI.
+            _ => {
+                self.lint(lints::check_url(&self.env.lints, text, span))?;
                 Value::string(text)
             }
         };
@@ -1264,10 +1265,32 @@ fn child<T>(node: Option<T>, parent: &rnix::SyntaxNode) -> Result<T> {
 }
 
 fn ident_name(ident: &ast::Ident) -> Symbol {
-    match ident.ident_token() {
-        Some(token) => Symbol::intern(token.text()),
-        None => Symbol::intern(ident.syntax().text().to_string()),
+    match first_token(ident.syntax()) {
+        Some(token) if token.kind().0 == rnix::SyntaxKind::TOKEN_IDENT as u16 => {
+            Symbol::intern(token.text())
+        }
+        _ => Symbol::intern(ident.syntax().text().to_string()),
     }
+}
+
+/// The first token of `node` that is not trivia, read from its green node.
+/// rnix's accessors make a cursor (an allocation) for each child they look
+/// at; names, literals and `rec` are read this way instead, once for each
+/// in a file, as they make up most of a large generated one.
+fn first_token(node: &rnix::SyntaxNode) -> Option<&rowan::GreenTokenData> {
+    use rnix::SyntaxKind::{TOKEN_COMMENT, TOKEN_WHITESPACE};
+    node.green()
+        .children()
+        .find(|c| {
+            let kind = c.kind().0;
+            kind != TOKEN_WHITESPACE as u16 && kind != TOKEN_COMMENT as u16
+        })?
+        .into_token()
+}
+
+/// Whether a set literal is `rec { … }`: `rec` is its first token.
+fn is_rec(set: &ast::AttrSet) -> bool {
+    first_token(set.syntax()).is_some_and(|t| t.kind().0 == rnix::SyntaxKind::TOKEN_REC as u16)
 }
 
 /// Whether `expr` is a path literal without interpolation.

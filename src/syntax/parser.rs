@@ -213,8 +213,15 @@ impl Parser<'_> {
     }
 
     /// Adds the trivia before the next token to the tree.
+    #[inline]
     fn flush_trivia(&mut self) {
         self.skip_trivia();
+        if !self.trivia.is_empty() {
+            self.flush_trivia_slow();
+        }
+    }
+
+    fn flush_trivia_slow(&mut self) {
         // Drained, not taken: the vector keeps its capacity for the next.
         for token in self.trivia.drain(..) {
             self.tree
