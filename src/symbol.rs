@@ -77,6 +77,12 @@ impl Symbol {
     pub fn index(self) -> u32 {
         self.0
     }
+
+    /// How many names the thread has interned: the index the next new name
+    /// will have (new names are numbered in the order they come).
+    pub fn interned() -> u32 {
+        INTERNER.with(|cell| cell.borrow().names.len() as u32)
+    }
 }
 
 impl fmt::Debug for Symbol {

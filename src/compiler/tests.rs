@@ -442,3 +442,61 @@ fn a_lazy_with_lookup_keeps_its_thunk() {
     assert!(error.contains("without its thunk"), "{error}");
     assert_eq!(eval(source), "[ 1 ]");
 }
+
+/// The error of compiling `source`.
+fn compile_error(source: &str) -> String {
+    match Evaluator::builder().build().context().compile_source(
+        "test.nix".into(),
+        source.into(),
+        Path::new("/"),
+        None,
+    ) {
+        Ok(_) => panic!("{source} compiles"),
+        Err(e) => e.to_string(),
+    }
+}
+
+/// `count` attributes with names no other test uses, `= 1;` each.
+fn new_names(prefix: &str, count: usize) -> String {
+    (0..count).map(|i| format!("{prefix}{i} = 1; ")).collect()
+}
+
+#[test]
+fn a_set_finds_its_names_new_or_old_and_however_far_apart() {
+    // Names new to the thread are found by number, older ones by hash;
+    // both find a duplicate however many names lie between.
+    let many = new_names("nameIndexMany", 1000);
+    let err = compile_error(&format!("{{ {many} nameIndexMany3 = 2; }}"));
+    assert!(
+        err.contains("attribute 'nameIndexMany3' already defined"),
+        "{err}"
+    );
+    let err = compile_error(&format!("{{ toString = 1; {many} toString = 2; }}"));
+    assert!(
+        err.contains("attribute 'toString' already defined"),
+        "{err}"
+    );
+    // `a`'s own set is gathered when `a.far` joins it, which interns
+    // `near` (new, found by number) after `far` (older than the set, found
+    // by hash); `later` comes 200 new names later, too far to be numbered,
+    // and is found by hash too. Each source has names of its own, new to
+    // the thread when it is compiled.
+    let set = |tag: &str, more: &str| {
+        let between = new_names(&format!("between{tag}_"), 200);
+        format!(
+            "{{ a = {{ near{tag} = 1; }}; a.far{tag} = 2; {between} a.later{tag} = 3; {more} }}"
+        )
+    };
+    assert_eq!(
+        eval(&format!("({}).a", set("Eval", ""))),
+        "{ farEval = 2; laterEval = 3; nearEval = 1; }"
+    );
+    for again in ["near", "far", "later"] {
+        let tag = format!("Twice{again}");
+        let err = compile_error(&set(&tag, &format!("a.{again}{tag} = 4;")));
+        assert!(
+            err.contains(&format!("attribute '{again}{tag}' already defined")),
+            "{err}"
+        );
+    }
+}
