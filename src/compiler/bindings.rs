@@ -18,14 +18,14 @@ use crate::value::{PosTable, Value};
 
 /// The value side of a binding.
 enum BindingValue {
-    Expr(ast::Expr),
+    /// The value of an entry `path = value;`, held by the entry: a cursor
+    /// on the value would hold one on the entry too (its parent), twice the
+    /// memory for each binding of a large set.
+    Entry(ast::AttrpathValue),
     /// `inherit name;`: the name from the enclosing scope.
     Inherit(Symbol),
     /// `inherit (from) name;`: an attribute of `from_exprs[from]`.
-    InheritFrom {
-        from: usize,
-        name: Symbol,
-    },
+    InheritFrom { from: usize, name: Symbol },
     /// A set built from nested paths (`a.b = …; a.c = …;`), possibly merged
     /// into a set literal written out in full. Boxed, so that the other
     /// values (nearly all) are small.
@@ -173,12 +173,12 @@ impl<'a, 'e> Compiler<'a, 'e> {
                     // accessors make a cursor for each child they pass).
                     let mut nodes = apv.syntax().children();
                     let path = child(nodes.next().and_then(ast::Attrpath::cast), apv.syntax())?;
-                    let value = child(nodes.next().and_then(ast::Expr::cast), apv.syntax())?;
+                    child(nodes.next().and_then(ast::Expr::cast), apv.syntax())?;
                     let mut attrs = path.attrs();
                     let first = attrs.next().ok_or_else(|| {
                         Error::new(ErrorKind::Syntax("empty attribute path".into()))
                     })?;
-                    self.insert_path(&mut set, first, attrs, BindingValue::Expr(value))?;
+                    self.insert_path(&mut set, first, attrs, BindingValue::Entry(apv))?;
                 }
             }
         }
@@ -224,9 +224,10 @@ impl<'a, 'e> Compiler<'a, 'e> {
             // `a = { x = 1; }; a.y = 2;` (in either order) merges the two.
             let incoming = match value {
                 BindingValue::Nested(nested) => Some(*nested),
-                BindingValue::Expr(ast::Expr::AttrSet(lit)) => {
-                    Some(self.gather(&lit, is_rec(&lit))?)
-                }
+                BindingValue::Entry(apv) => match entry_value(&apv)? {
+                    ast::Expr::AttrSet(lit) => Some(self.gather(&lit, is_rec(&lit))?),
+                    _ => None,
+                },
                 _ => None,
             };
             if let Some(incoming) = incoming {
@@ -245,10 +246,11 @@ impl<'a, 'e> Compiler<'a, 'e> {
         &mut self,
         existing: &'s mut StaticBinding,
     ) -> Result<Option<&'s mut BindingSet>> {
-        if let BindingValue::Expr(ast::Expr::AttrSet(lit)) = &existing.value {
-            let lit = lit.clone();
-            let nested = self.gather(&lit, is_rec(&lit))?;
-            existing.value = BindingValue::Nested(Box::new(nested));
+        if let BindingValue::Entry(apv) = &existing.value {
+            if let ast::Expr::AttrSet(lit) = entry_value(apv)? {
+                let nested = self.gather(&lit, is_rec(&lit))?;
+                existing.value = BindingValue::Nested(Box::new(nested));
+            }
         }
         match &mut existing.value {
             BindingValue::Nested(set) => Ok(Some(set)),
@@ -372,7 +374,9 @@ impl<'a, 'e> Compiler<'a, 'e> {
     fn note_known_builtins(&mut self, set: &BindingSet) {
         for binding in &set.statics {
             let known = match &binding.value {
-                BindingValue::Expr(expr) => self.static_value(expr),
+                BindingValue::Entry(apv) => entry_value(apv)
+                    .ok()
+                    .and_then(|expr| self.static_value(&expr)),
                 BindingValue::InheritFrom { from, name } => {
                     match self.static_value(&set.from_exprs[*from]) {
                         Some(Value::Attrs(attrs)) => attrs.get(*name).cloned(),
@@ -493,7 +497,7 @@ impl<'a, 'e> Compiler<'a, 'e> {
         target: Option<BindingTarget<'_>>,
     ) -> Result<()> {
         match value {
-            BindingValue::Expr(expr) => self.compile_thunked(expr, target),
+            BindingValue::Entry(apv) => self.compile_thunked(&entry_value(apv)?, target),
             BindingValue::Inherit(name) => self.compile_thunked_variable(*name, span, target),
             BindingValue::InheritFrom { from, name } => {
                 let (source, _) = from_slots[*from];
@@ -584,6 +588,15 @@ fn slot_of(slots: &Slots, name: Symbol) -> u32 {
     *slots
         .get(&name)
         .expect("every static name of a group has a slot")
+}
+
+/// The value of an entry: its last node, after the path (found from the
+/// end, without a cursor on the path).
+fn entry_value(apv: &ast::AttrpathValue) -> Result<ast::Expr> {
+    child(
+        apv.syntax().last_child().and_then(ast::Expr::cast),
+        apv.syntax(),
+    )
 }
 
 /// How many entries (bindings and `inherit`s) a set or `let` has, counted
