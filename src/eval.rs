@@ -481,8 +481,9 @@ impl EvaluatorBuilder {
             peak_stack: std::cell::Cell::new(0),
             fuel: self.fuel,
             vm: self.vm,
-            collect_between_operations: !self.short_lived,
-            _collect_on_drop: CollectOnDrop(!self.short_lived),
+            cycles: CycleCollection {
+                automatic: !self.short_lived,
+            },
         };
         for (name, def) in self.globals {
             let value = match def {
@@ -532,23 +533,24 @@ pub struct Evaluator {
     peak_stack: std::cell::Cell<usize>,
     fuel: Option<u64>,
     vm: VmKind,
-    /// Whether cycles are collected between operations when due (see
-    /// [`EvaluatorBuilder::short_lived`]).
-    collect_between_operations: bool,
     /// Last, so that it is dropped after the context it frees.
-    _collect_on_drop: CollectOnDrop,
+    cycles: CycleCollection,
 }
 
-/// Collects cycles when dropped: the last field of an [`Evaluator`], whose
-/// globals, import cache and values refer to each other in cycles
+/// When an [`Evaluator`] collects cycles by itself: between operations, and
+/// when it is dropped, unless it is [short-lived](EvaluatorBuilder::short_lived).
+/// The last field of an evaluator, so that it is dropped after the context:
+/// the globals, import cache and values refer to each other in cycles
 /// (`builtins.builtins`, every `rec` set and recursive function), which only
 /// a collection frees once the evaluator is gone. Values the host still
 /// holds stay alive.
-struct CollectOnDrop(bool);
+struct CycleCollection {
+    automatic: bool,
+}
 
-impl Drop for CollectOnDrop {
+impl Drop for CycleCollection {
     fn drop(&mut self) {
-        if self.0 {
+        if self.automatic {
             crate::value::collect_cycles();
         }
     }
@@ -663,7 +665,7 @@ impl Evaluator {
     /// collection, unless the evaluator is [short-lived](EvaluatorBuilder::short_lived):
     /// what happens between operations.
     fn collect_cycles_if_due(&self) {
-        if self.collect_between_operations {
+        if self.cycles.automatic {
             crate::value::collect_cycles_if_due();
         }
     }
@@ -671,7 +673,7 @@ impl Evaluator {
     /// Whether cycles are collected between operations (see
     /// [`EvaluatorBuilder::short_lived`]).
     pub(crate) fn collects_between_operations(&self) -> bool {
-        self.collect_between_operations
+        self.cycles.automatic
     }
 
     /// Sets a deadline for everything this evaluator does from now on,

@@ -52,7 +52,7 @@ use std::collections::hash_map::Entry;
 use rustc_hash::FxHashMap;
 
 use super::thunk::WeakThunk;
-use super::{Attrs, Closure, Deferred, List, PrimApp, Thunk, ThunkState, Value};
+use super::{Closure, Deferred, Thunk, ThunkState, Value};
 
 /// How many candidates the list holds before the freed ones are first
 /// pruned from it.
@@ -257,7 +257,7 @@ pub fn collect() -> Collection {
 
     let mut graph = Graph::default();
     for thunk in thunks.iter().filter_map(WeakThunk::upgrade) {
-        graph.add(Node::Thunk(thunk));
+        graph.add(Node(Value::Thunk(thunk)));
     }
     let candidates = graph.nodes.len();
     graph.explore();
@@ -289,16 +289,10 @@ pub fn collect() -> Collection {
     }
 }
 
-/// A container in the graph, held by one counted reference of the graph's
-/// own.
+/// A container in the graph (a thunk, set, list, closure or partial
+/// application), held by one counted reference of the graph's own.
 #[derive(Clone)]
-enum Node {
-    Thunk(Thunk),
-    Attrs(Attrs),
-    List(List),
-    Closure(Closure),
-    PrimApp(PrimApp),
-}
+struct Node(Value);
 
 /// A reference from one container to another, as found in the first.
 enum Edge<'a> {
@@ -325,6 +319,15 @@ impl Edge<'_> {
                 inner.unwrap_or(true).then(|| t.addr())
             }
             Edge::Value(v) => may_refer_back(v).then(|| value_addr(v)).flatten(),
+        }
+    }
+
+    /// The address of the container referred to, if it is one, leaf or
+    /// not: only nodes [`Edge::key`] admitted are in the graph's index.
+    fn addr(&self) -> Option<usize> {
+        match *self {
+            Edge::Closure(c) => Some(c.addr()),
+            Edge::Value(v) => value_addr(v),
         }
     }
 
@@ -372,64 +375,46 @@ fn state_edges(state: &ThunkState, mut f: impl FnMut(Edge)) {
 }
 
 impl Node {
-    /// The container `edge` refers to, which [`Edge::key`] found to be
-    /// one.
-    fn of(edge: &Edge) -> Option<Node> {
-        Some(match edge {
-            Edge::Closure(c) => Node::Closure((*c).clone()),
-            Edge::Value(v) => match v {
-                Value::Thunk(t) => Node::Thunk(t.clone()),
-                Value::Attrs(a) => Node::Attrs(a.clone()),
-                Value::List(l) => Node::List(l.clone()),
-                Value::Closure(c) => Node::Closure(c.clone()),
-                Value::PrimApp(p) => Node::PrimApp(p.clone()),
-                _ => return None,
-            },
+    /// The container `edge` refers to.
+    fn of(edge: &Edge) -> Node {
+        Node(match *edge {
+            Edge::Closure(c) => Value::Closure(c.clone()),
+            Edge::Value(v) => v.clone(),
         })
     }
 
     fn addr(&self) -> usize {
-        match self {
-            Node::Thunk(t) => t.addr(),
-            Node::Attrs(a) => a.addr(),
-            Node::List(l) => l.addr(),
-            Node::Closure(c) => c.addr(),
-            Node::PrimApp(p) => p.addr(),
-        }
+        value_addr(&self.0).expect("a node is a container")
     }
 
     fn strong_count(&self) -> usize {
-        match self {
-            Node::Thunk(t) => t.strong_count(),
-            Node::Attrs(a) => a.strong_count(),
-            Node::List(l) => l.strong_count(),
-            Node::Closure(c) => c.strong_count(),
-            Node::PrimApp(p) => p.strong_count(),
+        match &self.0 {
+            Value::Thunk(t) => t.strong_count(),
+            Value::Attrs(a) => a.strong_count(),
+            Value::List(l) => l.strong_count(),
+            Value::Closure(c) => c.strong_count(),
+            Value::PrimApp(p) => p.strong_count(),
+            // Not a container (never made a node): counts as held outside.
+            _ => usize::MAX,
         }
     }
 
     /// Calls `f` on each reference the container holds; `false` when they
     /// cannot be read now (a thunk whose state is being changed).
     fn edges(&self, mut f: impl FnMut(Edge)) -> bool {
-        match self {
-            Node::Thunk(t) => t.read_state(|state| state_edges(state, f)).is_some(),
-            Node::Attrs(a) => {
+        let values: &[Value] = match &self.0 {
+            Value::Thunk(t) => return t.read_state(|state| state_edges(state, f)).is_some(),
+            Value::Attrs(a) => {
                 a.entries().iter().for_each(|(_, v)| f(Edge::Value(v)));
-                true
+                return true;
             }
-            Node::List(l) => {
-                l.iter().for_each(|v| f(Edge::Value(v)));
-                true
-            }
-            Node::Closure(c) => {
-                c.upvalues().iter().for_each(|v| f(Edge::Value(v)));
-                true
-            }
-            Node::PrimApp(p) => {
-                p.args().iter().for_each(|v| f(Edge::Value(v)));
-                true
-            }
-        }
+            Value::List(l) => l.as_slice(),
+            Value::Closure(c) => c.upvalues(),
+            Value::PrimApp(p) => p.args(),
+            _ => &[],
+        };
+        values.iter().for_each(|v| f(Edge::Value(v)));
+        true
     }
 }
 
@@ -471,10 +456,8 @@ impl Graph {
                 match self.index.entry(addr) {
                     Entry::Occupied(e) => self.inner[*e.get() as usize] += 1,
                     Entry::Vacant(e) => {
-                        if let Some(node) = Node::of(&edge) {
-                            e.insert(self.nodes.len() as u32);
-                            self.push(node, 1);
-                        }
+                        e.insert(self.nodes.len() as u32);
+                        self.push(Node::of(&edge), 1);
                     }
                 }
             });
@@ -498,7 +481,7 @@ impl Graph {
         }
         while let Some(i) = work.pop() {
             self.nodes[i].edges(|edge| {
-                let Some(&j) = edge.key().and_then(|a| self.index.get(&a)) else {
+                let Some(&j) = edge.addr().and_then(|a| self.index.get(&a)) else {
                     return;
                 };
                 if !alive[j as usize] {
@@ -518,7 +501,7 @@ impl Graph {
         let mut garbage = 0;
         for (node, _) in self.nodes.iter().zip(alive).filter(|(_, &a)| !a) {
             garbage += 1;
-            if let Node::Thunk(t) = node {
+            if let Node(Value::Thunk(t)) = node {
                 states.extend(t.take_state());
             }
         }

@@ -78,6 +78,23 @@ impl Running {
     }
 }
 
+/// The closure a call of `function` enters in the loop: `function` itself,
+/// or the value of an evaluated thunk (a recursive function reaches itself
+/// through one, see `Upvalues::route_deferred_through_thunks`).
+#[inline(always)]
+fn called_closure(function: &Value) -> Option<Closure> {
+    match function {
+        Value::Closure(c) => Some(c.clone()),
+        Value::Thunk(t) => t
+            .peek(|v| match v {
+                Value::Closure(c) => Some(c.clone()),
+                _ => None,
+            })
+            .flatten(),
+        _ => None,
+    }
+}
+
 impl Position {
     #[inline(always)]
     fn code<'a>(&'a self, root: &'a Code) -> &'a Code {
@@ -367,19 +384,10 @@ impl Vm {
     #[inline(never)]
     fn call_op(&mut self, at: &mut Position, root_code: &Code) -> Result<()> {
         let n = self.stack.len();
+        if let Some(callee) = called_closure(&self.stack[n - 2]) {
+            return self.enter_popped_call(callee, at, root_code);
+        }
         match &self.stack[n - 2] {
-            Value::Closure(callee) => {
-                let callee = callee.clone();
-                self.enter_popped_call(callee, at, root_code)
-            }
-            // A recursive function reaches itself through an evaluated
-            // thunk (see `Upvalues::route_deferred_through_thunks`).
-            Value::Thunk(t) if t.peek(|v| matches!(v, Value::Closure(_))) == Some(true) => {
-                let Some(Value::Closure(callee)) = t.value() else {
-                    unreachable!("the thunk holds a closure")
-                };
-                self.enter_popped_call(callee, at, root_code)
-            }
             Value::PrimApp(app) if app.args().len() + 1 >= app.arity() => {
                 let app = app.clone();
                 self.run_primitive_op(&app, at, root_code)
@@ -419,16 +427,7 @@ impl Vm {
     #[inline(never)]
     fn call2_op(&mut self, at: &mut Position, root_code: &Code) -> Result<()> {
         let n = self.stack.len();
-        let callee = match &self.stack[n - 3] {
-            Value::Closure(c) => Some(c.clone()),
-            Value::Thunk(t) => t
-                .peek(|v| match v {
-                    Value::Closure(c) => Some(c.clone()),
-                    _ => None,
-                })
-                .flatten(),
-            _ => None,
-        };
+        let callee = called_closure(&self.stack[n - 3]);
         let b = self.pop();
         let a = self.pop();
         let function = self.pop();
