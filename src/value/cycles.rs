@@ -58,6 +58,15 @@ use super::{Closure, Deferred, Thunk, ThunkState, Value};
 /// pruned from it.
 const FIRST_PRUNE: usize = 1 << 14;
 
+/// How many candidates noted since the last pruning are looked at again on
+/// their own. Most thunks die soon after they are noted; until its weak
+/// reference is dropped, a dead thunk's allocation cannot be reused, and a
+/// list pruned only when it doubles kept tens of thousands of them, so
+/// evaluation kept moving on to fresh memory. Pruning the young end this
+/// often gives them back while they are still in the cache, for one look
+/// at each young entry.
+const YOUNG: usize = 1 << 10;
+
 /// How many candidates, at least, must have been noted since the last
 /// collection before one runs by itself during an evaluation, unless
 /// [`set_running_floor`] says otherwise: rarely enough that a short
@@ -76,6 +85,8 @@ thread_local! {
 /// The objects whose change may have closed a cycle.
 struct Candidates {
     thunks: Vec<WeakThunk>,
+    /// Where the entries noted since the list was last pruned start.
+    young_from: usize,
     /// The length at which the freed ones are next pruned.
     next_prune: usize,
     /// How many were alive after the last collection.
@@ -94,6 +105,7 @@ impl Candidates {
     const fn new() -> Candidates {
         Candidates {
             thunks: Vec::new(),
+            young_from: 0,
             next_prune: FIRST_PRUNE,
             survivors: 0,
             noted: 0,
@@ -119,8 +131,25 @@ impl Candidates {
         self.schedule();
     }
 
+    /// Drops the entries of objects already freed among those noted since
+    /// the list was last pruned.
+    #[cold]
+    #[inline(never)]
+    fn prune_young(&mut self) {
+        let mut kept = self.young_from;
+        for i in self.young_from..self.thunks.len() {
+            if self.thunks[i].is_alive() {
+                self.thunks.swap(kept, i);
+                kept += 1;
+            }
+        }
+        self.thunks.truncate(kept);
+        self.young_from = kept;
+    }
+
     /// Sets when to look again (see [`Candidates::prune`]).
     fn schedule(&mut self) {
+        self.young_from = self.len();
         let until_due = self
             .threshold(self.running_floor)
             .saturating_sub(self.noted)
@@ -164,7 +193,15 @@ pub(super) fn note_thunk(thunk: &Thunk) {
             let mut c = c.borrow_mut();
             c.thunks.push(thunk.downgrade());
             c.noted += 1;
-            c.len() >= c.next_prune
+            if c.len() >= c.next_prune {
+                return true;
+            }
+            if c.len().saturating_sub(c.young_from) >= YOUNG {
+                c.prune_young();
+                // The list may now never grow to `next_prune`.
+                return c.due(c.running_floor);
+            }
+            false
         })
         // During thread teardown nothing is collected any more.
         .unwrap_or(false);
@@ -507,5 +544,44 @@ impl Graph {
         }
         drop(states);
         garbage
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn candidates() -> usize {
+        CANDIDATES.with(|c| c.borrow().len())
+    }
+
+    /// A noted thunk that dies is forgotten soon, not when the list has
+    /// doubled, so that its allocation can be reused.
+    #[test]
+    fn dead_candidates_are_dropped_soon() {
+        let before = candidates();
+        for i in 0..100 * YOUNG as i64 {
+            let thunk = Thunk::evaluated(Value::Null);
+            thunk.tie(Value::list(vec![Value::Int(i)]));
+        }
+        assert!(candidates() < before + YOUNG, "{} candidates", candidates());
+    }
+
+    /// Pruning the young end keeps the list short, which must not keep
+    /// collections from running when they are due.
+    #[test]
+    fn collections_still_run_when_due() {
+        set_running_floor(4 * YOUNG);
+        let before = totals().collections;
+        let mut kept = Vec::new();
+        for i in 0..20 * YOUNG as i64 {
+            let thunk = Thunk::evaluated(Value::Null);
+            thunk.tie(Value::list(vec![Value::Int(i)]));
+            if i % 2 == 0 {
+                kept.push(thunk);
+            }
+        }
+        assert!(totals().collections > before);
+        set_running_floor(RUNNING_FLOOR);
     }
 }
