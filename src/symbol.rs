@@ -7,19 +7,69 @@
 
 use std::cell::RefCell;
 use std::fmt;
+use std::hash::BuildHasher;
 use std::rc::Rc;
 
 use bstr::{BStr, ByteSlice};
-use rustc_hash::FxHashMap;
+use hashbrown::HashTable;
+use rustc_hash::FxBuildHasher;
 
 /// An interned name.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Symbol(u32);
 
+/// The names of a thread, compact: a generated set of a million new names
+/// costs a few bytes of `bytes` and `ends` and one slot of `table` each,
+/// where a separate allocation per name, and a table of pointers to them,
+/// cost about ten times the memory, most of it fresh pages.
 #[derive(Default)]
 struct Interner {
-    ids: FxHashMap<Rc<[u8]>, Symbol>,
-    names: Vec<Rc<[u8]>>,
+    /// Every name's bytes, one after the other, in the order interned.
+    bytes: Vec<u8>,
+    /// Where each name ends in `bytes`, by symbol: name `i` is
+    /// `bytes[ends[i - 1]..ends[i]]`.
+    ends: Vec<usize>,
+    /// The symbols, hashed by their names.
+    table: HashTable<Symbol>,
+}
+
+impl Interner {
+    fn name(&self, sym: Symbol) -> &[u8] {
+        name_in(&self.bytes, &self.ends, sym)
+    }
+
+    fn reserve(&mut self, additional: usize) {
+        let Interner { bytes, ends, table } = self;
+        ends.reserve(additional);
+        table.reserve(additional, |&s| hash(name_in(bytes, ends, s)));
+    }
+
+    fn intern(&mut self, name: &[u8]) -> Symbol {
+        let hash = hash(name);
+        let Interner { bytes, ends, table } = self;
+        if let Some(&sym) = table.find(hash, |&s| name_in(bytes, ends, s) == name) {
+            return sym;
+        }
+        let sym = Symbol(ends.len() as u32);
+        bytes.extend_from_slice(name);
+        ends.push(bytes.len());
+        table.insert_unique(hash, sym, |&s| hash_of(bytes, ends, s));
+        sym
+    }
+}
+
+fn name_in<'b>(bytes: &'b [u8], ends: &[usize], sym: Symbol) -> &'b [u8] {
+    let i = sym.0 as usize;
+    let start = if i == 0 { 0 } else { ends[i - 1] };
+    &bytes[start..ends[i]]
+}
+
+fn hash(name: &[u8]) -> u64 {
+    FxBuildHasher.hash_one(name)
+}
+
+fn hash_of(bytes: &[u8], ends: &[usize], sym: Symbol) -> u64 {
+    hash(name_in(bytes, ends, sym))
 }
 
 thread_local! {
@@ -29,7 +79,8 @@ thread_local! {
 impl Symbol {
     /// Interns `name`, returning the same symbol for equal names.
     pub fn intern(name: impl AsRef<[u8]>) -> Symbol {
-        Symbol::intern_bytes(name.as_ref())
+        let name = name.as_ref();
+        INTERNER.with(|cell| cell.borrow_mut().intern(name))
     }
 
     /// Makes room for `additional` more names at once, when that many may
@@ -37,35 +88,18 @@ impl Symbol {
     /// names would otherwise rehash the table twenty times over, each time
     /// into fresh memory. Names already interned only leave room unused.
     pub fn reserve(additional: usize) {
-        INTERNER.with(|cell| {
-            let mut interner = cell.borrow_mut();
-            interner.ids.reserve(additional);
-            interner.names.reserve(additional);
-        })
+        INTERNER.with(|cell| cell.borrow_mut().reserve(additional))
     }
 
-    fn intern_bytes(name: &[u8]) -> Symbol {
-        INTERNER.with(|cell| {
-            let mut interner = cell.borrow_mut();
-            if let Some(&sym) = interner.ids.get(name) {
-                return sym;
-            }
-            let sym = Symbol(interner.names.len() as u32);
-            let shared: Rc<[u8]> = Rc::from(name);
-            interner.names.push(shared.clone());
-            interner.ids.insert(shared, sym);
-            sym
-        })
-    }
-
-    /// The interned name.
+    /// The interned name, in an allocation of its own (the interner keeps
+    /// its names in one buffer); [`Symbol::with_name`] reads it in place.
     pub fn name(self) -> Rc<[u8]> {
-        INTERNER.with(|cell| cell.borrow().names[self.0 as usize].clone())
+        INTERNER.with(|cell| Rc::from(cell.borrow().name(self)))
     }
 
-    /// Runs `f` on the interned name without cloning it.
+    /// Runs `f` on the interned name without copying it.
     pub fn with_name<R>(self, f: impl FnOnce(&BStr) -> R) -> R {
-        INTERNER.with(|cell| f(cell.borrow().names[self.0 as usize].as_bstr()))
+        INTERNER.with(|cell| f(cell.borrow().name(self).as_bstr()))
     }
 
     /// The name for messages: bytes that are not UTF-8 show as U+FFFD.
@@ -81,7 +115,7 @@ impl Symbol {
     /// How many names the thread has interned: the index the next new name
     /// will have (new names are numbered in the order they come).
     pub fn interned() -> u32 {
-        INTERNER.with(|cell| cell.borrow().names.len() as u32)
+        INTERNER.with(|cell| cell.borrow().ends.len() as u32)
     }
 }
 

@@ -6,7 +6,9 @@
 use std::rc::Rc;
 
 use rnix::ast::{self, HasEntry};
+use rnix::SyntaxKind;
 use rowan::ast::AstNode;
+use rowan::{GreenNodeData, TextRange, TextSize};
 use rustc_hash::FxHashMap;
 
 use super::{child, is_rec, AttrName, BindingTarget, Compiler};
@@ -18,10 +20,8 @@ use crate::value::{PosTable, Value};
 
 /// The value side of a binding.
 enum BindingValue {
-    /// The value of an entry `path = value;`, held by the entry: a cursor
-    /// on the value would hold one on the entry too (its parent), twice the
-    /// memory for each binding of a large set.
-    Entry(ast::AttrpathValue),
+    /// The value of an entry `path = value;`.
+    Entry(Entry),
     /// `inherit name;`: the name from the enclosing scope.
     Inherit(Symbol),
     /// `inherit (from) name;`: an attribute of `from_exprs[from]`.
@@ -30,6 +30,90 @@ enum BindingValue {
     /// into a set literal written out in full. Boxed, so that the other
     /// values (nearly all) are small.
     Nested(Box<BindingSet>),
+}
+
+/// An entry `path = value;` of a set or `let`, found by where it is in the
+/// node that holds it. A binding holds no cursor of its own (each is an
+/// allocation, most of the memory a large set's bindings took): its name
+/// and a literal value are read from green nodes, and a cursor on any other
+/// value is made when it is compiled, and dropped after.
+#[derive(Clone)]
+struct Entry {
+    /// The set or `let`: one cursor, shared by all its entries.
+    holder: rnix::SyntaxNode,
+    /// The entry's place among the holder's children, tokens included.
+    index: u32,
+    /// Where the entry starts in the file.
+    start: TextSize,
+}
+
+impl Entry {
+    fn green(&self) -> Option<&GreenNodeData> {
+        self.holder
+            .green()
+            .children()
+            .nth(self.index as usize)?
+            .into_node()
+    }
+
+    /// A cursor on the entry.
+    fn cursor(&self) -> Result<ast::AttrpathValue> {
+        let found = self
+            .holder
+            .child_or_token_at_range(TextRange::at(self.start, 1.into()))
+            .and_then(|e| e.into_node())
+            .and_then(ast::AttrpathValue::cast);
+        child(found, &self.holder)
+    }
+
+    /// The value (its last node, after the path: found from the end,
+    /// without a cursor on the path).
+    fn value(&self) -> Result<ast::Expr> {
+        let entry = self.cursor()?;
+        child(
+            entry.syntax().last_child().and_then(ast::Expr::cast),
+            entry.syntax(),
+        )
+    }
+
+    /// The value's green node and where it is, read without a cursor.
+    fn value_green(&self) -> Option<(&GreenNodeData, TextRange)> {
+        let entry = self.green()?;
+        let mut end = self.start + entry.text_len();
+        for element in entry.children().rev() {
+            let len = element.text_len();
+            if let Some(node) = element.into_node() {
+                return Some((node, TextRange::at(end - len, len)));
+            }
+            end -= len;
+        }
+        None
+    }
+
+    /// Whether the value is of `kind`, read without a cursor.
+    fn value_is(&self, kinds: &[SyntaxKind]) -> bool {
+        self.value_green()
+            .is_some_and(|(node, _)| kinds.iter().any(|k| node.kind().0 == *k as u16))
+    }
+}
+
+/// The name of an entry whose path is one plain name (`a = …;`), and the
+/// name's length, read from the entry's green node; `None` for any other
+/// path, read through cursors.
+fn plain_name(entry: &GreenNodeData) -> Option<(&str, TextSize)> {
+    let path = entry.children().next()?.into_node()?;
+    if path.kind().0 != SyntaxKind::NODE_ATTRPATH as u16 || path.children().len() != 1 {
+        return None;
+    }
+    let ident = path.children().next()?.into_node()?;
+    if ident.kind().0 != SyntaxKind::NODE_IDENT as u16 || ident.children().len() != 1 {
+        return None;
+    }
+    let token = ident.children().next()?.into_token()?;
+    // A value follows the path (a successful parse always has one).
+    let nodes = entry.children().filter(|c| c.as_node().is_some()).count();
+    (token.kind().0 == SyntaxKind::TOKEN_IDENT as u16 && nodes == 2)
+        .then(|| (token.text(), token.text_len()))
 }
 
 struct StaticBinding {
@@ -68,15 +152,43 @@ impl BindingSet {
 
     /// The static bindings in the order of their names: the order of an
     /// attribute template, in which a plain set's values are compiled.
-    fn sorted(&self) -> Vec<&StaticBinding> {
+    fn sorted(&self) -> NameOrder<'_> {
+        if self.statics.is_sorted_by_key(|b| b.name) {
+            return NameOrder::AsWritten(&self.statics);
+        }
         let mut sorted: Vec<&StaticBinding> = self.statics.iter().collect();
         sorted.sort_unstable_by_key(|b| b.name);
-        sorted
+        NameOrder::Sorted(sorted)
     }
 
     fn push(&mut self, binding: StaticBinding) {
         self.index.insert(binding.name, self.statics.len() as u32);
         self.statics.push(binding);
+    }
+}
+
+/// A set's static bindings in the order of their names. Names new to the
+/// thread are numbered in the order they come, so a generated set's are
+/// usually in order as written, and need no vector of their own.
+enum NameOrder<'s> {
+    AsWritten(&'s [StaticBinding]),
+    Sorted(Vec<&'s StaticBinding>),
+}
+
+impl<'s> NameOrder<'s> {
+    fn iter(&self) -> impl Iterator<Item = &'s StaticBinding> + '_ {
+        let (written, sorted): (&'s [StaticBinding], &[&'s StaticBinding]) = match self {
+            NameOrder::AsWritten(written) => (written, &[]),
+            NameOrder::Sorted(sorted) => (&[], sorted),
+        };
+        written.iter().chain(sorted.iter().copied())
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            NameOrder::AsWritten(written) => written.len(),
+            NameOrder::Sorted(sorted) => sorted.len(),
+        }
     }
 }
 
@@ -161,28 +273,57 @@ impl<'a, 'e> Compiler<'a, 'e> {
         };
         // Sized once: a generated set of a million entries would otherwise
         // grow both by doubling, copying each into fresh memory.
-        let entries = entry_count(node.syntax());
+        let holder = node.syntax();
+        let entries = entry_count(holder);
         set.statics.reserve(entries);
         set.index.reserve(entries);
         Symbol::reserve(entries);
-        for entry in node.entries() {
-            match entry {
-                ast::Entry::Inherit(inherit) => self.gather_inherit(&mut set, &inherit)?,
-                ast::Entry::AttrpathValue(apv) => {
-                    // Its two nodes, path and value, in one pass (rnix's
-                    // accessors make a cursor for each child they pass).
-                    let mut nodes = apv.syntax().children();
-                    let path = child(nodes.next().and_then(ast::Attrpath::cast), apv.syntax())?;
-                    child(nodes.next().and_then(ast::Expr::cast), apv.syntax())?;
-                    let mut attrs = path.attrs();
-                    let first = attrs.next().ok_or_else(|| {
-                        Error::new(ErrorKind::Syntax("empty attribute path".into()))
-                    })?;
-                    self.insert_path(&mut set, first, attrs, BindingValue::Entry(apv))?;
+        // The entries are read from the green node, where rnix's accessors
+        // would make a cursor for each child they pass; an entry other than
+        // `name = value;` gets a cursor of its own.
+        let mut start = holder.text_range().start();
+        for (index, element) in holder.green().children().enumerate() {
+            let len = element.text_len();
+            let kind = element.kind().0;
+            if kind == SyntaxKind::NODE_ATTRPATH_VALUE as u16 {
+                let entry = Entry {
+                    holder: holder.clone(),
+                    index: index as u32,
+                    start,
+                };
+                match element.into_node().and_then(plain_name) {
+                    Some((name, name_len)) => {
+                        let span = self.span_at(TextRange::at(start, name_len));
+                        let name = Symbol::intern(name);
+                        self.insert_static(&mut set, name, span, BindingValue::Entry(entry))?;
+                    }
+                    None => self.gather_entry(&mut set, entry)?,
                 }
+            } else if kind == SyntaxKind::NODE_INHERIT as u16 {
+                let found = holder
+                    .child_or_token_at_range(TextRange::at(start, 1.into()))
+                    .and_then(|e| e.into_node())
+                    .and_then(ast::Inherit::cast);
+                self.gather_inherit(&mut set, &child(found, holder)?)?;
             }
+            start += len;
         }
         Ok(set)
+    }
+
+    /// An entry `path = value;` read through cursors.
+    fn gather_entry(&mut self, set: &mut BindingSet, entry: Entry) -> Result<()> {
+        let apv = entry.cursor()?;
+        // Its two nodes, path and value, in one pass (rnix's accessors make
+        // a cursor for each child they pass).
+        let mut nodes = apv.syntax().children();
+        let path = child(nodes.next().and_then(ast::Attrpath::cast), apv.syntax())?;
+        child(nodes.next().and_then(ast::Expr::cast), apv.syntax())?;
+        let mut attrs = path.attrs();
+        let first = attrs
+            .next()
+            .ok_or_else(|| Error::new(ErrorKind::Syntax("empty attribute path".into())))?;
+        self.insert_path(set, first, attrs, BindingValue::Entry(entry))
     }
 
     fn gather_inherit(&mut self, set: &mut BindingSet, inherit: &ast::Inherit) -> Result<()> {
@@ -224,7 +365,7 @@ impl<'a, 'e> Compiler<'a, 'e> {
             // `a = { x = 1; }; a.y = 2;` (in either order) merges the two.
             let incoming = match value {
                 BindingValue::Nested(nested) => Some(*nested),
-                BindingValue::Entry(apv) => match entry_value(&apv)? {
+                BindingValue::Entry(entry) => match entry.value()? {
                     ast::Expr::AttrSet(lit) => Some(self.gather(&lit, is_rec(&lit))?),
                     _ => None,
                 },
@@ -246,8 +387,8 @@ impl<'a, 'e> Compiler<'a, 'e> {
         &mut self,
         existing: &'s mut StaticBinding,
     ) -> Result<Option<&'s mut BindingSet>> {
-        if let BindingValue::Entry(apv) = &existing.value {
-            if let ast::Expr::AttrSet(lit) = entry_value(apv)? {
+        if let BindingValue::Entry(entry) = &existing.value {
+            if let ast::Expr::AttrSet(lit) = entry.value()? {
                 let nested = self.gather(&lit, is_rec(&lit))?;
                 existing.value = BindingValue::Nested(Box::new(nested));
             }
@@ -374,9 +515,12 @@ impl<'a, 'e> Compiler<'a, 'e> {
     fn note_known_builtins(&mut self, set: &BindingSet) {
         for binding in &set.statics {
             let known = match &binding.value {
-                BindingValue::Entry(apv) => entry_value(apv)
-                    .ok()
-                    .and_then(|expr| self.static_value(&expr)),
+                // Only a name, a selection or parentheses can be one (read
+                // without a cursor for every other binding).
+                BindingValue::Entry(entry) if entry.value_is(STATIC_VALUE_KINDS) => {
+                    entry.value().ok().and_then(|expr| self.static_value(&expr))
+                }
+                BindingValue::Entry(_) => None,
                 BindingValue::InheritFrom { from, name } => {
                     match self.static_value(&set.from_exprs[*from]) {
                         Some(Value::Attrs(attrs)) => attrs.get(*name).cloned(),
@@ -497,7 +641,13 @@ impl<'a, 'e> Compiler<'a, 'e> {
         target: Option<BindingTarget<'_>>,
     ) -> Result<()> {
         match value {
-            BindingValue::Entry(apv) => self.compile_thunked(&entry_value(apv)?, target),
+            BindingValue::Entry(entry) => match entry.value_green() {
+                // A literal needs no thunk, nor a cursor.
+                Some((value, range)) if value.kind().0 == SyntaxKind::NODE_LITERAL as u16 => {
+                    self.compile_literal_green(value, self.span_at(range))
+                }
+                _ => self.compile_thunked(&entry.value()?, target),
+            },
             BindingValue::Inherit(name) => self.compile_thunked_variable(*name, span, target),
             BindingValue::InheritFrom { from, name } => {
                 let (source, _) = from_slots[*from];
@@ -546,7 +696,7 @@ impl<'a, 'e> Compiler<'a, 'e> {
         let ctx = self.ctx();
         ctx.ops.reserve(sorted.len() + 1);
         ctx.spans.reserve(sorted.len() + 1);
-        for binding in sorted {
+        for binding in sorted.iter() {
             self.compile_binding_value(&binding.value, &from_slots, binding.span, None)?;
         }
         self.emit(Op::Attrs(template), span);
@@ -566,7 +716,7 @@ impl<'a, 'e> Compiler<'a, 'e> {
 
     /// Registers the static names of a set, `sorted` by name, as an
     /// attribute template.
-    fn template(&mut self, sorted: &[&StaticBinding]) -> u32 {
+    fn template(&mut self, sorted: &NameOrder<'_>) -> u32 {
         let names: Vec<Symbol> = sorted.iter().map(|b| b.name).collect();
         let positions = PosTable::new(
             sorted.iter().map(|b| (b.name, b.span)).collect(),
@@ -590,14 +740,12 @@ fn slot_of(slots: &Slots, name: Symbol) -> u32 {
         .expect("every static name of a group has a slot")
 }
 
-/// The value of an entry: its last node, after the path (found from the
-/// end, without a cursor on the path).
-fn entry_value(apv: &ast::AttrpathValue) -> Result<ast::Expr> {
-    child(
-        apv.syntax().last_child().and_then(ast::Expr::cast),
-        apv.syntax(),
-    )
-}
+/// The kinds of node `Compiler::static_value` may find a value in.
+const STATIC_VALUE_KINDS: &[SyntaxKind] = &[
+    SyntaxKind::NODE_IDENT,
+    SyntaxKind::NODE_SELECT,
+    SyntaxKind::NODE_PAREN,
+];
 
 /// How many entries (bindings and `inherit`s) a set or `let` has, counted
 /// in its green node without making a cursor for each.

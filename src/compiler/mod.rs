@@ -201,7 +201,12 @@ impl<'a, 'e> Compiler<'a, 'e> {
     }
 
     fn span_of(&self, node: &rnix::SyntaxNode) -> Span {
-        let range = node.text_range();
+        self.span_at(node.text_range())
+    }
+
+    /// The span of a range of the file's text, for what is read from green
+    /// nodes, which know their lengths but not where they are.
+    fn span_at(&self, range: rowan::TextRange) -> Span {
         self.file.span.subspan(
             u32::from(range.start()) as u64,
             u32::from(range.end()) as u64,
@@ -377,26 +382,36 @@ impl<'a, 'e> Compiler<'a, 'e> {
     }
 
     fn compile_literal(&mut self, lit: &ast::Literal, span: Span) -> Result<()> {
+        self.compile_literal_green(lit.syntax().green(), span)
+    }
+
+    /// A literal (number or URI) read from its green node, which may be
+    /// one without a cursor: a set's values are read so.
+    pub(super) fn compile_literal_green(
+        &mut self,
+        lit: &rowan::GreenNodeData,
+        span: Span,
+    ) -> Result<()> {
         use rnix::SyntaxKind::{TOKEN_FLOAT, TOKEN_INTEGER};
-        let token = first_token(lit.syntax())
-            .ok_or_else(|| self.error(syntax("empty literal"), lit.syntax()))?;
+        let token =
+            first_green_token(lit).ok_or_else(|| Error::at(syntax("empty literal"), span))?;
         let text = token.text();
         let value = match token.kind().0 {
             k if k == TOKEN_INTEGER as u16 => match text.parse() {
                 Ok(v) => Value::Int(v),
                 Err(_) => {
-                    return Err(self.error(
+                    return Err(Error::at(
                         ErrorKind::Other(format!("invalid integer '{text}'")),
-                        lit.syntax(),
+                        span,
                     ))
                 }
             },
             k if k == TOKEN_FLOAT as u16 => match text.parse() {
                 Ok(v) if float_in_range(text, v) => Value::Float(v),
                 _ => {
-                    return Err(self.error(
+                    return Err(Error::at(
                         ErrorKind::Other(format!("invalid float '{text}'")),
-                        lit.syntax(),
+                        span,
                     ))
                 }
             },
@@ -406,7 +421,21 @@ impl<'a, 'e> Compiler<'a, 'e> {
                 Value::string(text)
             }
         };
-        self.constant(value, span);
+        // Generated sets and lists repeat a few numbers (`a0 = 1; a1 = 1;
+        // …`): one equal to the last constant uses it again, where a million
+        // copies would take 16 MB of fresh memory.
+        let ctx = self.ctx();
+        let again = match (ctx.constants.last(), &value) {
+            (Some(Value::Int(a)), Value::Int(b)) => a == b,
+            (Some(Value::Float(a)), Value::Float(b)) => a.to_bits() == b.to_bits(),
+            _ => false,
+        };
+        if again {
+            let i = (ctx.constants.len() - 1) as u32;
+            self.emit(Op::Constant(i), span);
+        } else {
+            self.constant(value, span);
+        }
         Ok(())
     }
 
@@ -1278,9 +1307,14 @@ fn ident_name(ident: &ast::Ident) -> Symbol {
 /// at; names, literals and `rec` are read this way instead, once for each
 /// in a file, as they make up most of a large generated one.
 fn first_token(node: &rnix::SyntaxNode) -> Option<&rowan::GreenTokenData> {
+    first_green_token(node.green())
+}
+
+/// The first token of a green node that is not trivia, when it is a token
+/// (not a node).
+fn first_green_token(node: &rowan::GreenNodeData) -> Option<&rowan::GreenTokenData> {
     use rnix::SyntaxKind::{TOKEN_COMMENT, TOKEN_WHITESPACE};
-    node.green()
-        .children()
+    node.children()
         .find(|c| {
             let kind = c.kind().0;
             kind != TOKEN_WHITESPACE as u16 && kind != TOKEN_COMMENT as u16
