@@ -8,10 +8,10 @@ use std::rc::Rc;
 use rnix::ast::{self, HasEntry};
 use rnix::SyntaxKind;
 use rowan::ast::AstNode;
-use rowan::{GreenNodeData, TextRange, TextSize};
+use rowan::{GreenNodeData, Language, TextRange, TextSize};
 use rustc_hash::FxHashMap;
 
-use super::{child, is_rec, AttrName, BindingTarget, Compiler};
+use super::{child, first_green_token, is_rec, AttrName, BindingTarget, Compiler};
 use crate::bytecode::{AttrTemplate, CodeKind, Op};
 use crate::error::{Error, ErrorKind, Result};
 use crate::source::Span;
@@ -32,68 +32,65 @@ enum BindingValue {
     Nested(Box<BindingSet>),
 }
 
-/// An entry `path = value;` of a set or `let`, found by where it is in the
-/// node that holds it. A binding holds no cursor of its own (each is an
-/// allocation, most of the memory a large set's bindings took): its name
-/// and a literal value are read from green nodes, and a cursor on any other
-/// value is made when it is compiled, and dropped after.
+/// An entry `path = value;` of a set or `let`. A binding holds no cursor
+/// of its own (each is an allocation, most of the memory a large set's
+/// bindings took): its name is read from green nodes, what compiling its
+/// value needs first is noted when it is, and a cursor on the value is
+/// made only for a value that is not a literal, when it is compiled, and
+/// dropped after. (Nor is the value's green node held: its reference
+/// count, shared by every `1` of a generated set, is atomic.)
 #[derive(Clone)]
 struct Entry {
     /// The set or `let`: one cursor, shared by all its entries.
     holder: rnix::SyntaxNode,
-    /// The entry's place among the holder's children, tokens included.
-    index: u32,
-    /// Where the entry starts in the file.
-    start: TextSize,
+    /// Where the value, the entry's last node, is in the file.
+    value: TextRange,
+    /// The value's kind.
+    kind: SyntaxKind,
+    /// A literal value's one token's kind (its text is the value's).
+    literal: Option<SyntaxKind>,
 }
 
 impl Entry {
-    fn green(&self) -> Option<&GreenNodeData> {
-        self.holder
-            .green()
-            .children()
-            .nth(self.index as usize)?
-            .into_node()
-    }
-
-    /// A cursor on the entry.
-    fn cursor(&self) -> Result<ast::AttrpathValue> {
-        let found = self
-            .holder
-            .child_or_token_at_range(TextRange::at(self.start, 1.into()))
-            .and_then(|e| e.into_node())
-            .and_then(ast::AttrpathValue::cast);
-        child(found, &self.holder)
-    }
-
-    /// The value (its last node, after the path: found from the end,
-    /// without a cursor on the path).
-    fn value(&self) -> Result<ast::Expr> {
-        let entry = self.cursor()?;
-        child(
-            entry.syntax().last_child().and_then(ast::Expr::cast),
-            entry.syntax(),
-        )
-    }
-
-    /// The value's green node and where it is, read without a cursor.
-    fn value_green(&self) -> Option<(&GreenNodeData, TextRange)> {
-        let entry = self.green()?;
-        let mut end = self.start + entry.text_len();
+    /// The entry whose green node is `entry`, starting at `start` in the
+    /// file; `None` when it has no value (which a successful parse rules
+    /// out).
+    fn new(holder: &rnix::SyntaxNode, entry: &GreenNodeData, start: TextSize) -> Option<Entry> {
+        let mut end = start + entry.text_len();
         for element in entry.children().rev() {
             let len = element.text_len();
             if let Some(node) = element.into_node() {
-                return Some((node, TextRange::at(end - len, len)));
+                let kind = rnix::NixLanguage::kind_from_raw(node.kind());
+                let literal = (kind == SyntaxKind::NODE_LITERAL && node.children().len() == 1)
+                    .then(|| first_green_token(node))
+                    .flatten()
+                    .map(|token| rnix::NixLanguage::kind_from_raw(token.kind()));
+                return Some(Entry {
+                    holder: holder.clone(),
+                    value: TextRange::at(end - len, len),
+                    kind,
+                    literal,
+                });
             }
             end -= len;
         }
         None
     }
 
-    /// Whether the value is of `kind`, read without a cursor.
-    fn value_is(&self, kinds: &[SyntaxKind]) -> bool {
-        self.value_green()
-            .is_some_and(|(node, _)| kinds.iter().any(|k| node.kind().0 == *k as u16))
+    /// A cursor on the entry: the holder's child around its value.
+    fn cursor(&self) -> Result<ast::AttrpathValue> {
+        let found = self
+            .holder
+            .child_or_token_at_range(TextRange::at(self.value.start(), 1.into()))
+            .and_then(|e| e.into_node())
+            .and_then(ast::AttrpathValue::cast);
+        child(found, &self.holder)
+    }
+
+    /// A cursor on the value.
+    fn value(&self) -> Result<ast::Expr> {
+        let entry = self.cursor()?;
+        child(entry.syntax().last_child().and_then(ast::Expr::cast), entry.syntax())
     }
 }
 
@@ -136,6 +133,9 @@ struct BindingSet {
     /// Where each static name is in `statics`: generated sets may have a
     /// million names, and each is looked up as it is added.
     index: NameIndex,
+    /// Whether some static name came after a greater one (noted as they
+    /// come, rather than checked in another pass over them).
+    out_of_order: bool,
     dynamics: Vec<DynamicBinding>,
     from_exprs: Vec<ast::Expr>,
 }
@@ -153,7 +153,7 @@ impl BindingSet {
     /// The static bindings in the order of their names: the order of an
     /// attribute template, in which a plain set's values are compiled.
     fn sorted(&self) -> NameOrder<'_> {
-        if self.statics.is_sorted_by_key(|b| b.name) {
+        if !self.out_of_order {
             return NameOrder::AsWritten(&self.statics);
         }
         let mut sorted: Vec<&StaticBinding> = self.statics.iter().collect();
@@ -162,6 +162,7 @@ impl BindingSet {
     }
 
     fn push(&mut self, binding: StaticBinding) {
+        self.out_of_order |= self.statics.last().is_some_and(|b| b.name > binding.name);
         self.index.insert(binding.name, self.statics.len() as u32);
         self.statics.push(binding);
     }
@@ -282,22 +283,21 @@ impl<'a, 'e> Compiler<'a, 'e> {
         // would make a cursor for each child they pass; an entry other than
         // `name = value;` gets a cursor of its own.
         let mut start = holder.text_range().start();
-        for (index, element) in holder.green().children().enumerate() {
+        for element in holder.green().children() {
             let len = element.text_len();
             let kind = element.kind().0;
-            if kind == SyntaxKind::NODE_ATTRPATH_VALUE as u16 {
-                let entry = Entry {
-                    holder: holder.clone(),
-                    index: index as u32,
-                    start,
-                };
-                match element.into_node().and_then(plain_name) {
-                    Some((name, name_len)) => {
+            if let Some(green) = element
+                .into_node()
+                .filter(|_| kind == SyntaxKind::NODE_ATTRPATH_VALUE as u16)
+            {
+                let entry = Entry::new(holder, green, start);
+                match (plain_name(green), entry) {
+                    (Some((name, name_len)), Some(entry)) => {
                         let span = self.span_at(TextRange::at(start, name_len));
                         let name = Symbol::intern(name);
                         self.insert_static(&mut set, name, span, BindingValue::Entry(entry))?;
                     }
-                    None => self.gather_entry(&mut set, entry)?,
+                    (_, entry) => self.gather_entry(&mut set, holder, start, entry)?,
                 }
             } else if kind == SyntaxKind::NODE_INHERIT as u16 {
                 let found = holder
@@ -311,14 +311,26 @@ impl<'a, 'e> Compiler<'a, 'e> {
         Ok(set)
     }
 
-    /// An entry `path = value;` read through cursors.
-    fn gather_entry(&mut self, set: &mut BindingSet, entry: Entry) -> Result<()> {
-        let apv = entry.cursor()?;
+    /// An entry `path = value;` starting at `start` in `holder`, read
+    /// through cursors.
+    fn gather_entry(
+        &mut self,
+        set: &mut BindingSet,
+        holder: &rnix::SyntaxNode,
+        start: TextSize,
+        entry: Option<Entry>,
+    ) -> Result<()> {
+        let found = holder
+            .child_or_token_at_range(TextRange::at(start, 1.into()))
+            .and_then(|e| e.into_node())
+            .and_then(ast::AttrpathValue::cast);
+        let apv = child(found, holder)?;
         // Its two nodes, path and value, in one pass (rnix's accessors make
         // a cursor for each child they pass).
         let mut nodes = apv.syntax().children();
         let path = child(nodes.next().and_then(ast::Attrpath::cast), apv.syntax())?;
         child(nodes.next().and_then(ast::Expr::cast), apv.syntax())?;
+        let entry = child(entry, apv.syntax())?;
         let mut attrs = path.attrs();
         let first = attrs
             .next()
@@ -517,7 +529,7 @@ impl<'a, 'e> Compiler<'a, 'e> {
             let known = match &binding.value {
                 // Only a name, a selection or parentheses can be one (read
                 // without a cursor for every other binding).
-                BindingValue::Entry(entry) if entry.value_is(STATIC_VALUE_KINDS) => {
+                BindingValue::Entry(entry) if STATIC_VALUE_KINDS.contains(&entry.kind) => {
                     entry.value().ok().and_then(|expr| self.static_value(&expr))
                 }
                 BindingValue::Entry(_) => None,
@@ -641,13 +653,18 @@ impl<'a, 'e> Compiler<'a, 'e> {
         target: Option<BindingTarget<'_>>,
     ) -> Result<()> {
         match value {
-            BindingValue::Entry(entry) => match entry.value_green() {
-                // A literal needs no thunk, nor a cursor.
-                Some((value, range)) if value.kind().0 == SyntaxKind::NODE_LITERAL as u16 => {
-                    self.compile_literal_green(value, self.span_at(range))
-                }
-                _ => self.compile_thunked(&entry.value()?, target),
-            },
+            // A literal needs no thunk, nor a cursor: its text is the source's.
+            BindingValue::Entry(Entry {
+                literal: Some(kind),
+                value,
+                ..
+            }) => {
+                let file = self.file.clone();
+                let text = &file.source()[usize::from(value.start())..usize::from(value.end())];
+                let kind = rnix::NixLanguage::kind_to_raw(*kind);
+                self.compile_literal_token(kind, text, self.span_at(*value))
+            }
+            BindingValue::Entry(entry) => self.compile_thunked(&entry.value()?, target),
             BindingValue::Inherit(name) => self.compile_thunked_variable(*name, span, target),
             BindingValue::InheritFrom { from, name } => {
                 let (source, _) = from_slots[*from];

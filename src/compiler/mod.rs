@@ -382,21 +382,21 @@ impl<'a, 'e> Compiler<'a, 'e> {
     }
 
     fn compile_literal(&mut self, lit: &ast::Literal, span: Span) -> Result<()> {
-        self.compile_literal_green(lit.syntax().green(), span)
+        let token =
+            first_token(lit.syntax()).ok_or_else(|| Error::at(syntax("empty literal"), span))?;
+        self.compile_literal_token(token.kind(), token.text(), span)
     }
 
-    /// A literal (number or URI) read from its green node, which may be
-    /// one without a cursor: a set's values are read so.
-    pub(super) fn compile_literal_green(
+    /// A literal (number or URI) from its one token, which need not come
+    /// from a cursor: a set's values are read without one.
+    pub(super) fn compile_literal_token(
         &mut self,
-        lit: &rowan::GreenNodeData,
+        kind: rowan::SyntaxKind,
+        text: &str,
         span: Span,
     ) -> Result<()> {
         use rnix::SyntaxKind::{TOKEN_FLOAT, TOKEN_INTEGER};
-        let token =
-            first_green_token(lit).ok_or_else(|| Error::at(syntax("empty literal"), span))?;
-        let text = token.text();
-        let value = match token.kind().0 {
+        let value = match kind.0 {
             k if k == TOKEN_INTEGER as u16 => match text.parse() {
                 Ok(v) => Value::Int(v),
                 Err(_) => {
@@ -1312,7 +1312,7 @@ fn first_token(node: &rnix::SyntaxNode) -> Option<&rowan::GreenTokenData> {
 
 /// The first token of a green node that is not trivia, when it is a token
 /// (not a node).
-fn first_green_token(node: &rowan::GreenNodeData) -> Option<&rowan::GreenTokenData> {
+pub(super) fn first_green_token(node: &rowan::GreenNodeData) -> Option<&rowan::GreenTokenData> {
     use rnix::SyntaxKind::{TOKEN_COMMENT, TOKEN_WHITESPACE};
     node.children()
         .find(|c| {
