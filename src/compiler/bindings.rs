@@ -90,8 +90,30 @@ impl Entry {
     /// A cursor on the value.
     fn value(&self) -> Result<ast::Expr> {
         let entry = self.cursor()?;
-        child(entry.syntax().last_child().and_then(ast::Expr::cast), entry.syntax())
+        child(
+            entry.syntax().last_child().and_then(ast::Expr::cast),
+            entry.syntax(),
+        )
     }
+}
+
+/// The symbols of `first` and of the plain names of the entries after it
+/// in `rest`, up to the first entry that is not `name = value;`.
+fn intern_run(first: &str, rest: rowan::Children<'_>) -> Vec<Symbol> {
+    let mut names = vec![first.as_bytes()];
+    for element in rest {
+        match element.into_node() {
+            Some(node) if node.kind().0 == SyntaxKind::NODE_ATTRPATH_VALUE as u16 => {
+                match plain_name(node) {
+                    Some((name, _)) => names.push(name.as_bytes()),
+                    None => break,
+                }
+            }
+            Some(_) => break,
+            None => {}
+        }
+    }
+    Symbol::intern_all(&names)
 }
 
 /// The name of an entry whose path is one plain name (`a = …;`), and the
@@ -282,8 +304,13 @@ impl<'a, 'e> Compiler<'a, 'e> {
         // The entries are read from the green node, where rnix's accessors
         // would make a cursor for each child they pass; an entry other than
         // `name = value;` gets a cursor of its own.
+        // The names of a run of plain entries are interned at once when it
+        // starts, in the order they come (a set of a million new names
+        // would otherwise look each up in the symbol table at random).
+        let mut run = Vec::new().into_iter();
         let mut start = holder.text_range().start();
-        for element in holder.green().children() {
+        let mut children = holder.green().children();
+        while let Some(element) = children.next() {
             let len = element.text_len();
             let kind = element.kind().0;
             if let Some(green) = element
@@ -291,10 +318,15 @@ impl<'a, 'e> Compiler<'a, 'e> {
                 .filter(|_| kind == SyntaxKind::NODE_ATTRPATH_VALUE as u16)
             {
                 let entry = Entry::new(holder, green, start);
-                match (plain_name(green), entry) {
+                let name = plain_name(green).and_then(|(name, len)| {
+                    if run.len() == 0 {
+                        run = intern_run(name, children.clone()).into_iter();
+                    }
+                    Some((run.next()?, len))
+                });
+                match (name, entry) {
                     (Some((name, name_len)), Some(entry)) => {
                         let span = self.span_at(TextRange::at(start, name_len));
-                        let name = Symbol::intern(name);
                         self.insert_static(&mut set, name, span, BindingValue::Entry(entry))?;
                     }
                     (_, entry) => self.gather_entry(&mut set, holder, start, entry)?,
