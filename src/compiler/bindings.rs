@@ -298,6 +298,10 @@ impl<'a, 'e> Compiler<'a, 'e> {
         // grow both by doubling, copying each into fresh memory.
         let holder = node.syntax();
         let entries = entry_count(holder);
+        if entries == 0 {
+            // `{ }`, as in `{ } // { } // …`.
+            return Ok(set);
+        }
         set.statics.reserve(entries);
         set.index.reserve(entries);
         Symbol::reserve(entries);
