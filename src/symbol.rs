@@ -56,9 +56,7 @@ impl Interner {
         table.insert_unique(hash, sym, |&s| hash_of(name_in(bytes, ends, s)));
         sym
     }
-}
 
-impl Interner {
     /// Interns `names` as [`Interner::intern`] on each in turn would (new
     /// names numbered in the order they come, equal names given one
     /// symbol), but visits the table in the order of its slots rather than

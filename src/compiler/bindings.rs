@@ -307,10 +307,10 @@ impl<'a, 'e> Compiler<'a, 'e> {
         Symbol::reserve(entries);
         // The entries are read from the green node, where rnix's accessors
         // would make a cursor for each child they pass; an entry other than
-        // `name = value;` gets a cursor of its own.
-        // The names of a run of plain entries are interned at once when it
-        // starts, in the order they come (a set of a million new names
-        // would otherwise look each up in the symbol table at random).
+        // `name = value;` gets a cursor of its own. The names of a run of
+        // plain entries are interned at once when it starts, in the order
+        // they come (a set of a million new names would otherwise look each
+        // up in the symbol table at random).
         let mut run = Vec::new().into_iter();
         let mut start = holder.text_range().start();
         let mut children = holder.green().children();
