@@ -31,6 +31,10 @@ struct Interner {
     ends: Vec<usize>,
     /// The symbols, hashed by their names.
     table: HashTable<Symbol>,
+    /// The names handed out by [`Symbol::name`], by symbol, made the first
+    /// time each is asked for: evaluation asks for the same few names over
+    /// and over (`attrNames`, `mapAttrs`, `toJSON`), and parsing never.
+    shared: Vec<Option<Rc<[u8]>>>,
 }
 
 impl Interner {
@@ -38,15 +42,32 @@ impl Interner {
         name_in(&self.bytes, &self.ends, sym)
     }
 
+    fn shared_name(&mut self, sym: Symbol) -> Rc<[u8]> {
+        let i = sym.0 as usize;
+        if self.shared.len() <= i {
+            self.shared.resize(i + 1, None);
+        }
+        if let Some(name) = &self.shared[i] {
+            return name.clone();
+        }
+        let name: Rc<[u8]> = Rc::from(name_in(&self.bytes, &self.ends, sym));
+        self.shared[i] = Some(name.clone());
+        name
+    }
+
     fn reserve(&mut self, additional: usize) {
-        let Interner { bytes, ends, table } = self;
+        let Interner {
+            bytes, ends, table, ..
+        } = self;
         ends.reserve(additional);
         table.reserve(additional, |&s| hash_of(name_in(bytes, ends, s)));
     }
 
     fn intern(&mut self, name: &[u8]) -> Symbol {
         let hash = hash_of(name);
-        let Interner { bytes, ends, table } = self;
+        let Interner {
+            bytes, ends, table, ..
+        } = self;
         if let Some(&sym) = table.find(hash, |&s| name_in(bytes, ends, s) == name) {
             return sym;
         }
@@ -78,7 +99,9 @@ impl Interner {
         // Found, or entered provisionally, in table order.
         let mut found = Vec::with_capacity(n);
         {
-            let Interner { bytes, ends, table } = self;
+            let Interner {
+                bytes, ends, table, ..
+            } = self;
             let name_of = |s: Symbol| -> &[u8] {
                 if s.0 < known {
                     name_in(bytes, ends, s)
@@ -195,10 +218,15 @@ impl Symbol {
         INTERNER.with(|cell| cell.borrow_mut().intern_all(names))
     }
 
-    /// The interned name, in an allocation of its own (the interner keeps
-    /// its names in one buffer); [`Symbol::with_name`] reads it in place.
+    /// The interned name, shared: made once per name, the first time it
+    /// is asked for (the interner keeps its names in one buffer);
+    /// [`Symbol::with_name`] reads it in place.
     pub fn name(self) -> Rc<[u8]> {
-        INTERNER.with(|cell| Rc::from(cell.borrow().name(self)))
+        INTERNER.with(|cell| match cell.try_borrow_mut() {
+            Ok(mut interner) => interner.shared_name(self),
+            // Asked for inside `with_name`: a copy of its own.
+            Err(_) => Rc::from(cell.borrow().name(self)),
+        })
     }
 
     /// Runs `f` on the interned name without copying it.
