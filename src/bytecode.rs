@@ -136,11 +136,33 @@ pub enum Op {
 }
 
 impl Op {
-    /// The operators [`numeric_fast`] computes on numbers.
+    /// The operators the dispatch loop computes inline on numbers with
+    /// [`numeric_fast`] (which also divides, out of the loop).
     pub fn is_numeric(self) -> bool {
         matches!(
             self,
             Op::Add | Op::Sub | Op::Mul | Op::Less | Op::GreaterEq | Op::Eq | Op::NotEq
+        )
+    }
+
+    /// The operators an [`Eager`] thunk body may be: those
+    /// [`numeric_fast`] computes.
+    pub fn is_eager(self) -> bool {
+        self.is_numeric() || self == Op::Div
+    }
+
+    /// The instructions the fiber VM runs without its general path when
+    /// their operands need no forcing (`Vm::evaluated_operands_op`).
+    pub fn is_quick_when_evaluated(self) -> bool {
+        matches!(
+            self,
+            Op::SelectOrJump(..)
+                | Op::FormalOrJump(..)
+                | Op::HasAttr(_)
+                | Op::Eq
+                | Op::NotEq
+                | Op::AssertBool
+                | Op::Div
         )
     }
 
@@ -273,14 +295,14 @@ pub enum EagerOperand {
 }
 
 /// A thunk body that is one arithmetic or comparison operator on captured
-/// values and number literals (`n - 1`, `i < len`). When its operands are
-/// already numbers, the VM computes it when the thunk is made: that cannot
-/// fail or diverge on numbers (overflow is checked and then falls back to
-/// the ordinary thunk), and the thunk, which still looks unevaluated to
+/// values and number literals (`n - 1`, `i < len`, `i / 2`). When its
+/// operands are already numbers, the VM computes it when the thunk is made:
+/// that cannot fail or diverge on numbers (overflow and division by zero are
+/// checked and then fall back to the ordinary thunk), and the thunk, which still looks unevaluated to
 /// printing and tracing, holds the result instead of code to run.
 #[derive(Clone, Debug)]
 pub struct Eager {
-    /// The operator: `Add`, `Sub`, `Mul` or a comparison.
+    /// The operator: `Add`, `Sub`, `Mul`, `Div` or a comparison.
     pub op: Op,
     /// Left operand.
     pub lhs: EagerOperand,
@@ -294,7 +316,7 @@ impl Eager {
         let [a, b, op, Op::Return] = code.ops.as_slice() else {
             return None;
         };
-        if !op.is_numeric() {
+        if !op.is_eager() {
             return None;
         }
         let operand = |op: &Op| match *op {
@@ -313,16 +335,17 @@ impl Eager {
     }
 }
 
-/// `a op b` for two numbers, when it cannot fail: `None` for anything else
-/// (other types, integer overflow, division), which takes the general path.
-#[inline(always)]
 /// The `+` operator on two numbers as floats. Nix evaluates `a + b` as a
 /// concatenation that sums its operands onto 0.0, so `-0.0 + -0.0` is 0.0
 /// there (`builtins.add` is plain IEEE addition, and gives -0.0).
+#[inline(always)]
 pub fn plus_floats(x: f64, y: f64) -> f64 {
     0.0 + x + y
 }
 
+/// `a op b` for two numbers, when it cannot fail: `None` for anything else
+/// (other types, integer overflow, division by zero), which takes the
+/// general path.
 pub fn numeric_fast(op: Op, a: &Value, b: &Value) -> Option<Value> {
     match (a, b) {
         (Value::Int(x), Value::Int(y)) => {
@@ -331,6 +354,8 @@ pub fn numeric_fast(op: Op, a: &Value, b: &Value) -> Option<Value> {
                 Op::Add => Value::Int(x.checked_add(y)?),
                 Op::Sub => Value::Int(x.checked_sub(y)?),
                 Op::Mul => Value::Int(x.checked_mul(y)?),
+                // Division by zero and `MIN / -1` fail on the general path.
+                Op::Div => Value::Int(x.checked_div(y)?),
                 Op::Less => Value::Bool(x < y),
                 Op::GreaterEq => Value::Bool(x >= y),
                 Op::Eq => Value::Bool(x == y),
@@ -349,6 +374,8 @@ pub fn numeric_fast(op: Op, a: &Value, b: &Value) -> Option<Value> {
                 Op::Add => Value::Float(plus_floats(x, y)),
                 Op::Sub => Value::Float(x - y),
                 Op::Mul => Value::Float(x * y),
+                Op::Div if y == 0.0 => return None,
+                Op::Div => Value::Float(x / y),
                 Op::Less => Value::Bool(x < y),
                 Op::GreaterEq => Value::Bool(x.partial_cmp(&y) != Some(std::cmp::Ordering::Less)),
                 Op::Eq => Value::Bool(x == y),
@@ -796,7 +823,7 @@ impl Code {
         let Some(eager) = &self.eager else {
             return Ok(());
         };
-        if !matches!(self.kind, CodeKind::Thunk) || !eager.op.is_numeric() {
+        if !matches!(self.kind, CodeKind::Thunk) || !eager.op.is_eager() {
             return Err("eager, but not a thunk of a numeric operator".to_string());
         }
         for operand in [&eager.lhs, &eager.rhs] {

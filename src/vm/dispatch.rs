@@ -17,7 +17,7 @@ use super::{call_depth_exceeded, CallFrame, Vm};
 use crate::bytecode::{numeric_fast, Code, Op, MAX_CALL_BUILTIN_ARITY};
 use crate::engine::frames::curried_closure;
 use crate::engine::steps::NATIVE_STEPPERS;
-use crate::engine::{BuiltinStep, Callback, Resume};
+use crate::engine::{scalar_equal, BuiltinStep, Callback, Resume};
 use crate::error::{Error, ErrorKind, Result};
 use crate::source::Span;
 use crate::symbol::Symbol;
@@ -333,7 +333,7 @@ impl Vm {
     }
 
     /// [`Vm::numbers_in_place`] when an operand is a thunk, which may hold
-    /// a number already.
+    /// a number already; and `Op::Div` of numbers.
     #[inline(never)]
     fn known_numbers_in_place(&mut self, op: Op) -> bool {
         let n = self.stack.len();
@@ -363,6 +363,88 @@ impl Vm {
         let top = self.stack.len() - 1;
         self.stack[top] = v;
         true
+    }
+
+    /// The instructions that are quick to run when their operands need no
+    /// forcing, done here rather than through [`Vm::slow_op`]; says whether
+    /// `op` was one of them and done.
+    #[inline(never)]
+    fn evaluated_operands_op(&mut self, op: Op, at: &mut Position) -> bool {
+        match op {
+            Op::SelectOrJump(name, target) | Op::FormalOrJump(name, target) => {
+                self.select_or_jump_in_place(op, name, target, &mut at.ip, at.base)
+            }
+            Op::HasAttr(name) => self.has_attr_in_place(name),
+            Op::Eq | Op::NotEq => self.equal_in_place(op),
+            Op::AssertBool => matches!(self.stack.last(), Some(Value::Bool(_))),
+            // A quotient that cannot fail (no zero divisor, no overflow).
+            Op::Div => self.known_numbers_in_place(op),
+            _ => false,
+        }
+    }
+
+    /// `Op::SelectOrJump` of a value that needs no forcing, and
+    /// `Op::FormalOrJump` once `Op::CheckFormals` has left the argument
+    /// set in local 0: pushes the attribute or jumps to `target` when
+    /// there is none (`x.a or d` of a value that is not a set is `d`, as in
+    /// Nix). Anything else is left for the general path and says so.
+    #[inline(always)]
+    fn select_or_jump_in_place(
+        &mut self,
+        op: Op,
+        name: Symbol,
+        target: u32,
+        ip: &mut usize,
+        base: usize,
+    ) -> bool {
+        let found = match op {
+            Op::FormalOrJump(..) => match &self.stack[base] {
+                Value::Attrs(attrs) => attrs.get(name).cloned(),
+                _ => return false,
+            },
+            _ => {
+                let Some(found) = self.stack.last().and_then(|v| attr_if_evaluated(v, name)) else {
+                    return false;
+                };
+                self.stack.pop();
+                found
+            }
+        };
+        match found {
+            Some(v) => self.stack.push(v),
+            None => *ip = target as usize,
+        }
+        true
+    }
+
+    /// `Op::HasAttr` of a value that needs no forcing.
+    #[inline(always)]
+    fn has_attr_in_place(&mut self, name: Symbol) -> bool {
+        let Some(found) = self.stack.last().and_then(|v| attr_if_evaluated(v, name)) else {
+            return false;
+        };
+        let top = self.stack.len() - 1;
+        self.stack[top] = Value::Bool(found.is_some());
+        true
+    }
+
+    /// `Op::Eq` or `Op::NotEq` of two operands that need no forcing and
+    /// are not both lists or both sets (whose members `==` forces):
+    /// replaces them with the answer. Otherwise leaves them for the
+    /// general path and says so.
+    #[inline(always)]
+    fn equal_in_place(&mut self, op: Op) -> bool {
+        let n = self.stack.len();
+        let equal = with_evaluated(&self.stack[n - 2], |a| {
+            with_evaluated(&self.stack[n - 1], |b| match (a, b) {
+                (Value::List(_), Value::List(_)) | (Value::Attrs(_), Value::Attrs(_)) => None,
+                _ => Some(scalar_equal(a, b)),
+            })
+        });
+        let Some(equal) = equal else {
+            return false;
+        };
+        self.replace_operands(Some(Value::Bool(equal == matches!(op, Op::Eq))))
     }
 
     /// Replaces the two operands on top of the stack with `result`, if
@@ -731,6 +813,9 @@ impl Vm {
         root_code: &Code,
         root_upvalues: &[Value],
     ) -> Result<()> {
+        if op.is_quick_when_evaluated() && self.evaluated_operands_op(op, at) {
+            return Ok(());
+        }
         if let Some(pending) = self.pending_operand(op) {
             let site = at.code(root_code).spans[at.ip - 1];
             if self.retry_after_forcing(Some(pending), at, site)? {
@@ -1149,6 +1234,32 @@ fn is_evaluated(v: &Value) -> bool {
         Value::Thunk(t) => t.has_value(),
         _ => true,
     }
+}
+
+/// `f` of `v`'s value when it needs no forcing: `v` itself, or the value
+/// of an evaluated thunk.
+#[inline(always)]
+fn with_evaluated<R>(v: &Value, f: impl FnOnce(&Value) -> Option<R>) -> Option<R> {
+    match v {
+        Value::Thunk(t) => t
+            .peek(|v| match v {
+                Value::Thunk(_) => None,
+                v => f(v),
+            })
+            .flatten(),
+        v => f(v),
+    }
+}
+
+/// What `v.name or …` finds when `v` needs no forcing: the attribute if
+/// `v` is a set that has it, `Some(None)` if it has not or `v` is not a
+/// set; `None` when `v` is yet to be evaluated.
+#[inline(always)]
+fn attr_if_evaluated(v: &Value, name: Symbol) -> Option<Option<Value>> {
+    with_evaluated(v, |v| match v {
+        Value::Attrs(attrs) => Some(attrs.get(name).cloned()),
+        _ => Some(None),
+    })
 }
 
 #[inline(always)]
