@@ -159,6 +159,9 @@ impl Op {
             Op::SelectOrJump(..)
                 | Op::FormalOrJump(..)
                 | Op::HasAttr(_)
+                | Op::SelectDynamic
+                | Op::SelectDynamicOrJump(_)
+                | Op::HasAttrDynamic
                 | Op::Eq
                 | Op::NotEq
                 | Op::AssertBool

@@ -375,6 +375,9 @@ impl Vm {
                 self.select_or_jump_in_place(op, name, target, &mut at.ip, at.base)
             }
             Op::HasAttr(name) => self.has_attr_in_place(name),
+            Op::SelectDynamic | Op::SelectDynamicOrJump(_) | Op::HasAttrDynamic => {
+                self.dynamic_attr_in_place(op, &mut at.ip)
+            }
             Op::Eq | Op::NotEq => self.equal_in_place(op),
             Op::AssertBool => matches!(self.stack.last(), Some(Value::Bool(_))),
             // A quotient that cannot fail (no zero divisor, no overflow).
@@ -414,6 +417,37 @@ impl Vm {
             Some(v) => self.stack.push(v),
             None => *ip = target as usize,
         }
+        true
+    }
+
+    /// `Op::SelectDynamic`, `Op::SelectDynamicOrJump` and
+    /// `Op::HasAttrDynamic` of a name and a value that need no forcing, as
+    /// [`Vm::select_or_jump_in_place`] and [`Vm::has_attr_in_place`] do for
+    /// a static name. A missing attribute of `Op::SelectDynamic`, a name
+    /// that is not a string or has a context, are left for the general
+    /// path, which reports them.
+    #[inline(always)]
+    fn dynamic_attr_in_place(&mut self, op: Op, ip: &mut usize) -> bool {
+        let n = self.stack.len();
+        let name = with_evaluated(&self.stack[n - 1], |v| match v {
+            Value::String(s) if !s.has_context() => Some(Symbol::intern(s.as_bytes())),
+            _ => None,
+        });
+        let Some(found) = name.and_then(|name| attr_if_evaluated(&self.stack[n - 2], name)) else {
+            return false;
+        };
+        let result = match (op, found) {
+            (Op::HasAttrDynamic, found) => Value::Bool(found.is_some()),
+            (_, Some(v)) => v,
+            (Op::SelectDynamicOrJump(target), None) => {
+                truncate_values(&mut self.stack, n - 2);
+                *ip = target as usize;
+                return true;
+            }
+            (_, None) => return false,
+        };
+        truncate_values(&mut self.stack, n - 2);
+        self.stack.push(result);
         true
     }
 

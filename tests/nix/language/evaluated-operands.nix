@@ -1,8 +1,8 @@
 # Instructions whose operands are already evaluated take a quick path in
 # the fiber VM: `or` on sets and non-sets, formals with and without
 # defaults, `?`, `==` and `!=` on scalars held by evaluated thunks, `&&`
-# and `||` on Booleans, and division (including by values that are only
-# known once forced).
+# and `||` on Booleans, division (including by values that are only known
+# once forced), and attributes named by strings.
 let
   s = { a = 1; b = "x"; c = null; d = [ 1 ]; e = { f = 2; }; };
   t = builtins.seq s.b s;
@@ -10,6 +10,7 @@ let
   g = { x ? "dx", y ? x }: x + y;
   n = 7;
   z = 0;
+  k = "kk";
   half = i: i / 2;
   # A thunk of `a / b` computed when made must not fail when b is 0.
   lazyQuotient = let q = n / z; in [ 1 q ];
@@ -24,4 +25,6 @@ in
   (true && s.a == 1) (false || s.c == null) (s.a == 1 -> s.b == "x")
   (n / 2) (-7 / 2) (7.0 / 2) (7 / 2.0) (half 9) (half (-9)) (builtins.length lazyQuotient)
   (n / (z + 4)) (1.0 / 3)
+  (s.${"a"}) (s.${k} or "none") (s.${"e"}.${"f"}) (t.${"b"} or 0) ((1).${"a"} or 8)
+  (s ? ${"a"}) (s ? ${k}) ((1) ? ${"a"}) (t ? ${t.b}) (s.e ? ${"f"})
 ]
