@@ -151,24 +151,6 @@ impl Op {
         self.is_numeric() || self == Op::Div
     }
 
-    /// The instructions the fiber VM runs without its general path when
-    /// their operands need no forcing (`Vm::evaluated_operands_op`).
-    pub fn is_quick_when_evaluated(self) -> bool {
-        matches!(
-            self,
-            Op::SelectOrJump(..)
-                | Op::FormalOrJump(..)
-                | Op::HasAttr(_)
-                | Op::SelectDynamic
-                | Op::SelectDynamicOrJump(_)
-                | Op::HasAttrDynamic
-                | Op::Eq
-                | Op::NotEq
-                | Op::AssertBool
-                | Op::Div
-        )
-    }
-
     /// Where the instruction may jump to.
     pub fn jump_target(self) -> Option<u32> {
         match self {
