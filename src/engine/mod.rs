@@ -36,8 +36,9 @@ use std::path::Path;
 use std::rc::Rc;
 
 pub use coerce::CoercionKind;
+pub(crate) use compare::scalar_equal;
 #[cfg(feature = "generator-vm")]
-pub(crate) use compare::{compare_scalars, same_object, scalar_equal};
+pub(crate) use compare::{compare_scalars, same_object};
 pub(crate) use import::prepare_import;
 #[cfg(feature = "generator-vm")]
 pub(crate) use ops::{append_to_path, missing_attribute};
