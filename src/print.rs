@@ -153,6 +153,25 @@ fn print_scalar(out: &mut Vec<u8>, value: &Value) {
 /// other control characters and bytes that are not UTF-8 are written as
 /// they are.
 pub fn escape_string_into(out: &mut Vec<u8>, s: &[u8]) {
+    write_quoted(out, s, |out, s, i| {
+        let interpolation = s[i] == b'$' && s.get(i + 1) == Some(&b'{');
+        if interpolation {
+            out.extend_from_slice(b"\\$");
+        }
+        interpolation
+    })
+}
+
+/// Writes `s` quoted, with the escapes the string syntaxes of Nix, JSON and
+/// a derivation's ATerm text share: a backslash before a quote or a
+/// backslash, and `\n`, `\r`, `\t`. `more` may escape any other byte
+/// (it gets the text and the byte's index, writes the escape and says
+/// whether it did); every byte left is written as it is, UTF-8 or not.
+pub(crate) fn write_quoted(
+    out: &mut Vec<u8>,
+    s: &[u8],
+    mut more: impl FnMut(&mut Vec<u8>, &[u8], usize) -> bool,
+) {
     out.push(b'"');
     for (i, &b) in s.iter().enumerate() {
         match b {
@@ -161,7 +180,7 @@ pub fn escape_string_into(out: &mut Vec<u8>, s: &[u8]) {
             b'\n' => out.extend_from_slice(b"\\n"),
             b'\r' => out.extend_from_slice(b"\\r"),
             b'\t' => out.extend_from_slice(b"\\t"),
-            b'$' if s.get(i + 1) == Some(&b'{') => out.extend_from_slice(b"\\$"),
+            _ if more(out, s, i) => {}
             b => out.push(b),
         }
     }

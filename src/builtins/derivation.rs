@@ -105,7 +105,7 @@ fn build<E: Engine + ?Sized>(vm: &mut E, attrs: &Attrs, name: String) -> Result<
     if let Some(mut json) = json {
         json.insert(0, '{');
         json.push('}');
-        drv.env.insert("__json".to_string(), json);
+        drv.env.insert("__json".to_string(), json.into());
     }
     let ctx = vm.context().clone();
     add_inputs(&ctx.store, &mut drv, &context)?;
@@ -244,7 +244,7 @@ fn add_attribute<E: Engine + ?Sized>(
                     )
                 })?;
                 collect_context(context, &s);
-                drv.args.push(s.utf8()?.to_string());
+                drv.args.push(s.as_bytes().into());
             }
             return Ok(());
         }
@@ -266,8 +266,21 @@ fn add_attribute<E: Engine + ?Sized>(
         None => {
             let s = coerce_for_builder(vm, value.clone())?;
             collect_context(context, &s);
+            // Any bytes go into the environment, as in Nix; the attributes
+            // that say how to build must be text.
+            drv.env.insert(key.to_string(), s.as_bytes().into());
+            if !matches!(
+                key,
+                "builder"
+                    | "system"
+                    | "outputHash"
+                    | "outputHashAlgo"
+                    | "outputHashMode"
+                    | "outputs"
+            ) {
+                return Ok(());
+            }
             let text = s.utf8()?.to_string();
-            drv.env.insert(key.to_string(), text.clone());
             match key {
                 "builder" => drv.builder = text,
                 "system" => drv.platform = text,

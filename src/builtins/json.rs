@@ -218,21 +218,13 @@ impl JsonWriter {
 /// short forms for newline, carriage return and tab); every other byte,
 /// non-ASCII text and bytes that are not UTF-8 alike, is written as it is.
 pub(super) fn write_json_string(out: &mut Vec<u8>, s: &[u8]) {
-    out.push(b'"');
-    for &b in s {
-        match b {
-            b'"' => out.extend_from_slice(b"\\\""),
-            b'\\' => out.extend_from_slice(b"\\\\"),
-            b'\n' => out.extend_from_slice(b"\\n"),
-            b'\r' => out.extend_from_slice(b"\\r"),
-            b'\t' => out.extend_from_slice(b"\\t"),
-            b if b < 0x20 => {
-                let _ = write!(out, "\\u{b:04x}");
-            }
-            b => out.push(b),
+    crate::print::write_quoted(out, s, |out, s, i| {
+        let control = s[i] < 0x20;
+        if control {
+            let _ = write!(out, "\\u{:04x}", s[i]);
         }
-    }
-    out.push(b'"');
+        control
+    })
 }
 
 /// [`write_json_string`] for text (a derivation's `__json`, which must be

@@ -9,7 +9,7 @@ pub(super) static BUILTINS: &[Builtin] = &[
     builtin!("length" / 1 => Plain(length), forces 0),
     builtin!("head" / 1 => Plain(head), forces 0),
     builtin!("tail" / 1 => Plain(tail), forces 0),
-    builtin!("elemAt" / 2 => Plain(elem_at), forces 0),
+    builtin!("elemAt" / 2 => Plain(elem_at), forces 1),
     builtin!("filter" / 2 => Stepped(filter), forces 1),
     builtin!("foldl'" / 3 => Stepped(foldl_strict), forces 0),
     builtin!("genList" / 2 => Plain(gen_list), forces 1),
@@ -61,9 +61,11 @@ fn tail<E: Engine + ?Sized>(vm: &mut E, args: &[Value]) -> Result<Value> {
     Ok(Value::list(list.as_slice()[1..].to_vec()))
 }
 
+/// Nix 2.8 forces the index before the list: when both fail, the index's
+/// error is the one seen (which `tryEval` may catch where the list's may not).
 fn elem_at<E: Engine + ?Sized>(vm: &mut E, args: &[Value]) -> Result<Value> {
-    let list = vm.force_list(args[0].clone())?;
     let i = vm.force_int(args[1].clone())?;
+    let list = vm.force_list(args[0].clone())?;
     match usize::try_from(i).ok().and_then(|i| list.get(i)) {
         Some(v) => Ok(v.clone()),
         None => Err(Error::other(format!("list index {i} is out of bounds"))),

@@ -147,6 +147,19 @@ struct DynamicBinding {
     value: BindingValue,
 }
 
+/// Where a set merged into a binding of the same name comes from, which
+/// decides how deep the merge goes (as in Nix 2.8's parser).
+#[derive(Clone, Copy)]
+enum Merge {
+    /// From an attribute path (`a.b = …; a.c = …;`): its names merge with
+    /// the binding's at every level the paths share.
+    Path,
+    /// The entries of a set literal (`a = { b = …; }; a = { c = …; };`):
+    /// they join the binding's one level deep, and a name both have is a
+    /// duplicate, even when both values are sets.
+    Literal,
+}
+
 #[derive(Default)]
 struct BindingSet {
     /// Whether the set is `rec`: its values see its own names.
@@ -412,16 +425,18 @@ impl<'a, 'e> Compiler<'a, 'e> {
         if let Some(existing) = set.find(name) {
             // `a = { x = 1; }; a.y = 2;` (in either order) merges the two.
             let incoming = match value {
-                BindingValue::Nested(nested) => Some(*nested),
+                BindingValue::Nested(nested) => Some((*nested, Merge::Path)),
                 BindingValue::Entry(entry) => match entry.value()? {
-                    ast::Expr::AttrSet(lit) => Some(self.gather(&lit, is_rec(&lit))?),
+                    ast::Expr::AttrSet(lit) => {
+                        Some((self.gather(&lit, is_rec(&lit))?, Merge::Literal))
+                    }
                     _ => None,
                 },
                 _ => None,
             };
-            if let Some(incoming) = incoming {
+            if let Some((incoming, how)) = incoming {
                 if let Some(target) = self.as_mergeable(existing)? {
-                    return self.merge(target, incoming);
+                    return self.merge(target, incoming, how);
                 }
             }
             return Err(self.duplicate(name, span));
@@ -447,12 +462,20 @@ impl<'a, 'e> Compiler<'a, 'e> {
         }
     }
 
-    fn merge(&mut self, target: &mut BindingSet, incoming: BindingSet) -> Result<()> {
+    fn merge(&mut self, target: &mut BindingSet, incoming: BindingSet, how: Merge) -> Result<()> {
         let offset = target.from_exprs.len();
         target.from_exprs.extend(incoming.from_exprs);
         for mut binding in incoming.statics {
             shift_from(&mut binding.value, offset);
-            self.insert_static(target, binding.name, binding.span, binding.value)?;
+            match how {
+                Merge::Path => {
+                    self.insert_static(target, binding.name, binding.span, binding.value)?
+                }
+                Merge::Literal if target.find(binding.name).is_some() => {
+                    return Err(self.duplicate(binding.name, binding.span));
+                }
+                Merge::Literal => target.push(binding),
+            }
         }
         for mut binding in incoming.dynamics {
             shift_from(&mut binding.value, offset);

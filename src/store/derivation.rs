@@ -9,6 +9,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use bstr::BString;
+
 use super::hash::Hash;
 use super::{
     make_fixed_output_path, make_output_path, make_text_path, DrvInfo, Ingestion, StoreState,
@@ -57,54 +59,38 @@ pub struct Derivation {
     pub platform: String,
     /// The program run to build.
     pub builder: String,
-    /// Its arguments.
-    pub args: Vec<String>,
-    /// Its environment.
-    pub env: BTreeMap<String, String>,
+    /// Its arguments: bytes, as in Nix, which does not require them to be
+    /// UTF-8.
+    pub args: Vec<BString>,
+    /// Its environment (values are bytes, as the arguments).
+    pub env: BTreeMap<String, BString>,
 }
 
-/// Appends `s` as an ATerm string literal.
-fn push_string(out: &mut String, s: &str) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
+/// Appends `s` as an ATerm string literal. Its bytes are written as they
+/// are but for the escapes, as Nix writes them, UTF-8 or not.
+fn push_string(out: &mut Vec<u8>, s: impl AsRef<[u8]>) {
+    crate::print::write_quoted(out, s.as_ref(), |_, _, _| false)
 }
 
 /// Appends `[ "a","b" ]` (without spaces).
-fn push_strings<'a>(out: &mut String, items: impl IntoIterator<Item = &'a String>) {
-    out.push('[');
-    for (i, s) in items.into_iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        push_string(out, s);
-    }
-    out.push(']');
+fn push_strings<S: AsRef<[u8]>>(out: &mut Vec<u8>, items: impl IntoIterator<Item = S>) {
+    push_list(out, items, push_string);
 }
 
 /// Appends a comma-separated list whose elements `each` writes.
 fn push_list<T>(
-    out: &mut String,
+    out: &mut Vec<u8>,
     items: impl IntoIterator<Item = T>,
-    mut each: impl FnMut(&mut String, T),
+    mut each: impl FnMut(&mut Vec<u8>, T),
 ) {
-    out.push('[');
+    out.push(b'[');
     for (i, item) in items.into_iter().enumerate() {
         if i > 0 {
-            out.push(',');
+            out.push(b',');
         }
         each(out, item);
     }
-    out.push(']');
+    out.push(b']');
 }
 
 impl Derivation {
@@ -115,8 +101,8 @@ impl Derivation {
         &self,
         mask: bool,
         inputs: Option<&BTreeMap<String, BTreeSet<String>>>,
-    ) -> String {
-        let mut out = String::from("Derive(");
+    ) -> Vec<u8> {
+        let mut out = b"Derive(".to_vec();
         push_list(&mut out, &self.outputs, |out, (name, output)| {
             let (path, algo, hash) = match output {
                 Output::Deferred => (String::new(), String::new(), String::new()),
@@ -126,44 +112,44 @@ impl Derivation {
                 }
             };
             let path = if mask { String::new() } else { path };
-            out.push('(');
+            out.push(b'(');
             push_string(out, name);
             for field in [&path, &algo, &hash] {
-                out.push(',');
+                out.push(b',');
                 push_string(out, field);
             }
-            out.push(')');
+            out.push(b')');
         });
-        out.push(',');
+        out.push(b',');
         push_list(
             &mut out,
             inputs.unwrap_or(&self.input_drvs),
             |out, (path, outputs)| {
-                out.push('(');
+                out.push(b'(');
                 push_string(out, path);
-                out.push(',');
+                out.push(b',');
                 push_strings(out, outputs);
-                out.push(')');
+                out.push(b')');
             },
         );
-        out.push(',');
+        out.push(b',');
         push_strings(&mut out, &self.input_srcs);
-        out.push(',');
+        out.push(b',');
         push_string(&mut out, &self.platform);
-        out.push(',');
+        out.push(b',');
         push_string(&mut out, &self.builder);
-        out.push(',');
+        out.push(b',');
         push_strings(&mut out, &self.args);
-        out.push(',');
+        out.push(b',');
         push_list(&mut out, &self.env, |out, (key, value)| {
             let blank = mask && self.outputs.contains_key(key);
-            out.push('(');
+            out.push(b'(');
             push_string(out, key);
-            out.push(',');
-            push_string(out, if blank { "" } else { value });
-            out.push(')');
+            out.push(b',');
+            push_string(out, if blank { &b""[..] } else { value });
+            out.push(b')');
         });
-        out.push(')');
+        out.push(b')');
         out
     }
 
@@ -206,7 +192,7 @@ impl Derivation {
                     .insert(output.clone());
             }
         }
-        let hash = Hash::sha256(self.unparse(mask, Some(&inputs)).as_bytes());
+        let hash = Hash::sha256(&self.unparse(mask, Some(&inputs)));
         Ok(self
             .outputs
             .keys()
@@ -228,18 +214,18 @@ impl Derivation {
         self.outputs.clear();
         if let Some(fixed) = fixed {
             let path = make_fixed_output_path(store_dir, fixed.method, &fixed.hash, &self.name)?;
-            self.env.insert("out".to_string(), path.clone());
+            self.env.insert("out".to_string(), path.clone().into());
             self.outputs
                 .insert("out".to_string(), Output::Fixed { path, fixed });
         } else {
             for name in output_names {
-                self.env.insert(name.clone(), String::new());
+                self.env.insert(name.clone(), BString::default());
                 self.outputs.insert(name.clone(), Output::Deferred);
             }
             let hashes = self.hash_modulo(state, true)?;
             for (name, hash) in hashes {
                 let path = make_output_path(store_dir, &name, &hash, &self.name)?;
-                self.env.insert(name.clone(), path.clone());
+                self.env.insert(name.clone(), path.clone().into());
                 self.outputs.insert(name, Output::InputAddressed(path));
             }
         }
@@ -250,18 +236,14 @@ impl Derivation {
             .cloned()
             .collect();
         let text = self.unparse(false, None);
-        let drv_path = make_text_path(
-            store_dir,
-            &format!("{}.drv", self.name),
-            text.as_bytes(),
-            &references,
-        )?;
+        let drv_path =
+            make_text_path(store_dir, &format!("{}.drv", self.name), &text, &references)?;
         if state.read_write() {
             let outputs = self
                 .output_paths()
                 .map(|(name, path)| (name.clone(), path.to_string()))
                 .collect();
-            state.write_text(&drv_path, text.as_bytes(), &references, outputs)?;
+            state.write_text(&drv_path, &text, &references, outputs)?;
         }
         let output_hashes = self.hash_modulo(state, false)?;
         state.add_references(&drv_path, references);
@@ -294,7 +276,7 @@ mod tests {
             ..Default::default()
         };
         for (k, v) in [("builder", "/bin/sh"), ("name", name), ("system", "x")] {
-            drv.env.insert(k.to_string(), v.to_string());
+            drv.env.insert(k.to_string(), v.into());
         }
         drv
     }
@@ -320,8 +302,12 @@ mod tests {
 
     #[test]
     fn strings_are_escaped() {
-        let mut out = String::new();
-        push_string(&mut out, "a\"b\\c\nd\te\r");
-        assert_eq!(out, r#""a\"b\\c\nd\te\r""#);
+        let mut out = Vec::new();
+        push_string(&mut out, "a\"b\\c\nd\te\r\u{e9}\x01");
+        assert_eq!(out, "\"a\\\"b\\\\c\\nd\\te\\r\u{e9}\x01\"".as_bytes());
+        // Bytes that are not UTF-8 are written as they are, as Nix does.
+        let mut out = Vec::new();
+        push_string(&mut out, b"\xe2 \x82");
+        assert_eq!(out, b"\"\xe2 \x82\"");
     }
 }

@@ -53,9 +53,9 @@
 //!   a float applied to a variable in Spindle (rnix); numbers are put in
 //!   parentheses before `.`.
 //!
-//! Two bugs of Nix 2.8 that Spindle does not copy, which a seed may hit
+//! A bug of Nix 2.8 that Spindle does not copy, which a seed may hit
 //! (docs/reliability.md has the details): `substring` takes its start as a
-//! 32-bit integer, and `elemAt` forces its index before its list.
+//! 32-bit integer.
 //!
 //! Environment:
 //! - `SPINDLE_DIFF_CASES`: expressions per run (default 4096).
