@@ -60,11 +60,11 @@ impl Printer {
     fn repeated(&mut self, value: &Value, cell: Option<usize>) -> bool {
         let identity = match value {
             Value::Attrs(a) if !a.is_empty() => Identity::Container(a.addr()),
-            Value::List(l) if l.len() > 2 => Identity::Container(l.addr()),
-            Value::List(l) if !l.is_empty() => match cell {
+            v if v.identified_by_cell() => match cell {
                 Some(c) => Identity::Cell(c),
                 None => return false,
             },
+            Value::List(l) if !l.is_empty() => Identity::Container(l.addr()),
             _ => return false,
         };
         !self.seen.insert(identity)

@@ -384,7 +384,14 @@ impl MergeSort {
 impl<E: Engine + ?Sized> Resume<E> for MergeSort {
     fn resume(mut self: Box<Self>, vm: &mut E, value: Value) -> Result<BuiltinStep<E>> {
         if self.forced < self.src.len() {
-            self.src[self.forced] = value;
+            // Nix's sorted list holds the cells of the list given. Only a
+            // value printed as `«repeated»` by its cell tells the two
+            // apart, so that value keeps its thunk; any other is kept
+            // as a value, which the comparisons read directly and which
+            // lets the thunk go.
+            if !value.identified_by_cell() {
+                self.src[self.forced] = value;
+            }
             self.forced += 1;
         } else if self.merging {
             let right = vm.force_bool(value)?;

@@ -104,6 +104,14 @@ impl Value {
         )
     }
 
+    /// Whether C++ Nix tells this value apart from an equal one by the cell
+    /// holding it rather than by the value: a list of one or two elements,
+    /// which Nix stores inside its cell. Printing marks such a value
+    /// `«repeated»` only when it is reached through the same thunk again.
+    pub fn identified_by_cell(&self) -> bool {
+        matches!(self, Value::List(l) if (1..=2).contains(&l.len()))
+    }
+
     /// The value behind an evaluated thunk, or the value itself. Pending
     /// thunks stay as they are.
     pub fn shallow_resolved(&self) -> Value {
