@@ -79,12 +79,7 @@ impl Entry {
 
     /// A cursor on the entry: the holder's child around its value.
     fn cursor(&self) -> Result<ast::AttrpathValue> {
-        let found = self
-            .holder
-            .child_or_token_at_range(TextRange::at(self.value.start(), 1.into()))
-            .and_then(|e| e.into_node())
-            .and_then(ast::AttrpathValue::cast);
-        child(found, &self.holder)
+        child_at(&self.holder, self.value.start())
     }
 
     /// A cursor on the value.
@@ -95,6 +90,19 @@ impl Entry {
             entry.syntax(),
         )
     }
+}
+
+/// A cursor on the child node of `holder` that starts at `start`, which an
+/// entry read from the green node knows.
+fn child_at<N: AstNode<Language = rnix::NixLanguage>>(
+    holder: &rnix::SyntaxNode,
+    start: TextSize,
+) -> Result<N> {
+    let found = holder
+        .child_or_token_at_range(TextRange::at(start, 1.into()))
+        .and_then(|e| e.into_node())
+        .and_then(N::cast);
+    child(found, holder)
 }
 
 /// The symbols of `first` and of the plain names of the entries after it
@@ -349,11 +357,7 @@ impl<'a, 'e> Compiler<'a, 'e> {
                     (_, entry) => self.gather_entry(&mut set, holder, start, entry)?,
                 }
             } else if kind == SyntaxKind::NODE_INHERIT as u16 {
-                let found = holder
-                    .child_or_token_at_range(TextRange::at(start, 1.into()))
-                    .and_then(|e| e.into_node())
-                    .and_then(ast::Inherit::cast);
-                self.gather_inherit(&mut set, &child(found, holder)?)?;
+                self.gather_inherit(&mut set, &child_at(holder, start)?)?;
             }
             start += len;
         }
@@ -369,11 +373,7 @@ impl<'a, 'e> Compiler<'a, 'e> {
         start: TextSize,
         entry: Option<Entry>,
     ) -> Result<()> {
-        let found = holder
-            .child_or_token_at_range(TextRange::at(start, 1.into()))
-            .and_then(|e| e.into_node())
-            .and_then(ast::AttrpathValue::cast);
-        let apv = child(found, holder)?;
+        let apv: ast::AttrpathValue = child_at(holder, start)?;
         // Its two nodes, path and value, in one pass (rnix's accessors make
         // a cursor for each child they pass).
         let mut nodes = apv.syntax().children();

@@ -17,13 +17,25 @@ impl Value {
     /// lacks it, `None` when this is not (yet) a set.
     #[inline]
     pub fn attr_in_place(&self, name: Symbol) -> Option<Option<Value>> {
-        let lookup = |v: &Value| match v {
+        self.peek_evaluated(|v| match v {
             Value::Attrs(attrs) => Some(attrs.get(name).cloned()),
             _ => None,
-        };
+        })
+    }
+
+    /// `f` of this value when it needs no forcing: the value itself, or
+    /// the value of a thunk already evaluated; `None` for a thunk yet to be
+    /// evaluated.
+    #[inline(always)]
+    pub fn peek_evaluated<R>(&self, f: impl FnOnce(&Value) -> Option<R>) -> Option<R> {
         match self {
-            Value::Thunk(t) => t.peek(lookup).flatten(),
-            other => lookup(other),
+            Value::Thunk(t) => t
+                .peek(|v| match v {
+                    Value::Thunk(_) => None,
+                    v => f(v),
+                })
+                .flatten(),
+            other => f(other),
         }
     }
 

@@ -127,7 +127,7 @@ impl Candidates {
     /// again: when the list has doubled, or a collection during an
     /// evaluation is due, whichever comes first.
     fn prune(&mut self) {
-        self.thunks.retain(WeakThunk::is_alive);
+        self.drop_dead_from(0);
         self.schedule();
     }
 
@@ -136,15 +136,21 @@ impl Candidates {
     #[cold]
     #[inline(never)]
     fn prune_young(&mut self) {
-        let mut kept = self.young_from;
-        for i in self.young_from..self.thunks.len() {
+        self.drop_dead_from(self.young_from);
+        self.young_from = self.len();
+    }
+
+    /// Drops the entries of objects already freed from `from` on, keeping
+    /// the order of the others.
+    fn drop_dead_from(&mut self, from: usize) {
+        let mut kept = from;
+        for i in from..self.thunks.len() {
             if self.thunks[i].is_alive() {
                 self.thunks.swap(kept, i);
                 kept += 1;
             }
         }
         self.thunks.truncate(kept);
-        self.young_from = kept;
     }
 
     /// Sets when to look again (see [`Candidates::prune`]).

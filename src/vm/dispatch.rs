@@ -431,7 +431,7 @@ impl Vm {
     #[inline(never)]
     fn dynamic_attr_in_place(&mut self, op: Op, ip: &mut usize) -> bool {
         let n = self.stack.len();
-        let name = with_evaluated(&self.stack[n - 1], |v| match v {
+        let name = self.stack[n - 1].peek_evaluated(|v| match v {
             Value::String(s) if !s.has_context() => Some(Symbol::intern(s.as_bytes())),
             _ => None,
         });
@@ -471,8 +471,8 @@ impl Vm {
     #[inline(never)]
     fn equal_in_place(&mut self, op: Op) -> bool {
         let n = self.stack.len();
-        let equal = with_evaluated(&self.stack[n - 2], |a| {
-            with_evaluated(&self.stack[n - 1], |b| match (a, b) {
+        let equal = self.stack[n - 2].peek_evaluated(|a| {
+            self.stack[n - 1].peek_evaluated(|b| match (a, b) {
                 (Value::List(_), Value::List(_)) | (Value::Attrs(_), Value::Attrs(_)) => None,
                 _ => Some(scalar_equal(a, b)),
             })
@@ -1272,27 +1272,12 @@ fn is_evaluated(v: &Value) -> bool {
     }
 }
 
-/// `f` of `v`'s value when it needs no forcing: `v` itself, or the value
-/// of an evaluated thunk.
-#[inline(always)]
-fn with_evaluated<R>(v: &Value, f: impl FnOnce(&Value) -> Option<R>) -> Option<R> {
-    match v {
-        Value::Thunk(t) => t
-            .peek(|v| match v {
-                Value::Thunk(_) => None,
-                v => f(v),
-            })
-            .flatten(),
-        v => f(v),
-    }
-}
-
 /// What `v.name or …` finds when `v` needs no forcing: the attribute if
 /// `v` is a set that has it, `Some(None)` if it has not or `v` is not a
 /// set; `None` when `v` is yet to be evaluated.
 #[inline(always)]
 fn attr_if_evaluated(v: &Value, name: Symbol) -> Option<Option<Value>> {
-    with_evaluated(v, |v| match v {
+    v.peek_evaluated(|v| match v {
         Value::Attrs(attrs) => Some(attrs.get(name).cloned()),
         _ => Some(None),
     })
