@@ -2,9 +2,11 @@
 //! and lists from a frame's values, and checking a call's formals. None of
 //! them evaluates anything.
 
+use std::rc::Rc;
+
 use crate::bytecode::{Capture, Code, LookupNow};
 use crate::error::{Error, ErrorKind, Result};
-use crate::value::{Attrs, Closure, Deferred, List, Thunk, Upvalues, Value};
+use crate::value::{Attrs, Body, Closure, Deferred, List, Thunk, Upvalues, Value};
 
 /// The captured values for a new closure or thunk, read from the creating
 /// frame's locals (at `base` on `stack`) and captured values.
@@ -14,10 +16,39 @@ pub(crate) fn capture(
     upvalues: &[Value],
     base: usize,
 ) -> Upvalues {
-    Upvalues::from_fn(captures.len(), |i| match captures[i] {
+    Upvalues::from_fn(captures.len(), |i| {
+        captured(stack, captures[i], upvalues, base)
+    })
+}
+
+/// A new thunk running `code`, which it captures from the creating frame
+/// as [`capture`] does.
+#[inline]
+pub(crate) fn code_thunk(
+    stack: &[Value],
+    code: &Rc<Code>,
+    upvalues: &[Value],
+    base: usize,
+) -> Thunk {
+    let body = Body::new(code, |i| captured(stack, code.captures[i], upvalues, base));
+    Thunk::new(Deferred::Code(body))
+}
+
+/// A new thunk running `code`, whose captures `Finalise` fills in later
+/// (a binding of a recursive `let` or `rec`).
+pub(crate) fn deferred_thunk(code: &Rc<Code>) -> Thunk {
+    Thunk::new(Deferred::Code(Body::Closure(Closure::deferred(
+        code.clone(),
+    ))))
+}
+
+/// One captured value, read from the creating frame.
+#[inline(always)]
+fn captured(stack: &[Value], capture: Capture, upvalues: &[Value], base: usize) -> Value {
+    match capture {
         Capture::Local(slot) => stack[base + slot as usize].clone(),
         Capture::Upvalue(i) => upvalues[i as usize].clone(),
-    })
+    }
 }
 
 /// What [`Op::LazyWithLookup`](crate::bytecode::Op::LazyWithLookup) `i`
@@ -43,9 +74,7 @@ pub(crate) fn lazy_with_lookup(
                     "internal error: a lazy lookup without its thunk",
                 ));
             };
-            let captured = capture(stack, &child.captures, upvalues, base);
-            let body = Closure::new(child.clone(), captured);
-            Ok(Value::Thunk(Thunk::new(Deferred::Code(body))))
+            Ok(Value::Thunk(code_thunk(stack, child, upvalues, base)))
         }
         LookupNow::Undefined => Err(Error::new(ErrorKind::UndefinedVariable(
             lookup.name.display_name(),

@@ -13,13 +13,14 @@ use super::requests::fused_callee;
 use super::{helpers, Called, GenVm};
 use crate::bytecode::{Capture, Code, Op};
 use crate::engine::frames::{
-    capture, check_formals_of, finalise, lazy_with_lookup, make_attrs, make_list,
+    capture, check_formals_of, code_thunk, deferred_thunk, finalise, lazy_with_lookup, make_attrs,
+    make_list,
 };
 use crate::engine::{compare_scalars, missing_attribute, scalar_equal, Engine};
 use crate::error::{Error, ErrorKind, Result};
 use crate::limits::Limits;
 use crate::symbol::Symbol;
-use crate::value::{Attrs, Closure, Deferred, NixString, PrimApp, StringBuilder, Thunk, Value};
+use crate::value::{Attrs, Closure, NixString, PrimApp, StringBuilder, Thunk, Value};
 use crate::vm::assertion_failed;
 
 /// Ensures the operand in stack slot `$slot` is evaluated, or suspends the
@@ -159,24 +160,16 @@ impl GenVm {
                 }
                 Op::MakeThunk(i) => {
                     let child = &code.children[i as usize];
-                    let captured =
-                        capture(&self.stack, &child.captures, frame.body.upvalues(), base);
-                    self.stack
-                        .push(Value::Thunk(Thunk::new(Deferred::Code(Closure::new(
-                            child.clone(),
-                            captured,
-                        )))));
+                    let thunk = code_thunk(&self.stack, child, frame.body.upvalues(), base);
+                    self.stack.push(Value::Thunk(thunk));
                 }
                 Op::MakeClosureDeferred(i) => {
                     let child = code.children[i as usize].clone();
                     self.stack.push(Value::Closure(Closure::deferred(child)));
                 }
                 Op::MakeThunkDeferred(i) => {
-                    let child = code.children[i as usize].clone();
-                    self.stack
-                        .push(Value::Thunk(Thunk::new(Deferred::Code(Closure::deferred(
-                            child,
-                        )))));
+                    let thunk = deferred_thunk(&code.children[i as usize]);
+                    self.stack.push(Value::Thunk(thunk));
                 }
                 Op::Finalise(slot) => finalise(&self.stack, frame.body.upvalues(), base, slot),
                 Op::Call | Op::CallBuiltin(_) => {

@@ -9,7 +9,7 @@ use std::rc::Rc;
 
 use super::requests::Generator;
 use crate::bytecode::Code;
-use crate::value::Closure;
+use crate::value::Body;
 use crate::vm::CallFrame;
 
 /// One entry of the frame stack.
@@ -40,7 +40,7 @@ pub(super) struct BytecodeFrame {
     /// The code.
     pub(super) code: Rc<Code>,
     /// The closure (or thunk body) whose captured values it reads.
-    pub(super) body: Closure,
+    pub(super) body: Body,
     /// The next instruction.
     pub(super) ip: usize,
     /// Where its locals start on the value stack.

@@ -54,7 +54,7 @@ use crate::limits::CHECK_INTERVAL;
 use crate::source::Span;
 use crate::symbol::known;
 use crate::trace::TraceBuilder;
-use crate::value::{Builtin, Closure, OnGenerator, PrimApp, Value};
+use crate::value::{Body, Builtin, Closure, OnGenerator, PrimApp, Value};
 use crate::vm::{call_depth_exceeded, CallFrame};
 
 /// Bytes of the stack budget one frame of the frame stack counts for: a
@@ -423,7 +423,7 @@ impl GenVm {
         };
         Ok(Frame::Bytecode(BytecodeFrame {
             code,
-            body,
+            body: Body::Closure(body),
             ip: 0,
             base,
             call: Some(call),
@@ -432,7 +432,7 @@ impl GenVm {
     }
 
     /// A frame for a thunk body.
-    fn code_frame(&mut self, body: Closure) -> Result<Frame> {
+    fn code_frame(&mut self, body: Body) -> Result<Frame> {
         self.check_frame_budget()?;
         let code = body.code().clone();
         let base = self.stack.len();

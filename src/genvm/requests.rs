@@ -16,15 +16,15 @@
 //! its value on the value stack.
 
 use crate::error::Result;
-use crate::value::{Closure, Value};
+use crate::value::{Body, Closure, Value};
 use std::future::Future;
 use std::pin::Pin;
 
 /// What a generator asks of the VM.
 pub(crate) enum Request {
-    /// Run a thunk body (a closure taking no argument); answered with the
+    /// Run a thunk's code; answered with the
     /// value it returns (which may itself be a thunk). Always multi-frame.
-    EnterCode(Closure),
+    EnterCode(Body),
     /// Apply `function` (evaluated or not) to `arg`; answered with the
     /// result, which may be a thunk. Same-frame for partial applications,
     /// errors and shared builtins that need nothing evaluated; multi-frame
@@ -53,7 +53,7 @@ pub(crate) type GenFuture = Pin<Box<dyn Future<Output = Result<Value>>>>;
 pub(crate) type Generator = genawaiter::rc::Gen<Request, Response, GenFuture>;
 
 /// Asks the VM to run a thunk body.
-pub(crate) async fn enter_code(co: &Co, body: Closure) -> Result<Value> {
+pub(crate) async fn enter_code(co: &Co, body: Body) -> Result<Value> {
     co.yield_(Request::EnterCode(body)).await
 }
 

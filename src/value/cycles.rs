@@ -52,7 +52,7 @@ use std::collections::hash_map::Entry;
 use rustc_hash::FxHashMap;
 
 use super::thunk::WeakThunk;
-use super::{Closure, Deferred, Thunk, ThunkState, Value};
+use super::{Body, Closure, Deferred, Thunk, ThunkState, Value};
 
 /// How many candidates the list holds before the freed ones are first
 /// pruned from it.
@@ -400,7 +400,8 @@ fn value_addr(value: &Value) -> Option<usize> {
 fn state_edges(state: &ThunkState, mut f: impl FnMut(Edge)) {
     match state {
         ThunkState::Pending(d) | ThunkState::Running(d) => match d {
-            Deferred::Code(c) => f(Edge::Closure(c)),
+            Deferred::Code(Body::Closure(c)) => f(Edge::Closure(c)),
+            Deferred::Code(Body::Inline { capture, .. }) => f(Edge::Value(capture)),
             Deferred::Apply { function, arg } => {
                 f(Edge::Value(function));
                 f(Edge::Value(arg));

@@ -86,6 +86,70 @@ impl Upvalues {
     }
 }
 
+/// The code a thunk runs and the values it reads while running it.
+///
+/// Most thunks capture at most one value; theirs is kept in the thunk's own
+/// allocation, so that making, forcing and freeing such a thunk allocates
+/// and frees one object instead of two. A thunk capturing more, or whose
+/// captures are filled in later (a binding of a recursive `let` or `rec`),
+/// runs a closure.
+#[derive(Clone)]
+pub enum Body {
+    /// The code and captures of a closure that takes no argument.
+    Closure(Closure),
+    /// Code capturing at most one value: `capture` is that value, or
+    /// `null` when the code captures none.
+    Inline {
+        /// The compiled code.
+        code: Rc<Code>,
+        /// The captured value.
+        capture: Value,
+    },
+}
+
+impl Body {
+    /// The body of a thunk running `code` with these captured values, read
+    /// by `value(i)` for each of the code's captures.
+    #[inline]
+    pub fn new(code: &Rc<Code>, mut value: impl FnMut(usize) -> Value) -> Body {
+        match code.captures.len() {
+            0 => Body::Inline {
+                code: code.clone(),
+                capture: Value::Null,
+            },
+            1 => Body::Inline {
+                code: code.clone(),
+                capture: value(0),
+            },
+            n => Body::Closure(Closure::new(code.clone(), Upvalues::from_fn(n, value))),
+        }
+    }
+
+    /// The compiled code.
+    #[inline]
+    pub fn code(&self) -> &Rc<Code> {
+        match self {
+            Body::Closure(c) => c.code(),
+            Body::Inline { code, .. } => code,
+        }
+    }
+
+    /// The captured values.
+    #[inline]
+    pub fn upvalues(&self) -> &[Value] {
+        match self {
+            Body::Closure(c) => c.upvalues(),
+            Body::Inline { code, capture } => Body::inline_upvalues(code, capture),
+        }
+    }
+
+    /// The captured values of [`Body::Inline`]: `capture`, or none.
+    #[inline(always)]
+    pub fn inline_upvalues<'a>(code: &Code, capture: &'a Value) -> &'a [Value] {
+        &std::slice::from_ref(capture)[..code.captures.len().min(1)]
+    }
+}
+
 /// A lambda together with the values it captured.
 #[derive(Clone)]
 pub struct Closure(Rc<ClosureInner>);

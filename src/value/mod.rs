@@ -21,8 +21,8 @@ mod thunk;
 
 pub use attrs::{Attrs, AttrsBuilder, PosTable};
 pub use function::{
-    Builtin, BuiltinFn, Closure, HostBuiltin, HostFn, OnGenerator, PrimApp, Primitive, SteppedFn,
-    Upvalues,
+    Body, Builtin, BuiltinFn, Closure, HostBuiltin, HostFn, OnGenerator, PrimApp, Primitive,
+    SteppedFn, Upvalues,
 };
 pub use list::List;
 pub use string::{utf8, Context, ContextElem, NixString, StringBuilder};

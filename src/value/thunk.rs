@@ -4,15 +4,15 @@ use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 
 use super::drop::{release, release_one};
-use super::{Closure, Upvalues, Value};
+use super::{Body, Closure, Value};
 use crate::bytecode::Code;
 use crate::error::Error;
 
 /// The work a pending thunk will do when forced.
 #[derive(Clone)]
 pub enum Deferred {
-    /// Run compiled code (a closure taking no argument) with its captured values.
-    Code(Closure),
+    /// Run compiled code with its captured values.
+    Code(Body),
     /// Apply a function to an argument (`map f xs` makes these).
     Apply { function: Value, arg: Value },
     /// Apply a function to two arguments (`mapAttrs f set` makes these).
@@ -42,6 +42,9 @@ impl Deferred {
     }
 }
 
+/// A thunk is one 64-byte allocation: two counts, the borrow flag and this.
+const _: () = assert!(std::mem::size_of::<ThunkState>() <= 40);
+
 /// The state of a thunk.
 pub enum ThunkState {
     /// Not yet forced.
@@ -62,8 +65,8 @@ pub enum ThunkState {
 /// Work the dispatch loop can run as a frame of its own, found by
 /// [`Thunk::start_frame`].
 pub enum FrameWork {
-    /// Run the code of this closure, which takes no argument.
-    Code(Closure),
+    /// Run this code with its captured values.
+    Code(Body),
     /// Call this closure with this argument.
     Apply(Closure, Value),
     /// Apply the function to the first argument, then the result to the second.
@@ -99,7 +102,7 @@ impl Thunk {
     /// A pending thunk running `code`, which captures nothing (a file, a
     /// REPL input).
     pub fn of_code(code: Rc<Code>) -> Thunk {
-        Thunk::new(Deferred::Code(Closure::new(code, Upvalues::none())))
+        Thunk::new(Deferred::Code(Body::new(&code, |_| Value::Null)))
     }
 
     /// A thunk that already holds its value.
@@ -221,7 +224,7 @@ impl Thunk {
     pub fn start_frame(&self) -> Option<FrameWork> {
         let mut state = self.0.try_borrow_mut().ok()?;
         let work = match &*state {
-            ThunkState::Pending(Deferred::Code(closure)) => FrameWork::Code(closure.clone()),
+            ThunkState::Pending(Deferred::Code(body)) => FrameWork::Code(body.clone()),
             ThunkState::Pending(Deferred::Apply {
                 function: Value::Closure(closure),
                 arg,
@@ -303,7 +306,7 @@ impl Thunk {
     /// closing recursive `let` and `rec` bindings over themselves).
     pub fn pending_closure(&self) -> Option<Closure> {
         match &*self.0.borrow() {
-            ThunkState::Pending(Deferred::Code(closure)) => Some(closure.clone()),
+            ThunkState::Pending(Deferred::Code(Body::Closure(closure))) => Some(closure.clone()),
             _ => None,
         }
     }
@@ -386,8 +389,14 @@ impl Thunk {
         drop(state);
         match old {
             ThunkState::Done(v) => release_one(v),
-            ThunkState::Pending(Deferred::Code(closure))
-            | ThunkState::Running(Deferred::Code(closure)) => release_one(Value::Closure(closure)),
+            ThunkState::Pending(Deferred::Code(Body::Closure(closure)))
+            | ThunkState::Running(Deferred::Code(Body::Closure(closure))) => {
+                release_one(Value::Closure(closure))
+            }
+            ThunkState::Pending(Deferred::Code(Body::Inline { capture, .. }))
+            | ThunkState::Running(Deferred::Code(Body::Inline { capture, .. })) => {
+                release_one(capture)
+            }
             ThunkState::Pending(Deferred::Apply { function, arg })
             | ThunkState::Running(Deferred::Apply { function, arg }) => release([function, arg]),
             ThunkState::Pending(Deferred::Ready(v)) | ThunkState::Running(Deferred::Ready(v)) => {

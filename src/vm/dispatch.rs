@@ -22,7 +22,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::source::Span;
 use crate::symbol::Symbol;
 use crate::value::{
-    truncate_values, Builtin, BuiltinFn, Closure, FrameWork, PrimApp, Thunk, Value,
+    truncate_values, Body, Builtin, BuiltinFn, Closure, FrameWork, PrimApp, Thunk, Value,
 };
 
 /// Where a run of the dispatch loop is.
@@ -37,8 +37,9 @@ struct Position {
 
 /// The code a frame of the dispatch loop runs, and its captured values.
 struct Running {
-    /// The closure (`None` for the code the loop was started with).
-    closure: Option<Closure>,
+    /// The code and captures (`None` for the code the loop was started
+    /// with).
+    body: Option<Body>,
     /// Whether it is a curried lambda given both arguments, which runs its
     /// fused code (see [`Code::fuse`]).
     fused: bool,
@@ -46,20 +47,24 @@ struct Running {
 
 impl Running {
     const ROOT: Running = Running {
-        closure: None,
+        body: None,
         fused: false,
     };
 
     fn closure(closure: Closure) -> Running {
+        Running::body(Body::Closure(closure))
+    }
+
+    fn body(body: Body) -> Running {
         Running {
-            closure: Some(closure),
+            body: Some(body),
             fused: false,
         }
     }
 
     fn fused(closure: Closure) -> Running {
         Running {
-            closure: Some(closure),
+            body: Some(Body::Closure(closure)),
             fused: true,
         }
     }
@@ -70,10 +75,22 @@ impl Running {
         root_code: &'a Code,
         root_upvalues: &'a [Value],
     ) -> (&'a Code, &'a [Value]) {
-        match &self.closure {
+        match &self.body {
             None => (root_code, root_upvalues),
-            Some(c) if self.fused => (fused_code(c), c.upvalues()),
-            Some(c) => (c.code(), c.upvalues()),
+            Some(Body::Closure(c)) => {
+                let code = if self.fused { fused_code(c) } else { c.code() };
+                (code, c.upvalues())
+            }
+            Some(Body::Inline { code, capture }) => (code, Body::inline_upvalues(code, capture)),
+        }
+    }
+
+    /// The code of a frame entered in the loop (not its first).
+    fn entered_code(&self) -> &Code {
+        match &self.body {
+            Some(Body::Closure(c)) if self.fused => fused_code(c),
+            Some(body) => body.code(),
+            None => unreachable!("only the loop's first frame runs no body"),
         }
     }
 }
@@ -157,7 +174,8 @@ enum Callee {
 /// A thunk whose work the dispatch loop runs as a frame of its own.
 struct ThunkFrame {
     thunk: Thunk,
-    body: Closure,
+    /// The code to run.
+    running: Running,
     /// The argument when the work is a call, which traces name; a thunk's
     /// own code takes none.
     arg: Option<Value>,
@@ -944,16 +962,16 @@ impl Vm {
     /// the second); a thunk whose work turns out not to be bytecode is
     /// forced natively here and `None` returned.
     fn thunk_frame(&mut self, thunk: Thunk) -> Result<Option<ThunkFrame>> {
-        let (body, arg) = match thunk.start_frame() {
+        let (running, arg) = match thunk.start_frame() {
             None => return Ok(None),
-            Some(FrameWork::Code(body)) => (body, None),
-            Some(FrameWork::Apply(function, arg)) => (function, Some(arg)),
+            Some(FrameWork::Code(body)) => (Running::body(body), None),
+            Some(FrameWork::Apply(function, arg)) => (Running::closure(function), Some(arg)),
             Some(FrameWork::Apply2(Value::Closure(function), a, b))
                 if function.fused().is_some() =>
             {
                 return Ok(Some(ThunkFrame {
                     thunk,
-                    body: function,
+                    running: Running::fused(function),
                     arg: Some(b),
                     first: Some(a),
                 }));
@@ -961,7 +979,7 @@ impl Vm {
             Some(FrameWork::Apply2(function, a, b)) => {
                 let partial = self.call(function, a).and_then(|f| self.force(f));
                 match partial {
-                    Ok(Value::Closure(function)) => (function, Some(b)),
+                    Ok(Value::Closure(function)) => (Running::closure(function), Some(b)),
                     Ok(other) => {
                         let result = self.call(other, b).and_then(|v| self.force(v));
                         thunk.settle(&result);
@@ -976,7 +994,7 @@ impl Vm {
         };
         Ok(Some(ThunkFrame {
             thunk,
-            body,
+            running,
             arg,
             first: None,
         }))
@@ -994,10 +1012,7 @@ impl Vm {
             forced.thunk.settle(&Err(e.clone()));
             return Err(e);
         }
-        let code = match forced.first {
-            Some(_) => fused_code(&forced.body),
-            None => forced.body.code(),
-        };
+        let code = forced.running.entered_code();
         let (frame, locals) = (
             forced.arg.is_some().then_some(CallFrame {
                 name: code.name,
@@ -1005,10 +1020,7 @@ impl Vm {
             }),
             code.locals,
         );
-        let running = match forced.first {
-            Some(_) => Running::fused(forced.body),
-            None => Running::closure(forced.body),
-        };
+        let running = forced.running;
         let callee_base = self.stack.len();
         let caller = std::mem::replace(
             at,

@@ -5,7 +5,8 @@ use super::dispatch::known_number;
 use super::{assertion_failed, Vm};
 use crate::bytecode::{numeric_fast, Capture, Code, Eager, EagerOperand, Op};
 use crate::engine::frames::{
-    capture, check_formals_of, finalise, lazy_with_lookup, make_attrs, make_list,
+    capture, check_formals_of, code_thunk, deferred_thunk, finalise, lazy_with_lookup, make_attrs,
+    make_list,
 };
 use crate::engine::Engine;
 use crate::error::{Error, ErrorKind, Result};
@@ -66,10 +67,8 @@ impl Vm {
                         .push(Value::Thunk(Thunk::new(Deferred::Ready(value))));
                     return Ok(());
                 }
-                let captured = capture(&self.stack, &child.captures, upvalues, base);
-                let body = Closure::new(child.clone(), captured);
-                self.stack
-                    .push(Value::Thunk(Thunk::new(Deferred::Code(body))));
+                let thunk = code_thunk(&self.stack, child, upvalues, base);
+                self.stack.push(Value::Thunk(thunk));
                 Ok(())
             }
             Op::MakeClosureDeferred(i) => {
@@ -78,9 +77,8 @@ impl Vm {
                 Ok(())
             }
             Op::MakeThunkDeferred(i) => {
-                let body = Closure::deferred(code.children[i as usize].clone());
-                self.stack
-                    .push(Value::Thunk(Thunk::new(Deferred::Code(body))));
+                let thunk = deferred_thunk(&code.children[i as usize]);
+                self.stack.push(Value::Thunk(thunk));
                 Ok(())
             }
             Op::Finalise(slot) => {
