@@ -59,6 +59,25 @@ fn cycles_nothing_refers_to_are_freed() {
     }
 }
 
+/// A cycle whose only way back runs through a thunk that keeps its one
+/// captured value in its own allocation (`b` inside the element's thunk).
+#[test]
+fn a_cycle_through_a_thunks_own_capture_is_freed() {
+    for evaluator in evaluators() {
+        let value = evaluator
+            .eval_str("let a = [ (builtins.head b) ]; b = a; in a")
+            .unwrap();
+        evaluator.collect_cycles();
+        drop(value);
+        let collection = evaluator.collect_cycles();
+        assert!(
+            collection.freed >= 1,
+            "{:?}: the list and its element refer to each other: {collection:?}",
+            evaluator.vm_kind()
+        );
+    }
+}
+
 #[test]
 fn values_the_host_keeps_stay_whole() {
     for evaluator in evaluators() {

@@ -39,7 +39,8 @@ pub(super) enum OnReturn {
 pub(super) struct BytecodeFrame {
     /// The code.
     pub(super) code: Rc<Code>,
-    /// The closure (or thunk body) whose captured values it reads.
+    /// The lambda's closure, or the thunk's body, whose captured values it
+    /// reads.
     pub(super) body: Body,
     /// The next instruction.
     pub(super) ip: usize,

@@ -50,11 +50,6 @@ impl Upvalues {
         }
     }
 
-    /// No values.
-    pub fn none() -> Upvalues {
-        Upvalues::from_fn(0, |_| Value::Null)
-    }
-
     /// Puts each closure among these values whose own captures are not set
     /// yet behind an evaluated thunk. Such a closure is a binding of the
     /// `let` or `rec` being completed, which may capture the closure these
@@ -113,13 +108,9 @@ impl Body {
     #[inline]
     pub fn new(code: &Rc<Code>, mut value: impl FnMut(usize) -> Value) -> Body {
         match code.captures.len() {
-            0 => Body::Inline {
+            n @ (0 | 1) => Body::Inline {
                 code: code.clone(),
-                capture: Value::Null,
-            },
-            1 => Body::Inline {
-                code: code.clone(),
-                capture: value(0),
+                capture: if n == 1 { value(0) } else { Value::Null },
             },
             n => Body::Closure(Closure::new(code.clone(), Upvalues::from_fn(n, value))),
         }
