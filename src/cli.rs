@@ -613,7 +613,7 @@ pub(crate) fn auto_call(evaluator: &Evaluator, value: Value, args: &Attrs) -> Re
         return Ok(value);
     };
     let actual = if formals.ellipsis {
-        args.entries().to_vec()
+        args.iter().cloned().collect()
     } else {
         let mut named = Vec::new();
         for (name, has_default) in &formals.entries {

@@ -78,6 +78,56 @@ fn a_cycle_through_a_thunks_own_capture_is_freed() {
     }
 }
 
+/// A package set of 200 entries, made by an overlay: the set and the one
+/// under it share most of their chunks of entries, and both are on cycles
+/// through the fixpoint.
+const LAYERED: &str = r#"
+  let
+    fix = f: let x = f x; in x;
+    name = i: "p${toString i}";
+    base = self: builtins.listToAttrs (builtins.genList (i: {
+      name = name i;
+      value = { n = i; next = self.${name (i + 1 - (i + 1) / 200 * 200)}; };
+    }) 200);
+    overlay = self: super: { p7 = super.p7 // { n = 700; }; extra = self.p3; inherit super; };
+  in fix (self: let super = base self; in super // overlay self super)
+"#;
+
+/// Sets that share chunks with a package set on a cycle: one on the cycle
+/// (the set under the overlay) and one the host made, which nothing on the
+/// cycle refers to. Each keeps its values while the host keeps it, though
+/// the sets it shares chunks with are freed.
+#[test]
+fn sets_sharing_chunks_with_freed_ones_stay_whole() {
+    for evaluator in evaluators() {
+        for (kept, expected) in [
+            ("v.super", "[ 7 8 0 700 700 ]"),
+            ("v // { z = 1; }", "[ 700 8 0 700 700 ]"),
+        ] {
+            let layered = evaluator.eval_str(LAYERED).unwrap();
+            evaluator.set_global("v", layered.clone());
+            let kept = evaluator.eval_str(kept).unwrap();
+            evaluator.set_global("v", spindle::Value::Null);
+            drop(layered);
+            evaluator.collect_cycles();
+            evaluator.set_global("s", kept.clone());
+            let read = evaluator
+                .eval_str("[ s.p7.n s.p7.next.n s.p199.next.n s.p6.next.n s.p5.next.next.n ]")
+                .unwrap();
+            // `next` is in the final set, where p7 is the overlay's.
+            assert_eq!(evaluator.print(&read, true).unwrap(), expected);
+            evaluator.set_global("s", spindle::Value::Null);
+            drop((read, kept));
+            let collection = evaluator.collect_cycles();
+            assert!(
+                collection.freed >= 2,
+                "{:?}: the sets and their fixpoint are a cycle: {collection:?}",
+                evaluator.vm_kind()
+            );
+        }
+    }
+}
+
 #[test]
 fn values_the_host_keeps_stay_whole() {
     for evaluator in evaluators() {

@@ -73,13 +73,7 @@ fn remove_attrs<E: Engine + ?Sized>(vm: &mut E, args: &[Value]) -> Result<Value>
     for n in names.iter() {
         remove.push(name_arg(vm, n)?);
     }
-    let kept: Vec<(Symbol, Value)> = attrs
-        .entries()
-        .iter()
-        .filter(|(k, _)| !remove.contains(k))
-        .cloned()
-        .collect();
-    Ok(Value::Attrs(Attrs::from_sorted(kept, None)))
+    Ok(Value::Attrs(attrs.without(remove)))
 }
 
 fn list_to_attrs<E: Engine + ?Sized>(vm: &mut E, args: &[Value]) -> Result<Value> {
@@ -104,7 +98,6 @@ fn map_attrs<E: Engine + ?Sized>(vm: &mut E, args: &[Value]) -> Result<Value> {
     let attrs = vm.force_attrs(args[1].clone())?;
     let f = &args[0];
     let entries = attrs
-        .entries()
         .iter()
         .map(|(k, v)| {
             let thunk = Thunk::new(Deferred::apply2(
@@ -121,13 +114,7 @@ fn map_attrs<E: Engine + ?Sized>(vm: &mut E, args: &[Value]) -> Result<Value> {
 fn intersect_attrs<E: Engine + ?Sized>(vm: &mut E, args: &[Value]) -> Result<Value> {
     let a = vm.force_attrs(args[0].clone())?;
     let b = vm.force_attrs(args[1].clone())?;
-    let kept = b
-        .entries()
-        .iter()
-        .filter(|(k, _)| a.contains(*k))
-        .cloned()
-        .collect();
-    Ok(Value::Attrs(Attrs::from_sorted(kept, None)))
+    Ok(Value::Attrs(b.restricted_to(&a)))
 }
 
 fn cat_attrs<E: Engine + ?Sized>(vm: &mut E, args: &[Value]) -> Result<Value> {
@@ -186,7 +173,7 @@ fn zip_attrs_with<E: Engine + ?Sized>(vm: &mut E, args: &[Value]) -> Result<Valu
     let sets = vm.force_list(args[1].clone())?;
     let mut grouped: Groups = Groups::default();
     for set in sets.iter() {
-        for (k, v) in vm.force_attrs(set.clone())?.entries() {
+        for (k, v) in vm.force_attrs(set.clone())?.iter() {
             grouped.entry(*k).or_default().push(v.clone());
         }
     }

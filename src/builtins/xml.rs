@@ -171,7 +171,7 @@ impl XmlWriter {
 
     /// The attributes of a set, in name order.
     fn attrs<E: Engine + ?Sized>(&mut self, vm: &mut E, attrs: &Attrs) -> Result<()> {
-        let mut entries: Vec<_> = attrs.entries().iter().collect();
+        let mut entries: Vec<_> = attrs.iter().collect();
         entries.sort_by_cached_key(|(name, _)| name.name());
         for (name, item) in entries {
             let mut xml_attrs = vec![("name", BString::from(&*name.name()))];

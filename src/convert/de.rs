@@ -129,17 +129,19 @@ impl<'de> de::Deserializer<'de> for ValueDeserializer<'_> {
         _variants: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value> {
-        match self.forced()? {
-            Value::String(s) => visitor.visit_enum(text(s.as_bytes())?.into_deserializer()),
-            Value::Attrs(attrs) if attrs.len() == 1 => {
-                let (symbol, value) = attrs.entries()[0].clone();
-                visitor.visit_enum(Variant {
-                    vm: self.vm,
-                    name: symbol.name(),
-                    value,
-                })
-            }
-            other => Err(conversion_error(format_args!(
+        let forced = self.forced()?;
+        let only_entry = match &forced {
+            Value::Attrs(attrs) if attrs.len() == 1 => attrs.entry_at(0).cloned(),
+            _ => None,
+        };
+        match (forced, only_entry) {
+            (Value::String(s), _) => visitor.visit_enum(text(s.as_bytes())?.into_deserializer()),
+            (_, Some((symbol, value))) => visitor.visit_enum(Variant {
+                vm: self.vm,
+                name: symbol.name(),
+                value,
+            }),
+            (other, None) => Err(conversion_error(format_args!(
                 "an enum is a string or a set with one attribute, not {}",
                 other.type_phrase()
             ))),

@@ -73,7 +73,7 @@ fn equal_forced<E: Engine + ?Sized>(e: &mut E, a: &Value, b: &Value) -> Result<b
             if x.len() != y.len() {
                 return Ok(false);
             }
-            for ((kx, vx), (ky, vy)) in x.entries().iter().zip(y.entries()) {
+            for ((kx, vx), (ky, vy)) in x.iter().zip(y.iter()) {
                 if kx != ky {
                     return Ok(false);
                 }

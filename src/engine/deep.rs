@@ -26,7 +26,7 @@ fn deep_force_inner<E: Engine + ?Sized>(
             if !seen.insert(attrs.addr()) {
                 return Ok(());
             }
-            for (name, v) in attrs.entries() {
+            for (name, v) in attrs.iter() {
                 let v = e.force_ref(v).map_err(|e| {
                     crate::trace::with_context(
                         e,

@@ -148,7 +148,7 @@ pub(crate) fn check_formals_of(code: &Code, attrs: &Attrs) -> Result<()> {
         }
     }
     if !formals.ellipsis {
-        if let Some((name, _)) = attrs.entries().iter().find(|(n, _)| !formals.contains(*n)) {
+        if let Some((name, _)) = attrs.iter().find(|(n, _)| !formals.contains(*n)) {
             // Nix quotes a name that is not an identifier.
             let mut shown = Vec::new();
             crate::print::print_attr_name(&mut shown, &name.name());

@@ -31,7 +31,7 @@ use crate::engine::{prepare_import, BuiltinStep, CoercionKind, Engine};
 use crate::error::{Error, Result};
 use crate::symbol::{known, Symbol};
 use crate::value::{
-    Attrs, AttrsBuilder, Builtin, BuiltinFn, List, NixString, StringBuilder, Thunk, Value,
+    AttrsBuilder, Builtin, BuiltinFn, List, NixString, StringBuilder, Thunk, Value,
 };
 
 /// A builtin written as a generator.
@@ -387,13 +387,7 @@ async fn remove_attrs(co: Co, _ctx: Rc<EvalContext>, args: Vec<Value>) -> Result
     for n in names.iter() {
         remove.push(name_arg(&co, n.clone()).await?);
     }
-    let kept: Vec<(Symbol, Value)> = attrs
-        .entries()
-        .iter()
-        .filter(|(k, _)| !remove.contains(k))
-        .cloned()
-        .collect();
-    Ok(Value::Attrs(Attrs::from_sorted(kept, None)))
+    Ok(Value::Attrs(attrs.without(remove)))
 }
 
 async fn list_to_attrs(co: Co, _ctx: Rc<EvalContext>, args: Vec<Value>) -> Result<Value> {
@@ -431,7 +425,7 @@ async fn zip_attrs_with(co: Co, _ctx: Rc<EvalContext>, args: Vec<Value>) -> Resu
     let sets = force_list(&co, args[1].clone()).await?;
     let mut grouped: crate::builtins::Groups = Default::default();
     for set in sets.iter() {
-        for (k, v) in force_attrs(&co, set.clone()).await?.entries() {
+        for (k, v) in force_attrs(&co, set.clone()).await?.iter() {
             grouped.entry(*k).or_default().push(v.clone());
         }
     }
@@ -609,7 +603,6 @@ mod tests {
             panic!("no builtins set");
         };
         builtins
-            .entries()
             .iter()
             .filter_map(|(_, v)| match v {
                 Value::Builtin(b) => Some(*b),

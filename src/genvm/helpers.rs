@@ -234,11 +234,8 @@ pub(crate) async fn nix_eq(co: &Co, a: Value, b: Value) -> Result<bool> {
                     pair = member_pair(co, same, &p, &q).await?;
                 }
             }
-            EqWork::Sets(x, y, i, same) => {
-                if *i == x.len() {
-                    work.pop();
-                } else {
-                    let ((kx, vx), (ky, vy)) = (&x.entries()[*i], &y.entries()[*i]);
+            EqWork::Sets(x, y, i, same) => match (x.entry_at(*i), y.entry_at(*i)) {
+                (Some((kx, vx)), Some((ky, vy))) => {
                     *i += 1;
                     if kx != ky {
                         return Ok(false);
@@ -246,7 +243,10 @@ pub(crate) async fn nix_eq(co: &Co, a: Value, b: Value) -> Result<bool> {
                     let (vx, vy, same) = (vx.clone(), vy.clone(), *same);
                     pair = member_pair(co, same, &vx, &vy).await?;
                 }
-            }
+                _ => {
+                    work.pop();
+                }
+            },
         }
     }
 }
@@ -503,9 +503,12 @@ pub(crate) async fn deep_force(co: &Co, value: Value) -> Result<Value> {
         open.push((root.clone(), 0));
     }
     while let Some((container, next)) = open.last_mut() {
-        let item = match container {
-            Value::Attrs(attrs) if *next < attrs.len() => {
-                let (name, v) = attrs.entries()[*next].clone();
+        let entry = match &*container {
+            Value::Attrs(attrs) => attrs.entry_at(*next).cloned(),
+            _ => None,
+        };
+        let item = match (&*container, entry) {
+            (_, Some((name, v))) => {
                 *next += 1;
                 force(co, v).await.map_err(|e| {
                     crate::trace::with_context(
@@ -514,7 +517,7 @@ pub(crate) async fn deep_force(co: &Co, value: Value) -> Result<Value> {
                     )
                 })?
             }
-            Value::List(items) if *next < items.len() => {
+            (Value::List(items), None) if *next < items.len() => {
                 let v = items.as_slice()[*next].clone();
                 *next += 1;
                 force(co, v).await?

@@ -38,6 +38,12 @@
 //!    drops the references that made the cycles, and the counts fall to
 //!    zero.
 //!
+//! The entries of a large set sit in chunks that the sets made from it by
+//! `//` share (`attrs/chunks.rs`). A chunk is a node of its own, referred to
+//! by each set that has it: a value in a chunk is counted once, by the
+//! chunk, however many sets share it, and a chunk that a set outside the
+//! graph shares is held from outside like any other node.
+//!
 //! No stack is scanned and no root is registered: every reference the
 //! evaluator or the host holds is a counted one, so it shows as a count the
 //! graph does not explain. A thunk whose state is being changed right now
@@ -51,6 +57,7 @@ use std::collections::hash_map::Entry;
 
 use rustc_hash::FxHashMap;
 
+use super::attrs::Chunk;
 use super::thunk::WeakThunk;
 use super::{Body, Closure, Deferred, Thunk, ThunkState, Value};
 
@@ -300,7 +307,7 @@ pub fn collect() -> Collection {
 
     let mut graph = Graph::default();
     for thunk in thunks.iter().filter_map(WeakThunk::upgrade) {
-        graph.add(Node(Value::Thunk(thunk)));
+        graph.add(Node::Value(Value::Thunk(thunk)));
     }
     let candidates = graph.nodes.len();
     graph.explore();
@@ -333,14 +340,19 @@ pub fn collect() -> Collection {
 }
 
 /// A container in the graph (a thunk, set, list, closure or partial
-/// application), held by one counted reference of the graph's own.
+/// application, or the chunk of entries that large sets share), held by
+/// one counted reference of the graph's own.
 #[derive(Clone)]
-struct Node(Value);
+enum Node {
+    Value(Value),
+    Chunk(Chunk),
+}
 
 /// A reference from one container to another, as found in the first.
 enum Edge<'a> {
     Value(&'a Value),
     Closure(&'a Closure),
+    Chunk(&'a Chunk),
 }
 
 impl Edge<'_> {
@@ -352,6 +364,7 @@ impl Edge<'_> {
     fn key(&self) -> Option<usize> {
         match *self {
             Edge::Closure(c) => (!c.upvalues().is_empty()).then(|| c.addr()),
+            Edge::Chunk(c) => Some(c.addr()),
             Edge::Value(Value::Thunk(t)) => {
                 let inner = t.read_state(|state| {
                     let mut any = false;
@@ -370,6 +383,7 @@ impl Edge<'_> {
     fn addr(&self) -> Option<usize> {
         match *self {
             Edge::Closure(c) => Some(c.addr()),
+            Edge::Chunk(c) => Some(c.addr()),
             Edge::Value(v) => value_addr(v),
         }
     }
@@ -379,6 +393,7 @@ impl Edge<'_> {
     fn may_be_container(&self) -> bool {
         match *self {
             Edge::Closure(c) => !c.upvalues().is_empty(),
+            Edge::Chunk(_) => true,
             Edge::Value(v) => matches!(v, Value::Thunk(_)) || may_refer_back(v),
         }
     }
@@ -421,18 +436,26 @@ fn state_edges(state: &ThunkState, mut f: impl FnMut(Edge)) {
 impl Node {
     /// The container `edge` refers to.
     fn of(edge: &Edge) -> Node {
-        Node(match *edge {
-            Edge::Closure(c) => Value::Closure(c.clone()),
-            Edge::Value(v) => v.clone(),
-        })
+        match *edge {
+            Edge::Closure(c) => Node::Value(Value::Closure(c.clone())),
+            Edge::Chunk(c) => Node::Chunk(c.clone()),
+            Edge::Value(v) => Node::Value(v.clone()),
+        }
     }
 
     fn addr(&self) -> usize {
-        value_addr(&self.0).expect("a node is a container")
+        match self {
+            Node::Value(v) => value_addr(v).expect("a node is a container"),
+            Node::Chunk(c) => c.addr(),
+        }
     }
 
     fn strong_count(&self) -> usize {
-        match &self.0 {
+        let value = match self {
+            Node::Value(v) => v,
+            Node::Chunk(c) => return c.strong_count(),
+        };
+        match value {
             Value::Thunk(t) => t.strong_count(),
             Value::Attrs(a) => a.strong_count(),
             Value::List(l) => l.strong_count(),
@@ -446,10 +469,20 @@ impl Node {
     /// Calls `f` on each reference the container holds; `false` when they
     /// cannot be read now (a thunk whose state is being changed).
     fn edges(&self, mut f: impl FnMut(Edge)) -> bool {
-        let values: &[Value] = match &self.0 {
+        let value = match self {
+            Node::Value(v) => v,
+            Node::Chunk(c) => {
+                c.entries().iter().for_each(|(_, v)| f(Edge::Value(v)));
+                return true;
+            }
+        };
+        let values: &[Value] = match value {
             Value::Thunk(t) => return t.read_state(|state| state_edges(state, f)).is_some(),
             Value::Attrs(a) => {
-                a.entries().iter().for_each(|(_, v)| f(Edge::Value(v)));
+                match a.chunks() {
+                    Some(chunks) => chunks.for_each(|c| f(Edge::Chunk(c))),
+                    None => a.iter().for_each(|(_, v)| f(Edge::Value(v))),
+                }
                 return true;
             }
             Value::List(l) => l.as_slice(),
@@ -545,7 +578,7 @@ impl Graph {
         let mut garbage = 0;
         for (node, _) in self.nodes.iter().zip(alive).filter(|(_, &a)| !a) {
             garbage += 1;
-            if let Node(Value::Thunk(t)) = node {
+            if let Node::Value(Value::Thunk(t)) = node {
                 states.extend(t.take_state());
             }
         }

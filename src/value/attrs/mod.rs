@@ -1,13 +1,19 @@
-//! Attribute sets: arrays of (symbol, value) sorted by symbol.
+//! Attribute sets: (symbol, value) entries sorted by symbol.
 //!
 //! Lookup is a binary search over integers. Iteration in name order (what
-//! Nix prints and what `attrNames` returns) sorts on demand.
+//! Nix prints and what `attrNames` returns) sorts on demand. A small set is
+//! one array; a large one is a run of shared chunks (see `chunks.rs`).
+
+mod chunks;
 
 use std::rc::Rc;
 
 use super::{drop::release, Value};
 use crate::source::Span;
 use crate::symbol::Symbol;
+pub(crate) use chunks::Chunk;
+pub use chunks::Iter;
+use chunks::{Chunks, FLAT_MOST};
 
 /// Source positions of the attributes of one attribute-set literal, shared by
 /// every set that literal builds (for `unsafeGetAttrPos`).
@@ -39,8 +45,23 @@ impl PosTable {
 }
 
 struct AttrsInner {
-    entries: Vec<(Symbol, Value)>,
+    entries: Entries,
     positions: Option<Rc<PosTable>>,
+}
+
+/// A set's entries: one array for at most [`FLAT_MOST`], else chunks.
+enum Entries {
+    Flat(Vec<(Symbol, Value)>),
+    Chunked(Chunks),
+}
+
+impl Entries {
+    fn len(&self) -> usize {
+        match self {
+            Entries::Flat(entries) => entries.len(),
+            Entries::Chunked(chunks) => chunks.len(),
+        }
+    }
 }
 
 /// A Nix attribute set. Cloning shares it.
@@ -51,7 +72,7 @@ impl Attrs {
     /// The empty set.
     pub fn empty() -> Attrs {
         thread_local! {
-            static EMPTY: Attrs = Attrs(Rc::new(AttrsInner { entries: Vec::new(), positions: None }));
+            static EMPTY: Attrs = Attrs(Rc::new(AttrsInner { entries: Entries::Flat(Vec::new()), positions: None }));
         }
         EMPTY.with(|e| e.clone())
     }
@@ -60,6 +81,18 @@ impl Attrs {
     pub fn from_sorted(entries: Vec<(Symbol, Value)>, positions: Option<Rc<PosTable>>) -> Attrs {
         debug_assert!(entries.windows(2).all(|w| w[0].0 < w[1].0));
         if entries.is_empty() && positions.is_none() {
+            return Attrs::empty();
+        }
+        let entries = if entries.len() <= FLAT_MOST {
+            Entries::Flat(entries)
+        } else {
+            Entries::Chunked(Chunks::from_sorted(entries))
+        };
+        Attrs(Rc::new(AttrsInner { entries, positions }))
+    }
+
+    fn from_entries(entries: Entries, positions: Option<Rc<PosTable>>) -> Attrs {
+        if entries.len() == 0 && positions.is_none() {
             return Attrs::empty();
         }
         Attrs(Rc::new(AttrsInner { entries, positions }))
@@ -80,13 +113,16 @@ impl Attrs {
 
     /// Whether the set is empty.
     pub fn is_empty(&self) -> bool {
-        self.0.entries.is_empty()
+        self.len() == 0
     }
 
     /// Looks up an attribute.
     #[inline]
     pub fn get(&self, name: Symbol) -> Option<&Value> {
-        let entries = &self.0.entries;
+        let entries = match &self.0.entries {
+            Entries::Flat(entries) => entries,
+            Entries::Chunked(chunks) => return chunks.get(name),
+        };
         if entries.len() <= 8 {
             return entries.iter().find(|e| e.0 == name).map(|e| &e.1);
         }
@@ -107,26 +143,46 @@ impl Attrs {
     }
 
     /// The entries in symbol order (fast, but not alphabetical).
-    pub fn entries(&self) -> &[(Symbol, Value)] {
-        &self.0.entries
+    pub fn iter(&self) -> Iter<'_> {
+        match &self.0.entries {
+            Entries::Flat(entries) => Iter::flat(entries),
+            Entries::Chunked(chunks) => Iter::chunked(chunks),
+        }
+    }
+
+    /// The entry at position `i` in symbol order.
+    pub fn entry_at(&self, i: usize) -> Option<&(Symbol, Value)> {
+        match &self.0.entries {
+            Entries::Flat(entries) => entries.get(i),
+            Entries::Chunked(chunks) => chunks.entry_at(i),
+        }
+    }
+
+    /// The shared chunks of a large set; `None` for a small one, whose
+    /// values are its own (for the cycle collector).
+    pub(crate) fn chunks(&self) -> Option<impl Iterator<Item = &Chunk>> {
+        match &self.0.entries {
+            Entries::Flat(_) => None,
+            Entries::Chunked(chunks) => Some(chunks.chunks()),
+        }
     }
 
     /// The entries in alphabetical order of their names, as Nix lists them.
     pub fn sorted_entries(&self) -> Vec<(Rc<[u8]>, &Value)> {
-        let mut out: Vec<(Rc<[u8]>, &Value)> =
-            self.0.entries.iter().map(|(k, v)| (k.name(), v)).collect();
+        let mut out: Vec<(Rc<[u8]>, &Value)> = self.iter().map(|(k, v)| (k.name(), v)).collect();
         out.sort_by(|a, b| a.0.cmp(&b.0));
         out
     }
 
     /// The names in alphabetical order.
     pub fn sorted_names(&self) -> Vec<Rc<[u8]>> {
-        let mut names: Vec<Rc<[u8]>> = self.0.entries.iter().map(|(k, _)| k.name()).collect();
+        let mut names: Vec<Rc<[u8]>> = self.iter().map(|(k, _)| k.name()).collect();
         names.sort();
         names
     }
 
-    /// `self // other`: a linear merge of two sorted arrays.
+    /// `self // other`: one walk over both in symbol order, sharing the
+    /// chunks of either that the other has no name inside.
     pub fn update(&self, other: &Attrs) -> Attrs {
         if other.is_empty() {
             return self.clone();
@@ -134,34 +190,12 @@ impl Attrs {
         if self.is_empty() {
             return other.clone();
         }
-        let (a, b) = (&self.0.entries, &other.0.entries);
-        let mut out = Vec::with_capacity(a.len() + b.len());
-        let (mut i, mut j) = (0, 0);
-        while i < a.len() && j < b.len() {
-            match a[i].0.cmp(&b[j].0) {
-                std::cmp::Ordering::Less => {
-                    out.push(a[i].clone());
-                    i += 1;
-                }
-                std::cmp::Ordering::Greater => {
-                    out.push(b[j].clone());
-                    j += 1;
-                }
-                std::cmp::Ordering::Equal => {
-                    out.push(b[j].clone());
-                    i += 1;
-                    j += 1;
-                }
-            }
-        }
-        out.extend_from_slice(&a[i..]);
-        out.extend_from_slice(&b[j..]);
         let positions = other
             .0
             .positions
             .clone()
             .or_else(|| self.0.positions.clone());
-        Attrs::from_sorted(out, positions)
+        Attrs::from_entries(chunks::merge(&self.0.entries, &other.0.entries), positions)
     }
 
     /// `self // other`, updating `self` in place when nothing else refers
@@ -175,21 +209,66 @@ impl Attrs {
         if self.is_empty() {
             return other.clone();
         }
-        if other.len() <= IN_PLACE_MOST {
-            if let Some(inner) = Rc::get_mut(&mut self.0) {
-                for (name, v) in other.entries() {
-                    match inner.entries.binary_search_by_key(name, |e| e.0) {
-                        Ok(i) => inner.entries[i].1 = v.clone(),
-                        Err(i) => inner.entries.insert(i, (*name, v.clone())),
-                    }
-                }
-                if let Some(positions) = &other.0.positions {
-                    inner.positions = Some(positions.clone());
-                }
-                return self;
-            }
+        if other.len() <= IN_PLACE_MOST && self.update_in_place(other) {
+            return self;
         }
         self.update(other)
+    }
+
+    /// `self // other` in place, if nothing else refers to `self`.
+    fn update_in_place(&mut self, other: &Attrs) -> bool {
+        let Some(inner) = Rc::get_mut(&mut self.0) else {
+            return false;
+        };
+        match &mut inner.entries {
+            Entries::Flat(entries) if entries.len() + other.len() <= FLAT_MOST => {
+                for (name, v) in other.iter() {
+                    match entries.binary_search_by_key(name, |e| e.0) {
+                        Ok(i) => entries[i].1 = v.clone(),
+                        Err(i) => entries.insert(i, (*name, v.clone())),
+                    }
+                }
+            }
+            Entries::Flat(_) => return false,
+            Entries::Chunked(chunks) => {
+                for (name, v) in other.iter() {
+                    chunks.insert(*name, v.clone());
+                }
+            }
+        }
+        if let Some(positions) = &other.0.positions {
+            inner.positions = Some(positions.clone());
+        }
+        true
+    }
+
+    /// The attributes of `self` whose names `names` has too
+    /// (`intersectAttrs names self`), found from the smaller of the two.
+    /// They keep their source positions, as in Nix.
+    pub fn restricted_to(&self, names: &Attrs) -> Attrs {
+        let kept = if names.len() < self.len() {
+            names
+                .iter()
+                .filter_map(|(k, _)| Some((*k, self.get(*k)?.clone())))
+                .collect()
+        } else {
+            self.iter()
+                .filter(|(k, _)| names.contains(*k))
+                .cloned()
+                .collect()
+        };
+        Attrs::from_sorted(kept, self.0.positions.clone())
+    }
+
+    /// The set without the attributes `names` (`removeAttrs`); the rest
+    /// keep their source positions, as in Nix.
+    pub fn without(&self, mut names: Vec<Symbol>) -> Attrs {
+        names.sort_unstable();
+        let entries = chunks::without(&self.0.entries, &names);
+        if entries.len() == self.len() {
+            return self.clone();
+        }
+        Attrs::from_entries(entries, self.0.positions.clone())
     }
 
     /// Whether both are the same allocation.
@@ -203,7 +282,7 @@ impl Attrs {
     }
 
     pub(super) fn is_unique(&self) -> bool {
-        Rc::strong_count(&self.0) == 1 && !self.0.entries.is_empty()
+        Rc::strong_count(&self.0) == 1 && !self.is_empty()
     }
 
     /// How many references to this set exist (for the cycle collector).
@@ -226,8 +305,10 @@ impl Attrs {
     /// Releases the values, when this is the last reference.
     #[inline(never)]
     fn release_entries(&mut self) {
-        if let Some(inner) = Rc::get_mut(&mut self.0) {
-            release(inner.entries.drain(..).map(|(_, v)| v));
+        match Rc::get_mut(&mut self.0).map(|inner| &mut inner.entries) {
+            Some(Entries::Flat(entries)) => release(entries.drain(..).map(|(_, v)| v)),
+            Some(Entries::Chunked(chunks)) => chunks.clear(),
+            None => {}
         }
     }
 }
