@@ -81,11 +81,12 @@ fn nix_instantiate(dir: &std::path::Path, args: &[&str], env: &[(&str, &str)]) -
         .expect("run nix-instantiate")
 }
 
-fn scratch_dir(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("spindle-cli-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("scratch dir");
-    dir
+/// A fresh directory, removed with everything in it when dropped.
+fn scratch_dir(name: &str) -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix(&format!("spindle-cli-{name}-"))
+        .tempdir()
+        .expect("scratch dir")
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -94,7 +95,8 @@ fn text(bytes: &[u8]) -> String {
 
 #[test]
 fn run_as_nix_instantiate_it_takes_the_flags_of_the_library_suites() {
-    let dir = scratch_dir("flags");
+    let scratch = scratch_dir("flags");
+    let dir = scratch.path();
     std::fs::write(dir.join("default.nix"), "{ a = 1 + 1; }").unwrap();
     std::fs::write(dir.join("b.nix"), "\"b\"").unwrap();
     let cases: &[(&[&str], &str)] = &[
@@ -159,7 +161,8 @@ fn run_as_nix_instantiate_it_takes_the_flags_of_the_library_suites() {
 
 #[test]
 fn unknown_flags_and_settings_are_named() {
-    let dir = scratch_dir("unknown");
+    let scratch = scratch_dir("unknown");
+    let dir = scratch.path();
     let output = nix_instantiate(&dir, &["--eval", "--frobnicate", "-E", "1"], &[]);
     assert_eq!(output.status.code(), Some(1));
     assert!(
@@ -195,7 +198,8 @@ fn unknown_flags_and_settings_are_named() {
 
 #[test]
 fn warnings_abort_when_asked_to() {
-    let dir = scratch_dir("warn");
+    let scratch = scratch_dir("warn");
+    let dir = scratch.path();
     let expr = ["--eval", "-E", "builtins.warn \"careful\" 1"];
     let plain = nix_instantiate(&dir, &expr, &[]);
     assert_eq!(text(&plain.stdout), "1\n");
@@ -237,7 +241,8 @@ fn messages_on_standard_error_lose_escapes_and_tabs_as_in_nix() {
 fn deep_source_is_refused_at_the_bracket_too_many() {
     // Nix's own parser gives up near 10^4 levels; Spindle refuses deeper
     // brackets at once, naming the first one too many, whatever the depth.
-    let dir = scratch_dir("deep");
+    let scratch = scratch_dir("deep");
+    let dir = scratch.path();
     for (open, close) in [("(", ")"), ("[ ", " ]"), ("{ a = ", "; }"), ("\"${", "}\"")] {
         let depth = 1_000_000;
         let source = format!("{}1{}", open.repeat(depth), close.repeat(depth));
@@ -278,7 +283,8 @@ fn deep_source_is_refused_at_the_bracket_too_many() {
 
 #[test]
 fn generated_sets_and_lets_of_many_names_evaluate() {
-    let dir = scratch_dir("wide");
+    let scratch = scratch_dir("wide");
+    let dir = scratch.path();
     let n = 100_000;
     let names: String = (0..n).map(|i| format!(" a{i} = {i};")).collect();
     let refs: String = (1..n).map(|i| format!(" b{i} = b{} + 1;", i - 1)).collect();

@@ -282,7 +282,8 @@ fn depth_costs_no_native_stack() {
 #[test]
 fn command_line_flags_on_both_vms() {
     common::require_binary_flag("--vm");
-    let dir = common::tempdir("cli-flags");
+    let scratch = common::tempdir("cli-flags");
+    let dir = scratch.path();
     let file = dir.join("args.nix");
     std::fs::write(
         &file,

@@ -37,16 +37,31 @@ pub fn nixpkgs_lib_dir() -> Option<PathBuf> {
 /// How to give the language suite when it is missing.
 pub const SUITE_HINT: &str = "set SPINDLE_LANG_TESTS or put it at ../shared/nix-lang-tests";
 
+/// The language suite's folder, or a copy of it removed when this is
+/// dropped.
+pub struct Suite {
+    root: PathBuf,
+    _copy: Option<tempfile::TempDir>,
+}
+
+impl std::ops::Deref for Suite {
+    type Target = Path;
+
+    fn deref(&self) -> &Path {
+        &self.root
+    }
+}
+
 /// The suite: `../shared/nix-lang-tests` next to the checkout, or the
 /// directory named by `SPINDLE_LANG_TESTS`; `None` when it is missing.
-pub fn suite_dir() -> Option<PathBuf> {
+pub fn suite_dir() -> Option<Suite> {
     let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
     let dir = shared_dir(repo, "SPINDLE_LANG_TESTS", "nix-lang-tests");
     if !dir.join("lang").is_dir() {
         return None;
     }
     let dir = dir.canonicalize().expect("suite path");
-    Some(with_symlinks_restored(&dir))
+    Some(with_symlinks_restored(dir))
 }
 
 /// The symbolic links the suite's README says must survive checkout, as
@@ -61,7 +76,7 @@ const SUITE_SYMLINKS: &[(&str, &str)] = &[
 
 /// The suite itself when its links are intact; otherwise a copy in a
 /// temporary directory with the links put back.
-fn with_symlinks_restored(suite: &Path) -> PathBuf {
+fn with_symlinks_restored(suite: PathBuf) -> Suite {
     let intact = SUITE_SYMLINKS.iter().all(|(link, _)| {
         suite
             .join(link)
@@ -69,11 +84,14 @@ fn with_symlinks_restored(suite: &Path) -> PathBuf {
             .is_ok_and(|m| m.file_type().is_symlink())
     });
     if intact {
-        return suite.to_path_buf();
+        return Suite {
+            root: suite,
+            _copy: None,
+        };
     }
-    let copy = std::env::temp_dir().join(format!("spindle-lang-suite-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&copy);
-    copy_tree(suite, &copy);
+    let scratch = tempdir("lang-suite");
+    let copy = scratch.path().join("suite");
+    copy_tree(&suite, &copy);
     for (link, target) in SUITE_SYMLINKS {
         let path = copy.join(link);
         let _ = std::fs::remove_file(&path);
@@ -83,7 +101,10 @@ fn with_symlinks_restored(suite: &Path) -> PathBuf {
         "note: the suite at {} has lost its symbolic links; running a copy with them restored",
         suite.display()
     );
-    copy
+    Suite {
+        root: copy,
+        _copy: Some(scratch),
+    }
 }
 
 fn copy_tree(from: &Path, to: &Path) {
@@ -373,7 +394,7 @@ pub fn run_all(
             s.spawn(|| loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(case) = cases.get(i) else { break };
-                let outcome = run_case(root, &home, case, extra_args);
+                let outcome = run_case(root, home.path(), case, extra_args);
                 results
                     .lock()
                     .unwrap()
@@ -397,11 +418,12 @@ pub fn passing_on_nix_2_8(root: &Path) -> Vec<String> {
         .collect()
 }
 
-/// A scratch directory for this process, distinct per `tag`.
-pub fn tempdir(tag: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("spindle-lang-home-{}-{tag}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp home");
-    dir
+/// A fresh scratch directory, removed with everything in it when dropped.
+pub fn tempdir(tag: &str) -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix(&format!("spindle-{tag}-"))
+        .tempdir()
+        .expect("scratch directory")
 }
 
 /// Fails the test early when the shared target directory's `spindle` binary
