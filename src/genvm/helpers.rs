@@ -503,12 +503,12 @@ pub(crate) async fn deep_force(co: &Co, value: Value) -> Result<Value> {
         open.push((root.clone(), 0));
     }
     while let Some((container, next)) = open.last_mut() {
-        let entry = match &*container {
-            Value::Attrs(attrs) => attrs.entry_at(*next).cloned(),
-            _ => None,
-        };
-        let item = match (&*container, entry) {
-            (_, Some((name, v))) => {
+        let item = match container {
+            Value::Attrs(attrs) if *next < attrs.len() => {
+                let Some((name, v)) = attrs.entry_at(*next).cloned() else {
+                    open.pop();
+                    continue;
+                };
                 *next += 1;
                 force(co, v).await.map_err(|e| {
                     crate::trace::with_context(
@@ -517,7 +517,7 @@ pub(crate) async fn deep_force(co: &Co, value: Value) -> Result<Value> {
                     )
                 })?
             }
-            (Value::List(items), None) if *next < items.len() => {
+            Value::List(items) if *next < items.len() => {
                 let v = items.as_slice()[*next].clone();
                 *next += 1;
                 force(co, v).await?
