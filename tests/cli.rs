@@ -123,7 +123,7 @@ fn run_as_nix_instantiate_it_takes_the_flags_of_the_library_suites() {
         (&["--eval", "-E", "1", "2"], "1\n2\n"),
     ];
     for (args, expected) in cases {
-        let output = nix_instantiate(&dir, args, &[]);
+        let output = nix_instantiate(dir, args, &[]);
         assert!(
             output.status.success(),
             "{args:?}: {}",
@@ -132,9 +132,9 @@ fn run_as_nix_instantiate_it_takes_the_flags_of_the_library_suites() {
         assert_eq!(text(&output.stdout), *expected, "{args:?}");
     }
     let read = ["--eval", "-E", "builtins.readFile ./b.nix"];
-    assert!(nix_instantiate(&dir, &read, &[]).status.success());
+    assert!(nix_instantiate(dir, &read, &[]).status.success());
     let pure = [&["--option", "pure-eval", "true"], &read[..]].concat();
-    assert_eq!(nix_instantiate(&dir, &pure, &[]).status.code(), Some(1));
+    assert_eq!(nix_instantiate(dir, &pure, &[]).status.code(), Some(1));
     // Restricted evaluation reads only under the search path.
     std::fs::create_dir_all(dir.join("inc")).unwrap();
     std::fs::write(dir.join("inc/a.nix"), "\"inside\"").unwrap();
@@ -151,7 +151,7 @@ fn run_as_nix_instantiate_it_takes_the_flags_of_the_library_suites() {
             "-E",
             &expr,
         ];
-        nix_instantiate(&dir, &args, &[])
+        nix_instantiate(dir, &args, &[])
     };
     assert_eq!(text(&restricted("inc/a.nix").stdout), "\"inside\"\n");
     let outside = restricted("b.nix");
@@ -163,7 +163,7 @@ fn run_as_nix_instantiate_it_takes_the_flags_of_the_library_suites() {
 fn unknown_flags_and_settings_are_named() {
     let scratch = scratch_dir("unknown");
     let dir = scratch.path();
-    let output = nix_instantiate(&dir, &["--eval", "--frobnicate", "-E", "1"], &[]);
+    let output = nix_instantiate(dir, &["--eval", "--frobnicate", "-E", "1"], &[]);
     assert_eq!(output.status.code(), Some(1));
     assert!(
         text(&output.stderr).contains("error: unrecognised flag '--frobnicate'"),
@@ -171,21 +171,21 @@ fn unknown_flags_and_settings_are_named() {
         text(&output.stderr)
     );
     let output = nix_instantiate(
-        &dir,
+        dir,
         &["--eval", "--option", "frobnicate", "x", "-E", "1"],
         &[],
     );
     assert_eq!(text(&output.stdout), "1\n");
     assert!(text(&output.stderr).contains("warning: unknown setting 'frobnicate'"));
     let output = nix_instantiate(
-        &dir,
+        dir,
         &["--eval", "--option", "pure-eval", "maybe", "-E", "1"],
         &[],
     );
     assert_eq!(output.status.code(), Some(1));
     assert!(text(&output.stderr).contains("Boolean setting 'pure-eval' has invalid value 'maybe'"));
     // Without --eval it instantiates, and a number is no derivation.
-    let output = nix_instantiate(&dir, &["-E", "1"], &[]);
+    let output = nix_instantiate(dir, &["-E", "1"], &[]);
     assert_eq!(output.status.code(), Some(1));
     assert!(
         text(&output.stderr).contains(
@@ -201,11 +201,11 @@ fn warnings_abort_when_asked_to() {
     let scratch = scratch_dir("warn");
     let dir = scratch.path();
     let expr = ["--eval", "-E", "builtins.warn \"careful\" 1"];
-    let plain = nix_instantiate(&dir, &expr, &[]);
+    let plain = nix_instantiate(dir, &expr, &[]);
     assert_eq!(text(&plain.stdout), "1\n");
     assert!(text(&plain.stderr).contains("evaluation warning: careful"));
     for value in ["1", "true", "yes"] {
-        let aborted = nix_instantiate(&dir, &expr, &[("NIX_ABORT_ON_WARN", value)]);
+        let aborted = nix_instantiate(dir, &expr, &[("NIX_ABORT_ON_WARN", value)]);
         assert_eq!(aborted.status.code(), Some(1), "NIX_ABORT_ON_WARN={value}");
         let stderr = text(&aborted.stderr);
         assert!(stderr.contains("evaluation warning: careful"), "{stderr}");
@@ -214,10 +214,10 @@ fn warnings_abort_when_asked_to() {
     let mut with_option = vec!["--option", "abort-on-warn", "true"];
     with_option.extend(expr);
     assert_eq!(
-        nix_instantiate(&dir, &with_option, &[]).status.code(),
+        nix_instantiate(dir, &with_option, &[]).status.code(),
         Some(1)
     );
-    let kept = nix_instantiate(&dir, &expr, &[("NIX_ABORT_ON_WARN", "0")]);
+    let kept = nix_instantiate(dir, &expr, &[("NIX_ABORT_ON_WARN", "0")]);
     assert_eq!(text(&kept.stdout), "1\n");
 }
 

@@ -12,13 +12,6 @@ use std::path::{Path, PathBuf};
 
 use rowan::{GreenNodeData, NodeOrToken};
 
-/// The language suite, found once for all the tests here (finding it may
-/// copy it).
-fn suite() -> Option<PathBuf> {
-    static SUITE: std::sync::OnceLock<Option<PathBuf>> = std::sync::OnceLock::new();
-    SUITE.get_or_init(common::suite_dir).clone()
-}
-
 /// Files where rnix and Nix 2.8 disagree, and why (Spindle follows Nix).
 const RNIX_DIFFERS_FROM_NIX: &[(&str, &str)] = &[
     (
@@ -173,9 +166,10 @@ fn assert_same_trees(files: &[PathBuf]) {
     eprintln!("{} files: the same trees as rnix", files.len());
 }
 
-/// The language suite's Nix files: its parse-fail tests, or all others.
-fn suite_files(parse_fail: bool) -> Option<Vec<PathBuf>> {
-    let Some(root) = suite() else {
+/// The language suite's Nix files: its parse-fail tests, or all others;
+/// with the suite, which keeps them while a copy of it is in use.
+fn suite_files(parse_fail: bool) -> Option<(common::Suite, Vec<PathBuf>)> {
+    let Some(root) = common::suite_dir() else {
         common::data_missing("the Nix language suite", common::SUITE_HINT);
         return None;
     };
@@ -185,12 +179,12 @@ fn suite_files(parse_fail: bool) -> Option<Vec<PathBuf>> {
         let name = f.file_name().unwrap_or_default().to_string_lossy();
         name.starts_with("parse-fail-") == parse_fail
     });
-    Some(files)
+    Some((root, files))
 }
 
 #[test]
 fn same_trees_as_rnix_on_the_language_suite() {
-    if let Some(files) = suite_files(false) {
+    if let Some((_suite, files)) = suite_files(false) {
         assert_same_trees(&files);
     }
 }
@@ -222,7 +216,7 @@ fn same_trees_as_rnix_on_the_projects_cases() {
 
 #[test]
 fn parse_fail_tests_of_the_suite_fail_to_parse() {
-    let Some(files) = suite_files(true) else {
+    let Some((_suite, files)) = suite_files(true) else {
         return;
     };
     assert!(!files.is_empty());
