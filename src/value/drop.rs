@@ -71,13 +71,18 @@ pub(crate) fn truncate_values(values: &mut Vec<Value>, len: usize) {
     }
 }
 
-/// [`release`] of a single child, which costs nothing for a number.
+/// [`release`] of a single child, which costs nothing for a number and
+/// needs no count of nested releases for a child whose drop cannot
+/// recurse: one that others still refer to, or a string.
 #[inline(always)]
 pub(super) fn release_one(child: Value) {
-    if holds_reference(&child) {
+    if !holds_reference(&child) {
+        // Nothing to free; skipping the glue is what makes this cheap.
+        std::mem::forget(child);
+    } else if owns_container(&child) {
         release([child]);
     } else {
-        std::mem::forget(child);
+        drop(child);
     }
 }
 
