@@ -439,17 +439,18 @@ impl Builder {
                 .slots
                 .last()
                 .is_some_and(|s| s.chunk.entries().len() + self.loose.len() <= CHUNK_MOST);
-        let chunk = if joins_previous {
-            let previous = self.slots.pop().expect("checked above").chunk;
-            self.len -= previous.entries().len();
-            let entries = previous
-                .entries()
-                .iter()
-                .cloned()
-                .chain(self.loose.drain(..));
-            Chunk(entries.collect())
+        let previous = if joins_previous {
+            self.slots.pop()
         } else {
-            Chunk::new(self.loose.drain(..))
+            None
+        };
+        let chunk = match previous {
+            Some(previous) => {
+                self.len -= previous.chunk.entries().len();
+                let entries = previous.chunk.entries().iter().cloned();
+                Chunk(entries.chain(self.loose.drain(..)).collect())
+            }
+            None => Chunk::new(self.loose.drain(..)),
         };
         self.add(chunk);
     }
