@@ -323,6 +323,7 @@ impl<'a> Cursor<'a> {
         cursor
     }
 
+    /// Moves to the start of the next run, past what is left of this one.
     fn next_run(&mut self) {
         if let Some(slot) = self.rest.next() {
             self.run = slot.chunk.entries();
@@ -339,17 +340,23 @@ impl<'a> Cursor<'a> {
         self.run.get(self.at).map(|e| e.0)
     }
 
+    /// The chunk the cursor stands at the start of, which may be shared
+    /// whole.
+    fn chunk_at_start(&self) -> Option<&'a Chunk> {
+        self.chunk.filter(|_| self.at == 0)
+    }
+
     /// The chunk the cursor stands at the start of, if it ends before
     /// `other`, the other side's next name.
     fn whole_chunk_before(&self, other: Symbol) -> Option<&'a Chunk> {
-        self.chunk.filter(|c| self.at == 0 && c.last() < other)
+        self.chunk_at_start().filter(|c| c.last() < other)
     }
 
     /// The chunk the cursor stands at the start of, if it has every name
     /// that `other` has up to the chunk's last one (so sharing it overrides
     /// them all); and `other` moved past those names.
     fn chunk_covering(&self, other: &Cursor<'a>) -> Option<(&'a Chunk, Cursor<'a>)> {
-        let chunk = self.chunk.filter(|_| self.at == 0)?;
+        let chunk = self.chunk_at_start()?;
         let (entries, last) = (chunk.entries(), chunk.last());
         let mut rest = other.clone();
         let mut j = 0;
@@ -375,10 +382,6 @@ impl<'a> Cursor<'a> {
         if self.at == self.run.len() {
             self.next_run();
         }
-    }
-
-    fn skip_run(&mut self) {
-        self.next_run();
     }
 }
 
@@ -495,13 +498,13 @@ pub(super) fn merge(a: &super::Entries, b: &super::Entries) -> super::Entries {
             (Some(kx), Some(ky)) => {
                 if let Some(chunk) = x.whole_chunk_before(ky) {
                     out.share(chunk);
-                    x.skip_run();
+                    x.next_run();
                 } else if let Some(chunk) = y.whole_chunk_before(kx) {
                     out.share(chunk);
-                    y.skip_run();
+                    y.next_run();
                 } else if let Some((chunk, x_after)) = y.chunk_covering(&x) {
                     out.share(chunk);
-                    y.skip_run();
+                    y.next_run();
                     x = x_after;
                 } else {
                     merge_runs(&mut out, &mut x, &mut y);
@@ -526,7 +529,7 @@ pub(super) fn without(entries: &super::Entries, removed: &[Symbol]) -> super::En
         };
         if let Some(chunk) = side.whole_chunk_before(next_removed) {
             out.share(chunk);
-            side.skip_run();
+            side.next_run();
         } else {
             let entry = side.take();
             if entry.0 != next_removed {
@@ -566,10 +569,10 @@ fn merge_runs(out: &mut Builder, x: &mut Cursor, y: &mut Cursor) {
 /// Copies what is left of one side, sharing its whole chunks.
 fn copy_rest(out: &mut Builder, side: &mut Cursor) {
     while side.peek().is_some() {
-        match side.chunk.filter(|_| side.at == 0) {
+        match side.chunk_at_start() {
             Some(chunk) => {
                 out.share(chunk);
-                side.skip_run();
+                side.next_run();
             }
             None => out.push(side.take().clone()),
         }
