@@ -132,6 +132,31 @@ fn a_deadline_set_by_the_host_holds_across_operations_until_lifted() {
 }
 
 #[test]
+fn values_cut_short_by_a_time_limit_are_computed_when_forced_again() {
+    let _alone = one_at_a_time();
+    for &vm in BOTH_VMS {
+        let evaluator = builder(vm).max_call_depth(1 << 40).build();
+        // `y` is forced by `y + 1` inside `x`, in a frame of its own, and
+        // the deadline strikes while `count` runs for it.
+        let value = evaluator
+            .eval_str(
+                "let count = n: if n == 100000 then n else count (n + 1); \
+                 y = count 0; in { x = y + 1; }",
+            )
+            .unwrap();
+        evaluator.set_deadline(Some(Instant::now()));
+        let err = evaluator.print(&value, true).unwrap_err();
+        assert!(
+            matches!(err.kind(), ErrorKind::TimeLimit(None)),
+            "{vm:?}: {err}"
+        );
+        evaluator.set_deadline(None);
+        let printed = evaluator.print(&value, true).unwrap();
+        assert_eq!(printed, "{ x = 100001; }", "{vm:?}");
+    }
+}
+
+#[test]
 fn a_pathological_pattern_gets_its_answer_within_the_regex_budget() {
     let _alone = one_at_a_time();
     // Nested stars on a subject that does not match: exponential for a

@@ -321,6 +321,11 @@ impl Vm {
                     };
                     self.run_builtin_op(builtin, 0, &mut at, root_code)?
                 }
+                Op::MakeClosure(_) | Op::MakeThunk(_) | Op::Attrs(_) | Op::List(_) => {
+                    let Position { running, base, .. } = &at;
+                    let (code, upvalues) = running.code_and_upvalues(root_code, root_upvalues);
+                    self.construct(op, code, upvalues, *base)
+                }
                 Op::Return if self.calls.len() == floor => return Ok(self.pop()),
                 Op::Return => self.return_op(&mut at, root_code)?,
                 other => self.general_op(other, &mut at, root_code, root_upvalues)?,
@@ -355,10 +360,13 @@ impl Vm {
     #[inline(never)]
     fn known_numbers_in_place(&mut self, op: Op) -> bool {
         let n = self.stack.len();
-        let (Some(a), Some(b)) = (
-            known_number(&self.stack[n - 2]),
-            known_number(&self.stack[n - 1]),
-        ) else {
+        // The second operand is looked at only when the first is a number:
+        // the usual failure is a first operand yet to be evaluated.
+        let Some(a) = known_number(&self.stack[n - 2]) else {
+            return false;
+        };
+        let Some(b) = known_number(&self.stack[n - 1]) else {
+            std::mem::forget(a);
             return false;
         };
         let result = numeric_fast(op, &a, &b);

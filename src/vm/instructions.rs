@@ -49,26 +49,8 @@ impl Vm {
                 let v = self.pop();
                 self.force(v).map(|v| self.stack.push(v))
             }
-            Op::MakeClosure(i) => {
-                let child = &code.children[i as usize];
-                let captured = capture(&self.stack, &child.captures, upvalues, base);
-                self.stack
-                    .push(Value::Closure(Closure::new(child.clone(), captured)));
-                Ok(())
-            }
-            Op::MakeThunk(i) => {
-                let child = &code.children[i as usize];
-                if let Some(value) = child
-                    .eager
-                    .as_ref()
-                    .and_then(|e| self.eager_value(e, &child.captures, upvalues, base))
-                {
-                    self.stack
-                        .push(Value::Thunk(Thunk::new(Deferred::Ready(value))));
-                    return Ok(());
-                }
-                let thunk = code_thunk(&self.stack, child, upvalues, base);
-                self.stack.push(Value::Thunk(thunk));
+            Op::MakeClosure(_) | Op::MakeThunk(_) | Op::Attrs(_) | Op::List(_) => {
+                self.construct(op, code, upvalues, base);
                 Ok(())
             }
             Op::MakeClosureDeferred(i) => {
@@ -83,10 +65,6 @@ impl Vm {
             }
             Op::Finalise(slot) => {
                 finalise(&self.stack, upvalues, base, slot);
-                Ok(())
-            }
-            Op::Attrs(i) => {
-                make_attrs(&mut self.stack, code, i);
                 Ok(())
             }
             Op::InsertDynamic => self.insert_dynamic(),
@@ -125,10 +103,6 @@ impl Vm {
                 self.attr_name(name)
                     .and_then(|name| self.select_maybe(set, name))
                     .map(|v| self.stack.push(Value::Bool(v.is_some())))
-            }
-            Op::List(n) => {
-                make_list(&mut self.stack, n);
-                Ok(())
             }
             Op::Add => self.binary(Self::add),
             Op::Sub => self.binary(Self::sub),
@@ -206,6 +180,36 @@ impl Vm {
         let v = f(self, a, b)?;
         self.stack.push(v);
         Ok(())
+    }
+
+    /// The instructions that build a value from the running frame and the
+    /// stack, which neither force anything nor fail: `Op::MakeClosure` and
+    /// `Op::MakeThunk` (a closure or thunk of the child code `op` names,
+    /// capturing from the frame), `Op::Attrs` and `Op::List`. The dispatch
+    /// loop calls this directly rather than through [`Vm::slow_op`]: lazy
+    /// code makes a thunk, a closure or a set every few instructions.
+    #[inline(never)]
+    pub(super) fn construct(&mut self, op: Op, code: &Code, upvalues: &[Value], base: usize) {
+        let value = match op {
+            Op::MakeClosure(i) => {
+                let child = &code.children[i as usize];
+                let captured = capture(&self.stack, &child.captures, upvalues, base);
+                Value::Closure(Closure::new(child.clone(), captured))
+            }
+            Op::MakeThunk(i) => {
+                let child = &code.children[i as usize];
+                let eager = (child.eager.as_ref())
+                    .and_then(|e| self.eager_value(e, &child.captures, upvalues, base));
+                Value::Thunk(match eager {
+                    Some(value) => Thunk::new(Deferred::Ready(value)),
+                    None => code_thunk(&self.stack, child, upvalues, base),
+                })
+            }
+            Op::Attrs(i) => return make_attrs(&mut self.stack, code, i),
+            Op::List(n) => return make_list(&mut self.stack, n),
+            _ => unreachable!("construct builds closures, thunks, sets and lists"),
+        };
+        self.stack.push(value);
     }
 
     /// The value of an [`Eager`] thunk body computed now, when its operands
