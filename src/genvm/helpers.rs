@@ -22,7 +22,10 @@ use crate::engine::{
 use crate::error::{Error, ErrorKind, Result};
 use crate::print::format_float_to_string;
 use crate::symbol::{known, Symbol};
-use crate::value::{Attrs, Begin, Deferred, List, NixString, StringBuilder, Thunk, TwoArgs, Value};
+use crate::value::{
+    reached_only_through, Attrs, Begin, Deferred, List, NixString, StringBuilder, Thunk, TwoArgs,
+    Value,
+};
 
 // ---- forcing and calling ----------------------------------------------------
 
@@ -494,7 +497,9 @@ pub(crate) async fn less_than_generator(co: Co, a: Value, b: Value, negate: bool
 // ---- deep forcing -------------------------------------------------------------
 
 /// Forces `value` and everything inside it, depth first in the fiber VM's
-/// order. A set or list reached twice (shared, or a cycle) is walked once.
+/// order. A set or list reached twice (shared, or a cycle) is walked once;
+/// as there, one that only its container refers to is not remembered
+/// ([`reached_only_through`]).
 pub(crate) async fn deep_force(co: &Co, value: Value) -> Result<Value> {
     let root = force(co, value).await?;
     let mut seen: FxHashSet<usize> = FxHashSet::default();
@@ -503,31 +508,37 @@ pub(crate) async fn deep_force(co: &Co, value: Value) -> Result<Value> {
         open.push((root.clone(), 0));
     }
     while let Some((container, next)) = open.last_mut() {
-        let item = match container {
+        let (item, only_here) = match container {
             Value::Attrs(attrs) if *next < attrs.len() => {
                 let Some((name, v)) = attrs.entry_at(*next).cloned() else {
                     open.pop();
                     continue;
                 };
                 *next += 1;
-                force(co, v).await.map_err(|e| {
+                let item = force(co, v).await.map_err(|e| {
                     crate::trace::with_context(
                         e,
                         format!("while evaluating the attribute '{name}'"),
                     )
-                })?
+                })?;
+                let only_here = attrs.holds_its_entries()
+                    && (attrs.entry_at(*next - 1))
+                        .is_some_and(|(_, entry)| reached_only_through(entry, &item));
+                (item, only_here)
             }
             Value::List(items) if *next < items.len() => {
                 let v = items.as_slice()[*next].clone();
                 *next += 1;
-                force(co, v).await?
+                let item = force(co, v).await?;
+                let only_here = reached_only_through(&items.as_slice()[*next - 1], &item);
+                (item, only_here)
             }
             _ => {
                 open.pop();
                 continue;
             }
         };
-        if first_visit(&item, &mut seen) {
+        if only_here || first_visit(&item, &mut seen) {
             open.push((item, 0));
         }
     }

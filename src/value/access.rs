@@ -11,7 +11,38 @@ use crate::error::Result;
 use crate::symbol::Symbol;
 use crate::vm::Vm;
 
+/// Whether `forced`, a set or list the caller holds a copy of, can be
+/// reached only through `entry`, the one reference to it (or to the thunk
+/// that evaluated to it) in a container that holds its own entries (see
+/// [`Attrs::holds_its_entries`]; every list does): nothing else refers to
+/// either. A walk over values that visits that container once then visits
+/// `forced` once, and need not remember it to stop a second visit or a
+/// cycle. Reads the counts only, so it may say `false` of such a value
+/// (another copy is alive for a moment), never `true` of a shared one.
+pub fn reached_only_through(entry: &Value, forced: &Value) -> bool {
+    let copies = match forced {
+        Value::Attrs(a) => a.strong_count(),
+        Value::List(l) => l.strong_count(),
+        _ => return false,
+    };
+    // The entry's reference and the caller's copy.
+    copies == 2
+        && match entry {
+            Value::Thunk(t) => t.strong_count() == 1,
+            other => other.same_container(forced),
+        }
+}
+
 impl Value {
+    /// Whether both are the same set or the same list.
+    fn same_container(&self, other: &Value) -> bool {
+        match (self, other) {
+            (Value::Attrs(a), Value::Attrs(b)) => a.ptr_eq(b),
+            (Value::List(a), Value::List(b)) => a.ptr_eq(b),
+            _ => false,
+        }
+    }
+
     /// Attribute `name` of a set, or of a thunk already evaluated to one,
     /// read without forcing or copying the set: `Some(None)` when the set
     /// lacks it, `None` when this is not (yet) a set.
