@@ -7,32 +7,75 @@ use super::Engine;
 use crate::error::Result;
 use crate::value::{reached_only_through, Value};
 
-/// Forces `value` and everything inside it. A set or list reached twice
-/// (through sharing or a cycle) is walked once: each is remembered, but
-/// for those that only their container refers to
-/// ([`reached_only_through`]), most of a freshly built tree, which keeps
-/// the set of those seen small.
+/// Forces `value` and everything inside it, walking each set or list at
+/// most twice however it is shared, and stopping at cycles.
+///
+/// The sets and lists walked are remembered, but for those reached only
+/// through a container itself walked once (see [`Visit`]), which most of
+/// a freshly built tree is: remembering each of a large tree's nodes cost
+/// more than the rest of the walk.
 pub(super) fn deep_force<E: Engine + ?Sized>(e: &mut E, value: Value) -> Result<Value> {
     let mut seen = FxHashSet::default();
     let v = e.force(value)?;
-    deep_force_inner(e, &v, &mut seen, false)?;
+    deep_force_inner(e, &v, &mut seen, Visit::Root)?;
     Ok(v)
 }
 
-/// Walks `value`, reached only through a container walked once when
-/// `only_here` says so.
+/// How a deep walk reaches a set or list.
+///
+/// A container walked without being remembered ([`Visit::Only`]) may still
+/// be reached again: a thunk forced later in the walk may return it. It is
+/// then referred to from two places, so that visit is [`Visit::Shared`]:
+/// remembered, and its children with it, as they may have been walked
+/// unremembered below it before. So every container is walked at most once
+/// unremembered and once remembered.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Visit {
+    /// The value the walk starts from: remembered (a cycle may lead back
+    /// to it), and walked once, so its children may be [`Visit::Only`].
+    Root,
+    /// Reached only through a container walked once
+    /// ([`reached_only_through`]): walked once itself, not remembered.
+    Only,
+    /// Anything else: remembered, its children too.
+    Shared,
+}
+
+impl Visit {
+    /// How the walk reaches `forced`, forced from `entry` of `container`,
+    /// which it reached as `self`.
+    pub(crate) fn of_child(self, container: &Value, entry: &Value, forced: &Value) -> Visit {
+        if self != Visit::Shared && reached_only_through(container, entry, forced) {
+            Visit::Only
+        } else {
+            Visit::Shared
+        }
+    }
+
+    /// Whether to walk a container reached so: not if it is remembered
+    /// as walked already; otherwise it is remembered now, unless only its
+    /// container reaches it.
+    pub(crate) fn first(self, container: &Value, seen: &mut FxHashSet<usize>) -> bool {
+        let addr = match container {
+            Value::Attrs(attrs) => attrs.addr(),
+            Value::List(list) => list.addr(),
+            _ => return false,
+        };
+        self == Visit::Only || seen.insert(addr)
+    }
+}
+
 fn deep_force_inner<E: Engine + ?Sized>(
     e: &mut E,
     value: &Value,
     seen: &mut FxHashSet<usize>,
-    only_here: bool,
+    visit: Visit,
 ) -> Result<()> {
+    if !visit.first(value, seen) {
+        return Ok(());
+    }
     match value {
         Value::Attrs(attrs) => {
-            if !only_here && !seen.insert(attrs.addr()) {
-                return Ok(());
-            }
-            let own_entries = attrs.holds_its_entries();
             for (name, entry) in attrs.iter() {
                 let v = e.force_ref(entry).map_err(|e| {
                     crate::trace::with_context(
@@ -40,18 +83,15 @@ fn deep_force_inner<E: Engine + ?Sized>(
                         format!("while evaluating the attribute '{name}'"),
                     )
                 })?;
-                let only_here = own_entries && reached_only_through(entry, &v);
-                ensure_sufficient_stack(|| deep_force_inner(e, &v, seen, only_here))?;
+                let child = visit.of_child(value, entry, &v);
+                ensure_sufficient_stack(|| deep_force_inner(e, &v, seen, child))?;
             }
         }
         Value::List(items) => {
-            if !only_here && !seen.insert(items.addr()) {
-                return Ok(());
-            }
             for item in items.iter() {
                 let v = e.force_ref(item)?;
-                let only_here = reached_only_through(item, &v);
-                ensure_sufficient_stack(|| deep_force_inner(e, &v, seen, only_here))?;
+                let child = visit.of_child(value, item, &v);
+                ensure_sufficient_stack(|| deep_force_inner(e, &v, seen, child))?;
             }
         }
         _ => {}

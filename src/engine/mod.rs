@@ -39,6 +39,8 @@ pub use coerce::CoercionKind;
 pub(crate) use compare::scalar_equal;
 #[cfg(feature = "generator-vm")]
 pub(crate) use compare::{compare_scalars, same_object};
+#[cfg(feature = "generator-vm")]
+pub(crate) use deep::Visit;
 pub(crate) use import::prepare_import;
 #[cfg(feature = "generator-vm")]
 pub(crate) use ops::{append_to_path, missing_attribute};

@@ -17,15 +17,12 @@ use super::detached::Detached;
 use super::requests::{call, call2, enter_code, Co};
 use crate::context::EvalContext;
 use crate::engine::{
-    append_to_path, compare_scalars, same_object, scalar_equal, CoercionKind, Engine,
+    append_to_path, compare_scalars, same_object, scalar_equal, CoercionKind, Engine, Visit,
 };
 use crate::error::{Error, ErrorKind, Result};
 use crate::print::format_float_to_string;
 use crate::symbol::{known, Symbol};
-use crate::value::{
-    reached_only_through, Attrs, Begin, Deferred, List, NixString, StringBuilder, Thunk, TwoArgs,
-    Value,
-};
+use crate::value::{Attrs, Begin, Deferred, List, NixString, StringBuilder, Thunk, TwoArgs, Value};
 
 // ---- forcing and calling ----------------------------------------------------
 
@@ -497,23 +494,25 @@ pub(crate) async fn less_than_generator(co: Co, a: Value, b: Value, negate: bool
 // ---- deep forcing -------------------------------------------------------------
 
 /// Forces `value` and everything inside it, depth first in the fiber VM's
-/// order. A set or list reached twice (shared, or a cycle) is walked once;
-/// as there, one that only its container refers to is not remembered
-/// ([`reached_only_through`]).
+/// order, remembering the sets and lists walked as it does (see
+/// [`Visit`]): each is walked at most twice however it is shared, and a
+/// cycle ends the walk.
 pub(crate) async fn deep_force(co: &Co, value: Value) -> Result<Value> {
     let root = force(co, value).await?;
     let mut seen: FxHashSet<usize> = FxHashSet::default();
-    let mut open: Vec<(Value, usize)> = Vec::new();
-    if first_visit(&root, &mut seen) {
-        open.push((root.clone(), 0));
+    let mut open: Vec<(Value, usize, Visit)> = Vec::new();
+    if Visit::Root.first(&root, &mut seen) {
+        open.push((root.clone(), 0, Visit::Root));
     }
-    while let Some((container, next)) = open.last_mut() {
-        let (item, only_here) = match container {
+    while let Some((container, next, visit)) = open.last_mut() {
+        let (container, visit) = (&*container, *visit);
+        let (item, child) = match container {
             Value::Attrs(attrs) if *next < attrs.len() => {
                 let Some((name, v)) = attrs.entry_at(*next).cloned() else {
                     open.pop();
                     continue;
                 };
+                let at = *next;
                 *next += 1;
                 let item = force(co, v).await.map_err(|e| {
                     crate::trace::with_context(
@@ -521,37 +520,29 @@ pub(crate) async fn deep_force(co: &Co, value: Value) -> Result<Value> {
                         format!("while evaluating the attribute '{name}'"),
                     )
                 })?;
-                let only_here = attrs.holds_its_entries()
-                    && (attrs.entry_at(*next - 1))
-                        .is_some_and(|(_, entry)| reached_only_through(entry, &item));
-                (item, only_here)
+                let child = match attrs.entry_at(at) {
+                    Some((_, entry)) => visit.of_child(container, entry, &item),
+                    None => Visit::Shared,
+                };
+                (item, child)
             }
             Value::List(items) if *next < items.len() => {
-                let v = items.as_slice()[*next].clone();
+                let at = *next;
                 *next += 1;
-                let item = force(co, v).await?;
-                let only_here = reached_only_through(&items.as_slice()[*next - 1], &item);
-                (item, only_here)
+                let item = force(co, items.as_slice()[at].clone()).await?;
+                let child = visit.of_child(container, &items.as_slice()[at], &item);
+                (item, child)
             }
             _ => {
                 open.pop();
                 continue;
             }
         };
-        if only_here || first_visit(&item, &mut seen) {
-            open.push((item, 0));
+        if child.first(&item, &mut seen) {
+            open.push((item, 0, child));
         }
     }
     Ok(root)
-}
-
-/// Whether `value` is a container not walked yet (and records it).
-fn first_visit(value: &Value, seen: &mut FxHashSet<usize>) -> bool {
-    match value {
-        Value::Attrs(a) => seen.insert(a.addr()),
-        Value::List(l) => seen.insert(l.addr()),
-        _ => false,
-    }
 }
 
 /// The generator behind a deep force requested from outside the VM.

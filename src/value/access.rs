@@ -11,38 +11,37 @@ use crate::error::Result;
 use crate::symbol::Symbol;
 use crate::vm::Vm;
 
-/// Whether `forced`, a set or list the caller holds a copy of, can be
-/// reached only through `entry`, the one reference to it (or to the thunk
-/// that evaluated to it) in a container that holds its own entries (see
-/// [`Attrs::holds_its_entries`]; every list does): nothing else refers to
-/// either. A walk over values that visits that container once then visits
-/// `forced` once, and need not remember it to stop a second visit or a
-/// cycle. Reads the counts only, so it may say `false` of such a value
-/// (another copy is alive for a moment), never `true` of a shared one.
-pub fn reached_only_through(entry: &Value, forced: &Value) -> bool {
+/// Whether `forced`, a set or list that the caller forced from `entry`
+/// (an entry of `container`, a set or list) and holds a copy of, is
+/// referred to by nothing but that entry, or by a thunk that nothing but
+/// that entry refers to: then, as values never change, it is reached
+/// through `container` alone. Reads the counts only, so it may say `false`
+/// of such a value (another copy alive for a moment), never `true` of one
+/// referred to from elsewhere when it is asked. A large set's entries are
+/// never taken for its own: its chunks may be shared with other sets
+/// (`attrs/chunks.rs`).
+pub fn reached_only_through(container: &Value, entry: &Value, forced: &Value) -> bool {
+    let holds_its_entries = match container {
+        Value::Attrs(attrs) => attrs.chunks().is_none(),
+        Value::List(_) => true,
+        _ => false,
+    };
     let copies = match forced {
         Value::Attrs(a) => a.strong_count(),
         Value::List(l) => l.strong_count(),
         _ => return false,
     };
-    // The entry's reference and the caller's copy.
-    copies == 2
+    // The entry's reference (or the thunk's) and the caller's copy; an
+    // entry that is not a thunk is `forced` itself.
+    holds_its_entries
+        && copies == 2
         && match entry {
             Value::Thunk(t) => t.strong_count() == 1,
-            other => other.same_container(forced),
+            _ => true,
         }
 }
 
 impl Value {
-    /// Whether both are the same set or the same list.
-    fn same_container(&self, other: &Value) -> bool {
-        match (self, other) {
-            (Value::Attrs(a), Value::Attrs(b)) => a.ptr_eq(b),
-            (Value::List(a), Value::List(b)) => a.ptr_eq(b),
-            _ => false,
-        }
-    }
-
     /// Attribute `name` of a set, or of a thunk already evaluated to one,
     /// read without forcing or copying the set: `Some(None)` when the set
     /// lacks it, `None` when this is not (yet) a set.

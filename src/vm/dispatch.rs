@@ -366,7 +366,6 @@ impl Vm {
             return false;
         };
         let Some(b) = known_number(&self.stack[n - 1]) else {
-            std::mem::forget(a);
             return false;
         };
         let result = numeric_fast(op, &a, &b);

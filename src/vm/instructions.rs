@@ -49,10 +49,6 @@ impl Vm {
                 let v = self.pop();
                 self.force(v).map(|v| self.stack.push(v))
             }
-            Op::MakeClosure(_) | Op::MakeThunk(_) | Op::Attrs(_) | Op::List(_) => {
-                self.construct(op, code, upvalues, base);
-                Ok(())
-            }
             Op::MakeClosureDeferred(i) => {
                 let child = code.children[i as usize].clone();
                 self.stack.push(Value::Closure(Closure::deferred(child)));
@@ -155,7 +151,11 @@ impl Vm {
             | Op::GetUpvalue(_)
             | Op::SetLocal(_)
             | Op::Jump(_)
-            | Op::CallBuiltin(_) => unreachable!("handled in dispatch"),
+            | Op::CallBuiltin(_)
+            | Op::MakeClosure(_)
+            | Op::MakeThunk(_)
+            | Op::Attrs(_)
+            | Op::List(_) => unreachable!("handled in dispatch"),
         }
     }
 
@@ -185,8 +185,8 @@ impl Vm {
     /// The instructions that build a value from the running frame and the
     /// stack, which neither force anything nor fail: `Op::MakeClosure` and
     /// `Op::MakeThunk` (a closure or thunk of the child code `op` names,
-    /// capturing from the frame), `Op::Attrs` and `Op::List`. The dispatch
-    /// loop calls this directly rather than through [`Vm::slow_op`]: lazy
+    /// capturing from the frame), `Op::Attrs` and `Op::List`. Only the
+    /// dispatch loop's outer match calls this, never [`Vm::slow_op`]: lazy
     /// code makes a thunk, a closure or a set every few instructions.
     #[inline(never)]
     pub(super) fn construct(&mut self, op: Op, code: &Code, upvalues: &[Value], base: usize) {

@@ -276,13 +276,6 @@ impl Attrs {
         Rc::ptr_eq(&self.0, &other.0)
     }
 
-    /// Whether the set's entries are its own: a large set's chunks may be
-    /// shared with other sets (`attrs/chunks.rs`), whose entries are then the
-    /// same references.
-    pub fn holds_its_entries(&self) -> bool {
-        matches!(self.0.entries, Entries::Flat(_))
-    }
-
     /// An address identifying this set while it is alive.
     pub fn addr(&self) -> usize {
         Rc::as_ptr(&self.0) as usize
