@@ -508,22 +508,18 @@ pub(crate) async fn deep_force(co: &Co, value: Value) -> Result<Value> {
         let (container, visit) = (&*container, *visit);
         let (item, child) = match container {
             Value::Attrs(attrs) if *next < attrs.len() => {
-                let Some((name, v)) = attrs.entry_at(*next).cloned() else {
+                let Some((name, entry)) = attrs.entry_at(*next) else {
                     open.pop();
                     continue;
                 };
-                let at = *next;
                 *next += 1;
-                let item = force(co, v).await.map_err(|e| {
+                let item = force(co, entry.clone()).await.map_err(|e| {
                     crate::trace::with_context(
                         e,
                         format!("while evaluating the attribute '{name}'"),
                     )
                 })?;
-                let child = match attrs.entry_at(at) {
-                    Some((_, entry)) => visit.of_child(container, entry, &item),
-                    None => Visit::Shared,
-                };
+                let child = visit.of_child(container, entry, &item);
                 (item, child)
             }
             Value::List(items) if *next < items.len() => {

@@ -20,7 +20,7 @@ use crate::vm::Vm;
 /// referred to from elsewhere when it is asked. A large set's entries are
 /// never taken for its own: its chunks may be shared with other sets
 /// (`attrs/chunks.rs`).
-pub fn reached_only_through(container: &Value, entry: &Value, forced: &Value) -> bool {
+pub(crate) fn reached_only_through(container: &Value, entry: &Value, forced: &Value) -> bool {
     let holds_its_entries = match container {
         Value::Attrs(attrs) => attrs.chunks().is_none(),
         Value::List(_) => true,

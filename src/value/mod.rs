@@ -19,7 +19,7 @@ mod list;
 mod string;
 mod thunk;
 
-pub use access::reached_only_through;
+pub(crate) use access::reached_only_through;
 pub use attrs::{Attrs, AttrsBuilder, Iter as AttrsIter, PosTable};
 pub use function::{
     Body, Builtin, BuiltinFn, Closure, HostBuiltin, HostFn, OnGenerator, PrimApp, Primitive,

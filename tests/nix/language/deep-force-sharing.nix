@@ -1,10 +1,10 @@
 # Deep forcing (deepSeq, toJSON, the strict printer) walks each set or
-# list at most twice, however it is shared: a binary DAG 60 levels deep has
-# 2^60 paths, and a walk that visited each would never end. Sharing through a `let`
-# binding (one thunk in two places), through one value in two list slots,
-# through large sets whose chunks other sets share, and cycles; and a
-# value reached again, through a thunk forced later in the walk, after it
-# was walked.
+# list at most twice, however it is shared: a binary DAG 60 levels deep
+# has 2^60 paths, and a walk that visited each would never end. Sharing
+# through a `let` binding (one thunk in two places), through one value in
+# two list slots, through large sets whose chunks other sets share, and
+# cycles; and a value reached again, through a thunk forced later in the
+# walk, after it was walked.
 let
   inherit (builtins) deepSeq genList listToAttrs toJSON length attrNames;
   viaThunks = n: if n == 0 then { leaf = 1; } else let s = viaThunks (n - 1); in { l = s; r = s; };
