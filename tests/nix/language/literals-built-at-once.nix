@@ -1,0 +1,37 @@
+# Small list and set literals in a lazy position (an argument, a list
+# element, a value in a set) are built at once, without a thunk, when
+# building them evaluates nothing. What they hold stays lazy, names that
+# must be evaluated keep the literal lazy, and bindings that refer to
+# each other before they are made still work.
+let
+  const = _: "unread";
+  inherit (builtins) length attrNames unsafeGetAttrPos;
+  outer = { shadowed = throw "the inner binding is meant"; };
+  selfRef = rec { a = [ { b = a; } ]; };
+  # A set's values may refer to later bindings of the same `let`.
+  early = [ { v = later; } ];
+  later = 7;
+in with outer; {
+  # Elements stay lazy.
+  argument = const { a = throw "element of an argument"; b = abort "never"; };
+  list = length [ [ (throw "inner") ] { x = throw "value"; } ];
+  nested = attrNames { a = { b = { c = throw "deep"; }; }; d = [ (abort "no") ]; };
+  # A dynamic name is evaluated when the set is built, so the set keeps
+  # its thunk: an unread argument never evaluates it.
+  dynamic = const { ${throw "a dynamic name"} = 1; };
+  dynamicInList = length [ { ${abort "a dynamic name"} = 1; } ];
+  # A `with` variable is looked up at once where it stands; inside an
+  # unread literal it must not be.
+  withVariable = const { a = missingFromWith; };
+  withVariableInList = length [ [ missingFromWith ] ];
+  # Bindings not made yet, and a recursive set reaching itself.
+  early = (builtins.head early).v;
+  selfRef = builtins.length (builtins.head selfRef.a).b;
+  shadowing = let shadowed = 3; in (builtins.head [ { s = shadowed; } ]).s;
+  # Positions and sizes are those of the literal.
+  position = (unsafeGetAttrPos "here" { here = 1; }).line;
+  large = length (attrNames {
+    a01 = throw "unread"; a02 = 2; a03 = 3; a04 = 4; a05 = 5; a06 = 6; a07 = 7; a08 = 8; a09 = 9;
+    a10 = 10; a11 = 11; a12 = 12; a13 = 13; a14 = 14; a15 = 15; a16 = 16; a17 = 17;
+  });
+}
