@@ -389,36 +389,44 @@ pub enum CodeKind {
 }
 
 /// A compiled piece of code.
+///
+/// The fields are laid out in this order (`repr(C)`) so that making a
+/// thunk or closure of this code reads one cache line of it, the one its
+/// reference counts are in: its captures and whether it is eager (boxed,
+/// as it is rare and large). Code objects are many and each is read
+/// seldom, so that line is rarely in the cache: with the compiler's own
+/// order, `lib_modules` missed the first-level data cache 8 % more often.
 #[derive(Clone)]
+#[repr(C)]
 pub struct Code {
+    /// How the creator of this code fills its upvalues.
+    pub captures: Vec<Capture>,
+    /// For thunk bodies that are one operator on numbers: how to compute
+    /// them on the spot instead of allocating the thunk.
+    pub eager: Option<Box<Eager>>,
+    /// The instructions.
+    pub ops: Vec<Op>,
+    /// Local slots this code needs.
+    pub locals: u32,
     /// The name a lambda was bound to, for traces.
     pub name: Option<Symbol>,
     /// What it is.
     pub kind: CodeKind,
-    /// The instructions.
-    pub ops: Vec<Op>,
-    /// The span of each instruction.
-    pub spans: Vec<Span>,
     /// Constants referenced by `Op::Constant` and friends.
     pub constants: Vec<Value>,
     /// Code objects nested in this one.
     pub children: Vec<Rc<Code>>,
-    /// How the creator of this code fills its upvalues.
-    pub captures: Vec<Capture>,
-    /// Local slots this code needs.
-    pub locals: u32,
+    /// For a curried lambda (see [`Code::curried`]): the inner lambda's
+    /// code taking both arguments at once (see [`Code::fuse`]).
+    pub fused: Option<Rc<Code>>,
+    /// The span of each instruction.
+    pub spans: Vec<Span>,
     /// Attribute-set literals.
     pub attr_templates: Vec<AttrTemplate>,
     /// `with` lookups.
     pub with_lookups: Vec<WithLookup>,
     /// The whole expression's span.
     pub span: Span,
-    /// For thunk bodies that are one operator on numbers: how to compute
-    /// them on the spot instead of allocating the thunk.
-    pub eager: Option<Eager>,
-    /// For a curried lambda (see [`Code::curried`]): the inner lambda's
-    /// code taking both arguments at once (see [`Code::fuse`]).
-    pub fused: Option<Rc<Code>>,
     /// The source file the spans point into, kept in the evaluator's map of
     /// sources for as long as this code lives (see [`crate::source`]).
     pub source: Rc<crate::source::File>,

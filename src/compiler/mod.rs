@@ -1024,7 +1024,7 @@ impl<'a, 'e> Compiler<'a, 'e> {
         self.compile(expr)?;
         self.emit(Op::Return, span);
         let mut code = self.pop_ctx();
-        code.eager = Eager::detect(&code);
+        code.eager = Eager::detect(&code).map(Box::new);
         self.emit_child(code, false, span, target);
         Ok(())
     }
