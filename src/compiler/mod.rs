@@ -1013,11 +1013,6 @@ impl<'a, 'e> Compiler<'a, 'e> {
                 let name = target.as_ref().and_then(|t| t.name);
                 return self.compile_lambda(lambda, name, target);
             }
-            ast::Expr::List(_) | ast::Expr::AttrSet(_)
-                if target.is_none() && self.builds_at_once(expr) =>
-            {
-                return self.compile(expr)
-            }
             _ => {}
         }
         self.push_ctx(CodeKind::Thunk, None, span);
@@ -1027,27 +1022,6 @@ impl<'a, 'e> Compiler<'a, 'e> {
         code.eager = Eager::detect(&code).map(Box::new);
         self.emit_child(code, false, span, target);
         Ok(())
-    }
-
-    /// Whether a small list or non-recursive set literal is built at once
-    /// where it is an argument, a list element or a value in a set, rather
-    /// than by a thunk. Building one evaluates nothing when its names are
-    /// static and its elements lazy themselves (see
-    /// [`Compiler::may_evaluate`]): the thunk would only delay the building,
-    /// at the cost of a thunk made and forced, and a set given to a
-    /// function (`mkOption { … }`) or put in a list or set is nearly always
-    /// read when its container is. A binding of a `let` keeps its thunk:
-    /// tables of them, few read (the platforms of `lib.systems`), cost more
-    /// built than thunked. So does a literal of more than a few entries,
-    /// and one built while a binding refers to bindings not made yet.
-    fn builds_at_once(&mut self, expr: &ast::Expr) -> bool {
-        const MOST_ENTRIES: usize = 16;
-        let small = match expr {
-            ast::Expr::List(list) => list.items().nth(MOST_ENTRIES).is_none(),
-            ast::Expr::AttrSet(set) => !is_rec(set) && set.entries().nth(MOST_ENTRIES).is_none(),
-            _ => false,
-        };
-        small && self.scopes().all_initialised() && !self.may_evaluate(expr)
     }
 
     /// A variable in a lazy position: a plain copy when its value exists

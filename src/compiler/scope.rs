@@ -34,8 +34,6 @@ pub(super) struct Scopes {
     /// Captured values: where each comes from in the enclosing code object.
     pub captures: Vec<Capture>,
     next_slot: u32,
-    /// How many slots in use are not initialised yet.
-    unmade: u32,
     /// The high-water mark of slots.
     pub max_slots: u32,
 }
@@ -63,8 +61,6 @@ impl Scopes {
             }
         }
         self.withs.truncate(mark.withs);
-        let freed = &self.initialised[mark.next_slot as usize..self.next_slot as usize];
-        self.unmade -= freed.iter().filter(|&&done| !done).count() as u32;
         self.next_slot = mark.next_slot;
     }
 
@@ -77,7 +73,6 @@ impl Scopes {
             self.initialised.resize(slot as usize + 1, false);
         }
         self.initialised[slot as usize] = false;
-        self.unmade += 1;
         slot
     }
 
@@ -102,21 +97,11 @@ impl Scopes {
     }
 
     pub fn set_initialised(&mut self, slot: u32) {
-        let done = &mut self.initialised[slot as usize];
-        if !*done {
-            *done = true;
-            self.unmade -= 1;
-        }
+        self.initialised[slot as usize] = true;
     }
 
     pub fn is_initialised(&self, slot: u32) -> bool {
         self.initialised[slot as usize]
-    }
-
-    /// Whether every slot in use holds its final value: no binding of a
-    /// `let` or `rec` is being made.
-    pub fn all_initialised(&self) -> bool {
-        self.unmade == 0
     }
 
     /// The slot of the innermost local called `name`.

@@ -2,7 +2,6 @@
 //! bytecode evaluates to on both VMs: curried lambdas and their fused code
 //! (`Code::fuse`), single reads moved out (`Code::take_single_reads`),
 //! deferred closures and thunks of recursive bindings and their `Finalise`,
-//! small literals built without a thunk,
 //! and `Code::check_invariants`, which the random programs of
 //! `tests/bytecode_invariants.rs` are held to, shown to catch what it is
 //! meant to catch.
@@ -442,65 +441,6 @@ fn a_lazy_with_lookup_keeps_its_thunk() {
     let error = broken.check_invariants_of_lambda().unwrap_err();
     assert!(error.contains("without its thunk"), "{error}");
     assert_eq!(eval(source), "[ 1 ]");
-}
-
-// ---- literals built at once ----------------------------------------------------
-
-/// How many of the thunks `code`'s own instructions make build a list or
-/// set.
-fn literal_thunks(code: &Code) -> usize {
-    let builds_literal =
-        |child: &Code| (child.ops.iter()).any(|op| matches!(op, Op::List(_) | Op::Attrs(_)));
-    (code.ops.iter())
-        .filter(|op| match op {
-            Op::MakeThunk(i) | Op::MakeThunkDeferred(i) => {
-                builds_literal(&code.children[*i as usize])
-            }
-            _ => false,
-        })
-        .count()
-}
-
-#[test]
-fn small_literals_as_arguments_elements_and_values_are_built_without_a_thunk() {
-    for (source, value) in [
-        (
-            "(s: s) { a = [ 1 ]; b = { c = 2; }; }",
-            "{ a = [ 1 ]; b = { c = 2; }; }",
-        ),
-        ("[ { a = 1; } [ 2 ] ]", "[ { a = 1; } [ 2 ] ]"),
-        ("let f = s: s; in f { a = [ (f 2) ]; }", "{ a = [ 2 ]; }"),
-    ] {
-        assert_eq!(literal_thunks(&compile(source)), 0, "{source}");
-        assert_eq!(eval(source), value, "{source}");
-    }
-}
-
-#[test]
-fn literals_that_may_not_be_read_or_built_yet_keep_their_thunks() {
-    let seventeen: String = (1..=17).map(|i| format!("{i} ")).collect();
-    for (source, value) in [
-        // A binding of a `let`, and of a `rec` that refers to itself.
-        ("let s = { a = 1; }; in s.a", "1"),
-        (
-            "(rec { a = [ { b = a; } ]; }).a",
-            "[ { b = [ «repeated» ]; } ]",
-        ),
-        // A dynamic name is evaluated when the set is built.
-        ("let n = \"a\"; in (s: 1) { ${n} = 1; }", "1"),
-        // More than 16 entries.
-        (&format!("(s: 1) [ {seventeen}]"), "1"),
-    ] {
-        assert_eq!(literal_thunks(&compile(source)), 1, "{source}");
-        assert_eq!(eval(source), value, "{source}");
-    }
-    // A `with` variable in a lazy position is looked up at once, which an
-    // unread literal must not do.
-    let source = "(w: with w; (s: 1) [ a ]) { }";
-    let file = compile(source);
-    let f = find(&file, &|c| matches!(c.kind, CodeKind::Lambda { .. })).unwrap();
-    assert_eq!(literal_thunks(f), 1);
-    assert_eq!(eval(source), "1");
 }
 
 /// The error of compiling `source`.

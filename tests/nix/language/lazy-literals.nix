@@ -1,8 +1,8 @@
-# Small list and set literals in a lazy position (an argument, a list
-# element, a value in a set) are built at once, without a thunk, when
-# building them evaluates nothing. What they hold stays lazy, names that
-# must be evaluated keep the literal lazy, and bindings that refer to
-# each other before they are made still work.
+# List and set literals in lazy positions (an argument, a list element, a
+# value in a set): nothing they hold is evaluated before it is read, a
+# dynamic name or a `with` variable in an unread literal is never looked
+# at, and literals that refer to bindings not made yet, or to the set they
+# are in, see them once made.
 let
   const = _: "unread";
   inherit (builtins) length attrNames unsafeGetAttrPos;
