@@ -84,10 +84,10 @@ fn run_cases(extra_args: &[&str], skip: &[String]) {
         let rel = c.strip_prefix(&root).unwrap_or(c).display().to_string();
         !skip.contains(&rel)
     });
-    let failures: Vec<String> = cases
-        .iter()
-        .filter_map(|case| {
-            check(case, extra_args).err().map(|e| {
+    let outcomes = common::in_parallel(&cases, |case| check(case, extra_args));
+    let failures: Vec<String> = (cases.iter().zip(outcomes))
+        .filter_map(|(case, outcome)| {
+            outcome.err().map(|e| {
                 format!(
                     "{}: {e}",
                     case.strip_prefix(&root).unwrap_or(case).display()

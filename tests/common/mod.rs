@@ -383,7 +383,18 @@ pub fn run_all(
     } else {
         "extra"
     });
-    let results: Mutex<BTreeMap<String, (Kind, Outcome)>> = Mutex::new(BTreeMap::new());
+    let outcomes = in_parallel(cases, |case| run_case(root, home.path(), case, extra_args));
+    (cases.iter())
+        .zip(outcomes)
+        .map(|(case, outcome)| (case.name.clone(), (case.kind, outcome)))
+        .collect()
+}
+
+/// `f` of every item, in order, computed on a few threads: each case starts
+/// a process of its own, which is what the suites spend their time on (most
+/// of all under qemu).
+pub fn in_parallel<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let results: Mutex<Vec<Option<R>>> = Mutex::new((0..items.len()).map(|_| None).collect());
     let next = AtomicUsize::new(0);
     let workers = std::thread::available_parallelism()
         .map(|n| n.get())
@@ -393,19 +404,17 @@ pub fn run_all(
         for _ in 0..workers {
             s.spawn(|| loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(case) = cases.get(i) else { break };
-                let outcome = run_case(root, home.path(), case, extra_args);
-                results
-                    .lock()
-                    .unwrap()
-                    .insert(case.name.clone(), (case.kind, outcome));
+                let Some(item) = items.get(i) else { break };
+                let result = f(item);
+                results.lock().unwrap()[i] = Some(result);
             });
         }
     });
-    results.into_inner().unwrap()
+    (results.into_inner().unwrap().into_iter())
+        .map(|r| r.expect("every item was run"))
+        .collect()
 }
 
-/// Tests that C++ Nix 2.8 passes, from the suite's reference results.
 pub fn passing_on_nix_2_8(root: &Path) -> Vec<String> {
     read_or_empty(&root.join("reference-nix-2.8.tsv"))
         .lines()

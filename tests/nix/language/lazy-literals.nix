@@ -16,12 +16,12 @@ in with outer; {
   argument = const { a = throw "element of an argument"; b = abort "never"; };
   list = length [ [ (throw "inner") ] { x = throw "value"; } ];
   nested = attrNames { a = { b = { c = throw "deep"; }; }; d = [ (abort "no") ]; };
-  # A dynamic name is evaluated when the set is built, so the set keeps
-  # its thunk: an unread argument never evaluates it.
+  # A dynamic name is evaluated when its set is: in an unread argument,
+  # never.
   dynamic = const { ${throw "a dynamic name"} = 1; };
   dynamicInList = length [ { ${abort "a dynamic name"} = 1; } ];
-  # A `with` variable is looked up at once where it stands; inside an
-  # unread literal it must not be.
+  # A `with` variable in a lazy position is looked up when it stands
+  # there; inside an unread literal, never.
   withVariable = const { a = missingFromWith; };
   withVariableInList = length [ [ missingFromWith ] ];
   # Bindings not made yet, and a recursive set reaching itself.
