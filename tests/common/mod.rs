@@ -415,6 +415,7 @@ pub fn in_parallel<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) ->
         .collect()
 }
 
+/// Tests that C++ Nix 2.8 passes, from the suite's reference results.
 pub fn passing_on_nix_2_8(root: &Path) -> Vec<String> {
     read_or_empty(&root.join("reference-nix-2.8.tsv"))
         .lines()
