@@ -391,11 +391,12 @@ pub enum CodeKind {
 /// A compiled piece of code.
 ///
 /// The fields are laid out in this order (`repr(C)`) so that making a
-/// thunk or closure of this code reads one cache line of it, the one its
-/// reference counts are in: its captures and whether it is eager (boxed,
-/// as it is rare and large). Code objects are many and each is read
-/// seldom, so that line is rarely in the cache: with the compiler's own
-/// order, `lib_modules` missed the first-level data cache 8 % more often.
+/// thunk or closure of this code reads only the first 48 bytes of its
+/// allocation: the reference counts, the captures and whether it is eager
+/// (boxed, as it is rare and large). Code objects are many and each is
+/// read seldom, so those bytes are rarely in the cache: with the
+/// compiler's own order, which put the eager form 240 bytes in,
+/// `lib_modules` missed the first-level data cache 8 % more often.
 #[derive(Clone)]
 #[repr(C)]
 pub struct Code {
